@@ -1,0 +1,52 @@
+// The contract every lock in lockbench meets, and the traits each one declares.
+//
+// The contract uses the standard names (lock, unlock, lock_shared, unlock_shared, try_lock,
+// try_lock_shared), so std::shared_mutex and library locks fit with at most a thin adapter.
+// Traits are static data: the measurement loop is a template over the lock type, and only the
+// runner level (name -> factory) erases types.
+#ifndef LOCKBENCH_LOCKIMPLS_LOCK_CONCEPT_H_
+#define LOCKBENCH_LOCKIMPLS_LOCK_CONCEPT_H_
+
+#include <concepts>
+#include <cstddef>
+#include <string_view>
+
+namespace lockbench {
+
+// Which re-acquisitions by a thread that already holds the lock are allowed.
+enum class Recursion {
+  kNone,        // any re-acquisition may deadlock
+  kSharedOnly,  // shared while holding shared works (may still deadlock behind a writer)
+  kFull,        // exclusive->exclusive, exclusive->shared and shared->shared are counted
+};
+
+std::string_view RecursionName(Recursion r);
+
+struct LockTraits {
+  std::string_view name;         // registry name, e.g. "push_lock"
+  std::string_view description;  // one line
+  std::size_t size_bytes;        // sizeof the lock object
+  Recursion recursion;
+  std::string_view fairness;     // the grant policy, in words
+  bool owner_query;              // can the lock report its owner
+};
+
+template <class L>
+concept SharedLockable = requires(L& l) {
+  l.lock();
+  l.unlock();
+  l.lock_shared();
+  l.unlock_shared();
+  { l.try_lock() } -> std::convertible_to<bool>;
+  { l.try_lock_shared() } -> std::convertible_to<bool>;
+};
+
+// A lock lockbench can measure: the contract plus `static constexpr LockTraits kTraits`.
+template <class L>
+concept BenchLock = SharedLockable<L> && std::default_initializable<L> && requires {
+  { L::kTraits } -> std::convertible_to<const LockTraits&>;
+};
+
+}  // namespace lockbench
+
+#endif  // LOCKBENCH_LOCKIMPLS_LOCK_CONCEPT_H_

@@ -1,0 +1,30 @@
+// The explicit list of every lock lockbench can measure. Adding a lock means adding its type
+// here; there is no static self-registration. Consumers iterate the list with ForEachLock and
+// build their own name -> factory maps, so this folder knows nothing of workloads.
+#ifndef LOCKBENCH_LOCKIMPLS_REGISTRY_H_
+#define LOCKBENCH_LOCKIMPLS_REGISTRY_H_
+
+#include <array>
+#include <string_view>
+
+#include "lockimpls/lock_concept.h"
+#include "lockimpls/std_shared_mutex.h"
+
+namespace lockbench {
+
+template <BenchLock... Ls>
+struct LockList {
+  static constexpr std::size_t kSize = sizeof...(Ls);
+  // Calls f.template operator()<L>() for each lock type, in list order.
+  template <class F>
+  static constexpr void ForEach(F&& f) {
+    (f.template operator()<Ls>(), ...);
+  }
+  static constexpr std::array<LockTraits, kSize> Traits() { return {Ls::kTraits...}; }
+};
+
+using AllLocks = LockList<StdSharedMutex>;
+
+}  // namespace lockbench
+
+#endif  // LOCKBENCH_LOCKIMPLS_REGISTRY_H_
