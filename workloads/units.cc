@@ -1,0 +1,155 @@
+#include "workloads/units.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <string>
+
+namespace lockbench {
+namespace {
+
+constexpr uint64_t kMaxDurationNs = 86'400ull * 1'000'000'000ull;  // one day
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Splits "1.5ms" into a non-negative number and its suffix.
+bool SplitNumber(std::string_view s, double* value, std::string_view* suffix) {
+  size_t i = 0;
+  while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
+  if (i == 0) return false;
+  const std::string number(s.substr(0, i));
+  if (std::count(number.begin(), number.end(), '.') > 1 || number == ".") return false;
+  char* end = nullptr;
+  *value = std::strtod(number.c_str(), &end);
+  if (end != number.c_str() + number.size() || !std::isfinite(*value)) return false;
+  *suffix = s.substr(i);
+  return true;
+}
+
+}  // namespace
+
+uint64_t ParseDurationNs(std::string_view text) {
+  const std::string_view s = Trim(text);
+  const std::string allowed = "a duration like 200ns, 2us, 1.5ms, 3s or 1m";
+  if (s.empty()) throw SpecError("empty value; expected " + allowed);
+  if (s.front() == '-') throw SpecError("'" + std::string(s) + "' is negative; expected " + allowed);
+  double value = 0;
+  std::string_view unit;
+  if (!SplitNumber(s, &value, &unit)) {
+    throw SpecError("'" + std::string(s) + "' is not a number; expected " + allowed);
+  }
+  double scale = 0;
+  if (unit == "ns") scale = 1;
+  else if (unit == "us") scale = 1e3;
+  else if (unit == "ms") scale = 1e6;
+  else if (unit == "s") scale = 1e9;
+  else if (unit == "m") scale = 60e9;
+  else if (unit.empty() && value == 0) scale = 1;
+  else if (unit.empty()) throw SpecError("'" + std::string(s) + "' has no unit; expected " + allowed);
+  else throw SpecError("unknown unit '" + std::string(unit) + "' in '" + std::string(s) +
+                       "'; units are ns, us, ms, s, m");
+  const double ns = value * scale;
+  if (ns > static_cast<double>(kMaxDurationNs)) {
+    throw SpecError("'" + std::string(s) + "' is too large; at most 1 day (1440m)");
+  }
+  return static_cast<uint64_t>(std::llround(ns));
+}
+
+std::string FormatDurationNs(uint64_t ns) {
+  struct Unit {
+    uint64_t scale;
+    const char* name;
+  };
+  static constexpr Unit kUnits[] = {{1'000'000'000, "s"}, {1'000'000, "ms"}, {1'000, "us"}};
+  for (const Unit& u : kUnits) {
+    if (ns >= u.scale) {
+      char buf[32];
+      const double v = static_cast<double>(ns) / static_cast<double>(u.scale);
+      std::snprintf(buf, sizeof buf, "%.6g%s", v, u.name);
+      return buf;
+    }
+  }
+  return std::to_string(ns) + "ns";
+}
+
+uint64_t ParseCount(std::string_view text, uint64_t max) {
+  const std::string_view s = Trim(text);
+  const std::string allowed = "a whole number like 12, 10k or 2M, at most " + std::to_string(max);
+  if (s.empty()) throw SpecError("empty value; expected " + allowed);
+  if (s.front() == '-') throw SpecError("'" + std::string(s) + "' is negative; expected " + allowed);
+  uint64_t value = 0;
+  const char* first = s.data();
+  const char* last = s.data() + s.size();
+  auto [ptr, ec] = std::from_chars(first, last, value);
+  if (ptr == first) throw SpecError("'" + std::string(s) + "' is not a number; expected " + allowed);
+  if (ec == std::errc::result_out_of_range) {
+    throw SpecError("'" + std::string(s) + "' is too large; expected " + allowed);
+  }
+  const std::string_view suffix(ptr, static_cast<size_t>(last - ptr));
+  uint64_t scale = 1;
+  if (suffix == "k") scale = 1'000;
+  else if (suffix == "M") scale = 1'000'000;
+  else if (suffix == "G") scale = 1'000'000'000;
+  else if (!suffix.empty()) {
+    throw SpecError("'" + std::string(s) + "' is not a whole number; expected " + allowed);
+  }
+  if (value > max / scale) throw SpecError("'" + std::string(s) + "' is too large; expected " + allowed);
+  return value * scale;
+}
+
+std::vector<uint64_t> ParseIntList(std::string_view text, uint64_t max) {
+  std::vector<uint64_t> out;
+  const std::string_view s = Trim(text);
+  if (s.empty()) throw SpecError("empty list; expected numbers like 1,2,4-8");
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string_view::npos) comma = s.size();
+    const std::string_view item = Trim(s.substr(start, comma - start));
+    if (item.empty()) throw SpecError("empty item in list '" + std::string(s) + "'");
+    const size_t dash = item.find('-', 1);
+    if (dash == std::string_view::npos) {
+      out.push_back(ParseCount(item, max));
+    } else {
+      const uint64_t lo = ParseCount(item.substr(0, dash), max);
+      const uint64_t hi = ParseCount(item.substr(dash + 1), max);
+      if (hi < lo) throw SpecError("range '" + std::string(item) + "' runs backwards");
+      if (hi - lo > 100'000) throw SpecError("range '" + std::string(item) + "' is too long");
+      for (uint64_t v = lo; v <= hi; ++v) out.push_back(v);
+    }
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string Suggest(std::string_view word, const std::vector<std::string>& candidates) {
+  auto distance = [](std::string_view a, std::string_view b) {
+    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      cur[0] = i;
+      for (size_t j = 1; j <= b.size(); ++j) {
+        const size_t subst = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
+      }
+      std::swap(prev, cur);
+    }
+    return prev[b.size()];
+  };
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const std::string& c : candidates) {
+    const size_t d = distance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+}  // namespace lockbench

@@ -1,0 +1,41 @@
+// Parsing of values with units, as users type them in flags and workload files:
+// durations ("200ns", "2us", "1.5ms", "3s", "1m") and plain counts with optional SI suffixes
+// ("10k", "2M"). Errors are SpecError with a message that says what is allowed; the caller
+// prefixes the flag or field name.
+#ifndef LOCKBENCH_WORKLOADS_UNITS_H_
+#define LOCKBENCH_WORKLOADS_UNITS_H_
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lockbench {
+
+// A user-input error in a workload, a flag or a file: one line, ends as exit code 2.
+class SpecError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// "1.5s" -> 1'500'000'000. Units: ns, us, ms, s, m (minutes). A unit is required except for 0.
+// REQUIRES nothing; throws SpecError on a malformed, negative or too-large (> 1 day) value.
+uint64_t ParseDurationNs(std::string_view text);
+
+// Formats nanoseconds back with the largest unit that keeps it exact-ish: "1.5s", "200ns".
+std::string FormatDurationNs(uint64_t ns);
+
+// "12", "10k", "2M", "1G" -> count. Throws SpecError on a malformed or negative value, or one
+// above `max`.
+uint64_t ParseCount(std::string_view text, uint64_t max);
+
+// "1,2,4-8" style lists of non-negative integers, each <= max. Ranges are inclusive.
+std::vector<uint64_t> ParseIntList(std::string_view text, uint64_t max);
+
+// The closest of `candidates` to `word` by edit distance, or "" if none is close enough.
+std::string Suggest(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace lockbench
+
+#endif  // LOCKBENCH_WORKLOADS_UNITS_H_

@@ -1,0 +1,93 @@
+// What the threads of a run do: the workload spec. A workload comes from a JSON file (the
+// presets in workloads/presets/ are compiled in) and/or `run` flags; flags override the file.
+// Both go through one parser, so a field is checked the same way wherever it came from, and
+// every error names its field (or flag) and what is allowed.
+#ifndef LOCKBENCH_WORKLOADS_WORKLOAD_SPEC_H_
+#define LOCKBENCH_WORKLOADS_WORKLOAD_SPEC_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+#include "workloads/units.h"
+
+namespace lockbench {
+
+enum class ThinkKind { kNone, kFixed, kUniform, kExponential };
+enum class LockChoice { kOne, kUniform, kZipf };
+enum class Role { kReader, kWriter, kMixed };
+
+const char* RoleName(Role r);
+
+struct WorkloadSpec {
+  std::string name = "custom";
+  std::string description;
+  // Thread counts to sweep. With dedicated roles (readers/writers >= 0) this is {readers+writers}.
+  std::vector<int> threads = {2};
+  int threads_per_core = 0;  // "threads": "4/core": resolved against the topology at run time
+  int readers = -1;  // dedicated roles when both are >= 0
+  int writers = -1;
+  double read_ratio = 0.9;  // mixed roles: each op is shared with this probability
+  uint64_t shared_cs_ns = 100;
+  uint64_t exclusive_cs_ns = 100;
+  int shared_lines = 1;  // cache lines of protected data read in shared mode
+  int exclusive_lines = 1;  // written in exclusive mode
+  ThinkKind think = ThinkKind::kNone;
+  uint64_t think_ns = 0;  // mean think time between acquisitions
+  uint64_t duration_ns = 1'000'000'000;
+  uint64_t ops = 0;  // if > 0: each thread stops after this many ops (duration is then a cap)
+  uint64_t warmup_ns = 100'000'000;
+  int repetitions = 1;
+  uint64_t seed = 1;
+  double try_fraction = 0;  // fraction of acquisitions made with try_lock / try_lock_shared
+  int recursion_depth = 0;  // extra re-acquisitions while holding
+  int lock_instances = 1;
+  LockChoice lock_choice = LockChoice::kOne;
+  double zipf_s = 0.99;
+
+  bool DedicatedRoles() const { return readers >= 0 && writers >= 0; }
+  // The role of thread `index` in a run of `n` threads.
+  Role RoleOf(int index) const;
+};
+
+// Limits, shared by the parser and the documentation.
+inline constexpr int kMaxThreads = 4096;
+inline constexpr int kMaxLines = 4096;
+inline constexpr int kMaxRecursion = 64;
+inline constexpr int kMaxLockInstances = 65536;
+
+// The JSON field names a workload accepts, in documentation order.
+const std::vector<std::string>& WorkloadFieldNames();
+
+// The `run` flag that sets a field ("shared_cs" -> "--shared-cs").
+std::string FlagForField(const std::string& field);
+
+// Applies the fields of `fields` to `spec`. `origin` says where they came from, for errors:
+// a file name, or "" for flags (then errors name the flag). Throws SpecError.
+void ApplyWorkloadJson(const nlohmann::json& fields, const std::string& origin, WorkloadSpec* spec);
+
+// Parses a workload file's text (a JSON object). Throws SpecError naming `origin`.
+WorkloadSpec ParseWorkload(const std::string& text, const std::string& origin);
+
+// The resolved spec as JSON, with the same field names (durations as strings with units).
+nlohmann::json WorkloadToJson(const WorkloadSpec& spec);
+
+// Cross-field checks that hold after every override (e.g. roles against thread counts).
+void ValidateWorkload(const WorkloadSpec& spec);
+
+struct Preset {
+  std::string name;
+  std::string description;
+  std::string json;  // the file's text
+};
+
+// The compiled-in presets from workloads/presets/, sorted by name.
+const std::vector<Preset>& Presets();
+
+// A preset by name; throws SpecError with a "did you mean" suggestion when unknown.
+WorkloadSpec LoadPreset(const std::string& name);
+
+}  // namespace lockbench
+
+#endif  // LOCKBENCH_WORKLOADS_WORKLOAD_SPEC_H_

@@ -1,0 +1,126 @@
+#include "workloads/workload_spec.h"
+
+#include <gtest/gtest.h>
+
+namespace lockbench {
+namespace {
+
+using nlohmann::json;
+
+std::string ErrorOf(const std::string& text) {
+  try {
+    ParseWorkload(text, "w.json");
+  } catch (const SpecError& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
+TEST(WorkloadSpec, ParsesEveryField) {
+  const WorkloadSpec s = ParseWorkload(R"({
+    "name": "x", "description": "d", "threads": [1, 2, 4], "read_ratio": 0.75,
+    "shared_cs": "200ns", "exclusive_cs": "2us", "shared_lines": 2, "exclusive_lines": 3,
+    "think": "exponential", "think_time": "1us", "duration": "1.5s", "ops": 1000,
+    "warmup": "10ms", "repetitions": 5, "seed": 42, "try_fraction": 0.25,
+    "recursion_depth": 2, "lock_instances": 8, "lock_choice": "zipf", "zipf_s": 1.2})",
+                                       "w.json");
+  EXPECT_EQ(s.threads, (std::vector<int>{1, 2, 4}));
+  EXPECT_DOUBLE_EQ(s.read_ratio, 0.75);
+  EXPECT_EQ(s.shared_cs_ns, 200u);
+  EXPECT_EQ(s.exclusive_cs_ns, 2000u);
+  EXPECT_EQ(s.exclusive_lines, 3);
+  EXPECT_EQ(s.think, ThinkKind::kExponential);
+  EXPECT_EQ(s.duration_ns, 1'500'000'000u);
+  EXPECT_EQ(s.repetitions, 5);
+  EXPECT_EQ(s.recursion_depth, 2);
+  EXPECT_EQ(s.lock_choice, LockChoice::kZipf);
+  EXPECT_FALSE(s.DedicatedRoles());
+  // The resolved JSON parses back to the same spec.
+  const WorkloadSpec again = ParseWorkload(WorkloadToJson(s).dump(), "again");
+  EXPECT_EQ(WorkloadToJson(again), WorkloadToJson(s));
+}
+
+TEST(WorkloadSpec, ErrorsNameTheField) {
+  EXPECT_NE(ErrorOf(R"({"shared_cs": "5h"})").find("field 'shared_cs'"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"threads": 0})").find("field 'threads'"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"read_ratio": 1.5})").find("out of range"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"repetitions": "many"})").find("field 'repetitions'"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"duraton": "1s"})").find("did you mean 'duration'"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"think": "sometimes"})").find("allowed: none, fixed"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"threads": 2, "readers": 1})").find("cannot be combined"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("{").find("malformed JSON"), std::string::npos);
+  EXPECT_NE(ErrorOf("").find("malformed JSON"), std::string::npos);
+  EXPECT_NE(ErrorOf("[1]").find("expected a JSON object"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"threads": true})").find("got boolean"), std::string::npos);
+}
+
+TEST(WorkloadSpec, FlagsOverrideAFileAndNameTheFlag) {
+  WorkloadSpec s = LoadPreset("reader-flood");
+  ASSERT_TRUE(s.DedicatedRoles());
+  ApplyWorkloadJson(json{{"readers", 3}}, "", &s);
+  EXPECT_EQ(s.readers, 3);
+  EXPECT_EQ(s.writers, 1);
+  // Switching to mixed roles with --threads drops the dedicated roles.
+  ApplyWorkloadJson(json{{"threads", "2,4"}}, "", &s);
+  EXPECT_FALSE(s.DedicatedRoles());
+  EXPECT_EQ(s.threads, (std::vector<int>{2, 4}));
+  try {
+    ApplyWorkloadJson(json{{"shared_cs", "fast"}}, "", &s);
+    FAIL() << "accepted";
+  } catch (const SpecError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("--shared-cs: ", 0), 0u) << e.what();
+  }
+}
+
+TEST(WorkloadSpec, PerCoreThreads) {
+  WorkloadSpec s;
+  ApplyWorkloadJson(json{{"threads", "4/core"}}, "", &s);
+  EXPECT_EQ(s.threads_per_core, 4);
+  EXPECT_THROW(ApplyWorkloadJson(json{{"threads", "0/core"}}, "", &s), SpecError);
+}
+
+TEST(WorkloadSpec, CrossFieldChecks) {
+  WorkloadSpec s;
+  s.think = ThinkKind::kFixed;
+  EXPECT_THROW(ValidateWorkload(s), SpecError);
+  s = WorkloadSpec{};
+  s.lock_choice = LockChoice::kZipf;
+  EXPECT_THROW(ValidateWorkload(s), SpecError);
+  s = WorkloadSpec{};
+  s.readers = 2;
+  EXPECT_THROW(ValidateWorkload(s), SpecError);
+  EXPECT_NO_THROW(ValidateWorkload(WorkloadSpec{}));
+}
+
+TEST(WorkloadSpec, RolesPutWritersFirst) {
+  WorkloadSpec s;
+  s.readers = 2;
+  s.writers = 1;
+  EXPECT_EQ(s.RoleOf(0), Role::kWriter);
+  EXPECT_EQ(s.RoleOf(1), Role::kReader);
+  EXPECT_EQ(s.RoleOf(2), Role::kReader);
+}
+
+TEST(Presets, AllNinePresetsParseAndValidate) {
+  std::vector<std::string> names;
+  for (const Preset& p : Presets()) {
+    names.push_back(p.name);
+    EXPECT_FALSE(p.description.empty()) << p.name;
+    const WorkloadSpec s = LoadPreset(p.name);
+    EXPECT_EQ(s.name, p.name);
+    EXPECT_NO_THROW(ValidateWorkload(s)) << p.name;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"balanced", "long-hold", "minifilter", "oversubscribed",
+                                             "read-mostly", "reader-flood", "recursive",
+                                             "write-heavy", "writer-storm"}));
+  try {
+    LoadPreset("writer-strom");
+    FAIL() << "accepted";
+  } catch (const SpecError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'writer-storm'"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace lockbench
