@@ -1,14 +1,22 @@
 // The explicit list of every lock lockbench can measure. Adding a lock means adding its type
-// here; there is no static self-registration. Consumers iterate the list with ForEachLock and
-// build their own name -> factory maps, so this folder knows nothing of workloads.
+// here; there is no static self-registration. Consumers iterate the list with ForEach and build
+// their own name -> factory maps, so this folder knows nothing of workloads. The order is the
+// order reports list locks in: the Windows emulations first, then the Linux and library peers.
 #ifndef LOCKBENCH_LOCKIMPLS_REGISTRY_H_
 #define LOCKBENCH_LOCKIMPLS_REGISTRY_H_
 
 #include <array>
+#include <cstddef>
 #include <string_view>
 
+#include "lockimpls/absl_mutex.h"
+#include "lockimpls/eresource.h"
 #include "lockimpls/lock_concept.h"
+#include "lockimpls/pthread_rwlock.h"
+#include "lockimpls/push_lock.h"
+#include "lockimpls/srwlock.h"
 #include "lockimpls/std_shared_mutex.h"
+#include "lockimpls/tbb_rw.h"
 
 namespace lockbench {
 
@@ -23,7 +31,8 @@ struct LockList {
   static constexpr std::array<LockTraits, kSize> Traits() { return {Ls::kTraits...}; }
 };
 
-using AllLocks = LockList<StdSharedMutex>;
+using AllLocks = LockList<PushLock, EResource, SrwLock, StdSharedMutex, PthreadRwlock,
+                          PthreadRwlockWriterPref, AbslMutex, TbbSpinRw, TbbQueuingRw>;
 
 }  // namespace lockbench
 

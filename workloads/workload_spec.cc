@@ -252,8 +252,19 @@ void ApplyWorkloadJson(const json& fields, const std::string& origin, WorkloadSp
     } else if (field == "lock_choice") {
       spec->lock_choice = GetEnum(v, err, kChoiceNames);
     } else if (field == "zipf_s") {
-      if (!v.is_number()) err.Fail("expected a number from 0 to 10, got " + TypeName(v));
-      const double s = v.get<double>();
+      double s = 0;
+      if (v.is_number()) {
+        s = v.get<double>();
+      } else if (v.is_string()) {
+        const std::string text = v.get<std::string>();
+        char* end = nullptr;
+        s = std::strtod(text.c_str(), &end);
+        if (text.empty() || end != text.c_str() + text.size()) {
+          err.Fail("'" + text + "' is not a number; expected 0 to 10");
+        }
+      } else {
+        err.Fail("expected a number from 0 to 10, got " + TypeName(v));
+      }
       if (!(s >= 0 && s <= 10)) err.Fail(std::to_string(s) + " is out of range; expected 0 to 10");
       spec->zipf_s = s;
     } else {

@@ -1,0 +1,191 @@
+// The Flt* facade: each call maps onto PushLock, enters or leaves the emulated critical region,
+// accepts the documented flags and rejects the rest.
+#include "lockimpls/flt_push_lock.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <iterator>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "lockimpls/internal/test_support.h"
+
+namespace lockbench {
+namespace {
+
+using internal::WaitUntil;
+
+TEST(FltPushLockTest, InitializeOnCallerStorageAndDelete) {
+  alignas(8) unsigned char storage[sizeof(EX_PUSH_LOCK)];
+  static_assert(sizeof(EX_PUSH_LOCK) == 8);
+  static_assert(alignof(EX_PUSH_LOCK) <= 8);
+  std::fill(std::begin(storage), std::end(storage), 0xA5);  // garbage before initialization
+  PEX_PUSH_LOCK lock = reinterpret_cast<PEX_PUSH_LOCK>(storage);
+  FltInitializePushLock(lock);
+  EXPECT_EQ(lock->RawWord(), 0u);
+  FltAcquirePushLockExclusive(lock);
+  FltReleasePushLock(lock);
+  FltDeletePushLock(lock);
+}
+
+TEST(FltPushLockTest, AcquireEntersAndReleaseLeavesCriticalRegion) {
+  EX_PUSH_LOCK lock;
+  FltInitializePushLock(&lock);
+  ASSERT_EQ(CriticalRegionDepth(), 0);
+  EXPECT_FALSE(KeAreApcsDisabled());
+
+  FltAcquirePushLockExclusive(&lock);
+  EXPECT_EQ(lock.RawWord(), 0x1u);
+  EXPECT_EQ(CriticalRegionDepth(), 1);
+  EXPECT_TRUE(KeAreApcsDisabled());
+  FltReleasePushLock(&lock);
+  EXPECT_EQ(lock.RawWord(), 0u);
+  EXPECT_EQ(CriticalRegionDepth(), 0);
+  EXPECT_FALSE(KeAreApcsDisabled());
+
+  FltAcquirePushLockShared(&lock);
+  EXPECT_EQ(lock.RawWord(), 0x11u);
+  EXPECT_EQ(CriticalRegionDepth(), 1);
+  FltReleasePushLock(&lock);
+  EXPECT_EQ(lock.RawWord(), 0u);
+  EXPECT_EQ(CriticalRegionDepth(), 0);
+  FltDeletePushLock(&lock);
+}
+
+TEST(FltPushLockTest, CriticalRegionsNestAndArePerThread) {
+  EX_PUSH_LOCK a;
+  EX_PUSH_LOCK b;
+  FltInitializePushLock(&a);
+  FltInitializePushLock(&b);
+  FltAcquirePushLockExclusive(&a);
+  FltAcquirePushLockShared(&b);
+  EXPECT_EQ(CriticalRegionDepth(), 2);
+  int other_depth = -1;
+  std::thread([&] { other_depth = CriticalRegionDepth(); }).join();
+  EXPECT_EQ(other_depth, 0);
+  FltReleasePushLock(&b);
+  EXPECT_EQ(CriticalRegionDepth(), 1);
+  FltReleasePushLock(&a);
+  EXPECT_EQ(CriticalRegionDepth(), 0);
+  KeEnterCriticalRegion();
+  EXPECT_TRUE(KeAreApcsDisabled());
+  KeLeaveCriticalRegion();
+  EXPECT_FALSE(KeAreApcsDisabled());
+}
+
+TEST(FltPushLockTest, ValidFlagsAreAccepted) {
+  EX_PUSH_LOCK lock;
+  FltInitializePushLock(&lock);
+  for (ULONG flags : {ULONG{0}, FLT_PUSH_LOCK_ENABLE_AUTO_BOOST, FLT_PUSH_LOCK_DISABLE_AUTO_BOOST,
+                      FLT_PUSH_LOCK_VALID_FLAGS}) {
+    FltAcquirePushLockExclusiveEx(&lock, flags);
+    EXPECT_EQ(lock.RawWord(), 0x1u);
+    EXPECT_EQ(CriticalRegionDepth(), 1);
+    FltReleasePushLockEx(&lock, flags);
+    EXPECT_EQ(lock.RawWord(), 0u);
+    FltAcquirePushLockSharedEx(&lock, flags);
+    EXPECT_EQ(lock.RawWord(), 0x11u);
+    FltReleasePushLockEx(&lock, flags);
+    EXPECT_EQ(lock.RawWord(), 0u);
+    EXPECT_EQ(CriticalRegionDepth(), 0);
+  }
+  EXPECT_EQ(FLT_PUSH_LOCK_ENABLE_AUTO_BOOST, 0x1u);
+  EXPECT_EQ(FLT_PUSH_LOCK_DISABLE_AUTO_BOOST, 0x2u);
+  EXPECT_EQ(FLT_PUSH_LOCK_VALID_FLAGS, 0x3u);
+}
+
+// The release tells a shared hold from an exclusive one by the word, with and without waiters
+// (including the count that moved into a waiter's block).
+TEST(FltPushLockTest, ReleaseTellsSharedFromExclusive) {
+  internal::HangWatchdog watchdog("ReleaseTellsSharedFromExclusive");
+  EX_PUSH_LOCK lock;
+  FltInitializePushLock(&lock);
+  FltAcquirePushLockShared(&lock);
+  FltAcquirePushLockShared(&lock);
+  EXPECT_EQ(lock.RawWord(), 0x21u);
+  FltReleasePushLock(&lock);
+  EXPECT_EQ(lock.RawWord(), 0x11u);
+  FltReleasePushLock(&lock);
+  EXPECT_EQ(lock.RawWord(), 0u);
+
+  // Two shared holds, then a writer queues: the count moves into its wait block.
+  FltAcquirePushLockShared(&lock);
+  FltAcquirePushLockShared(&lock);
+  std::atomic<bool> writer_in{false};
+  std::thread writer([&] {
+    FltAcquirePushLockExclusive(&lock);
+    writer_in.store(true);
+    // Exclusive release with a waiter queued behind it.
+    WaitUntil([&] { return lock.WaitersForTest().size() == 1; });
+    FltReleasePushLock(&lock);
+    EXPECT_EQ(CriticalRegionDepth(), 0);
+  });
+  WaitUntil([&] { return lock.WaitersForTest().size() == 1; });
+  EXPECT_NE(lock.RawWord() & internal::WaitBlockWord::kMultipleShared, 0u);
+  FltReleasePushLock(&lock);
+  EXPECT_FALSE(writer_in.load());
+  FltReleasePushLock(&lock);  // the last shared hold: the writer gets in
+  WaitUntil([&] { return writer_in.load(); });
+  FltAcquirePushLockShared(&lock);  // queues behind the writer, which then releases
+  EXPECT_EQ(lock.RawWord(), 0x11u);
+  FltReleasePushLock(&lock);
+  writer.join();
+  EXPECT_EQ(lock.RawWord(), 0u);
+  EXPECT_EQ(CriticalRegionDepth(), 0);
+  FltDeletePushLock(&lock);
+}
+
+// In the children, alarm() is the watchdog: a hang dies of SIGALRM without the message.
+TEST(FltPushLockDeathTest, InvalidFlagsAreRejected) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EX_PUSH_LOCK lock;
+  FltInitializePushLock(&lock);
+  EXPECT_DEATH(
+      {
+        alarm(20);
+        FltAcquirePushLockExclusiveEx(&lock, 0x4);
+      },
+      "FltAcquirePushLockExclusiveEx: invalid Flags 0x4");
+  EXPECT_DEATH(
+      {
+        alarm(20);
+        FltAcquirePushLockSharedEx(&lock, 0x80000001);
+      },
+      "FltAcquirePushLockSharedEx: invalid Flags 0x80000001 \\(bits 0x80000000");
+  EXPECT_DEATH(
+      {
+        alarm(20);
+        FltAcquirePushLockExclusive(&lock);
+        FltReleasePushLockEx(&lock, 0x10);
+      },
+      "FltReleasePushLockEx: invalid Flags 0x10");
+  // A rejected call changed nothing in this process.
+  EXPECT_EQ(lock.RawWord(), 0u);
+  EXPECT_EQ(CriticalRegionDepth(), 0);
+}
+
+TEST(FltPushLockDeathTest, UnbalancedLeaveIsCaught) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        alarm(20);
+        KeLeaveCriticalRegion();
+      },
+      "KeLeaveCriticalRegion without a matching KeEnterCriticalRegion");
+  EX_PUSH_LOCK lock;
+  FltInitializePushLock(&lock);
+  EXPECT_DEATH(
+      {
+        alarm(20);
+        FltAcquirePushLockExclusive(&lock);
+        FltReleasePushLock(&lock);
+        KeLeaveCriticalRegion();  // one leave too many
+      },
+      "KeLeaveCriticalRegion without a matching KeEnterCriticalRegion");
+}
+
+}  // namespace
+}  // namespace lockbench

@@ -1,0 +1,91 @@
+// PushLock: an emulation of the Windows kernel push lock (EX_PUSH_LOCK), the pointer-sized
+// reader/writer lock behind FltAcquirePushLock* (flt_push_lock.h puts the Windows names on it).
+// It exists so the tool can measure the lock Microsoft documents as unfair and owner-less
+// beside ERESOURCE, SRWLOCK and the Linux locks.
+//
+// Design (LOCK_SEMANTICS.md §1; shared with SrwLock in internal/wait_block_word.h): one word
+// holds Locked, Waiting, Waking, MultipleShared and the share count; waiters link 16-byte
+// aligned wait blocks on their own stacks into a list hung from the word, poll their block
+// PushLockSpinCount() times, then sleep on it (futex). Exclusive acquire succeeds whenever
+// Locked is clear; shared succeeds if Locked is clear, or the lock is held shared and nobody
+// waits. Release wakes the oldest waiter alone if it is exclusive and others are queued,
+// otherwise everyone, oldest first. Unlike ERESOURCE nothing is handed over and no owner is
+// recorded.
+//
+// Fairness: not fair. Woken waiters re-compete with newcomers (barging), so exclusive grant
+// order is not guaranteed; new readers queue behind any waiter, an exclusive one included, so
+// a stream of writers can starve readers and barging writers can starve queued ones.
+//
+// Unsupported calls: no recursion. A thread that holds the lock exclusive and acquires it again
+// (shared or exclusive) hangs, as on Windows; checked builds (internal/lock_checks.h) abort with
+// a message instead. try_lock by the owner returns false. Shared re-entry works only while
+// nobody waits; behind a queued waiter it deadlocks (not detected). No owner query.
+//
+// Cost: uncontended, one atomic read-modify-write to acquire and one to release; 8 bytes;
+// allocates nothing. Waiters keep their wait blocks on their stacks.
+//
+// Test hooks: RawWord() and WaitersForTest() show the word and the queue; SetWaitObserver
+// (internal/wait_block_word.h) reports queueing and wake-ups and can hold a woken thread back.
+// The observer costs one load on the slow path when none is installed.
+#ifndef LOCKBENCH_LOCKIMPLS_PUSH_LOCK_H_
+#define LOCKBENCH_LOCKIMPLS_PUSH_LOCK_H_
+
+#include <cstdint>
+
+#include "lockimpls/internal/lock_checks.h"
+#include "lockimpls/internal/wait_block_lock.h"
+#include "lockimpls/lock_concept.h"
+
+namespace lockbench {
+
+// Polls of its own wait block a push-lock waiter makes before it sleeps, for every push lock in
+// the process. Default 1024 (ReactOS' value; Windows' is unknown), 0 on a one-CPU machine.
+std::uint32_t PushLockSpinCount();
+void SetPushLockSpinCount(std::uint32_t spins);
+
+namespace internal {
+
+struct PushLockFlavor {
+  static std::uint32_t SpinCount() { return PushLockSpinCount(); }
+  static constexpr const char* kReentryMessage =
+      "push lock re-acquired by the thread that holds it exclusive "
+      "(not recursive: this hangs on Windows)";
+};
+
+inline constexpr LockTraits PushLockTraits(std::string_view name, std::string_view description) {
+  return {
+      .name = name,
+      .description = description,
+      .size_bytes = sizeof(WaitBlockWord),
+      .recursion = Recursion::kNone,
+      .fairness =
+          "not fair: woken waiters re-compete with newcomers (barging); new readers "
+          "queue behind any waiter",
+      .owner_query = false,
+  };
+}
+
+}  // namespace internal
+
+class PushLock final
+    : public internal::WaitBlockLock<internal::PushLockFlavor, internal::kCheckedLocks> {
+ public:
+  static constexpr LockTraits kTraits = internal::PushLockTraits(
+      "push_lock", "Windows kernel push lock (EX_PUSH_LOCK): one word, stack wait blocks");
+};
+
+// The same lock with the re-entry check compiled in, whatever the build.
+class CheckedPushLock final : public internal::WaitBlockLock<internal::PushLockFlavor, true> {
+ public:
+  static constexpr LockTraits kTraits = internal::PushLockTraits(
+      "push_lock_checked", "push lock that aborts on exclusive re-entry (checked build)");
+};
+
+static_assert(BenchLock<PushLock>);
+static_assert(BenchLock<CheckedPushLock>);
+static_assert(sizeof(PushLock) == 8 && PushLock::kTraits.size_bytes == 8);
+static_assert(sizeof(CheckedPushLock) == 8);
+
+}  // namespace lockbench
+
+#endif  // LOCKBENCH_LOCKIMPLS_PUSH_LOCK_H_

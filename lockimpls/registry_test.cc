@@ -1,0 +1,65 @@
+// The registry is the one list the tool, the benchmarks and the conformance suite iterate, so
+// its entries must be distinct and their traits must describe the real objects.
+#include "lockimpls/registry.h"
+
+#include <cctype>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace lockbench {
+namespace {
+
+TEST(RegistryTest, NamesAreUniqueIdentifiers) {
+  std::set<std::string_view> seen;
+  for (const LockTraits& t : AllLocks::Traits()) {
+    EXPECT_TRUE(seen.insert(t.name).second) << "duplicate lock name " << t.name;
+    ASSERT_FALSE(t.name.empty());
+    for (char c : t.name) {
+      EXPECT_TRUE(std::islower(static_cast<unsigned char>(c)) ||
+                  std::isdigit(static_cast<unsigned char>(c)) || c == '_')
+          << "lock name " << t.name << " is not lower_snake_case";
+    }
+  }
+  EXPECT_EQ(seen.size(), AllLocks::kSize);
+}
+
+TEST(RegistryTest, TraitsDescribeTheObjects) {
+  int checked = 0;
+  AllLocks::ForEach([&]<class L>() {
+    SCOPED_TRACE(std::string(L::kTraits.name));
+    EXPECT_EQ(L::kTraits.size_bytes, sizeof(L)) << "size_bytes must be sizeof the lock";
+    EXPECT_FALSE(L::kTraits.description.empty());
+    EXPECT_FALSE(L::kTraits.fairness.empty());
+    EXPECT_LE(L::kTraits.description.size(), 100u) << "the description is one line";
+    EXPECT_NE(RecursionName(L::kTraits.recursion), "unknown");
+    ++checked;
+  });
+  EXPECT_EQ(checked, static_cast<int>(AllLocks::kSize));
+}
+
+TEST(RegistryTest, ListsEveryLockInReportOrder) {
+  // Reports list locks in registry order: the Windows emulations, then the Linux and library
+  // peers.
+  const std::vector<std::string_view> expected = {
+      "push_lock",         "eresource",  "srwlock",     "shared_mutex",   "pthread_rwlock",
+      "pthread_rwlock_wp", "absl_mutex", "tbb_spin_rw", "tbb_queuing_rw",
+  };
+  std::vector<std::string_view> present;
+  for (const LockTraits& t : AllLocks::Traits()) present.push_back(t.name);
+  EXPECT_EQ(present, expected);
+}
+
+TEST(RegistryTest, OnlyOwnerTrackingLocksClaimFullRecursion) {
+  AllLocks::ForEach([&]<class L>() {
+    if (L::kTraits.recursion == Recursion::kFull) {
+      EXPECT_TRUE(L::kTraits.owner_query)
+          << L::kTraits.name << ": counting recursion needs to know the owner";
+    }
+  });
+}
+
+}  // namespace
+}  // namespace lockbench

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# `lockbench compare` as CI runs it, on the golden files of results/testdata/compare/ (written by
+# make_goldens.py there): exit codes, the one-line errors on stderr, and what the report names.
+set -uo pipefail
+
+bin=$1
+golden=$(dirname "$2")  # any file of testdata/compare/
+tmp="${TEST_TMPDIR:-$(mktemp -d)}"
+passed=0
+failed=0
+
+check() {  # check STATUS DESCRIPTION
+  if [ "$1" -eq 0 ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $2" >&2
+  fi
+}
+
+# compare EXPECTED_RC ARGS...: runs compare in the golden directory; leaves out/err in $tmp.
+compare() {
+  local expected=$1
+  shift
+  (cd "$golden" && "$bin" compare "$@") >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ "$rc" -eq "$expected" ]
+}
+
+# expect_error NAME PATTERN ARGS...: exit 2 and exactly one stderr line, matching PATTERN.
+expect_error() {
+  local name=$1 pattern=$2
+  shift 2
+  compare 2 "$@" && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "^lockbench: error: .*$pattern" "$tmp/err"
+  check $? "$name: rc=$rc, stderr: $(cat "$tmp/err")"
+}
+
+# Identical inputs.
+compare 0 base.json base.json && [ ! -s "$tmp/err" ] && grep -q "^0 regressions, 0 improvements, 2 comparisons" "$tmp/out"
+check $? "identical inputs: rc=$rc, stderr: $(cat "$tmp/err")"
+
+# A clear 30% throughput drop over 7 repetitions: exit 1 naming the run, on stdout and stderr.
+compare 1 base.json drop30.json \
+  && grep -Eq "^eresource +read-mostly +2 +compact +throughput .* -30\.[0-9]% +0\.0006 +7/7 +REGRESSION" "$tmp/out" \
+  && grep -Eq "^shared_mutex .* same$" "$tmp/out" \
+  && [ "$(wc -l <"$tmp/err")" -eq 1 ] \
+  && grep -q "^lockbench: regression: eresource read-mostly 2 threads compact: throughput -30" "$tmp/err"
+check $? "30% drop: rc=$rc, stdout: $(cat "$tmp/out"), stderr: $(cat "$tmp/err")"
+
+# The same over directories of files (interleaved CI runs write one file per repetition).
+compare 1 split_base split_drop30 && grep -q "baseline: split_base (2 files, 14 runs)" "$tmp/out" \
+  && grep -q "^lockbench: regression: eresource" "$tmp/err"
+check $? "directories: rc=$rc, stdout: $(cat "$tmp/out")"
+
+# Noise within the threshold.
+compare 0 base.json noise.json && [ ! -s "$tmp/err" ]
+check $? "noise within threshold: rc=$rc, stderr: $(cat "$tmp/err")"
+
+# A significant 3% change is under the 5% threshold.
+compare 0 base.json shift3.json && grep -Eq "^eresource .* -3\.0% +0\.0006 +7/7 +same$" "$tmp/out"
+check $? "significant 3% change: rc=$rc, stdout: $(cat "$tmp/out")"
+compare 1 base.json shift3.json --threshold 2%
+check $? "... is a regression with --threshold 2%: rc=$rc"
+
+# A large change over 3 noisy repetitions is not significant: exit 0, with a warning.
+compare 0 few_base.json few_new.json && grep -Eq "^eresource .* -40\.0% .* 3/3! +not significant$" "$tmp/out" \
+  && [ "$(wc -l <"$tmp/err")" -eq 1 ] \
+  && grep -q "^lockbench: warning: .*3 vs 3.*smallest possible p-value is 0.100" "$tmp/err"
+check $? "3 noisy repetitions: rc=$rc, stdout: $(cat "$tmp/out"), stderr: $(cat "$tmp/err")"
+
+# Runs on one side only are listed.
+compare 0 base.json unmatched.json \
+  && grep -A1 "^only in baseline" "$tmp/out" | grep -q "shared_mutex read-mostly 2 threads compact" \
+  && grep -A1 "^only in new" "$tmp/out" | grep -q "push_lock read-mostly 2 threads compact" \
+  && grep -q "^eresource" "$tmp/out"
+check $? "unmatched runs listed: rc=$rc, stdout: $(cat "$tmp/out")"
+
+# Metrics, thresholds and alpha.
+compare 1 base.json drop30.json --metric shared_p99 && grep -q "shared_p99 +39.7%" "$tmp/err"
+check $? "shared p99 +40% is a regression: rc=$rc, stderr: $(cat "$tmp/err")"
+compare 0 base.json drop30.json --metric exclusive_p50,jain
+check $? "exclusive p50 and jain unchanged: rc=$rc"
+compare 0 base.json drop30.json --threshold 35%
+check $? "--threshold 35%: rc=$rc"
+compare 0 base.json drop30.json --threshold 0.35
+check $? "--threshold 0.35: rc=$rc"
+compare 0 base.json drop30.json --alpha 0.0005
+check $? "--alpha below the smallest p: rc=$rc"
+compare 0 drop30.json base.json && grep -Eq "^eresource .* improvement$" "$tmp/out"
+check $? "improvements do not fail: rc=$rc"
+
+# Formats.
+compare 1 base.json drop30.json --format json \
+  && python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["summary"]["regressions"] == 1, r["summary"]; assert r["comparisons"][0]["verdict"] == "regression"' "$tmp/out"
+check $? "--format json: rc=$rc"
+compare 1 base.json drop30.json --format markdown && grep -q "^| eresource | read-mostly | 2 | compact | throughput |.*\*\*regression\*\* |$" "$tmp/out"
+check $? "--format markdown: rc=$rc, stdout: $(cat "$tmp/out")"
+
+# Mismatched inputs.
+expect_error "different machine" "base.json and other_machine.json come from different machines (context.cpu_model" \
+  base.json other_machine.json
+compare 0 base.json other_machine.json --allow-different-machines && grep -q "warning: comparing results from different machines" "$tmp/err"
+check $? "--allow-different-machines: rc=$rc, stderr: $(cat "$tmp/err")"
+expect_error "schema_version" "schema2.json: schema_version 2 is not supported" base.json schema2.json
+
+# Malformed inputs.
+expect_error "truncated" "truncated.json: not valid JSON (truncated or not a result file): .*unexpected end of input" \
+  base.json truncated.json
+expect_error "truncated baseline" "truncated.json: not valid JSON" truncated.json base.json
+expect_error "not JSON" "not_json.json: not valid JSON" base.json not_json.json
+expect_error "empty file" "empty.json: empty file" base.json empty.json
+expect_error "wrong type" "wrong_type.json: runs\[1\].threads: expected an integer, got string \"two\"" wrong_type.json base.json
+expect_error "missing field" "missing_field.json: runs\[0\]: missing field 'throughput_ops_per_s'" base.json missing_field.json
+expect_error "empty runs" "empty_runs.json: runs is empty" base.json empty_runs.json
+expect_error "missing file" "no_such.json: does not exist" base.json no_such.json
+mkdir -p "$tmp/empty_dir"
+expect_error "empty directory" "$tmp/empty_dir: no \*.json result files" base.json "$tmp/empty_dir"
+mkdir -p "$tmp/bad_dir"
+cp "$golden/base.json" "$golden/truncated.json" "$tmp/bad_dir/"
+expect_error "bad file in a directory" "$tmp/bad_dir/truncated.json: not valid JSON" base.json "$tmp/bad_dir"
+if [ "$(id -u)" -ne 0 ]; then  # root reads everything
+  cp "$golden/base.json" "$tmp/unreadable.json" && chmod 000 "$tmp/unreadable.json"
+  expect_error "unreadable" "unreadable.json: cannot read: Permission denied" base.json "$tmp/unreadable.json"
+fi
+
+# Bad flags.
+expect_error "bad metric" "--metric: 'latency' is not a metric" base.json base.json --metric latency
+expect_error "ambiguous threshold" "--threshold: '5' is ambiguous" base.json base.json --threshold 5
+expect_error "bad alpha" "--alpha: '2' is not a significance level" base.json base.json --alpha 2
+expect_error "bad format" "--format: 'xml' is not allowed" base.json base.json --format xml
+
+echo "compare_cli_test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,541 @@
+#include "results/compare.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace lockbench {
+namespace {
+
+using nlohmann::json;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+// The fields compare reads of a run, nothing more: compare must not depend on the rest.
+json RunJson(const std::string& lock, int rep, double throughput, double shared_p99 = 1000,
+             const std::string& status = "ok", uint64_t exclusive_count = 5) {
+  return {{"lock", lock},
+          {"workload", "read-mostly"},
+          {"threads", 2},
+          {"placement", "compact"},
+          {"repetition", rep},
+          {"status", status},
+          {"throughput_ops_per_s", throughput},
+          {"latency_ns",
+           {{"shared", {{"count", 10}, {"p50", 40}, {"p99", shared_p99}}},
+            {"exclusive", {{"count", exclusive_count}, {"p50", 60}, {"p99", 2000}}}}},
+          {"fairness", {{"jain_index", 0.95}}}};
+}
+
+json Doc(std::vector<json> runs, const std::string& cpu = "CPU A",
+         const std::string& topology = "2 cores") {
+  return {
+      {"schema_version", 1},
+      {"context", {{"cpu_model", cpu}, {"topology", topology}, {"build_type", "optimized"}}},
+      {"config", {{"workload", {{"name", "read-mostly"}, {"duration", "1s"}, {"repetitions", 7}}}}},
+      {"runs", std::move(runs)}};
+}
+
+// Seven repetitions of `lock` at `base` ops/s times the factors (a noise pattern).
+std::vector<json> Reps(const std::string& lock, double base, const std::vector<double>& factors,
+                       double shared_p99 = 1000) {
+  std::vector<json> runs;
+  for (size_t i = 0; i < factors.size(); ++i) {
+    runs.push_back(
+        RunJson(lock, static_cast<int>(i) + 1, base * factors[i], shared_p99 * factors[i]));
+  }
+  return runs;
+}
+
+const std::vector<double> kNoiseA = {1.000, 1.008, 0.993, 1.004, 0.997, 1.011, 0.989};
+const std::vector<double> kNoiseB = {0.996, 1.003, 1.010, 0.991, 1.006, 0.998, 0.994};
+
+ResultSide Side(const std::string& label, const json& doc) {
+  return {label, {ParseResultFile(label, doc.dump())}};
+}
+
+CompareReport CompareDocs(const json& a, const json& b, CompareSettings settings = {}) {
+  return CompareResults(Side("base.json", a), Side("new.json", b), settings);
+}
+
+const MetricComparison& Only(const CompareReport& r) {
+  EXPECT_EQ(r.compared.size(), 1u);
+  EXPECT_EQ(r.compared.at(0).metrics.size(), 1u);
+  return r.compared.at(0).metrics.at(0);
+}
+
+// What a CompareInputError says, or "" when none is thrown.
+template <typename F>
+std::string ErrorOf(F f) {
+  try {
+    f();
+  } catch (const CompareInputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// ---- Settings -------------------------------------------------------------------------------
+
+TEST(ParseMetricList, NamesInOrderWithoutDuplicates) {
+  EXPECT_THAT(ParseMetricList("throughput"), ElementsAre(Metric::kThroughput));
+  EXPECT_THAT(ParseMetricList("shared_p99, jain,shared_p99"),
+              ElementsAre(Metric::kSharedP99, Metric::kJain));
+  EXPECT_THAT(ParseMetricList("shared_p50,exclusive_p50,exclusive_p99"),
+              ElementsAre(Metric::kSharedP50, Metric::kExclusiveP50, Metric::kExclusiveP99));
+}
+
+TEST(ParseMetricList, RefusesUnknownAndEmptyNames) {
+  EXPECT_THAT(ErrorOf([] { ParseMetricList("throughput,latency"); }),
+              AllOf(HasSubstr("'latency' is not a metric"), HasSubstr("shared_p99")));
+  EXPECT_THAT(ErrorOf([] { ParseMetricList(""); }), HasSubstr("empty metric name"));
+  EXPECT_THAT(ErrorOf([] { ParseMetricList("throughput,"); }), HasSubstr("empty metric name"));
+}
+
+TEST(HigherIsBetter, ThroughputAndJainUpLatencyDown) {
+  EXPECT_TRUE(HigherIsBetter(Metric::kThroughput));
+  EXPECT_TRUE(HigherIsBetter(Metric::kJain));
+  EXPECT_FALSE(HigherIsBetter(Metric::kSharedP99));
+  EXPECT_FALSE(HigherIsBetter(Metric::kExclusiveP50));
+}
+
+TEST(ParseThreshold, AcceptsPercentAndFraction) {
+  EXPECT_DOUBLE_EQ(ParseThreshold("5%"), 0.05);
+  EXPECT_DOUBLE_EQ(ParseThreshold("0.05"), 0.05);
+  EXPECT_DOUBLE_EQ(ParseThreshold(" 2.5 % "), 0.025);
+  EXPECT_DOUBLE_EQ(ParseThreshold("0"), 0.0);
+  EXPECT_DOUBLE_EQ(ParseThreshold("150%"), 1.5);
+}
+
+TEST(ParseThreshold, RefusesAmbiguousNegativeAndGarbage) {
+  EXPECT_THAT(ErrorOf([] { ParseThreshold("5"); }), AllOf(HasSubstr("ambiguous"), HasSubstr("5%")));
+  EXPECT_THAT(ErrorOf([] { ParseThreshold("-1%"); }), HasSubstr("not a threshold"));
+  EXPECT_THAT(ErrorOf([] { ParseThreshold("five"); }), HasSubstr("not a threshold"));
+  EXPECT_THAT(ErrorOf([] { ParseThreshold("%"); }), HasSubstr("not a threshold"));
+  EXPECT_THAT(ErrorOf([] { ParseThreshold("nan"); }), HasSubstr("not a threshold"));
+}
+
+TEST(ParseAlpha, StrictlyBetweenZeroAndOne) {
+  EXPECT_DOUBLE_EQ(ParseAlpha("0.05"), 0.05);
+  EXPECT_DOUBLE_EQ(ParseAlpha("0.001"), 0.001);
+  for (const char* bad : {"0", "1", "-0.1", "x", ""}) {
+    EXPECT_THAT(ErrorOf([bad] { ParseAlpha(bad); }), HasSubstr("not a significance level")) << bad;
+  }
+}
+
+TEST(SmallestPossiblePValue, IsTwoOverTheNumberOfRankAssignments) {
+  EXPECT_DOUBLE_EQ(SmallestPossiblePValue(3, 3), 0.1);       // 2 / C(6, 3) = 2 / 20
+  EXPECT_DOUBLE_EQ(SmallestPossiblePValue(4, 4), 2.0 / 70);  // 0.029: reaches 0.05
+  EXPECT_DOUBLE_EQ(SmallestPossiblePValue(7, 7), 2.0 / 3432);
+  EXPECT_DOUBLE_EQ(SmallestPossiblePValue(3, 4), 2.0 / 35);  // 0.057: does not
+  EXPECT_DOUBLE_EQ(SmallestPossiblePValue(1, 1), 1.0);
+  EXPECT_DOUBLE_EQ(SmallestPossiblePValue(0, 5), 1.0);
+}
+
+// ---- Reading --------------------------------------------------------------------------------
+
+TEST(ParseResultFile, ReadsWhatCompareNeeds) {
+  const ResultFile f = ParseResultFile("r.json", Doc({RunJson("eresource", 3, 2e6, 900)}).dump());
+  EXPECT_EQ(f.path, "r.json");
+  EXPECT_EQ(f.schema_version, 1);
+  EXPECT_EQ(f.cpu_model, "CPU A");
+  EXPECT_EQ(f.build_type, "optimized");
+  EXPECT_EQ(f.workload_config["name"], "read-mostly");
+  ASSERT_EQ(f.runs.size(), 1u);
+  const RunSample& s = f.runs[0];
+  EXPECT_EQ(s.key, (RunKey{"eresource", "read-mostly", 2, "compact"}));
+  EXPECT_EQ(s.repetition, 3);
+  EXPECT_EQ(s.status, "ok");
+  EXPECT_DOUBLE_EQ(s.throughput, 2e6);
+  EXPECT_EQ(s.shared_count, 10u);
+  EXPECT_DOUBLE_EQ(s.shared_p99, 900);
+  EXPECT_DOUBLE_EQ(s.exclusive_p50, 60);
+  EXPECT_DOUBLE_EQ(s.jain, 0.95);
+}
+
+// Each malformed input gives one line that names the file and the field.
+struct Malformed {
+  const char* name;
+  std::string text;
+  const char* expected;
+};
+
+std::string Mutated(void (*mutate)(json&)) {
+  json doc = Doc({RunJson("eresource", 1, 2e6), RunJson("eresource", 2, 2e6)});
+  mutate(doc);
+  return doc.dump();
+}
+
+TEST(ParseResultFile, MalformedInputsGiveOneLineNamingFileAndField) {
+  const std::string good = Doc({RunJson("eresource", 1, 2e6)}).dump(2);
+  const std::vector<Malformed> cases = {
+      {"empty", "", "empty file"},
+      {"blank", " \n\t", "empty file"},
+      {"not json", "eresource 2.0 Mops/s", "not valid JSON"},
+      {"truncated", good.substr(0, good.size() / 2), "not valid JSON (truncated"},
+      {"array", "[1, 2]", "expected a JSON object"},
+      {"no version", Mutated([](json& d) { d.erase("schema_version"); }),
+       "missing field 'schema_version'"},
+      {"version string", Mutated([](json& d) { d["schema_version"] = "1"; }),
+       "schema_version: expected an integer, got string \"1\""},
+      {"version 2", Mutated([](json& d) { d["schema_version"] = 2; }),
+       "schema_version 2 is not supported"},
+      {"no context", Mutated([](json& d) { d.erase("context"); }), "missing field 'context'"},
+      {"no cpu model", Mutated([](json& d) { d["context"].erase("cpu_model"); }),
+       "context: missing field 'cpu_model'"},
+      {"topology number", Mutated([](json& d) { d["context"]["topology"] = 4; }),
+       "context.topology: expected a string, got number 4"},
+      {"no runs", Mutated([](json& d) { d.erase("runs"); }), "missing field 'runs'"},
+      {"runs object", Mutated([](json& d) { d["runs"] = json::object(); }),
+       "runs: expected an array"},
+      {"empty runs", Mutated([](json& d) { d["runs"] = json::array(); }), "runs is empty"},
+      {"run not object", Mutated([](json& d) { d["runs"][1] = 5; }), "runs[1]: expected an object"},
+      {"threads string", Mutated([](json& d) { d["runs"][1]["threads"] = "two"; }),
+       "runs[1].threads: expected an integer, got string \"two\""},
+      {"threads zero", Mutated([](json& d) { d["runs"][0]["threads"] = 0; }),
+       "runs[0].threads: expected an integer >= 1"},
+      {"no throughput", Mutated([](json& d) { d["runs"][0].erase("throughput_ops_per_s"); }),
+       "runs[0]: missing field 'throughput_ops_per_s'"},
+      {"negative throughput", Mutated([](json& d) { d["runs"][0]["throughput_ops_per_s"] = -1; }),
+       "runs[0].throughput_ops_per_s: expected a number >= 0"},
+      {"latency null", Mutated([](json& d) { d["runs"][0]["latency_ns"] = nullptr; }),
+       "runs[0].latency_ns: expected an object, got null"},
+      {"no p99", Mutated([](json& d) { d["runs"][1]["latency_ns"]["exclusive"].erase("p99"); }),
+       "runs[1].latency_ns.exclusive: missing field 'p99'"},
+      {"jain string", Mutated([](json& d) { d["runs"][0]["fairness"]["jain_index"] = "high"; }),
+       "runs[0].fairness.jain_index: expected a number, got string"},
+      {"status number", Mutated([](json& d) { d["runs"][0]["status"] = 0; }),
+       "runs[0].status: expected a string"},
+  };
+  for (const Malformed& c : cases) {
+    const std::string what = ErrorOf([&c] { ParseResultFile("dir/r.json", c.text); });
+    EXPECT_THAT(what,
+                AllOf(StartsWith("dir/r.json: "), HasSubstr(c.expected), Not(HasSubstr("\n"))))
+        << c.name;
+  }
+}
+
+// A scratch directory under the test's temporary directory.
+std::string ScratchDir(const std::string& name) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  std::string dir = std::string(tmp != nullptr ? tmp : "/tmp") + "/compare_test_" + name + "_" +
+                    std::to_string(getpid());
+  mkdir(dir.c_str(), 0755);
+  return dir;
+}
+
+void WriteText(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+TEST(LoadResultPath, ReadsOneFileOrEveryJsonFileOfADirectoryInNameOrder) {
+  const std::string dir = ScratchDir("load");
+  WriteText(dir + "/b.json", Doc({RunJson("eresource", 2, 2e6)}).dump());
+  WriteText(dir + "/a.json", Doc({RunJson("eresource", 1, 2e6)}).dump());
+  WriteText(dir + "/notes.txt", "not a result");
+  mkdir((dir + "/sub.json").c_str(), 0755);  // a directory, not a file: skipped
+  const std::vector<ResultFile> files = LoadResultPath(dir);
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].path, dir + "/a.json");
+  EXPECT_EQ(files[1].path, dir + "/b.json");
+  EXPECT_EQ(LoadResultPath(dir + "/b.json").at(0).runs.at(0).repetition, 2);
+}
+
+TEST(LoadResultPath, RefusesMissingPathsEmptyDirectoriesAndBadFilesInside) {
+  const std::string dir = ScratchDir("refuse");
+  EXPECT_EQ(ErrorOf([&] { LoadResultPath(dir + "/missing.json"); }),
+            dir + "/missing.json: does not exist");
+  const std::string empty = dir + "/empty";
+  mkdir(empty.c_str(), 0755);
+  WriteText(empty + "/readme.txt", "no results here");
+  EXPECT_EQ(ErrorOf([&] { LoadResultPath(empty); }),
+            empty + ": no *.json result files in this directory");
+  const std::string mixed = dir + "/mixed";
+  mkdir(mixed.c_str(), 0755);
+  WriteText(mixed + "/a.json", Doc({RunJson("eresource", 1, 2e6)}).dump());
+  WriteText(mixed + "/b.json", "{\"schema_version\": 1, \"context\"");
+  EXPECT_THAT(ErrorOf([&] { LoadResultPath(mixed); }),
+              AllOf(StartsWith(mixed + "/b.json: not valid JSON"), Not(HasSubstr("\n"))));
+}
+
+// ---- Comparing ------------------------------------------------------------------------------
+
+TEST(CompareResults, IdenticalInputsChangeNothing) {
+  const json doc = Doc(Reps("eresource", 2e6, kNoiseA));
+  const CompareReport r = CompareDocs(doc, doc);
+  const MetricComparison& m = Only(r);
+  EXPECT_EQ(m.verdict, Verdict::kWithinThreshold);
+  EXPECT_DOUBLE_EQ(m.change, 0.0);
+  EXPECT_DOUBLE_EQ(m.p_value, 1.0);
+  EXPECT_EQ(m.baseline.size(), 7u);
+  EXPECT_FALSE(m.weak);
+  EXPECT_FALSE(r.HasRegression());
+  EXPECT_TRUE(r.warnings.empty());
+  EXPECT_TRUE(RegressionLines(r).empty());
+}
+
+TEST(CompareResults, ClearThroughputDropIsARegressionNamingTheRun) {
+  std::vector<json> base = Reps("eresource", 2e6, kNoiseA);
+  std::vector<json> next = Reps("eresource", 1.4e6, kNoiseB);  // -30%
+  for (const json& r : Reps("shared_mutex", 3e6, kNoiseA)) base.push_back(r);
+  for (const json& r : Reps("shared_mutex", 3e6, kNoiseB)) next.push_back(r);
+  const CompareReport r = CompareDocs(Doc(base), Doc(next));
+  ASSERT_EQ(r.compared.size(), 2u);
+  const MetricComparison& m = r.compared[0].metrics[0];
+  EXPECT_EQ(r.compared[0].key.lock, "eresource");
+  EXPECT_EQ(m.verdict, Verdict::kRegression);
+  EXPECT_NEAR(m.change, -0.30, 0.01);
+  EXPECT_TRUE(m.exact);
+  EXPECT_NEAR(m.p_value, 2.0 / 3432, 1e-9);  // fully separated 7 vs 7
+  EXPECT_EQ(r.compared[1].metrics[0].verdict, Verdict::kWithinThreshold);
+  EXPECT_EQ(r.Count(Verdict::kRegression), 1);
+  EXPECT_THAT(
+      RegressionLines(r),
+      ElementsAre(AllOf(StartsWith("eresource read-mostly 2 threads compact: throughput -30"),
+                        HasSubstr("p=0.0006"))));
+}
+
+TEST(CompareResults, LatencyRiseIsARegressionAndFallAnImprovement) {
+  CompareSettings settings;
+  settings.metrics = {Metric::kSharedP99};
+  const json base = Doc(Reps("eresource", 2e6, kNoiseA, 1000));
+  EXPECT_EQ(Only(CompareDocs(base, Doc(Reps("eresource", 2e6, kNoiseB, 1400)), settings)).verdict,
+            Verdict::kRegression);
+  EXPECT_EQ(Only(CompareDocs(base, Doc(Reps("eresource", 2e6, kNoiseB, 600)), settings)).verdict,
+            Verdict::kImprovement);
+}
+
+TEST(CompareResults, ThroughputRiseIsAnImprovementThatDoesNotFail) {
+  const CompareReport r =
+      CompareDocs(Doc(Reps("eresource", 2e6, kNoiseA)), Doc(Reps("eresource", 2.6e6, kNoiseB)));
+  EXPECT_EQ(Only(r).verdict, Verdict::kImprovement);
+  EXPECT_EQ(r.Count(Verdict::kImprovement), 1);
+  EXPECT_FALSE(r.HasRegression());
+}
+
+TEST(CompareResults, NoiseWithinTheThresholdPasses) {
+  const std::vector<double> wide = {1.033, 0.970, 1.012, 0.988, 1.025, 0.979, 1.002};
+  const MetricComparison m =
+      Only(CompareDocs(Doc(Reps("eresource", 2e6, kNoiseA)), Doc(Reps("eresource", 2e6, wide))));
+  EXPECT_EQ(m.verdict, Verdict::kWithinThreshold);
+  EXPECT_LT(std::fabs(m.change), 0.05);
+}
+
+TEST(CompareResults, SignificantChangeBelowTheThresholdPasses) {
+  const std::vector<double> tiny = {1.000, 1.002, 0.998, 1.004, 0.996, 1.005, 0.995};
+  const MetricComparison m = Only(
+      CompareDocs(Doc(Reps("eresource", 2e6, kNoiseA)), Doc(Reps("eresource", 2e6 * 0.97, tiny))));
+  EXPECT_LT(m.p_value, 0.05);  // real...
+  EXPECT_NEAR(m.change, -0.03, 0.002);
+  EXPECT_EQ(m.verdict, Verdict::kWithinThreshold);  // ...but smaller than 5%
+}
+
+TEST(CompareResults, AThresholdIsExceededOnlyWhenTheChangeIsLarger) {
+  CompareSettings settings;
+  settings.threshold = 0.25;
+  std::vector<json> base, next;
+  for (int i = 0; i < 7; ++i) base.push_back(RunJson("eresource", i + 1, 1000.0 + i));
+  for (int i = 0; i < 7; ++i) next.push_back(RunJson("eresource", i + 1, 750.0 + i * 0.75));
+  const MetricComparison m = Only(CompareDocs(Doc(base), Doc(next), settings));
+  EXPECT_DOUBLE_EQ(m.change, -0.25);
+  EXPECT_EQ(m.verdict, Verdict::kWithinThreshold);
+  settings.threshold = 0.2499;
+  EXPECT_EQ(Only(CompareDocs(Doc(base), Doc(next), settings)).verdict, Verdict::kRegression);
+}
+
+TEST(CompareResults, LargeChangeOverThreeNoisyRepetitionsIsNotSignificantAndWarns) {
+  const CompareReport r = CompareDocs(Doc(Reps("eresource", 2e6, {1.0, 0.5, 1.4})),
+                                      Doc(Reps("eresource", 2e6, {0.60, 1.14, 0.42})));
+  const MetricComparison& m = Only(r);
+  EXPECT_NEAR(m.change, -0.40, 1e-9);
+  EXPECT_EQ(m.verdict, Verdict::kNotSignificant);
+  EXPECT_TRUE(m.weak);
+  EXPECT_FALSE(r.HasRegression());
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_THAT(
+      r.warnings[0],
+      AllOf(HasSubstr("3 vs 3"), HasSubstr("smallest possible p-value is 0.100"), HasSubstr("7")));
+}
+
+TEST(CompareResults, EvenAPerfectSeparationOverThreeRepetitionsCannotFail) {
+  const CompareReport r = CompareDocs(Doc(Reps("eresource", 2e6, {1.0, 1.01, 0.99})),
+                                      Doc(Reps("eresource", 1e6, {1.0, 1.01, 0.99})));
+  EXPECT_DOUBLE_EQ(Only(r).p_value, 0.1);
+  EXPECT_EQ(Only(r).verdict, Verdict::kNotSignificant);
+}
+
+TEST(CompareResults, FiveRepetitionsAreNotWeak) {
+  const std::vector<double> five = {1.0, 1.01, 0.99, 1.005, 0.995};
+  const CompareReport r =
+      CompareDocs(Doc(Reps("eresource", 2e6, five)), Doc(Reps("eresource", 1e6, five)));
+  EXPECT_FALSE(Only(r).weak);
+  EXPECT_EQ(Only(r).verdict, Verdict::kRegression);  // p = 2/252
+  EXPECT_TRUE(r.warnings.empty());
+}
+
+TEST(CompareResults, RepetitionsThatDidNotEndOkAreLeftOutWithAWarning) {
+  std::vector<json> next = Reps("eresource", 2e6, kNoiseB);
+  next.push_back(RunJson("eresource", 8, 0.0, 1000, "violation"));
+  const CompareReport r = CompareDocs(Doc(Reps("eresource", 2e6, kNoiseA)), Doc(next));
+  EXPECT_EQ(Only(r).candidate.size(), 7u);
+  EXPECT_EQ(r.compared[0].candidate_runs, 8);
+  EXPECT_EQ(Only(r).verdict, Verdict::kWithinThreshold);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_THAT(r.warnings[0], HasSubstr("new has 1 of 8 repetitions not ok (1 violation)"));
+}
+
+TEST(CompareResults, LatencyOfAModeNeverTimedHasNoData) {
+  CompareSettings settings;
+  settings.metrics = {Metric::kExclusiveP99, Metric::kThroughput};
+  std::vector<json> base, next;
+  for (int i = 0; i < 7; ++i) base.push_back(RunJson("eresource", i + 1, 2e6, 1000, "ok", 0));
+  for (int i = 0; i < 7; ++i) next.push_back(RunJson("eresource", i + 1, 2e6, 1000, "ok", 0));
+  const CompareReport r = CompareDocs(Doc(base), Doc(next), settings);
+  ASSERT_EQ(r.compared.at(0).metrics.size(), 2u);
+  EXPECT_EQ(r.compared[0].metrics[0].verdict, Verdict::kNoData);
+  EXPECT_EQ(r.compared[0].metrics[1].verdict, Verdict::kWithinThreshold);
+  EXPECT_EQ(r.Count(Verdict::kNoData), 1);
+}
+
+TEST(CompareResults, RepetitionsArePooledOverTheFilesOfASide) {
+  const std::vector<json> all = Reps("eresource", 2e6, kNoiseA);
+  ResultSide split{"base/", {}};
+  split.files.push_back(ParseResultFile("base/1.json", Doc({all[0], all[1], all[2]}).dump()));
+  split.files.push_back(
+      ParseResultFile("base/2.json", Doc({all[3], all[4], all[5], all[6]}).dump()));
+  const CompareReport r =
+      CompareResults(split, Side("new.json", Doc(Reps("eresource", 1.4e6, kNoiseB))), {});
+  EXPECT_EQ(r.baseline_files, 2u);
+  EXPECT_EQ(r.baseline_runs, 7u);
+  EXPECT_EQ(Only(r).baseline.size(), 7u);
+  EXPECT_EQ(Only(r).verdict, Verdict::kRegression);
+}
+
+TEST(CompareResults, UnmatchedRunsAreListedOnTheirSide) {
+  std::vector<json> base = Reps("eresource", 2e6, kNoiseA);
+  std::vector<json> next = Reps("eresource", 2e6, kNoiseB);
+  base.push_back(RunJson("shared_mutex", 1, 3e6));
+  next.push_back(RunJson("push_lock", 1, 4e6));
+  json other_threads = RunJson("eresource", 1, 2e6);
+  other_threads["threads"] = 4;
+  next.push_back(other_threads);
+  const CompareReport r = CompareDocs(Doc(base), Doc(next));
+  EXPECT_EQ(r.compared.size(), 1u);
+  EXPECT_THAT(r.only_in_baseline, ElementsAre(RunKey{"shared_mutex", "read-mostly", 2, "compact"}));
+  EXPECT_THAT(r.only_in_candidate, ElementsAre(RunKey{"push_lock", "read-mostly", 2, "compact"},
+                                               RunKey{"eresource", "read-mostly", 4, "compact"}));
+  const std::string table = RenderCompareReport(r, CompareFormat::kTable);
+  EXPECT_THAT(table,
+              AllOf(HasSubstr("only in baseline"), HasSubstr("shared_mutex read-mostly 2 threads"),
+                    HasSubstr("only in new"), HasSubstr("push_lock read-mostly 2 threads"),
+                    HasSubstr("eresource read-mostly 4 threads")));
+}
+
+TEST(CompareResults, NothingInCommonIsAnError) {
+  EXPECT_THAT(ErrorOf([] {
+                CompareDocs(Doc({RunJson("eresource", 1, 2e6)}),
+                            Doc({RunJson("push_lock", 1, 2e6)}));
+              }),
+              AllOf(HasSubstr("no run in base.json matches a run in new.json"),
+                    HasSubstr("1 only in baseline, 1 only in new")));
+}
+
+TEST(CompareResults, DifferentMachinesAreRefusedUnlessAllowed) {
+  const json a = Doc(Reps("eresource", 2e6, kNoiseA), "CPU A", "2 cores");
+  const json cpu = Doc(Reps("eresource", 2e6, kNoiseB), "CPU B", "2 cores");
+  const json topo = Doc(Reps("eresource", 2e6, kNoiseB), "CPU A", "4 cores");
+  EXPECT_THAT(
+      ErrorOf([&] { CompareDocs(a, cpu); }),
+      AllOf(StartsWith("base.json and new.json come from different machines"),
+            HasSubstr("cpu_model 'CPU A' vs 'CPU B'"), HasSubstr("--allow-different-machines")));
+  EXPECT_THAT(ErrorOf([&] { CompareDocs(a, topo); }), HasSubstr("topology '2 cores' vs '4 cores'"));
+  CompareSettings allow;
+  allow.allow_different_machines = true;
+  const CompareReport r = CompareDocs(a, cpu, allow);
+  EXPECT_EQ(Only(r).verdict, Verdict::kWithinThreshold);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_THAT(r.warnings[0], HasSubstr("different machines"));
+}
+
+TEST(CompareResults, AMachineMixWithinOneSideIsRefusedToo) {
+  ResultSide mixed{"base/", {}};
+  mixed.files.push_back(ParseResultFile("base/1.json", Doc({RunJson("eresource", 1, 2e6)}).dump()));
+  mixed.files.push_back(
+      ParseResultFile("base/2.json", Doc({RunJson("eresource", 2, 2e6)}, "CPU B").dump()));
+  EXPECT_THAT(ErrorOf([&] { CompareResults(mixed, mixed, {}); }),
+              StartsWith("base/1.json and base/2.json come from different machines"));
+}
+
+TEST(CompareResults, DifferentWorkloadSettingsAndBuildTypesWarn) {
+  json base = Doc(Reps("eresource", 2e6, kNoiseA));
+  json next = Doc(Reps("eresource", 2e6, kNoiseB));
+  next["config"]["workload"]["duration"] = "2s";
+  next["config"]["workload"]["repetitions"] = 1;  // interleaved runs differ here by design
+  next["context"]["build_type"] = "debug";
+  const CompareReport r = CompareDocs(base, next);
+  ASSERT_EQ(r.warnings.size(), 2u);
+  EXPECT_THAT(r.warnings[0], HasSubstr("build types differ (baseline optimized, new debug)"));
+  EXPECT_THAT(r.warnings[1], AllOf(HasSubstr("workload 'read-mostly' is configured differently"),
+                                   HasSubstr("duration \"1s\" vs \"2s\"")));
+}
+
+TEST(CompareResults, AZeroBaselineGivesAnInfiniteChange) {
+  std::vector<json> base, next;
+  for (int i = 0; i < 7; ++i) base.push_back(RunJson("eresource", i + 1, 0.0));
+  for (int i = 0; i < 7; ++i) next.push_back(RunJson("eresource", i + 1, 1000.0 + i));
+  const CompareReport r = CompareDocs(Doc(base), Doc(next));
+  EXPECT_TRUE(std::isinf(Only(r).change));
+  EXPECT_EQ(Only(r).verdict, Verdict::kImprovement);
+  EXPECT_TRUE(CompareReportToJson(r)["comparisons"][0]["change"].is_null());
+  EXPECT_THAT(RenderCompareReport(r, CompareFormat::kTable), HasSubstr("+inf"));
+}
+
+// ---- Reporting ------------------------------------------------------------------------------
+
+TEST(RenderCompareReport, AllFormatsNameTheRegression) {
+  CompareSettings settings;
+  settings.metrics = {Metric::kThroughput, Metric::kSharedP99};
+  const CompareReport r = CompareDocs(Doc(Reps("eresource", 2e6, kNoiseA)),
+                                      Doc(Reps("eresource", 1.4e6, kNoiseB)), settings);
+  const std::string table = RenderCompareReport(r, CompareFormat::kTable);
+  EXPECT_THAT(table,
+              AllOf(HasSubstr("baseline: base.json (1 file, 7 runs)"), HasSubstr("threshold 5%"),
+                    HasSubstr("alpha 0.05,"), HasSubstr("REGRESSION"), HasSubstr("2.000 Mops/s"),
+                    HasSubstr("1 regression, 0 improvements, 2 comparisons")));
+  const std::string md = RenderCompareReport(r, CompareFormat::kMarkdown);
+  EXPECT_THAT(md, AllOf(HasSubstr("| lock | workload | threads |"), HasSubstr("**regression**"),
+                        HasSubstr("| eresource | read-mostly | 2 | compact | throughput |")));
+  const json j = json::parse(RenderCompareReport(r, CompareFormat::kJson));
+  EXPECT_EQ(j["summary"]["regressions"], 1);
+  EXPECT_EQ(j["metrics"], json({"throughput", "shared_p99"}));
+  ASSERT_EQ(j["comparisons"].size(), 2u);
+  const json& c = j["comparisons"][0];
+  EXPECT_EQ(c["lock"], "eresource");
+  EXPECT_EQ(c["verdict"], "regression");
+  EXPECT_EQ(c["higher_is_better"], true);
+  EXPECT_EQ(c["baseline"]["n"], 7);
+  EXPECT_EQ(c["baseline"]["values"].size(), 7u);
+  EXPECT_DOUBLE_EQ(c["baseline"]["median"].get<double>(), 2e6);
+  EXPECT_NEAR(c["change"].get<double>(), -0.3, 0.01);
+  EXPECT_EQ(j["comparisons"][1]["metric"], "shared_p99");
+  EXPECT_EQ(j["only_in_baseline"], json::array());
+}
+
+TEST(RenderCompareReport, MarkdownListsWarningsAndEscapesPipes) {
+  json base = Doc(Reps("a|b", 2e6, {1.0, 0.5, 1.4}));
+  json next = Doc(Reps("a|b", 2e6, {0.6, 1.14, 0.42}));
+  const std::string md = RenderCompareReport(CompareDocs(base, next), CompareFormat::kMarkdown);
+  EXPECT_THAT(md, AllOf(HasSubstr("| a\\|b |"), HasSubstr("Warnings:"), HasSubstr("3 vs 3")));
+}
+
+}  // namespace
+}  // namespace lockbench

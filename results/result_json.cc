@@ -1,0 +1,187 @@
+#include "results/result_json.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+namespace lockbench {
+
+using nlohmann::json;
+
+json LatencyToJson(const Histogram& h) {
+  json j;
+  j["count"] = h.TotalCount();
+  j["min"] = h.Min();
+  j["p50"] = h.ValueAtPercentile(50);
+  j["p90"] = h.ValueAtPercentile(90);
+  j["p99"] = h.ValueAtPercentile(99);
+  j["p999"] = h.ValueAtPercentile(99.9);
+  j["max"] = h.Max();
+  j["mean"] = h.Mean();
+  j["stddev"] = h.StdDev();
+  json buckets = json::array();
+  h.ForEachBucket([&buckets](const HistogramBucket& b) {
+    buckets.push_back(json::array({b.low, b.high, b.count}));
+  });
+  j["buckets"] = std::move(buckets);
+  return j;
+}
+
+namespace {
+
+json FairnessToJson(const FairnessSummary& f) {
+  json j;
+  j["threads"] = f.threads;
+  j["jain_index"] = f.jain_index;
+  j["min_max_ratio"] = f.min_max_ratio;
+  j["cov"] = f.coefficient_of_variation;
+  j["starved"] = f.starved;
+  json bins;
+  for (int i = 0; i < kFairShareBins; ++i) {
+    bins[std::string(FairShareBinLabel(i))] = f.fair_share[static_cast<size_t>(i)];
+  }
+  j["share_histogram"] = std::move(bins);
+  return j;
+}
+
+}  // namespace
+
+json RunToJson(const RunRecord& r, const RunSummary& s) {
+  json j;
+  j["lock"] = r.lock;
+  j["workload"] = r.workload;
+  j["threads"] = r.threads;
+  j["repetition"] = r.repetition;
+  j["placement"] = r.placement;
+  j["status"] = RunStatusName(r.status);
+  j["status_detail"] = r.status_detail;
+  j["duration_s"] = r.duration_s;
+  j["ops"] = s.ops;
+  j["shared_ops"] = s.shared_ops;
+  j["exclusive_ops"] = s.exclusive_ops;
+  j["throughput_ops_per_s"] = s.throughput_ops_per_s;
+  j["try_attempts"] = s.try_attempts;
+  j["try_failures"] = s.try_failures;
+  j["latency_sample_every"] = r.latency_sample_every;
+  j["latency_ns"] = {{"shared", LatencyToJson(s.shared_acquire)},
+                     {"exclusive", LatencyToJson(s.exclusive_acquire)}};
+  j["hold_ns"] = {{"shared", LatencyToJson(s.shared_hold)},
+                  {"exclusive", LatencyToJson(s.exclusive_hold)}};
+  json fairness = FairnessToJson(s.fairness);
+  fairness["readers"] = FairnessToJson(s.readers);
+  fairness["writers"] = FairnessToJson(s.writers);
+  j["fairness"] = std::move(fairness);
+  json run_lengths = json::object();
+  for (const auto& [len, count] : s.handoff.run_lengths) run_lengths[std::to_string(len)] = count;
+  j["handoff"] = {{"grants", s.handoff.grants},
+                  {"reacquire_rate", s.handoff.reacquire_rate},
+                  {"mean_run", s.handoff.mean_run},
+                  {"longest_run", s.handoff.longest_run},
+                  {"run_lengths", std::move(run_lengths)},
+                  {"same_node", s.same_node_handoffs},
+                  {"cross_node", s.cross_node_handoffs},
+                  {"truncated", r.grant_sequence_truncated}};
+  j["starvation"] = {{"reader_max_wait_ns", s.reader_max_wait_ns},
+                     {"writer_max_wait_ns", s.writer_max_wait_ns},
+                     {"reader_max_gap_ns", s.reader_max_gap_ns},
+                     {"writer_max_gap_ns", s.writer_max_gap_ns}};
+  json per_thread = json::array();
+  const double total = static_cast<double>(s.ops);
+  for (const ThreadRecord& t : r.per_thread) {
+    auto loc = [](int v) { return v < 0 ? json(nullptr) : json(v); };
+    per_thread.push_back({{"thread", t.thread},
+                          {"role", t.role},
+                          {"pu", loc(t.pu)},
+                          {"core", loc(t.core)},
+                          {"numa_node", loc(t.numa_node)},
+                          {"package", loc(t.package)},
+                          {"ops", t.ops()},
+                          {"shared_ops", t.shared_ops},
+                          {"exclusive_ops", t.exclusive_ops},
+                          {"try_failures", t.try_failures},
+                          {"share", total > 0 ? static_cast<double>(t.ops()) / total : 0.0},
+                          {"shared_p99_ns", t.shared_acquire.ValueAtPercentile(99)},
+                          {"exclusive_p99_ns", t.exclusive_acquire.ValueAtPercentile(99)},
+                          {"max_wait_ns", std::max(t.shared_acquire.Max(), t.exclusive_acquire.Max())},
+                          {"max_gap_ns", t.max_gap_ns}});
+  }
+  j["per_thread"] = std::move(per_thread);
+  j["time_series"] = {{"interval_ns", r.time_series_interval_ns},
+                      {"shared_ops", s.shared_series},
+                      {"exclusive_ops", s.exclusive_series}};
+  j["lock_memory"] = {{"nodes", r.lock_memory_nodes}, {"note", r.lock_memory_note}};
+  j["warnings"] = r.warnings;
+  return j;
+}
+
+json ResultDocument(json context, json config, std::vector<json> runs) {
+  json doc;
+  doc["schema_version"] = kSchemaVersion;
+  doc["context"] = std::move(context);
+  doc["config"] = std::move(config);
+  doc["runs"] = std::move(runs);
+  return doc;
+}
+
+namespace {
+
+std::string DirectoryOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+}  // namespace
+
+void CheckWritable(const std::string& path) {
+  if (path.empty()) throw std::runtime_error("empty path");
+  if (!path.empty() && path.back() == '/') throw std::runtime_error("'" + path + "' is a directory");
+  const std::string dir = DirectoryOf(path);
+  if (access(dir.c_str(), F_OK) != 0) {
+    throw std::runtime_error("directory '" + dir + "' does not exist");
+  }
+  if (access(dir.c_str(), W_OK) != 0) {
+    throw std::runtime_error("directory '" + dir + "' is not writable");
+  }
+  if (access(path.c_str(), F_OK) == 0 && access(path.c_str(), W_OK) != 0) {
+    throw std::runtime_error("'" + path + "' is not writable");
+  }
+}
+
+void WriteFileAtomically(const std::string& path, const std::string& text) {
+  CheckWritable(path);
+  std::string tmp = path + ".tmp.XXXXXX";
+  const int fd = mkstemp(tmp.data());
+  if (fd < 0) throw std::runtime_error("cannot create a file beside '" + path + "': " + std::strerror(errno));
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = write(fd, text.data() + written, text.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const std::string why = std::strerror(errno);
+      close(fd);
+      unlink(tmp.c_str());
+      throw std::runtime_error("cannot write '" + path + "': " + why);
+    }
+    written += static_cast<size_t>(n);
+  }
+  fchmod(fd, 0644);
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    unlink(tmp.c_str());
+    throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
+  }
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    unlink(tmp.c_str());
+    throw std::runtime_error("cannot write '" + path + "': " + why);
+  }
+}
+
+}  // namespace lockbench

@@ -1,0 +1,76 @@
+// What one run (one lock, workload, thread count and repetition) produced, as raw data: each
+// thread's counts and histograms and the exclusive grant order. The engine fills it; summary.h
+// derives the statistics (merged percentiles, fairness, hand-off) and result_json.h writes it.
+// Plain data: no behaviour, no dependency on how it was measured.
+#ifndef LOCKBENCH_RESULTS_RUN_RECORD_H_
+#define LOCKBENCH_RESULTS_RUN_RECORD_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "results/histogram.h"
+
+namespace lockbench {
+
+enum class RunStatus { kOk, kViolation, kStalled, kInterrupted };
+
+const char* RunStatusName(RunStatus s);
+
+struct ThreadRecord {
+  int thread = 0;
+  std::string role;  // "reader", "writer" or "mixed"
+  int pu = -1;       // OS index; -1 when unpinned
+  int core = -1;
+  int numa_node = -1;
+  int package = -1;
+  uint64_t shared_ops = 0;     // acquisitions completed in the measured window
+  uint64_t exclusive_ops = 0;
+  uint64_t try_attempts = 0;   // try_lock / try_lock_shared calls
+  uint64_t try_failures = 0;   // of which failed (not counted as ops)
+  Histogram shared_acquire;    // acquire latency, sampled (see RunRecord::latency_sample_every)
+  Histogram exclusive_acquire;
+  Histogram shared_hold;       // time from acquired to release, sampled
+  Histogram exclusive_hold;
+  // Longest time between two consecutive timed acquisitions by this thread (starvation). Exact
+  // when every acquisition is timed (latency_sample_every == 1); otherwise it spans
+  // latency_sample_every acquisitions and is an upper bound.
+  uint64_t max_gap_ns = 0;
+  // Completed ops in each time_series interval of the measured window, by mode.
+  std::vector<uint32_t> shared_series;
+  std::vector<uint32_t> exclusive_series;
+
+  uint64_t ops() const { return shared_ops + exclusive_ops; }
+};
+
+struct RunRecord {
+  std::string lock;
+  std::string workload;
+  int threads = 0;
+  int repetition = 0;  // 1-based
+  std::string placement;  // the --placement policy as given
+  RunStatus status = RunStatus::kOk;
+  std::string status_detail;  // what was violated, which threads stalled, ...
+  double duration_s = 0;      // the measured window as it really was
+  uint32_t latency_sample_every = 1;  // 1 = every acquisition timed
+  uint64_t time_series_interval_ns = 0;
+  std::vector<int> lock_memory_nodes;  // where the lock's pages really are; empty if unknown
+  std::string lock_memory_note;
+  std::vector<std::string> warnings;  // e.g. a thread that could not be pinned
+  std::vector<ThreadRecord> per_thread;
+  // Thread index of each exclusive grant of lock instance 0, in grant order (possibly cut short:
+  // see grant_sequence_truncated). Read from the verifier's generation numbers, so it costs no
+  // shared write beyond the protected data the writer owns.
+  std::vector<uint32_t> grant_sequence;
+  bool grant_sequence_truncated = false;
+
+  uint64_t ops() const {
+    uint64_t n = 0;
+    for (const ThreadRecord& t : per_thread) n += t.ops();
+    return n;
+  }
+};
+
+}  // namespace lockbench
+
+#endif  // LOCKBENCH_RESULTS_RUN_RECORD_H_

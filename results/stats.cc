@@ -1,0 +1,275 @@
+#include "results/stats.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace lockbench {
+namespace {
+
+using u128 = unsigned __int128;
+
+u128 Sum(std::span<const uint64_t> ops) {
+  u128 total = 0;
+  for (uint64_t x : ops) total += x;
+  return total;
+}
+
+bool AllZero(std::span<const uint64_t> ops) {
+  return std::all_of(ops.begin(), ops.end(), [](uint64_t x) { return x == 0; });
+}
+
+// floor(4 * x * n / total), capped at the last bin. Exact: 4 * x * n < 2^(2 + 64 + 64).
+int FairShareBin(uint64_t x, std::size_t n, u128 total) {
+  if (total == 0) return 4;  // everyone at the fair share
+  const u128 scaled = static_cast<u128>(x) * n;
+  // scaled < 2^128 / 4 whenever n < 2^62, which any thread count is.
+  const u128 bin = (scaled * 4) / total;
+  return bin >= kFairShareBins - 1 ? kFairShareBins - 1 : static_cast<int>(bin);
+}
+
+struct RankedSamples {
+  std::vector<uint64_t> doubled_ranks_a;  // 2 * mid-rank, an integer even with ties
+  std::vector<uint64_t> doubled_ranks_b;
+  long double tie_term = 0;  // sum over tie groups of t^3 - t
+};
+
+RankedSamples Rank(std::span<const double> a, std::span<const double> b) {
+  struct Item {
+    double value;
+    bool from_a;
+  };
+  std::vector<Item> items;
+  items.reserve(a.size() + b.size());
+  for (double v : a) items.push_back({v, true});
+  for (double v : b) items.push_back({v, false});
+  std::sort(items.begin(), items.end(),
+            [](const Item& x, const Item& y) { return x.value < y.value; });
+  RankedSamples ranked;
+  for (std::size_t i = 0; i < items.size();) {
+    std::size_t j = i;
+    while (j < items.size() && items[j].value == items[i].value) ++j;
+    // Positions i..j-1 hold ranks i+1..j; their mid-rank doubled is i + j + 1.
+    const uint64_t doubled = i + j + 1;
+    for (std::size_t k = i; k < j; ++k) {
+      (items[k].from_a ? ranked.doubled_ranks_a : ranked.doubled_ranks_b).push_back(doubled);
+    }
+    const long double t = static_cast<long double>(j - i);
+    ranked.tie_term += t * t * t - t;
+    i = j;
+  }
+  return ranked;
+}
+
+constexpr double kExactWorkLimit = 1e8;
+
+double ExactWork(std::size_t n, std::size_t k) {
+  const double nk = static_cast<double>(n) * static_cast<double>(k);
+  return nk * 2.0 * nk;
+}
+
+// Two-sided exact p-value of the doubled rank sum `observed` of a k-subset, under the
+// permutation distribution over all k-subsets of `all_ranks`.
+double ExactPValue(const std::vector<uint64_t>& all_ranks, std::size_t k, uint64_t observed) {
+  std::vector<uint64_t> sorted = all_ranks;
+  std::sort(sorted.begin(), sorted.end(), std::greater<>());
+  uint64_t max_sum = 0;
+  for (std::size_t i = 0; i < k; ++i) max_sum += sorted[i];
+  // ways[j][s]: number of j-subsets of the ranks seen so far with doubled sum s. Counts are
+  // doubles: only their ratios matter, and within the work limit they stay far below 1e308.
+  const std::size_t width = max_sum + 1;
+  std::vector<double> ways((k + 1) * width, 0.0);
+  ways[0] = 1.0;
+  std::size_t seen = 0;
+  for (uint64_t r : all_ranks) {
+    ++seen;
+    for (std::size_t j = std::min(seen, k); j >= 1; --j) {
+      double* to = &ways[j * width];
+      const double* from = &ways[(j - 1) * width];
+      // Doubled ranks are >= 2, so s >= r stops before s wraps.
+      for (std::size_t s = max_sum; s >= r; --s) to[s] += from[s - r];
+    }
+  }
+  const double* dist = &ways[k * width];
+  double total = 0, lower = 0, upper = 0;
+  for (std::size_t s = 0; s <= max_sum; ++s) {
+    total += dist[s];
+    if (s <= observed) lower += dist[s];
+    if (s >= observed) upper += dist[s];
+  }
+  return std::min(1.0, 2.0 * std::min(lower, upper) / total);
+}
+
+}  // namespace
+
+std::vector<double> Shares(std::span<const uint64_t> ops) {
+  std::vector<double> shares(ops.size());
+  const u128 total = Sum(ops);
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    shares[i] = total == 0 ? 1.0 / static_cast<double>(ops.size())
+                           : static_cast<double>(static_cast<long double>(ops[i]) /
+                                                 static_cast<long double>(total));
+  }
+  return shares;
+}
+
+double JainFairnessIndex(std::span<const uint64_t> ops) {
+  if (ops.empty() || AllZero(ops)) return 1.0;
+  long double sum = 0, sum_sq = 0;
+  for (uint64_t x : ops) {
+    const long double v = x;
+    sum += v;
+    sum_sq += v * v;
+  }
+  return static_cast<double>(sum * sum / (static_cast<long double>(ops.size()) * sum_sq));
+}
+
+double MinMaxRatio(std::span<const uint64_t> ops) {
+  if (ops.empty() || AllZero(ops)) return 1.0;
+  const auto [min, max] = std::minmax_element(ops.begin(), ops.end());
+  return static_cast<double>(static_cast<long double>(*min) / *max);
+}
+
+double CoefficientOfVariation(std::span<const uint64_t> ops) {
+  if (ops.empty() || AllZero(ops)) return 0.0;
+  const long double n = ops.size();
+  const long double mean = static_cast<long double>(Sum(ops)) / n;
+  long double squares = 0;
+  for (uint64_t x : ops) {
+    const long double d = x - mean;
+    squares += d * d;
+  }
+  return static_cast<double>(std::sqrt(squares / n) / mean);
+}
+
+bool IsStarved(std::span<const uint64_t> ops) {
+  if (ops.empty()) return false;
+  const auto [min, max] = std::minmax_element(ops.begin(), ops.end());
+  return 2 * static_cast<u128>(*min) < *max;
+}
+
+FairShareHistogram FairShareDistribution(std::span<const uint64_t> ops) {
+  FairShareHistogram bins{};
+  const u128 total = Sum(ops);
+  for (uint64_t x : ops) ++bins[FairShareBin(x, ops.size(), total)];
+  return bins;
+}
+
+std::string_view FairShareBinLabel(int bin) {
+  static constexpr std::string_view kLabels[kFairShareBins] = {
+      "[0,0.25)",   "[0.25,0.5)", "[0.5,0.75)", "[0.75,1)", "[1,1.25)",
+      "[1.25,1.5)", "[1.5,1.75)", "[1.75,2)",   "[2,inf)"};
+  if (bin < 0 || bin >= kFairShareBins) {
+    std::fprintf(stderr, "lockbench: internal error: FairShareBinLabel(%d)\n", bin);
+    std::abort();
+  }
+  return kLabels[bin];
+}
+
+FairnessSummary SummarizeFairness(std::span<const uint64_t> ops) {
+  FairnessSummary s;
+  s.threads = ops.size();
+  if (ops.empty()) return s;
+  const u128 total = Sum(ops);
+  s.total = total > ~uint64_t{0} ? ~uint64_t{0} : static_cast<uint64_t>(total);
+  const auto [min, max] = std::minmax_element(ops.begin(), ops.end());
+  s.min = *min;
+  s.max = *max;
+  s.mean = static_cast<double>(static_cast<long double>(total) / ops.size());
+  s.jain_index = JainFairnessIndex(ops);
+  s.min_max_ratio = MinMaxRatio(ops);
+  s.coefficient_of_variation = CoefficientOfVariation(ops);
+  s.starved = IsStarved(ops);
+  s.fair_share = FairShareDistribution(ops);
+  return s;
+}
+
+GrantRunSummary SummarizeGrantRuns(std::span<const uint32_t> grant_order) {
+  GrantRunSummary s;
+  s.grants = grant_order.size();
+  if (grant_order.empty()) return s;
+  uint64_t run = 1;
+  auto end_run = [&] {
+    ++s.run_lengths[run];
+    ++s.runs;
+    s.longest_run = std::max(s.longest_run, run);
+  };
+  for (std::size_t i = 1; i < grant_order.size(); ++i) {
+    if (grant_order[i] == grant_order[i - 1]) {
+      ++s.reacquires;
+      ++run;
+    } else {
+      end_run();
+      run = 1;
+    }
+  }
+  end_run();
+  if (s.grants >= 2) {
+    s.reacquire_rate = static_cast<double>(s.reacquires) / static_cast<double>(s.grants - 1);
+  }
+  s.mean_run = static_cast<double>(s.grants) / static_cast<double>(s.runs);
+  return s;
+}
+
+double Median(std::span<const double> values) {
+  if (values.empty()) return 0.0;
+  std::vector<double> v(values.begin(), values.end());
+  const std::size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + mid, v.end());
+  if (v.size() % 2 == 1) return v[mid];
+  const double below = *std::max_element(v.begin(), v.begin() + mid);
+  return below + (v[mid] - below) / 2.0;
+}
+
+double Median(std::span<const uint64_t> values) {
+  if (values.empty()) return 0.0;
+  std::vector<uint64_t> v(values.begin(), values.end());
+  const std::size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + mid, v.end());
+  if (v.size() % 2 == 1) return static_cast<double>(v[mid]);
+  const uint64_t below = *std::max_element(v.begin(), v.begin() + mid);
+  return static_cast<double>((static_cast<long double>(below) + v[mid]) / 2.0L);
+}
+
+MannWhitneyResult MannWhitneyU(std::span<const double> a, std::span<const double> b,
+                               MannWhitneyMethod method) {
+  MannWhitneyResult result;
+  if (a.empty() || b.empty()) return result;
+  const double n_a = a.size(), n_b = b.size(), n = n_a + n_b;
+  const RankedSamples ranked = Rank(a, b);
+  uint64_t doubled_sum_a = 0;
+  for (uint64_t r : ranked.doubled_ranks_a) doubled_sum_a += r;
+  result.u = doubled_sum_a / 2.0 - n_a * (n_a + 1) / 2.0;
+  result.effect = result.u / (n_a * n_b);
+
+  const bool a_smaller = a.size() <= b.size();
+  const std::size_t k = a_smaller ? a.size() : b.size();
+  const bool cheap = ExactWork(a.size() + b.size(), k) <= kExactWorkLimit;
+  const bool exact = cheap && (method == MannWhitneyMethod::kExact ||
+                               (method == MannWhitneyMethod::kAuto && k <= 8));
+  if (exact) {
+    std::vector<uint64_t> all = ranked.doubled_ranks_a;
+    all.insert(all.end(), ranked.doubled_ranks_b.begin(), ranked.doubled_ranks_b.end());
+    uint64_t observed = doubled_sum_a;
+    if (!a_smaller) {
+      observed = 0;
+      for (uint64_t r : ranked.doubled_ranks_b) observed += r;
+    }
+    result.exact = true;
+    result.p_value = ExactPValue(all, k, observed);
+    return result;
+  }
+
+  const double mean = n_a * n_b / 2.0;
+  const double variance =
+      n_a * n_b / 12.0 * ((n + 1.0) - static_cast<double>(ranked.tie_term) / (n * (n - 1.0)));
+  if (!(variance > 0.0)) return result;  // every value tied: no evidence either way
+  const double deviation = result.u - mean;
+  const double corrected = std::max(0.0, std::fabs(deviation) - 0.5);
+  result.z = std::copysign(corrected / std::sqrt(variance), deviation);
+  result.p_value = std::min(1.0, std::erfc(std::fabs(result.z) / std::sqrt(2.0)));
+  return result;
+}
+
+}  // namespace lockbench

@@ -1,0 +1,125 @@
+// Fairness and summary statistics over what a run produced: per-thread operation counts, the
+// order in which a lock was granted, and repeated measurements compared by a rank test.
+//
+// Everything here is a pure function of its input; nothing keeps state. The result writer calls
+// SummarizeFairness and SummarizeGrantRuns once per run, and the regression gate calls
+// MannWhitneyU on the repetitions of two builds, so clarity beats speed.
+//
+// Degenerate inputs have defined answers rather than NaN, so a JSON record never holds one: a run
+// with no threads, or in which no thread completed an operation, counts as perfectly even
+// (nothing was handed out unequally): Jain index 1, min/max ratio 1, CV 0, not starved, equal
+// shares.
+#ifndef LOCKBENCH_RESULTS_STATS_H_
+#define LOCKBENCH_RESULTS_STATS_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace lockbench {
+
+// ---- Per-thread operation counts ------------------------------------------------------------
+
+// Each thread's fraction of all operations; they sum to 1 (equal shares when all are zero).
+std::vector<double> Shares(std::span<const uint64_t> ops);
+
+// Jain's fairness index (sum x)^2 / (n * sum x^2): 1 when all threads did the same, 1/n when one
+// thread did everything. Scale-free; k equally busy threads out of n give k/n.
+double JainFairnessIndex(std::span<const uint64_t> ops);
+
+// Fewest operations over most: 1 when equal, 0 when some thread did nothing.
+double MinMaxRatio(std::span<const uint64_t> ops);
+
+// Population standard deviation over the mean (lockhammer's stddev/mean of per-thread lock
+// acquires): 0 when equal.
+double CoefficientOfVariation(std::span<const uint64_t> ops);
+
+// True when some thread made fewer than half the operations of the busiest one (2 * min < max),
+// the imbalance Linux locktorture flags with "???". locktorture tests max / 2 > min in integer
+// arithmetic; this is the exact comparison, which differs only for odd max (3 vs 1 is starved
+// here).
+bool IsStarved(std::span<const uint64_t> ops);
+
+// Distribution of per-thread share relative to the fair share, r = share / (1/n) = x * n / sum x.
+// Bin i < 8 holds the threads with r in [i/4, (i+1)/4); bin 8 holds r >= 2. Bin edges are exact
+// (integer arithmetic). All-zero counts put every thread at r = 1, bin 4.
+inline constexpr int kFairShareBins = 9;
+using FairShareHistogram = std::array<uint64_t, kFairShareBins>;
+FairShareHistogram FairShareDistribution(std::span<const uint64_t> ops);
+// "[0,0.25)", "[0.25,0.5)", ..., "[1.75,2)", "[2,inf)". REQUIRES: 0 <= bin < kFairShareBins.
+std::string_view FairShareBinLabel(int bin);
+
+struct FairnessSummary {
+  uint64_t threads = 0;
+  uint64_t total = 0;
+  uint64_t min = 0;
+  uint64_t max = 0;
+  double mean = 0.0;
+  double jain_index = 1.0;
+  double min_max_ratio = 1.0;
+  double coefficient_of_variation = 0.0;
+  bool starved = false;
+  FairShareHistogram fair_share{};
+};
+
+// All of the above in one pass over the counts (shares excepted: they are per thread).
+FairnessSummary SummarizeFairness(std::span<const uint64_t> ops);
+
+// ---- Grant order ----------------------------------------------------------------------------
+
+struct GrantRunSummary {
+  uint64_t grants = 0;      // length of the sequence
+  uint64_t reacquires = 0;  // grants that went to the holder of the grant before
+  // reacquires / (grants - 1): how often the releasing thread took the lock straight back
+  // (barging). A strict FIFO lock under full contention gives 0; 0 when grants < 2.
+  double reacquire_rate = 0.0;
+  // Runs are maximal stretches of consecutive grants to one thread.
+  uint64_t runs = 0;
+  uint64_t longest_run = 0;
+  double mean_run = 0.0;                     // grants / runs
+  std::map<uint64_t, uint64_t> run_lengths;  // run length -> number of such runs
+};
+
+// Summarizes a lock's grant sequence: thread ids in the order the lock was granted.
+// O(grants log distinct-run-lengths).
+GrantRunSummary SummarizeGrantRuns(std::span<const uint32_t> grant_order);
+
+// ---- Comparing two sets of measurements -----------------------------------------------------
+
+// Median (mean of the middle two for even sizes); 0 for an empty input. REQUIRES: no NaN.
+double Median(std::span<const double> values);
+double Median(std::span<const uint64_t> values);
+
+enum class MannWhitneyMethod {
+  kAuto,    // exact when the smaller sample has <= 8 values (and the exact count is cheap)
+  kExact,   // exact whenever the exact count is cheap, normal otherwise
+  kNormal,  // normal approximation with tie and continuity correction
+};
+
+struct MannWhitneyResult {
+  // U of sample a: the pairs (a_i, b_j) with a_i > b_j, ties counting 1/2. Ranges 0..n_a*n_b.
+  double u = 0.0;
+  // u / (n_a * n_b): the chance a random a exceeds a random b (ties half). 0.5 when equal.
+  double effect = 0.5;
+  // Two-sided p-value of "both samples come from one distribution".
+  double p_value = 1.0;
+  // Normal score after continuity correction; 0 when the exact distribution was used.
+  double z = 0.0;
+  bool exact = false;
+};
+
+// Two-sided Mann-Whitney U (Wilcoxon rank-sum) test. Ties take mid-ranks. The exact method
+// enumerates the permutation distribution of the rank sum given the observed ranks (so it is
+// exact with ties too) and doubles the smaller tail. The normal method uses
+// sigma^2 = n_a n_b / 12 * ((N + 1) - sum(t^3 - t) / (N (N - 1))) and |U - n_a n_b / 2| - 1/2.
+// The exact count is "cheap" when N * min(n_a, n_b) * (2 N min(n_a, n_b)) <= 10^8.
+// An empty sample gives p = 1. REQUIRES: no NaN.
+MannWhitneyResult MannWhitneyU(std::span<const double> a, std::span<const double> b,
+                               MannWhitneyMethod method = MannWhitneyMethod::kAuto);
+
+}  // namespace lockbench
+
+#endif  // LOCKBENCH_RESULTS_STATS_H_

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Runs the built lockbench binary as a user would and checks exit codes, stderr and output files.
+set -uo pipefail
+
+bin="$1"
+tmp="${TEST_TMPDIR:-$(mktemp -d)}"
+passed=0
+failed=0
+
+# check STATUS NAME. The status comes first so that it is expanded before any $(...) in NAME.
+cases=""
+check() {
+  local name
+  name=$(printf '%s' "${2%% (*}" | tr -d '<>&"' | head -c 120)
+  if [ "$1" -eq 0 ]; then
+    passed=$((passed + 1))
+    cases+="<testcase name=\"$name\" status=\"run\"/>"
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $2" >&2
+    cases+="<testcase name=\"$name\" status=\"run\"><failure message=\"failed\"/></testcase>"
+  fi
+}
+
+# expect_usage_error NAME PATTERN ARGS...: exit 2, exactly one stderr line, matching PATTERN.
+expect_usage_error() {
+  local name=$1 pattern=$2
+  shift 2
+  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  local lines
+  lines=$(wc -l <"$tmp/err")
+  [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && grep -q -- "$pattern" "$tmp/err"
+  check $? "$name (rc=$rc, stderr: $(cat "$tmp/err"))"
+}
+
+# --help on every subcommand; the exit codes are documented where they can happen.
+for sub in "" run list topology compare; do
+  "$bin" $sub --help >"$tmp/help" 2>&1
+  check $? "help $sub exits 0"
+done
+for sub in "" run compare; do
+  "$bin" $sub --help | grep -q "3 a correctness violation.*130 interrupted"
+  check $? "help $sub documents exit codes"
+done
+grep -q -- "--read-ratio" <("$bin" run --help)
+check $? "run --help lists workload flags"
+
+"$bin" --version >"$tmp/version"
+check $? "--version exits 0"
+grep -Eq '^lockbench [0-9]+\.[0-9]+\.[0-9]+ \(commit ([0-9a-f]{7,}(-dirty)?|unknown)\)$' "$tmp/version"
+check $? "--version prints version and commit: $(cat "$tmp/version")"
+
+# list shows every lock and preset, in both formats.
+"$bin" list >"$tmp/list"
+check $? "list exits 0"
+for name in shared_mutex eresource pthread_rwlock read-mostly writer-storm minifilter; do
+  grep -q "$name" "$tmp/list"
+  check $? "list shows $name"
+done
+"$bin" list --format json >"$tmp/list.json"
+python3 - "$tmp/list.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+names = [l["name"] for l in doc["locks"]]
+assert "shared_mutex" in names, names
+for l in doc["locks"]:
+    assert l["size_bytes"] > 0 and l["recursion"] in ("none", "shared_only", "full"), l
+assert len(doc["workloads"]) == 9, doc["workloads"]
+PY
+check $? "list --format json has locks with traits and 9 workloads"
+
+# Bad input: one line, exit 2.
+expect_usage_error "threads 0" "threads" run --threads 0
+expect_usage_error "unknown lock with suggestion" "did you mean 'shared_mutex'" run --lock shared_mutx
+expect_usage_error "unknown lock" "unknown lock 'nosuch'" run --lock nosuch
+expect_usage_error "bad duration unit" "--duration" run --duration 5h
+expect_usage_error "bad read ratio" "--read-ratio" run --read-ratio 2
+expect_usage_error "unknown preset" "did you mean 'writer-storm'" run --workload writer-strom
+expect_usage_error "unknown flag" "--bogus" run --bogus
+expect_usage_error "bad format" "--format" run --format xml
+expect_usage_error "placement node missing" "numa:7" run --placement numa:7
+expect_usage_error "recursion refused" "does not allow recursive" run --lock shared_mutex --recursion 1
+expect_usage_error "missing out dir" "does not exist" run --lock shared_mutex --out "$tmp/nodir/r.json"
+[ ! -e "$tmp/nodir" ]
+check $? "missing out dir: nothing created"
+expect_usage_error "workload is a directory" "is a directory" run --workload "$tmp/"
+echo '{"threads": 2,' >"$tmp/broken.json"
+expect_usage_error "malformed workload" "malformed JSON" run --workload "$tmp/broken.json"
+echo '{"threads": 2, "colour": "red"}' >"$tmp/unknown.json"
+expect_usage_error "unknown field" "unknown field 'colour'" run --workload "$tmp/unknown.json"
+expect_usage_error "compare missing file" "a.json" compare "$tmp/a.json" "$tmp/b.json"
+expect_usage_error "no subcommand" "subcommand" 
+
+# The vertical slice: a real run writes a table and valid JSON.
+"$bin" run --lock shared_mutex --threads 2 --duration 200ms --warmup 20ms --repetitions 2 --latency-sample 8 \
+  --out "$tmp/r.json" >"$tmp/table" 2>"$tmp/err"
+check $? "run exits 0 ($(cat "$tmp/err"))"
+grep -q "shared_mutex" "$tmp/table" && grep -q "Mops/s" "$tmp/table"
+check $? "run prints a table"
+python3 - "$tmp/r.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["schema_version"] == 1
+assert doc["context"]["tsc_ghz"] > 0 and doc["context"]["timer_overhead_ns"] > 0
+runs = doc["runs"]
+assert [(r["lock"], r["threads"], r["repetition"]) for r in runs] == [("shared_mutex", 2, 1), ("shared_mutex", 2, 2)], runs
+for r in runs:
+    assert r["status"] == "ok", r["status_detail"]
+    assert r["ops"] > 0 and r["ops"] == r["shared_ops"] + r["exclusive_ops"]
+    assert abs(r["throughput_ops_per_s"] - r["ops"] / r["duration_s"]) < 1e-6 * r["ops"]
+    assert 0.15 < r["duration_s"] < 1.0
+    assert len(r["per_thread"]) == 2 and sum(t["ops"] for t in r["per_thread"]) == r["ops"]
+    for mode in ("shared", "exclusive"):
+        lat = r["latency_ns"][mode]
+        assert lat["count"] > 0, mode
+        assert lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["p999"] <= lat["max"], lat
+        assert sum(b[2] for b in lat["buckets"]) == lat["count"]
+    assert 0 < r["fairness"]["jain_index"] <= 1
+PY
+check $? "run JSON is complete and consistent"
+
+# An existing output file is left untouched when the run is refused.
+echo "keep me" >"$tmp/keep.json"
+"$bin" run --lock nosuch --out "$tmp/keep.json" 2>/dev/null
+[ "$(cat "$tmp/keep.json")" = "keep me" ]
+check $? "refused run leaves existing --out untouched"
+
+# Formats.
+"$bin" run --lock shared_mutex --threads 1 --duration 50ms --warmup 0 --repetitions 1 --format csv >"$tmp/csv"
+head -1 "$tmp/csv" | grep -q "^workload,threads,lock,"
+check $? "csv format"
+"$bin" run --lock shared_mutex --threads 1 --duration 50ms --warmup 0 --repetitions 1 --format json \
+  | python3 -c 'import json,sys; assert json.load(sys.stdin)["runs"][0]["lock"] == "shared_mutex"'
+check $? "json format on stdout"
+
+# HdrHistogram percentile export.
+mkdir -p "$tmp/hgrm"
+"$bin" run --lock shared_mutex --threads 2 --duration 50ms --warmup 0 --repetitions 1 --latency-sample 1 --hgrm "$tmp/hgrm" >/dev/null 2>&1
+f="$tmp/hgrm/shared_mutex.read-mostly.t2.r1.shared.hgrm"
+[ -f "$f" ] && head -1 "$f" | grep -q "Value.*Percentile.*TotalCount" && grep -q "^#\[Max" "$f" \
+  && grep -Eq '^ +[0-9.]+ +1\.000000000000 ' "$f"
+check $? "--hgrm writes .hgrm percentile files: $(ls "$tmp/hgrm")"
+expect_usage_error "hgrm dir missing" "--hgrm" run --lock shared_mutex --hgrm "$tmp/no-such-dir"
+
+# Topology and the placement plan on another machine's topology.
+"$bin" topology >"$tmp/topo"
+check $? "topology exits 0"
+"$bin" topology --synthetic "pack:2 numa:2 core:4 pu:2" --format json \
+  | python3 -c 'import json,sys; t=json.load(sys.stdin); assert t["cores"] == 16 and len(t["numa"]) == 4, t' 
+check $? "topology --synthetic json"
+"$bin" run --dry-run --synthetic "pack:2 numa:2 core:4 pu:2" --threads 4 --placement scatter >"$tmp/plan"
+check $? "dry-run on a synthetic topology exits 0"
+# scatter puts consecutive threads on different packages first: PUs 0, 16, 8, 24.
+[ "$(awk '$1 ~ /^[0-9]+$/ {printf "%s ", $3}' "$tmp/plan")" = "0 16 8 24 " ]
+check $? "dry-run prints the scatter plan: $(cat "$tmp/plan")"
+expect_usage_error "synthetic without dry-run" "dry-run" run --synthetic "pack:2 core:2 pu:1"
+
+echo "cli_test: $passed passed, $failed failed"
+# One test case per check in the XML report Bazel collects, so CI counts checks, not scripts.
+if [ -n "${XML_OUTPUT_FILE:-}" ]; then
+  printf '<?xml version="1.0"?>\n<testsuites tests="%d" failures="%d"><testsuite name="cli_test" tests="%d" failures="%d">%s</testsuite></testsuites>\n' \
+    $((passed + failed)) "$failed" $((passed + failed)) "$failed" "$cases" >"$XML_OUTPUT_FILE"
+fi
+[ "$failed" -eq 0 ]

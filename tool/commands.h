@@ -1,0 +1,53 @@
+// The subcommands of lockbench. main.cc wires them to CLI11; each returns an exit code
+// (tool/exit_codes.h) and throws nothing for bad user input (it prints one line and returns 2).
+#ifndef LOCKBENCH_TOOL_COMMANDS_H_
+#define LOCKBENCH_TOOL_COMMANDS_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lockbench {
+
+struct RunOptions {
+  std::string locks = "all";
+  std::string workload;  // preset name or a .json path; empty: read-mostly
+  // Workload flags that were given, by workload field name ("shared_cs" -> "200ns").
+  std::map<std::string, std::string> workload_flags;
+  std::string placement = "compact";
+  std::string smt = "on";
+  std::string memory = "first-touch";
+  std::string lock_node;
+  std::string synthetic;
+  std::string topology_xml;
+  bool dry_run = false;
+  std::string out;
+  std::string hgrm_dir;  // write each run's acquire-latency histograms here as .hgrm files
+  std::string format = "table";
+  std::string latency_sample = "auto";
+  bool no_verify = false;
+  std::string stall_timeout = "10s";
+  std::string time_series_interval = "10ms";
+  bool allow_deadlock = false;
+};
+
+int RunCommand(const RunOptions& options);
+
+struct ListOptions {
+  std::string format = "table";
+};
+int ListCommand(const ListOptions& options);
+
+struct TopologyOptions {
+  std::string synthetic;
+  std::string topology_xml;
+  std::string format = "table";
+};
+int TopologyCommand(const TopologyOptions& options);
+
+// Prints "lockbench: error: <message>" on stderr and returns kExitUsage.
+int UsageError(const std::string& message);
+
+}  // namespace lockbench
+
+#endif  // LOCKBENCH_TOOL_COMMANDS_H_

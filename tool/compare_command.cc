@@ -1,0 +1,70 @@
+#include "tool/compare_command.h"
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "results/compare.h"
+#include "tool/exit_codes.h"
+
+namespace lockbench {
+namespace {
+
+// Same shape as UsageError in tool/commands.h, kept local so compare does not pull in the run
+// machinery (locks, workloads, hwloc).
+int CompareError(const std::string& message) {
+  std::fprintf(stderr, "lockbench: error: %s\n", message.c_str());
+  return kExitUsage;
+}
+
+}  // namespace
+
+int CompareCommand(const CompareOptions& o) {
+  CompareSettings settings;
+  CompareFormat format = CompareFormat::kTable;
+  if (o.format == "markdown") {
+    format = CompareFormat::kMarkdown;
+  } else if (o.format == "json") {
+    format = CompareFormat::kJson;
+  } else if (o.format != "table") {
+    return CompareError("--format: '" + o.format +
+                        "' is not allowed; use one of table, markdown, json");
+  }
+  try {
+    settings.metrics = ParseMetricList(o.metrics);
+  } catch (const CompareInputError& e) {
+    return CompareError(std::string("--metric: ") + e.what());
+  }
+  try {
+    settings.threshold = ParseThreshold(o.threshold);
+  } catch (const CompareInputError& e) {
+    return CompareError(std::string("--threshold: ") + e.what());
+  }
+  try {
+    settings.alpha = ParseAlpha(o.alpha);
+  } catch (const CompareInputError& e) {
+    return CompareError(std::string("--alpha: ") + e.what());
+  }
+  settings.allow_different_machines = o.allow_different_machines;
+
+  CompareReport report;
+  try {
+    const ResultSide baseline{o.baseline, LoadResultPath(o.baseline)};
+    const ResultSide candidate{o.candidate, LoadResultPath(o.candidate)};
+    report = CompareResults(baseline, candidate, settings);
+  } catch (const CompareInputError& e) {
+    return CompareError(e.what());
+  }
+
+  std::cout << RenderCompareReport(report, format);
+  std::cout.flush();
+  for (const std::string& w : report.warnings)
+    std::fprintf(stderr, "lockbench: warning: %s\n", w.c_str());
+  const std::vector<std::string> regressions = RegressionLines(report);
+  for (const std::string& r : regressions)
+    std::fprintf(stderr, "lockbench: regression: %s\n", r.c_str());
+  return regressions.empty() ? kExitOk : kExitRegression;
+}
+
+}  // namespace lockbench

@@ -1,0 +1,88 @@
+#include "tool/context.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+
+#include "tool/build_info.h"
+
+namespace lockbench {
+namespace {
+
+std::string ReadFirstLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (in) std::getline(in, line);
+  return line;
+}
+
+std::string CpuModel() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const size_t colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  }
+  return "unknown";
+}
+
+std::string NowUtc() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+nlohmann::json OrNull(const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); }
+
+}  // namespace
+
+const char* ToolVersion() { return "0.1.0"; }
+
+std::string ToolCommit() {
+  const std::string commit = kBuildCommit;
+  return commit.empty() ? "unknown" : commit;
+}
+
+nlohmann::json BuildContext(const Topology& topology, const ClockCalibration& clock) {
+  nlohmann::json c;
+  c["tool"] = "lockbench";
+  c["version"] = ToolVersion();
+  c["commit"] = ToolCommit();
+#if defined(NDEBUG) || defined(__OPTIMIZE__)
+  c["build_type"] = "optimized";
+#else
+  c["build_type"] = "debug";
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+  c["build_type"] = "asan";
+#elif defined(__SANITIZE_THREAD__)
+  c["build_type"] = "tsan";
+#endif
+  c["compiler"] = std::string("gcc ") + __VERSION__;
+  c["date"] = NowUtc();
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  c["hostname"] = host;
+  c["cpu_model"] = CpuModel();
+  c["topology"] = topology.Summary();
+  c["pus"] = topology.pus();
+  c["cores"] = topology.cores();
+  c["numa_nodes"] = topology.numa_nodes();
+  c["packages"] = topology.packages();
+  struct utsname u {};
+  if (uname(&u) == 0) c["kernel"] = std::string(u.sysname) + " " + u.release;
+  c["smt"] = OrNull(ReadFirstLine("/sys/devices/system/cpu/smt/control"));
+  c["frequency_governor"] = OrNull(ReadFirstLine("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"));
+  c["clock"] = clock.tsc ? "tsc" : "steady_clock";
+  c["tsc_ghz"] = clock.ticks_per_ns;
+  c["timer_overhead_ns"] = clock.timer_overhead_ns;
+  return c;
+}
+
+}  // namespace lockbench

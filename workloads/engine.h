@@ -1,0 +1,316 @@
+// The run engine: drives one lock type through one workload for one thread count and
+// repetition, and returns the raw RunRecord.
+//
+// Sequence: the lock instances and their protected data are placed in memory (MemoryBlock),
+// threads are created, pin themselves, and are released together by a start barrier; they run
+// the warm-up, then the measured window, then see the stop flag. The main thread only watches:
+// it flips the phase, polls for a stall (no thread completed an acquisition for stall_timeout),
+// an interrupt or a verifier violation, and reports progress.
+//
+// The hot loop is a template over the lock type, so each lock call is direct and inlinable. It
+// writes only its own thread's state, the lock and the protected data: counts and histograms
+// are per thread and merged after the window; the only per-op store to a shared-visible line is
+// the thread's own progress word (its own cache line), which the stall watchdog reads.
+//
+// The verifier (on unless verify=false) works through the protected data alone: a writer stamps
+// every line it owns with (generation, thread) and checks the stamp is still its own at the end;
+// a reader checks the lines agree and that line 0 did not change while it was inside. Any
+// mismatch is a mutual-exclusion violation: the run stops with status violation. The writer's
+// generation numbers of lock instance 0 also give the exclusive grant order for hand-off metrics.
+#ifndef LOCKBENCH_WORKLOADS_ENGINE_H_
+#define LOCKBENCH_WORKLOADS_ENGINE_H_
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "lockimpls/lock_concept.h"
+#include "results/run_record.h"
+#include "workloads/clock.h"
+#include "workloads/placement.h"
+#include "workloads/workload_spec.h"
+
+namespace lockbench {
+
+struct EngineConfig {
+  WorkloadSpec spec;  // resolved: spec.threads is ignored, `threads` is this run's count
+  int threads = 1;
+  int repetition = 1;
+  PlacementPlan plan;  // one entry per thread
+  const Topology* topology = nullptr;
+  MemoryPolicy memory;
+  uint32_t latency_sample_every = 1;  // time 1 in N acquisitions; 1 = every one
+  bool verify = true;
+  uint64_t stall_timeout_ns = 10'000'000'000;
+  uint64_t time_series_interval_ns = 10'000'000;
+  const std::atomic<bool>* interrupt = nullptr;  // set by a signal handler to end the run
+  // Called on the main thread about 10 times a second with the fraction of the run done.
+  std::function<void(double)> progress;
+};
+
+namespace engine_internal {
+
+enum Phase : int { kWarmup = 0, kMeasure = 1, kStop = 2 };
+// The low bits of a thread's progress word: what it is doing now.
+enum Activity : uint64_t { kIdle = 0, kWaitShared = 1, kWaitExclusive = 2 };
+
+struct alignas(64) Line {
+  std::atomic<uint64_t> value{0};
+};
+
+struct alignas(64) ProgressWord {
+  std::atomic<uint64_t> word{0};  // (completed acquisitions << 2) | Activity
+};
+
+// Everything the threads share: written by the main thread around the window, read per op.
+struct Shared {
+  alignas(64) std::atomic<int> phase{kWarmup};
+  std::atomic<uint64_t> measure_start_ticks{0};
+  alignas(64) std::atomic<bool> violation{false};
+  std::atomic<int> finished{0};  // threads done with an op-count quota
+  std::string violation_detail;  // written once, by the thread that set `violation` first
+  std::vector<ProgressWord> progress;
+};
+
+// Per-thread precomputed workload constants, so the hot loop does no float math per op.
+struct Plan {
+  uint64_t read_threshold;  // shared if rng < threshold (mixed roles)
+  uint64_t try_threshold;
+  uint64_t shared_spin;     // busy-loop iterations inside a shared section
+  uint64_t exclusive_spin;
+  double think_iterations;  // mean think time, in busy-loop iterations
+  ThinkKind think;
+  int shared_lines;
+  int exclusive_lines;
+  int verify_lines;         // lines both modes touch: min(shared_lines, exclusive_lines)
+  int lines_per_instance;
+  int instances;
+  LockChoice choice;
+  std::vector<uint32_t> zipf_table;  // instance for each of 4096 equal-probability slots
+  int recursion;
+  uint64_t ops_quota;       // 0 = run until stop
+  uint32_t sample_every;
+  uint64_t interval_ticks;
+  double ns_per_tick;
+  size_t series_len;
+  size_t grant_log_cap;
+  bool verify;
+};
+
+Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock);
+
+// xoshiro-style small fast generator; one per thread.
+struct Rng {
+  uint64_t s;
+  uint64_t Next() {
+    s += 0x9e3779b97f4a7c15ull;
+    uint64_t z = s;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
+};
+
+// The type-erased part of a run: memory, threads, barrier, watchdog, and assembling the record.
+// `construct`/`destroy` place the lock objects; `body(thread, shared, record)` is the hot loop.
+struct LockOps {
+  size_t size;
+  size_t align;
+  void (*construct)(void* p);
+  void (*destroy)(void* p);
+};
+using WorkerBody = std::function<void(int thread, Shared& shared, ThreadRecord& record,
+                                      std::vector<uint32_t>& grant_log, std::byte* locks,
+                                      Line* lines)>;
+RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps& ops,
+                const Plan& plan, const WorkerBody& body);
+
+[[gnu::noinline]] void ReportViolation(Shared& shared, const std::string& detail);
+
+template <class L>
+void WorkerLoop(const Plan& p, int tid, Role role, Shared& sh, ThreadRecord& rec,
+                std::vector<uint32_t>& grant_log, std::byte* locks, size_t lock_stride,
+                Line* lines, uint64_t seed) {
+  Rng rng{seed};
+  std::atomic<uint64_t>& progress = sh.progress[static_cast<size_t>(tid)].word;
+  uint64_t done = 0;  // acquisitions completed, warm-up included
+  uint32_t countdown = 1 + static_cast<uint32_t>(rng.Next() % p.sample_every);
+  bool measuring = false;
+  uint64_t start_ticks = 0;
+  uint64_t pending_shared = 0, pending_exclusive = 0;  // ops not yet put in a series bucket
+  uint64_t last_timed = 0;  // t1 of the previous timed acquisition in the window
+  const uint64_t tag = static_cast<uint64_t>(tid) & 0xffff;
+  for (;;) {
+    const int phase = sh.phase.load(std::memory_order_acquire);
+    if (phase == kStop) break;
+    if (phase == kMeasure && !measuring) {
+      measuring = true;
+      start_ticks = sh.measure_start_ticks.load(std::memory_order_relaxed);
+    }
+    // Choose the lock instance and the mode.
+    size_t instance = 0;
+    if (p.instances > 1) {
+      instance = p.choice == LockChoice::kZipf ? p.zipf_table[rng.Next() & 4095]
+                                               : rng.Next() % static_cast<uint64_t>(p.instances);
+    }
+    bool shared_mode = role == Role::kReader;
+    if (role == Role::kMixed) shared_mode = rng.Next() < p.read_threshold;
+    const bool use_try = p.try_threshold != 0 && rng.Next() < p.try_threshold;
+    if (p.think != ThinkKind::kNone) {
+      double it = p.think_iterations;
+      if (p.think == ThinkKind::kUniform) it *= 2 * rng.Uniform();
+      if (p.think == ThinkKind::kExponential) it *= -std::log(1.0 - rng.Uniform());
+      SpinIterations(static_cast<uint64_t>(it));
+    }
+    L& lock = *std::launder(reinterpret_cast<L*>(locks + instance * lock_stride));
+    Line* data = lines + instance * static_cast<size_t>(p.lines_per_instance);
+    const bool timed = --countdown == 0;
+    if (timed) countdown = p.sample_every;
+
+    progress.store((done << 2) | (shared_mode ? kWaitShared : kWaitExclusive),
+                   std::memory_order_relaxed);
+    const uint64_t t0 = timed ? Ticks() : 0;
+    bool got = true;
+    if (use_try) {
+      got = shared_mode ? lock.try_lock_shared() : lock.try_lock();
+    } else if (shared_mode) {
+      lock.lock_shared();
+    } else {
+      lock.lock();
+    }
+    const uint64_t t1 = timed ? Ticks() : 0;
+    if (!got) {
+      progress.store(done << 2, std::memory_order_relaxed);
+      if (measuring) {
+        ++rec.try_attempts;
+        ++rec.try_failures;
+      }
+      continue;
+    }
+    for (int r = 0; r < p.recursion; ++r) {
+      if (shared_mode) {
+        lock.lock_shared();
+      } else {
+        lock.lock();
+      }
+    }
+    // The critical section: touch the protected data, do the work, check nobody else was in.
+    if (shared_mode) {
+      const uint64_t first = data[0].value.load(std::memory_order_relaxed);
+      uint64_t sum = first;
+      for (int i = 1; i < p.shared_lines; ++i) {
+        const uint64_t v = data[i].value.load(std::memory_order_relaxed);
+        if (p.verify && i < p.verify_lines && v != first) [[unlikely]] {
+          ReportViolation(sh, "thread " + std::to_string(tid) +
+                                  " (shared) saw a writer's half-written data");
+        }
+        sum += v;
+      }
+      asm volatile("" : : "r"(sum));
+      SpinIterations(p.shared_spin);
+      if (p.verify && data[0].value.load(std::memory_order_relaxed) != first) [[unlikely]] {
+        ReportViolation(sh, "thread " + std::to_string(tid) +
+                                " (shared) saw a writer enter while it held the lock shared");
+      }
+    } else {
+      const uint64_t before = data[0].value.load(std::memory_order_relaxed);
+      const uint64_t generation = (before >> 16) + 1;
+      const uint64_t stamp = (generation << 16) | tag;
+      for (int i = 0; i < p.exclusive_lines; ++i) {
+        data[i].value.store(stamp, std::memory_order_relaxed);
+      }
+      SpinIterations(p.exclusive_spin);
+      if (p.verify) {
+        for (int i = 0; i < p.exclusive_lines; ++i) {
+          if (data[i].value.load(std::memory_order_relaxed) != stamp) [[unlikely]] {
+            ReportViolation(sh, "thread " + std::to_string(tid) +
+                                    " (exclusive) found another thread's writes inside its "
+                                    "exclusive section");
+            break;
+          }
+        }
+      }
+      if (measuring && instance == 0) {
+        if (grant_log.size() < p.grant_log_cap) grant_log.push_back(static_cast<uint32_t>(generation));
+      }
+    }
+    for (int r = 0; r < p.recursion; ++r) {
+      if (shared_mode) {
+        lock.unlock_shared();
+      } else {
+        lock.unlock();
+      }
+    }
+    const uint64_t t2 = timed ? Ticks() : 0;
+    if (shared_mode) {
+      lock.unlock_shared();
+    } else {
+      lock.unlock();
+    }
+    ++done;
+    progress.store(done << 2, std::memory_order_relaxed);
+    if (!measuring) continue;
+    if (use_try) ++rec.try_attempts;
+    if (shared_mode) {
+      ++rec.shared_ops;
+      ++pending_shared;
+    } else {
+      ++rec.exclusive_ops;
+      ++pending_exclusive;
+    }
+    if (timed) {
+      (shared_mode ? rec.shared_acquire : rec.exclusive_acquire)
+          .Record(static_cast<uint64_t>(static_cast<double>(t1 - t0) * p.ns_per_tick));
+      (shared_mode ? rec.shared_hold : rec.exclusive_hold)
+          .Record(static_cast<uint64_t>(static_cast<double>(t2 - t1) * p.ns_per_tick));
+      if (last_timed != 0 && t1 > last_timed) {
+        const auto gap = static_cast<uint64_t>(static_cast<double>(t1 - last_timed) * p.ns_per_tick);
+        rec.max_gap_ns = std::max(rec.max_gap_ns, gap);
+      }
+      last_timed = t1;
+      const uint64_t bucket = t1 > start_ticks ? (t1 - start_ticks) / p.interval_ticks : 0;
+      if (bucket < p.series_len) {
+        rec.shared_series[bucket] += static_cast<uint32_t>(pending_shared);
+        rec.exclusive_series[bucket] += static_cast<uint32_t>(pending_exclusive);
+      }
+      pending_shared = pending_exclusive = 0;
+    }
+    if (p.ops_quota != 0 && rec.ops() >= p.ops_quota) {
+      sh.finished.fetch_add(1, std::memory_order_release);
+      break;
+    }
+  }
+}
+
+}  // namespace engine_internal
+
+// Runs lock type L once. Blocks until the run ends. If it stalled, the stuck threads are left
+// behind (they cannot be joined) with everything they use; the caller should exit soon.
+template <BenchLock L>
+RunRecord RunLock(const EngineConfig& cfg) {
+  using namespace engine_internal;
+  auto plan = std::make_shared<const Plan>(MakePlan(cfg, Clock()));
+  const LockOps ops{sizeof(L), alignof(L), [](void* p) { new (p) L(); },
+                    [](void* p) { std::launder(static_cast<L*>(p))->~L(); }};
+  const size_t stride = (sizeof(L) + 63) / 64 * 64;
+  const uint64_t seed = cfg.spec.seed * 0x100000001b3ull + static_cast<uint64_t>(cfg.repetition);
+  // Captures by value: a stalled thread may outlive this call.
+  const WorkerBody body = [plan, spec = cfg.spec, stride, seed](
+                              int tid, Shared& shared, ThreadRecord& rec,
+                              std::vector<uint32_t>& grant_log, std::byte* locks, Line* lines) {
+    WorkerLoop<L>(*plan, tid, spec.RoleOf(tid), shared, rec, grant_log, locks, stride, lines,
+                  seed + static_cast<uint64_t>(tid) * 0x9e3779b97f4a7c15ull);
+  };
+  return Drive(cfg, L::kTraits, ops, *plan, body);
+}
+
+}  // namespace lockbench
+
+#endif  // LOCKBENCH_WORKLOADS_ENGINE_H_
