@@ -4,8 +4,8 @@
 // beside the push lock it is documented to be slower than. ex_resource_api.h puts the Windows
 // names on it.
 //
-// Design: every operation takes an internal spin lock, then reads and updates plain fields laid
-// out as wdm.h lays them out: ActiveCount (owning threads), Flag, the exclusive owner entry, a
+// Design: every operation takes an internal spin lock, then reads and updates plain fields named
+// after the ones wdm.h declares: ActiveCount (owning threads), Flag, the exclusive owner entry, a
 // table of {thread, count} entries for shared owners (three inline, then a heap table that
 // doubles), the two waiter counts and ContentionCount. Shared waiters sleep on a counting
 // semaphore and exclusive waiters on an auto-reset (synchronization) event, both one futex word
@@ -24,8 +24,8 @@
 // there is one, otherwise makes one exclusive waiter the owner before waking it; the last shared
 // release hands ownership to one exclusive waiter. Since ownership is given before the waiter
 // runs, a newcomer cannot barge: writers and reader batches alternate. Only StarveExclusive
-// callers can starve writers. Which exclusive waiter the event wakes is up to the kernel (futex
-// wake order), not FIFO.
+// callers can starve writers. Within a kind, which waiter takes a grant is up to the kernel
+// (futex wake order, or a waiter that arrives just then), not FIFO.
 //
 // Unsupported calls: there is no upgrade, a shared owner that asks for exclusive waits forever
 // (Wait = false reports false). WaitForExclusive by a thread that already holds the resource
@@ -37,7 +37,9 @@
 // Cost: uncontended, one atomic exchange and one store on the spin lock per call plus a few
 // plain field updates; shared calls also scan the owner table (O(shared owners)). 104 bytes on
 // x86-64, as the Windows structure. The spin lock spins, then yields, because a user-mode holder
-// can be preempted where a kernel one runs at raised IRQL.
+// can be preempted where a kernel one runs at raised IRQL. Under contention the price of no
+// barging is a convoy: a contended release hands the lock to a sleeping thread, and nobody
+// enters until the scheduler has run it.
 #ifndef LOCKBENCH_LOCKIMPLS_ERESOURCE_H_
 #define LOCKBENCH_LOCKIMPLS_ERESOURCE_H_
 

@@ -13,7 +13,8 @@
 // (hence "nonrecursive", and Recursion::kNone). Neither hands ownership over: woken threads
 // compete with newcomers. Neither reports an owner.
 //
-// Cost: one atomic read-modify-write each way uncontended; 56 bytes on x86-64.
+// Cost: one or two atomic read-modify-writes each way uncontended (a call into libc); 56 bytes
+// on x86-64.
 #ifndef LOCKBENCH_LOCKIMPLS_PTHREAD_RWLOCK_H_
 #define LOCKBENCH_LOCKIMPLS_PTHREAD_RWLOCK_H_
 

@@ -3,18 +3,24 @@
 # make_goldens.py there): exit codes, the one-line errors on stderr, and what the report names.
 set -uo pipefail
 
-bin=$1
-golden=$(dirname "$2")  # any file of testdata/compare/
+# Absolute paths: compare runs inside the golden directory so messages name files briefly.
+bin="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+golden=$(cd "$(dirname "$2")" && pwd)  # $2: any file of testdata/compare/
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 passed=0
 failed=0
+cases=""
 
 check() {  # check STATUS DESCRIPTION
+  local name
+  name=$(printf '%s' "${2%%:*}" | tr -d '<>&"' | head -c 120)
   if [ "$1" -eq 0 ]; then
     passed=$((passed + 1))
+    cases+="<testcase name=\"$name\" status=\"run\"/>"
   else
     failed=$((failed + 1))
     echo "FAIL: $2" >&2
+    cases+="<testcase name=\"$name\" status=\"run\"><failure message=\"failed\"/></testcase>"
   fi
 }
 
@@ -130,4 +136,9 @@ expect_error "bad alpha" "--alpha: '2' is not a significance level" base.json ba
 expect_error "bad format" "--format: 'xml' is not allowed" base.json base.json --format xml
 
 echo "compare_cli_test: $passed passed, $failed failed"
+# One test case per check in the XML report Bazel collects.
+if [ -n "${XML_OUTPUT_FILE:-}" ]; then
+  printf '<?xml version="1.0"?>\n<testsuites tests="%d" failures="%d"><testsuite name="compare_cli_test" tests="%d" failures="%d">%s</testsuite></testsuites>\n' \
+    $((passed + failed)) "$failed" $((passed + failed)) "$failed" "$cases" >"$XML_OUTPUT_FILE"
+fi
 [ "$failed" -eq 0 ]

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 
 #include "lockimpls/lock_concept.h"
+#include "lockimpls/push_lock.h"
+#include "lockimpls/srwlock.h"
 #include "results/report.h"
 #include "results/result_json.h"
 #include "results/summary.h"
@@ -45,7 +47,7 @@ Topology LoadTopology(const std::string& synthetic, const std::string& xml) {
     throw SpecError("--synthetic and --topology-xml: give one, not both");
   }
   if (!synthetic.empty()) return Topology::FromSynthetic(synthetic);
-  if (!xml.empty()) return Topology::FromXmlFile(xml);
+  if (!xml.empty()) return Topology::FromXmlFile(UserPath(xml));
   return Topology::LoadThisMachine();
 }
 
@@ -67,7 +69,7 @@ WorkloadSpec ResolveWorkload(const RunOptions& o) {
   WorkloadSpec spec;
   const std::string& w = o.workload.empty() ? std::string("read-mostly") : o.workload;
   const bool is_path = w.find('/') != std::string::npos || w.ends_with(".json");
-  spec = is_path ? ParseWorkload(ReadWorkloadFile(w), w) : LoadPreset(w);
+  spec = is_path ? ParseWorkload(ReadWorkloadFile(UserPath(w)), w) : LoadPreset(w);
   if (!o.workload_flags.empty()) {
     json overlay = json::object();
     for (const auto& [field, value] : o.workload_flags) overlay[field] = value;
@@ -181,7 +183,9 @@ void WriteHgrmFiles(const std::string& dir, const RunRecord& r, const RunSummary
   }
 }
 
-int DoRun(const RunOptions& o) {
+int DoRun(RunOptions o) {
+  if (!o.out.empty()) o.out = UserPath(o.out);
+  if (!o.hgrm_dir.empty()) o.hgrm_dir = UserPath(o.hgrm_dir);
   const WorkloadSpec spec = ResolveWorkload(o);
   const std::vector<const LockRunner*> locks = ResolveLocks(o.locks);
   const bool other_machine = !o.synthetic.empty() || !o.topology_xml.empty();
@@ -205,6 +209,15 @@ int DoRun(const RunOptions& o) {
                         std::string(RecursionName(r->traits.recursion)) +
                         "); drop it from --lock, or add --allow-deadlock to show the hang");
       }
+    }
+  }
+  if (!o.spin_count.empty()) {
+    try {
+      const auto spins = static_cast<uint32_t>(ParseCount(o.spin_count, 1'000'000));
+      SetPushLockSpinCount(spins);
+      SetSrwLockSpinCount(spins);
+    } catch (const SpecError& e) {
+      throw SpecError(std::string("--spin-count: ") + e.what());
     }
   }
   const uint64_t stall_ns = DurationFlag("--stall-timeout", o.stall_timeout, 1'000'000);
@@ -263,6 +276,7 @@ int DoRun(const RunOptions& o) {
   config["verify"] = !o.no_verify;
   config["stall_timeout_ns"] = stall_ns;
   config["time_series_interval_ns"] = interval_ns;
+  config["spin_count"] = PushLockSpinCount();
 
   std::vector<json> runs;
   int exit_code = kExitOk;
@@ -344,6 +358,12 @@ int DoRun(const RunOptions& o) {
 }
 
 }  // namespace
+
+std::string UserPath(const std::string& path) {
+  const char* base = std::getenv("BUILD_WORKING_DIRECTORY");
+  if (path.empty() || path[0] == '/' || base == nullptr || *base == '\0') return path;
+  return std::string(base) + "/" + path;
+}
 
 int UsageError(const std::string& message) {
   std::fprintf(stderr, "lockbench: error: %s\n", message.c_str());

@@ -29,7 +29,12 @@ struct RunOptions {
   std::string stall_timeout = "10s";
   std::string time_series_interval = "10ms";
   bool allow_deadlock = false;
+  std::string spin_count;  // push lock and SRWLOCK polls before sleeping; empty: their default
 };
+
+// A path as the user meant it: relative paths are taken from where `bazel run` was started
+// (BUILD_WORKING_DIRECTORY) when run that way, else from the current directory.
+std::string UserPath(const std::string& path);
 
 int RunCommand(const RunOptions& options);
 

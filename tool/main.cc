@@ -102,6 +102,9 @@ int Main(int argc, char** argv) {
   run_cmd->add_option("--time-series-interval", run.time_series_interval,
                       "interval of the ops time series")
       ->capture_default_str();
+  run_cmd->add_option("--spin-count", run.spin_count,
+                      "polls of its wait block before a push lock or SRWLOCK waiter sleeps "
+                      "(default 1024, 0 on one CPU)");
   run_cmd->add_flag("--allow-deadlock", run.allow_deadlock,
                     "run recursion on locks that cannot recurse (to show the hang)");
 

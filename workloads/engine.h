@@ -203,23 +203,27 @@ void WorkerLoop(const Plan& p, int tid, Role role, Shared& sh, ThreadRecord& rec
     }
     // The critical section: touch the protected data, do the work, check nobody else was in.
     if (shared_mode) {
-      const uint64_t first = data[0].value.load(std::memory_order_relaxed);
-      uint64_t sum = first;
-      for (int i = 1; i < p.shared_lines; ++i) {
-        const uint64_t v = data[i].value.load(std::memory_order_relaxed);
-        if (p.verify && i < p.verify_lines && v != first) [[unlikely]] {
-          ReportViolation(sh, "thread " + std::to_string(tid) +
-                                  " (shared) saw a writer's half-written data");
+      if (p.shared_lines > 0) {
+        const uint64_t first = data[0].value.load(std::memory_order_relaxed);
+        uint64_t sum = first;
+        for (int i = 1; i < p.shared_lines; ++i) {
+          const uint64_t v = data[i].value.load(std::memory_order_relaxed);
+          if (p.verify && i < p.verify_lines && v != first) [[unlikely]] {
+            ReportViolation(sh, "thread " + std::to_string(tid) +
+                                    " (shared) saw a writer's half-written data");
+          }
+          sum += v;
         }
-        sum += v;
+        asm volatile("" : : "r"(sum));
+        SpinIterations(p.shared_spin);
+        if (p.verify && data[0].value.load(std::memory_order_relaxed) != first) [[unlikely]] {
+          ReportViolation(sh, "thread " + std::to_string(tid) +
+                                  " (shared) saw a writer enter while it held the lock shared");
+        }
+      } else {
+        SpinIterations(p.shared_spin);
       }
-      asm volatile("" : : "r"(sum));
-      SpinIterations(p.shared_spin);
-      if (p.verify && data[0].value.load(std::memory_order_relaxed) != first) [[unlikely]] {
-        ReportViolation(sh, "thread " + std::to_string(tid) +
-                                " (shared) saw a writer enter while it held the lock shared");
-      }
-    } else {
+    } else if (p.exclusive_lines > 0) {
       const uint64_t before = data[0].value.load(std::memory_order_relaxed);
       const uint64_t generation = (before >> 16) + 1;
       const uint64_t stamp = (generation << 16) | tag;
@@ -237,9 +241,11 @@ void WorkerLoop(const Plan& p, int tid, Role role, Shared& sh, ThreadRecord& rec
           }
         }
       }
-      if (measuring && instance == 0) {
-        if (grant_log.size() < p.grant_log_cap) grant_log.push_back(static_cast<uint32_t>(generation));
+      if (measuring && instance == 0 && grant_log.size() < p.grant_log_cap) {
+        grant_log.push_back(static_cast<uint32_t>(generation));
       }
+    } else {
+      SpinIterations(p.exclusive_spin);
     }
     for (int r = 0; r < p.recursion; ++r) {
       if (shared_mode) {

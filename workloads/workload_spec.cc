@@ -225,9 +225,9 @@ void ApplyWorkloadJson(const json& fields, const std::string& origin, WorkloadSp
     } else if (field == "exclusive_cs") {
       spec->exclusive_cs_ns = GetDuration(v, err);
     } else if (field == "shared_lines") {
-      spec->shared_lines = static_cast<int>(GetInt(v, err, 1, kMaxLines));
+      spec->shared_lines = static_cast<int>(GetInt(v, err, 0, kMaxLines));
     } else if (field == "exclusive_lines") {
-      spec->exclusive_lines = static_cast<int>(GetInt(v, err, 1, kMaxLines));
+      spec->exclusive_lines = static_cast<int>(GetInt(v, err, 0, kMaxLines));
     } else if (field == "think") {
       spec->think = GetEnum(v, err, kThinkNames);
     } else if (field == "think_time") {

@@ -31,8 +31,10 @@ struct WorkloadSpec {
   double read_ratio = 0.9;  // mixed roles: each op is shared with this probability
   uint64_t shared_cs_ns = 100;
   uint64_t exclusive_cs_ns = 100;
-  int shared_lines = 1;  // cache lines of protected data read in shared mode
-  int exclusive_lines = 1;  // written in exclusive mode
+  // Cache lines of protected data read in shared mode / written in exclusive mode. 0 makes an
+  // empty critical section (pure lock cost): nothing to verify and no grant order recorded.
+  int shared_lines = 1;
+  int exclusive_lines = 1;
   ThinkKind think = ThinkKind::kNone;
   uint64_t think_ns = 0;  // mean think time between acquisitions
   uint64_t duration_ns = 1'000'000'000;
