@@ -87,6 +87,15 @@ json RunToJson(const RunRecord& r, const RunSummary& s) {
                   {"same_node", s.same_node_handoffs},
                   {"cross_node", s.cross_node_handoffs},
                   {"truncated", r.grant_sequence_truncated}};
+  json batches = json::object();
+  for (const auto& [size, count] : s.reader_batches) batches[std::to_string(size)] = count;
+  j["reader_batches"] = {{"admissions", [&] {
+                            uint64_t n = 0;
+                            for (const auto& [size, count] : s.reader_batches) n += count;
+                            return n;
+                          }()},
+                         {"mean", s.mean_reader_batch},
+                         {"sizes", std::move(batches)}};
   j["starvation"] = {{"reader_max_wait_ns", s.reader_max_wait_ns},
                      {"writer_max_wait_ns", s.writer_max_wait_ns},
                      {"reader_max_gap_ns", s.reader_max_gap_ns},

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "results/histogram.h"
@@ -36,6 +37,11 @@ struct ThreadRecord {
   // when every acquisition is timed (latency_sample_every == 1); otherwise it spans
   // latency_sample_every acquisitions and is an upper bound.
   uint64_t max_gap_ns = 0;
+  // [acquired, released) of this thread's shared holds in TSC ticks, from the window's start
+  // up to a cap; only when every acquisition is timed. Overlaps between threads' intervals give
+  // the reader batch sizes after the run, with no shared counter in the hot loop.
+  std::vector<std::pair<uint64_t, uint64_t>> shared_intervals;
+  bool shared_intervals_truncated = false;
   // Completed ops in each time_series interval of the measured window, by mode.
   std::vector<uint32_t> shared_series;
   std::vector<uint32_t> exclusive_series;

@@ -4,6 +4,40 @@
 
 namespace lockbench {
 
+namespace {
+
+// For each logged reader admission, the number of shared holds that contain that instant (its
+// own included). Only instants every thread's log still covers count: where one thread's log was
+// cut short, its later holds are unknown.
+void ReaderBatches(const RunRecord& r, RunSummary* s) {
+  uint64_t horizon = UINT64_MAX;
+  std::vector<std::pair<uint64_t, int>> events;  // (time, +1 acquire / -1 release)
+  for (const ThreadRecord& t : r.per_thread) {
+    if (t.shared_intervals_truncated && !t.shared_intervals.empty()) {
+      horizon = std::min(horizon, t.shared_intervals.back().second);
+    }
+    for (const auto& [begin, end] : t.shared_intervals) {
+      events.emplace_back(begin, +1);
+      events.emplace_back(end, -1);
+    }
+  }
+  // Releases sort before acquisitions at the same tick: a hand-over is not an overlap.
+  std::sort(events.begin(), events.end());
+  int64_t inside = 0;
+  uint64_t admissions = 0, total = 0;
+  for (const auto& [time, delta] : events) {
+    inside += delta;
+    if (delta > 0 && time <= horizon) {
+      ++s->reader_batches[static_cast<uint64_t>(inside)];
+      ++admissions;
+      total += static_cast<uint64_t>(inside);
+    }
+  }
+  s->mean_reader_batch = admissions > 0 ? static_cast<double>(total) / static_cast<double>(admissions) : 0;
+}
+
+}  // namespace
+
 RunSummary Summarize(const RunRecord& r) {
   RunSummary s;
   std::vector<uint64_t> all, readers, writers;
@@ -44,6 +78,7 @@ RunSummary Summarize(const RunRecord& r) {
   s.readers = SummarizeFairness(readers);
   s.writers = SummarizeFairness(writers);
   s.handoff = SummarizeGrantRuns(r.grant_sequence);
+  ReaderBatches(r, &s);
   for (size_t i = 1; i < r.grant_sequence.size(); ++i) {
     const ThreadRecord& a = r.per_thread[r.grant_sequence[i - 1]];
     const ThreadRecord& b = r.per_thread[r.grant_sequence[i]];

@@ -5,6 +5,7 @@
 #define LOCKBENCH_RESULTS_SUMMARY_H_
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "results/histogram.h"
@@ -38,6 +39,10 @@ struct RunSummary {
   uint64_t writer_max_wait_ns = 0;
   uint64_t reader_max_gap_ns = 0;
   uint64_t writer_max_gap_ns = 0;
+  // How many readers were inside (itself included) when a reader was admitted: size -> count.
+  // Empty unless every acquisition was timed (RunRecord::latency_sample_every == 1).
+  std::map<uint64_t, uint64_t> reader_batches;
+  double mean_reader_batch = 0;
   std::vector<uint64_t> shared_series;  // ops per interval, summed over threads
   std::vector<uint64_t> exclusive_series;
 };

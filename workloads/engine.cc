@@ -96,6 +96,8 @@ Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock) {
   p.series_len = std::min<uint64_t>(100'000, s.duration_ns / cfg.time_series_interval_ns + 2);
   p.grant_log_cap = std::clamp<size_t>((size_t{1} << 22) / static_cast<size_t>(cfg.threads), 1024,
                                        size_t{1} << 20);
+  p.interval_log_cap = std::clamp<size_t>((size_t{1} << 22) / static_cast<size_t>(cfg.threads),
+                                          1024, size_t{1} << 16);
   p.verify = cfg.verify;
   return p;
 }

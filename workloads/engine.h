@@ -100,6 +100,7 @@ struct Plan {
   double ns_per_tick;
   size_t series_len;
   size_t grant_log_cap;
+  size_t interval_log_cap;  // shared holds logged per thread for reader batch sizes
   bool verify;
 };
 
@@ -287,6 +288,13 @@ void WorkerLoop(const Plan& p, int tid, Role role, Shared& sh, ThreadRecord& rec
         rec.exclusive_series[bucket] += static_cast<uint32_t>(pending_exclusive);
       }
       pending_shared = pending_exclusive = 0;
+      if (shared_mode && p.sample_every == 1) {
+        if (rec.shared_intervals.size() < p.interval_log_cap) {
+          rec.shared_intervals.emplace_back(t1, t2);
+        } else {
+          rec.shared_intervals_truncated = true;
+        }
+      }
     }
     if (p.ops_quota != 0 && rec.ops() >= p.ops_quota) {
       sh.finished.fetch_add(1, std::memory_order_release);

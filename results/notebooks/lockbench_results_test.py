@@ -8,7 +8,13 @@ import sys
 import tempfile
 import unittest
 
+# Beside this file; under `bazel test` the test runs under its target's name, so also the
+# runfiles copy of this folder.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+if os.environ.get("TEST_SRCDIR"):
+    sys.path.insert(0, os.path.join(os.environ["TEST_SRCDIR"],
+                                    os.environ.get("TEST_WORKSPACE", "lockbench"),
+                                    "results", "notebooks"))
 os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp())  # matplotlib's cache, when HOME is not writable
 
 import lockbench_results as lr  # noqa: E402

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs a short lockbench sweep, executes both notebooks headless on its results with Debian's
+# /usr/bin/python3 kernel, and checks that every cell ran without error and that the figures
+# were drawn. Also checks that the notebooks are committed without outputs.
+# Usage: notebooks_test.sh LOCKBENCH_BINARY PATH/TO/notebooks/lockbench_results.py
+set -euo pipefail
+
+bin="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+notebooks=$(cd "$(dirname "$2")" && pwd)
+tmp="${TEST_TMPDIR:-$(mktemp -d)}"
+
+# Jupyter and matplotlib write caches and runtime files under HOME; keep them in the sandbox.
+export HOME="$tmp/home" MPLCONFIGDIR="$tmp/mpl" IPYTHONDIR="$tmp/ipython"
+export JUPYTER_RUNTIME_DIR="$tmp/jupyter-runtime" JUPYTER_CONFIG_DIR="$tmp/jupyter-config"
+export PYDEVD_DISABLE_FILE_VALIDATION=1  # the kernel's debugger notice is not an error
+mkdir -p "$HOME" "$MPLCONFIGDIR"
+
+python3 - "$notebooks"/lockbench.ipynb "$notebooks"/seed_claims.ipynb <<'PY'
+import json, sys
+for path in sys.argv[1:]:
+    nb = json.load(open(path))
+    dirty = [i for i, c in enumerate(nb["cells"])
+             if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
+    assert not dirty, f"{path}: cells {dirty} have outputs; commit notebooks without outputs"
+PY
+
+# Short measurements: what the notebooks plot, not numbers anyone should quote.
+"$bin" run --lock push_lock,eresource,shared_mutex --workload read-mostly --threads 1,2 \
+  --duration 100ms --warmup 20ms --repetitions 2 --out "$tmp/read-mostly.json" >/dev/null
+"$bin" run --lock push_lock,eresource --workload writer-storm --threads 2 \
+  --duration 100ms --warmup 20ms --repetitions 2 --out "$tmp/writer-storm.json" >/dev/null
+
+export LOCKBENCH_BIN="$bin"
+export LOCKBENCH_RESULTS="$tmp/read-mostly.json"
+export LOCKBENCH_READ_MOSTLY="$tmp/read-mostly.json"
+export LOCKBENCH_WRITER_STORM="$tmp/writer-storm.json"
+
+# The notebooks import lockbench_results from their working directory: run copies in one.
+mkdir -p "$tmp/nb" "$tmp/out"
+cp "$notebooks"/lockbench.ipynb "$notebooks"/seed_claims.ipynb "$notebooks"/lockbench_results.py "$tmp/nb/"
+cd "$tmp/nb"
+timeout 240 jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=python3 \
+  --ExecutePreprocessor.timeout=300 --output-dir "$tmp/out" lockbench.ipynb seed_claims.ipynb \
+  2>"$tmp/nbconvert.log" || { cat "$tmp/nbconvert.log" >&2; exit 1; }
+
+python3 - "$tmp/out" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+expected = {"lockbench.ipynb": (5, 0), "seed_claims.ipynb": (4, 5)}  # (figures, verdict lines)
+for name, (figures, verdicts) in expected.items():
+    nb = json.load(open(os.path.join(out, name)))
+    pngs, text = 0, ""
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            assert o["output_type"] != "error", f"{name}: {o.get('ename')}: {o.get('evalue')}"
+            pngs += "image/png" in o.get("data", {})
+            if o["output_type"] == "stream":
+                text += "".join(o["text"])
+    found = [line for line in text.splitlines() if line.startswith("VERDICT ")]
+    print(f"{name}: {pngs} figures")
+    for line in found:
+        print("  " + line)
+    assert pngs >= figures, f"{name}: {pngs} figures, expected at least {figures}"
+    assert len(found) == verdicts, f"{name}: {len(found)} verdict lines, expected {verdicts}"
+PY
+echo "notebooks_test: passed"
