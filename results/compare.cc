@@ -114,9 +114,10 @@ class FieldReader {
     const int64_t i = v.is_number_unsigned()
                           ? static_cast<int64_t>(std::min<uint64_t>(v.get<uint64_t>(), INT64_MAX))
                           : v.get<int64_t>();
-    if (i < min)
+    if (i < min) {
       Fail(Join(where, name) + "expected an integer >= " + std::to_string(min) + ", got " +
            Shown(v));
+    }
     return i;
   }
 
@@ -235,8 +236,9 @@ std::string MachineDifference(const ResultFile& a, const ResultFile& b) {
   if (a.cpu_model != b.cpu_model) {
     return "context.cpu_model '" + a.cpu_model + "' vs '" + b.cpu_model + "'";
   }
-  if (a.topology != b.topology)
+  if (a.topology != b.topology) {
     return "context.topology '" + a.topology + "' vs '" + b.topology + "'";
+  }
   return "";
 }
 
@@ -512,11 +514,13 @@ double ParseThreshold(std::string_view text) {
     }
     return v / 100.0;
   }
-  if (!ParseDouble(t, &v) || v < 0.0)
+  if (!ParseDouble(t, &v) || v < 0.0) {
     throw CompareInputError("'" + t + "' is not a threshold" + allowed);
-  if (v >= 1.0)
+  }
+  if (v >= 1.0) {
     throw CompareInputError("'" + t + "' is ambiguous (a fraction of " + t + " is " +
                             FormatPercent(v) + ")" + allowed);
+  }
   return v;
 }
 
@@ -583,12 +587,14 @@ ResultFile ParseResultFile(const std::string& path, const std::string& text) {
     f.build_type = it->get<std::string>();
   }
   if (const auto it = doc.find("config"); it != doc.end() && it->is_object()) {
-    if (const auto w = it->find("workload"); w != it->end() && w->is_object())
+    if (const auto w = it->find("workload"); w != it->end() && w->is_object()) {
       f.workload_config = *w;
+    }
   }
   const json& runs = r.Field(doc, "runs", "");
-  if (!runs.is_array())
+  if (!runs.is_array()) {
     r.Fail("runs: expected an array of runs, got " + std::string(runs.type_name()));
+  }
   if (runs.empty()) r.Fail("runs is empty: the file holds no measurements");
   f.runs.reserve(runs.size());
   for (size_t i = 0; i < runs.size(); ++i) f.runs.push_back(ReadRun(r, runs[i], i));
@@ -611,8 +617,9 @@ std::vector<ResultFile> LoadResultPath(const std::string& path) {
     if (ec) throw CompareInputError(path + ": cannot read directory: " + ec.message());
     const std::string name = it->path().filename().string();
     std::error_code type_ec;
-    if (name.size() > 5 && name.ends_with(".json") && it->is_regular_file(type_ec))
+    if (name.size() > 5 && name.ends_with(".json") && it->is_regular_file(type_ec)) {
       names.push_back(name);
+    }
   }
   if (names.empty()) throw CompareInputError(path + ": no *.json result files in this directory");
   std::sort(names.begin(), names.end());

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `lockbench compare` as CI runs it, on the golden files of results/testdata/compare/ (written by
-# make_goldens.py there): exit codes, the one-line errors on stderr, and what the report names.
+# make_goldens.py there): exit codes, the one-line errors on stderr, and what the report names;
+# then tool/ci_perf_gate.sh with prebuilt binaries.
+# Usage: compare_cli_test.sh LOCKBENCH GOLDEN_FILE CI_PERF_GATE_SH
 set -uo pipefail
 
 # Absolute paths: compare runs inside the golden directory so messages name files briefly.
@@ -37,20 +39,24 @@ compare() {
 expect_error() {
   local name=$1 pattern=$2
   shift 2
-  compare 2 "$@" && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "^lockbench: error: .*$pattern" "$tmp/err"
+  compare 2 "$@" && [ "$(wc -l <"$tmp/err")" -eq 1 ] \
+    && grep -q -- "^lockbench: error: .*$pattern" "$tmp/err"
   check $? "$name: rc=$rc, stderr: $(cat "$tmp/err")"
 }
 
 # Identical inputs.
-compare 0 base.json base.json && [ ! -s "$tmp/err" ] && grep -q "^0 regressions, 0 improvements, 2 comparisons" "$tmp/out"
+compare 0 base.json base.json && [ ! -s "$tmp/err" ] \
+  && grep -q "^0 regressions, 0 improvements, 2 comparisons" "$tmp/out"
 check $? "identical inputs: rc=$rc, stderr: $(cat "$tmp/err")"
 
 # A clear 30% throughput drop over 7 repetitions: exit 1 naming the run, on stdout and stderr.
 compare 1 base.json drop30.json \
-  && grep -Eq "^eresource +read-mostly +2 +compact +throughput .* -30\.[0-9]% +0\.0006 +7/7 +REGRESSION" "$tmp/out" \
+  && grep -Eq "^eresource +read-mostly +2 +compact +throughput .* -30\.[0-9]% +0\.0006 +7/7 +REGR" \
+    "$tmp/out" \
   && grep -Eq "^shared_mutex .* same$" "$tmp/out" \
   && [ "$(wc -l <"$tmp/err")" -eq 1 ] \
-  && grep -q "^lockbench: regression: eresource read-mostly 2 threads compact: throughput -30" "$tmp/err"
+  && grep -q "^lockbench: regression: eresource read-mostly 2 threads compact: throughput -30" \
+    "$tmp/err"
 check $? "30% drop: rc=$rc, stdout: $(cat "$tmp/out"), stderr: $(cat "$tmp/err")"
 
 # The same over directories of files (interleaved CI runs write one file per repetition).
@@ -69,14 +75,16 @@ compare 1 base.json shift3.json --threshold 2%
 check $? "... is a regression with --threshold 2%: rc=$rc"
 
 # A large change over 3 noisy repetitions is not significant: exit 0, with a warning.
-compare 0 few_base.json few_new.json && grep -Eq "^eresource .* -40\.0% .* 3/3! +not significant$" "$tmp/out" \
+compare 0 few_base.json few_new.json \
+  && grep -Eq "^eresource .* -40\.0% .* 3/3! +not significant$" "$tmp/out" \
   && [ "$(wc -l <"$tmp/err")" -eq 1 ] \
   && grep -q "^lockbench: warning: .*3 vs 3.*smallest possible p-value is 0.100" "$tmp/err"
 check $? "3 noisy repetitions: rc=$rc, stdout: $(cat "$tmp/out"), stderr: $(cat "$tmp/err")"
 
 # Runs on one side only are listed.
 compare 0 base.json unmatched.json \
-  && grep -A1 "^only in baseline" "$tmp/out" | grep -q "shared_mutex read-mostly 2 threads compact" \
+  && grep -A1 "^only in baseline" "$tmp/out" \
+    | grep -q "shared_mutex read-mostly 2 threads compact" \
   && grep -A1 "^only in new" "$tmp/out" | grep -q "push_lock read-mostly 2 threads compact" \
   && grep -q "^eresource" "$tmp/out"
 check $? "unmatched runs listed: rc=$rc, stdout: $(cat "$tmp/out")"
@@ -97,36 +105,52 @@ check $? "improvements do not fail: rc=$rc"
 
 # Formats.
 compare 1 base.json drop30.json --format json \
-  && python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["summary"]["regressions"] == 1, r["summary"]; assert r["comparisons"][0]["verdict"] == "regression"' "$tmp/out"
+  && python3 - "$tmp/out" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["summary"]["regressions"] == 1, r["summary"]
+assert r["comparisons"][0]["verdict"] == "regression", r["comparisons"][0]
+PY
 check $? "--format json: rc=$rc"
-compare 1 base.json drop30.json --format markdown && grep -q "^| eresource | read-mostly | 2 | compact | throughput |.*\*\*regression\*\* |$" "$tmp/out"
+compare 1 base.json drop30.json --format markdown \
+  && grep -q "^| eresource | read-mostly | 2 | compact | throughput |.*\*\*regression\*\* |$" \
+    "$tmp/out"
 check $? "--format markdown: rc=$rc, stdout: $(cat "$tmp/out")"
 
 # Mismatched inputs.
-expect_error "different machine" "base.json and other_machine.json come from different machines (context.cpu_model" \
+expect_error "different machine" \
+  "base.json and other_machine.json come from different machines (context.cpu_model" \
   base.json other_machine.json
-compare 0 base.json other_machine.json --allow-different-machines && grep -q "warning: comparing results from different machines" "$tmp/err"
+compare 0 base.json other_machine.json --allow-different-machines \
+  && grep -q "warning: comparing results from different machines" "$tmp/err"
 check $? "--allow-different-machines: rc=$rc, stderr: $(cat "$tmp/err")"
-expect_error "schema_version" "schema2.json: schema_version 2 is not supported" base.json schema2.json
+expect_error "schema_version" "schema2.json: schema_version 2 is not supported" \
+  base.json schema2.json
 
 # Malformed inputs.
-expect_error "truncated" "truncated.json: not valid JSON (truncated or not a result file): .*unexpected end of input" \
+expect_error "truncated" \
+  "truncated.json: not valid JSON (truncated or not a result file): .*unexpected end of input" \
   base.json truncated.json
 expect_error "truncated baseline" "truncated.json: not valid JSON" truncated.json base.json
 expect_error "not JSON" "not_json.json: not valid JSON" base.json not_json.json
 expect_error "empty file" "empty.json: empty file" base.json empty.json
-expect_error "wrong type" "wrong_type.json: runs\[1\].threads: expected an integer, got string \"two\"" wrong_type.json base.json
-expect_error "missing field" "missing_field.json: runs\[0\]: missing field 'throughput_ops_per_s'" base.json missing_field.json
+expect_error "wrong type" \
+  "wrong_type.json: runs\[1\].threads: expected an integer, got string \"two\"" \
+  wrong_type.json base.json
+expect_error "missing field" "missing_field.json: runs\[0\]: missing field 'throughput_ops_per_s'" \
+  base.json missing_field.json
 expect_error "empty runs" "empty_runs.json: runs is empty" base.json empty_runs.json
 expect_error "missing file" "no_such.json: does not exist" base.json no_such.json
 mkdir -p "$tmp/empty_dir"
 expect_error "empty directory" "$tmp/empty_dir: no \*.json result files" base.json "$tmp/empty_dir"
 mkdir -p "$tmp/bad_dir"
 cp "$golden/base.json" "$golden/truncated.json" "$tmp/bad_dir/"
-expect_error "bad file in a directory" "$tmp/bad_dir/truncated.json: not valid JSON" base.json "$tmp/bad_dir"
+expect_error "bad file in a directory" "$tmp/bad_dir/truncated.json: not valid JSON" \
+  base.json "$tmp/bad_dir"
 if [ "$(id -u)" -ne 0 ]; then  # root reads everything
   cp "$golden/base.json" "$tmp/unreadable.json" && chmod 000 "$tmp/unreadable.json"
-  expect_error "unreadable" "unreadable.json: cannot read: Permission denied" base.json "$tmp/unreadable.json"
+  expect_error "unreadable" "unreadable.json: cannot read: Permission denied" \
+    base.json "$tmp/unreadable.json"
 fi
 
 # Bad flags.
@@ -135,10 +159,58 @@ expect_error "ambiguous threshold" "--threshold: '5' is ambiguous" base.json bas
 expect_error "bad alpha" "--alpha: '2' is not a significance level" base.json base.json --alpha 2
 expect_error "bad format" "--format: 'xml' is not allowed" base.json base.json --format xml
 
+# tool/ci_perf_gate.sh with prebuilt binaries (building two commits is the CI job's business).
+gate=$(cd "$(dirname "$3")" && pwd)/$(basename "$3")
+"$gate" --base-bin "$bin" --new-bin "$bin" --locks shared_mutex --threads 1 --duration 20ms \
+  --repetitions 5 --threshold 90% --out "$tmp/gate" -- --warmup 5ms >"$tmp/out" 2>"$tmp/err"
+rc=$?
+order=$(sed -n 's/^ci_perf_gate: repetition \([0-9]\)\/5: \(.*\)$/\1\2/p' "$tmp/err" | tr '\n' ' ')
+[ "$rc" -eq 0 ] && [ "$(ls "$tmp/gate/baseline" | wc -l)" -eq 5 ] \
+  && [ "$(ls "$tmp/gate/new" | wc -l)" -eq 5 ] \
+  && grep -q "^shared_mutex .* 5/5 " "$tmp/out" && grep -q "^shared_mutex" "$tmp/gate/report.txt" \
+  && [ "$order" = "1baseline 1new 2new 2baseline 3baseline 3new 4new 4baseline 5baseline 5new " ]
+check $? "gate, same binary twice: rc=$rc, order: $order, stderr: $(tail -3 "$tmp/err")"
+
+# Stand-in binaries that write a golden file for every run: the gate passes compare's exit on.
+for side in base drop30; do
+  cat >"$tmp/fake_$side" <<FAKE
+#!/usr/bin/env bash
+if [ "\$1" = run ]; then
+  while [ \$# -gt 0 ]; do [ "\$1" = --out ] && cp "$golden/$side.json" "\$2"; shift; done
+  exit 0
+fi
+exec "$bin" "\$@"
+FAKE
+  chmod +x "$tmp/fake_$side"
+done
+"$gate" --base-bin "$tmp/fake_base" --new-bin "$tmp/fake_drop30" --repetitions 2 --format markdown \
+  --out "$tmp/gate2" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "^| eresource .*\*\*regression\*\* |$" "$tmp/gate2/report.md" \
+  && grep -q "^lockbench: regression: eresource" "$tmp/err"
+check $? "gate passes a regression on: rc=$rc, stdout: $(cat "$tmp/out")"
+"$gate" --base-bin "$bin" --new-bin "$bin" --repetitions 1 -- --no-such-flag \
+  >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 2 ] \
+  && grep -q "^ci_perf_gate: error: the baseline run (repetition 1) exited with 2" "$tmp/err"
+check $? "gate stops on a failed run: rc=$rc, stderr: $(cat "$tmp/err")"
+"$gate" --repetitions 0 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] \
+  && grep -q "^ci_perf_gate: error: --repetitions" "$tmp/err"
+check $? "gate usage error: rc=$rc, stderr: $(cat "$tmp/err")"
+"$gate" --help | grep -q "^Usage: tool/ci_perf_gate.sh"
+check $? "gate --help"
+
 echo "compare_cli_test: $passed passed, $failed failed"
 # One test case per check in the XML report Bazel collects.
 if [ -n "${XML_OUTPUT_FILE:-}" ]; then
-  printf '<?xml version="1.0"?>\n<testsuites tests="%d" failures="%d"><testsuite name="compare_cli_test" tests="%d" failures="%d">%s</testsuite></testsuites>\n' \
-    $((passed + failed)) "$failed" $((passed + failed)) "$failed" "$cases" >"$XML_OUTPUT_FILE"
+  total=$((passed + failed))
+  printf '<?xml version="1.0"?>\n<testsuites tests="%d" failures="%d">' "$total" "$failed" \
+    >"$XML_OUTPUT_FILE"
+  printf '<testsuite name="compare_cli_test" tests="%d" failures="%d">%s</testsuite>' \
+    "$total" "$failed" "$cases" >>"$XML_OUTPUT_FILE"
+  printf '</testsuites>\n' >>"$XML_OUTPUT_FILE"
 fi
 [ "$failed" -eq 0 ]

@@ -129,7 +129,8 @@ results=${out:-$tmp/results}
 mkdir -p "$results/baseline" "$results/new" || die "--out: cannot create '$results'"
 rm -f "$results"/baseline/*.json "$results"/new/*.json
 
-flags=(run --lock "$locks" --workload "$workload" --duration "$duration" --repetitions 1 --format table)
+flags=(run --lock "$locks" --workload "$workload" --duration "$duration" --repetitions 1
+  --format table)
 [ -n "$threads" ] && flags+=(--threads "$threads")
 flags+=("${run_flags[@]}")
 

@@ -133,6 +133,9 @@ check $? "csv format"
 "$bin" run --lock shared_mutex --threads 1 --duration 50ms --warmup 0 --repetitions 1 --format json \
   | python3 -c 'import json,sys; assert json.load(sys.stdin)["runs"][0]["lock"] == "shared_mutex"'
 check $? "json format on stdout"
+"$bin" run --lock shared_mutex --threads 1 --duration 50ms --warmup 0 --repetitions 1 --format gbench \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); b=d["benchmarks"][0]; assert b["run_type"] == "iteration" and b["iterations"] > 0 and b["time_unit"] == "ns" and "shared_mutex" in b["name"], b'
+check $? "gbench format on stdout"
 
 # HdrHistogram percentile export.
 mkdir -p "$tmp/hgrm"

@@ -14,6 +14,7 @@
 #include "lockimpls/lock_concept.h"
 #include "lockimpls/push_lock.h"
 #include "lockimpls/srwlock.h"
+#include "results/gbench_json.h"
 #include "results/report.h"
 #include "results/result_json.h"
 #include "results/summary.h"
@@ -333,6 +334,12 @@ int DoRun(RunOptions o) {
   const json doc = ResultDocument(BuildContext(topology, clock), config, runs);
   if (o.format == "json") {
     std::cout << doc.dump(2) << "\n";
+  } else if (o.format == "gbench") {
+    json caches = json::array();
+    for (const CacheInfo& c : topology.cache_list()) {
+      caches.push_back(GbenchCache(c.level, c.type, c.size_bytes, c.pus_per_instance));
+    }
+    std::cout << ToGbenchJson(doc, caches).dump(2) << "\n";
   } else {
     const ReportFormat f = o.format == "csv"        ? ReportFormat::kCsv
                            : o.format == "markdown" ? ReportFormat::kMarkdown

@@ -90,7 +90,8 @@ int Main(int argc, char** argv) {
   run_cmd->add_option("--hgrm", run.hgrm_dir,
                       "also write each run's acquire-latency histograms into this directory in "
                       "HdrHistogram's .hgrm percentile format (values in microseconds)");
-  run_cmd->add_option("--format", run.format, "stdout format: table, json, csv, markdown")
+  run_cmd->add_option("--format", run.format,
+                      "stdout format: table, json, csv, markdown, or gbench (Google Benchmark's JSON)")
       ->capture_default_str();
   run_cmd->add_option("--latency-sample", run.latency_sample,
                       "time 1 in N acquisitions (1 = every one), or auto")
@@ -145,7 +146,7 @@ int Main(int argc, char** argv) {
     for (const WorkloadFlag& f : kWorkloadFlags) {
       if (run_cmd->count(FlagForField(f.field)) == 0) run.workload_flags.erase(f.field);
     }
-    if (std::string bad = FormatCheck(run.format, {"table", "json", "csv", "markdown"}); !bad.empty()) {
+    if (std::string bad = FormatCheck(run.format, {"table", "json", "csv", "markdown", "gbench"}); !bad.empty()) {
       return UsageError("--format: " + bad);
     }
     if (std::string bad = FormatCheck(run.smt, {"on", "off"}); !bad.empty()) {

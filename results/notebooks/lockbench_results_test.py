@@ -15,7 +15,7 @@ if os.environ.get("TEST_SRCDIR"):
     sys.path.insert(0, os.path.join(os.environ["TEST_SRCDIR"],
                                     os.environ.get("TEST_WORKSPACE", "lockbench"),
                                     "results", "notebooks"))
-os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp())  # matplotlib's cache, when HOME is not writable
+os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp())  # matplotlib's cache dir
 
 import lockbench_results as lr  # noqa: E402
 
@@ -35,12 +35,13 @@ def run(lock, threads, rep, throughput, status="ok", run_lengths=None, exclusive
         "placement": "compact", "status": status, "status_detail": "", "duration_s": 0.1,
         "ops": ops, "shared_ops": ops - 10, "exclusive_ops": 10,
         "throughput_ops_per_s": throughput,
-        "latency_ns": {"shared": latency(8, 40, 900), "exclusive": latency(exclusive_count, 60, 2000)},
+        "latency_ns": {"shared": latency(8, 40, 900),
+                       "exclusive": latency(exclusive_count, 60, 2000)},
         "fairness": {"jain_index": 0.9, "starved": False},
         "handoff": {"grants": 10, "reacquire_rate": 0.5, "mean_run": 2.0, "longest_run": 3,
                     "run_lengths": run_lengths if run_lengths is not None else {"1": 4, "3": 2}},
-        "per_thread": [{"thread": i, "role": "mixed", "ops": per[i], "share": per[i] / ops if ops else 0.0}
-                       for i in range(threads)],
+        "per_thread": [{"thread": i, "role": "mixed", "ops": per[i],
+                        "share": per[i] / ops if ops else 0.0} for i in range(threads)],
         "time_series": {"interval_ns": 50_000_000, "shared_ops": [ops // 2 - 5, ops // 2 - 5],
                         "exclusive_ops": [5, 5]},
     }

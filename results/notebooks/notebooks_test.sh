@@ -37,7 +37,8 @@ export LOCKBENCH_WRITER_STORM="$tmp/writer-storm.json"
 
 # The notebooks import lockbench_results from their working directory: run copies in one.
 mkdir -p "$tmp/nb" "$tmp/out"
-cp "$notebooks"/lockbench.ipynb "$notebooks"/seed_claims.ipynb "$notebooks"/lockbench_results.py "$tmp/nb/"
+cp "$notebooks"/lockbench.ipynb "$notebooks"/seed_claims.ipynb "$notebooks"/lockbench_results.py \
+  "$tmp/nb/"
 cd "$tmp/nb"
 timeout 240 jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=python3 \
   --ExecutePreprocessor.timeout=300 --output-dir "$tmp/out" lockbench.ipynb seed_claims.ipynb \

@@ -72,7 +72,8 @@ def run(lock, rep, threads, tp_factor, lat_factor=1.0):
     sh = [shared // threads + (1 if i < shared % threads else 0) for i in range(threads)]
     per_thread = [{"thread": i, "role": "mixed", "pu": i, "core": i, "numa_node": 0, "package": 0,
                    "ops": per[i], "shared_ops": sh[i], "exclusive_ops": per[i] - sh[i],
-                   "try_failures": 0, "share": per[i] / ops, "shared_p99_ns": int(sp99 * lat_factor),
+                   "try_failures": 0, "share": per[i] / ops,
+                   "shared_p99_ns": int(sp99 * lat_factor),
                    "exclusive_p99_ns": ep99, "max_wait_ns": ep99, "max_gap_ns": 0}
                   for i in range(threads)]
     f = fairness(threads, jain)
@@ -84,7 +85,8 @@ def run(lock, rep, threads, tp_factor, lat_factor=1.0):
         "ops": ops, "shared_ops": shared, "exclusive_ops": exclusive,
         "throughput_ops_per_s": ops / duration, "try_attempts": 0, "try_failures": 0,
         "latency_sample_every": 64,
-        "latency_ns": {"shared": latency(sp50, sp99 * lat_factor), "exclusive": latency(ep50, ep99)},
+        "latency_ns": {"shared": latency(sp50, sp99 * lat_factor),
+                       "exclusive": latency(ep50, ep99)},
         "hold_ns": {"shared": EMPTY_LATENCY, "exclusive": EMPTY_LATENCY},
         "fairness": f,
         "handoff": {"grants": 0, "reacquire_rate": 0.0, "mean_run": 0.0, "longest_run": 0,
@@ -92,7 +94,8 @@ def run(lock, rep, threads, tp_factor, lat_factor=1.0):
         "starvation": {"reader_max_wait_ns": 0, "writer_max_wait_ns": 0, "reader_max_gap_ns": 0,
                        "writer_max_gap_ns": 0},
         "per_thread": per_thread,
-        "time_series": {"interval_ns": 100000000, "shared_ops": [shared], "exclusive_ops": [exclusive]},
+        "time_series": {"interval_ns": 100000000, "shared_ops": [shared],
+                        "exclusive_ops": [exclusive]},
         "lock_memory": {"nodes": [], "note": ""},
         "warnings": [],
     }
@@ -131,7 +134,8 @@ def main(out):
                                     {"eresource": steady(NOISE_B, tp=0.70, lat=1.40),
                                      "shared_mutex": steady(NOISE_B)})
     files["noise.json"] = document(["eresource", "shared_mutex"], 7,
-                                   {"eresource": steady(NOISE_WIDE), "shared_mutex": steady(NOISE_WIDE)})
+                                   {"eresource": steady(NOISE_WIDE),
+                                    "shared_mutex": steady(NOISE_WIDE)})
     files["shift3.json"] = document(["eresource", "shared_mutex"], 7,
                                     {"eresource": steady(NOISE_TINY, tp=0.97),
                                      "shared_mutex": steady(NOISE_B)})
