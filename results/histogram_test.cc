@@ -358,7 +358,9 @@ TEST(HistogramTest, FootprintMatchesTheHeader) {
   Histogram h;
   EXPECT_EQ(h.BucketCount(), 4352u);
   EXPECT_EQ(h.MemoryBytes(), sizeof(Histogram) + 4352 * 8);
-  if constexpr (sizeof(void*) == 8) EXPECT_EQ(h.MemoryBytes(), 34'928u);  // the header's figure
+  if constexpr (sizeof(void*) == 8) {
+    EXPECT_EQ(h.MemoryBytes(), 34'928u);  // the header's figure
+  }
   EXPECT_EQ(h.HdrBucketCount(), 33);
   EXPECT_EQ(h.HdrSubBucketCount(), 256);
   EXPECT_NEAR(h.RelativeError(), 0.0078125, 0);

@@ -67,7 +67,9 @@ TEST_F(EngineTest, CountsOpsAndTimesEveryAcquisition) {
     EXPECT_EQ(t.shared_acquire.TotalCount(), t.shared_ops);
     EXPECT_EQ(t.exclusive_hold.TotalCount(), t.exclusive_ops);
     // Every shared hold is logged for reader batch sizes, up to the cap.
-    if (!t.shared_intervals_truncated) EXPECT_EQ(t.shared_intervals.size(), t.shared_ops);
+    if (!t.shared_intervals_truncated) {
+      EXPECT_EQ(t.shared_intervals.size(), t.shared_ops);
+    }
     for (const auto& [begin, end] : t.shared_intervals) EXPECT_LE(begin, end);
   }
   // The grant sequence holds every exclusive grant of the window, each by a real thread.
