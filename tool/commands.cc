@@ -204,7 +204,7 @@ int DoRun(RunOptions o) {
       ParseMemoryPolicy(memory_spec, topology, o.lock_node.empty() ? "--memory" : "--lock-node");
   if (spec.recursion_depth > 0 && !o.allow_deadlock) {
     for (const LockRunner* r : locks) {
-      if (r->traits.recursion != Recursion::kFull) {
+      if (r->traits.recursion == Recursion::kNone) {
         throw SpecError("--recursion: lock '" + std::string(r->traits.name) +
                         "' does not allow recursive acquisition (recursion: " +
                         std::string(RecursionName(r->traits.recursion)) +
@@ -296,6 +296,7 @@ int DoRun(RunOptions o) {
         cfg.memory = memory;
         cfg.latency_sample_every = sample_every;
         cfg.verify = !o.no_verify;
+        cfg.allow_deadlock = o.allow_deadlock;
         cfg.stall_timeout_ns = stall_ns;
         cfg.time_series_interval_ns = interval_ns;
         cfg.interrupt = &g_interrupted;

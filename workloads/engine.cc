@@ -52,7 +52,7 @@ void ReportViolation(Shared& shared, const std::string& detail) {
   shared.phase.store(kStop, std::memory_order_release);
 }
 
-Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock) {
+Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock, Recursion recursion) {
   const WorkloadSpec& s = cfg.spec;
   Plan p{};
   auto threshold = [](double fraction) {
@@ -87,7 +87,9 @@ Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock) {
       p.zipf_table[k] = static_cast<uint32_t>(i);
     }
   }
-  p.recursion = s.recursion_depth;
+  const bool all = cfg.allow_deadlock || recursion == Recursion::kFull;
+  p.shared_recursion = all || recursion == Recursion::kSharedOnly ? s.recursion_depth : 0;
+  p.exclusive_recursion = all ? s.recursion_depth : 0;
   p.ops_quota = s.ops;
   p.sample_every = std::max<uint32_t>(1, cfg.latency_sample_every);
   p.ns_per_tick = 1.0 / clock.ticks_per_ns;

@@ -47,6 +47,8 @@ struct EngineConfig {
   MemoryPolicy memory;
   uint32_t latency_sample_every = 1;  // time 1 in N acquisitions; 1 = every one
   bool verify = true;
+  // Recursion on a lock whose traits forbid it (to show the hang) instead of skipping it.
+  bool allow_deadlock = false;
   uint64_t stall_timeout_ns = 10'000'000'000;
   uint64_t time_series_interval_ns = 10'000'000;
   const std::atomic<bool>* interrupt = nullptr;  // set by a signal handler to end the run
@@ -93,7 +95,8 @@ struct Plan {
   int instances;
   LockChoice choice;
   std::vector<uint32_t> zipf_table;  // instance for each of 4096 equal-probability slots
-  int recursion;
+  int shared_recursion;     // re-acquisitions while holding, per mode (see MakePlan)
+  int exclusive_recursion;
   uint64_t ops_quota;       // 0 = run until stop
   uint32_t sample_every;
   uint64_t interval_ticks;
@@ -104,7 +107,10 @@ struct Plan {
   bool verify;
 };
 
-Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock);
+// Recursion follows the lock's traits: kFull re-acquires in both modes, kSharedOnly only shared
+// acquisitions, kNone never, unless cfg.allow_deadlock, which re-acquires in both modes anyway.
+Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock,
+              Recursion recursion = Recursion::kFull);
 
 // xoshiro-style small fast generator; one per thread.
 struct Rng {
@@ -200,7 +206,8 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
       }
       continue;
     }
-    for (int r = 0; r < p.recursion; ++r) {
+    const int recursion = shared_mode ? p.shared_recursion : p.exclusive_recursion;
+    for (int r = 0; r < recursion; ++r) {
       if (shared_mode) {
         lock.lock_shared();
       } else {
@@ -253,7 +260,7 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
     } else {
       SpinIterations(p.exclusive_spin);
     }
-    for (int r = 0; r < p.recursion; ++r) {
+    for (int r = 0; r < recursion; ++r) {
       if (shared_mode) {
         lock.unlock_shared();
       } else {
@@ -319,7 +326,7 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
 template <BenchLock L>
 RunRecord RunLock(const EngineConfig& cfg) {
   using namespace engine_internal;
-  auto plan = std::make_shared<const Plan>(MakePlan(cfg, Clock()));
+  auto plan = std::make_shared<const Plan>(MakePlan(cfg, Clock(), L::kTraits.recursion));
   const LockOps ops{sizeof(L), alignof(L), [](void* p) { new (p) L(); },
                     [](void* p) { std::launder(static_cast<L*>(p))->~L(); }};
   const size_t stride = (sizeof(L) + 63) / 64 * 64;

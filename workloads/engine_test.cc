@@ -7,6 +7,7 @@
 #include <shared_mutex>
 #include <thread>
 
+#include "lockimpls/eresource.h"
 #include "lockimpls/std_shared_mutex.h"
 
 namespace lockbench {
@@ -175,6 +176,33 @@ TEST_F(EngineTest, ManyLockInstancesWithZipfChoice) {
   for (const ThreadRecord& t : r.per_thread) exclusive += t.exclusive_ops;
   EXPECT_LT(r.grant_sequence.size(), exclusive);
   EXPECT_GT(r.grant_sequence.size(), 0u);
+}
+
+TEST(EnginePlan, RecursionFollowsTheLocksTraits) {
+  EngineConfig cfg;
+  cfg.spec.recursion_depth = 2;
+  const ClockCalibration clock;
+  auto plan = [&](Recursion r) { return engine_internal::MakePlan(cfg, clock, r); };
+  EXPECT_EQ(plan(Recursion::kFull).shared_recursion, 2);
+  EXPECT_EQ(plan(Recursion::kFull).exclusive_recursion, 2);
+  EXPECT_EQ(plan(Recursion::kSharedOnly).shared_recursion, 2);
+  EXPECT_EQ(plan(Recursion::kSharedOnly).exclusive_recursion, 0);
+  EXPECT_EQ(plan(Recursion::kNone).shared_recursion, 0);
+  EXPECT_EQ(plan(Recursion::kNone).exclusive_recursion, 0);
+  cfg.allow_deadlock = true;
+  EXPECT_EQ(plan(Recursion::kNone).exclusive_recursion, 2);
+}
+
+TEST_F(EngineTest, RecursiveHoldsOnAFullyRecursiveLock) {
+  // ERESOURCE counts re-acquisitions in both modes; an unbalanced release would leave it owned
+  // and the run would stall instead of ending ok.
+  EngineConfig cfg = Config(topology_, 2);
+  cfg.spec.recursion_depth = 2;
+  cfg.spec.read_ratio = 0.5;
+  cfg.stall_timeout_ns = 5'000'000'000;
+  const RunRecord r = RunLock<EResource>(cfg);
+  ASSERT_EQ(r.status, RunStatus::kOk) << r.status_detail;
+  for (const ThreadRecord& t : r.per_thread) EXPECT_GT(t.ops(), 0u);
 }
 
 TEST(EnginePlan, ZipfTableFavoursLowInstances) {
