@@ -35,6 +35,13 @@ json LatencyToJson(const Histogram& h) {
 
 namespace {
 
+// A per-thread latency summary: the merged one's fields without the buckets.
+json ShortLatency(const Histogram& h) {
+  json j = LatencyToJson(h);
+  j.erase("buckets");
+  return j;
+}
+
 json FairnessToJson(const FairnessSummary& f) {
   json j;
   j["threads"] = f.threads;
@@ -115,8 +122,10 @@ json RunToJson(const RunRecord& r, const RunSummary& s) {
                           {"exclusive_ops", t.exclusive_ops},
                           {"try_failures", t.try_failures},
                           {"share", total > 0 ? static_cast<double>(t.ops()) / total : 0.0},
-                          {"shared_p99_ns", t.shared_acquire.ValueAtPercentile(99)},
-                          {"exclusive_p99_ns", t.exclusive_acquire.ValueAtPercentile(99)},
+                          {"latency_ns", {{"shared", ShortLatency(t.shared_acquire)},
+                                          {"exclusive", ShortLatency(t.exclusive_acquire)}}},
+                          {"hold_ns", {{"shared", ShortLatency(t.shared_hold)},
+                                       {"exclusive", ShortLatency(t.exclusive_hold)}}},
                           {"max_wait_ns", std::max(t.shared_acquire.Max(), t.exclusive_acquire.Max())},
                           {"max_gap_ns", t.max_gap_ns}});
   }

@@ -57,6 +57,11 @@ EMPTY_LATENCY = {"count": 0, "min": 0, "p50": 0, "p90": 0, "p99": 0, "p999": 0, 
                  "mean": 0, "stddev": 0, "buckets": []}
 
 
+def short(lat):
+    """A per-thread latency summary: the latency object without its buckets."""
+    return {k: v for k, v in lat.items() if k != "buckets"}
+
+
 def fairness(threads, jain):
     return {"threads": threads, "jain_index": jain, "min_max_ratio": 1.0, "cov": 0.0,
             "starved": False, "share_histogram": {}}
@@ -73,8 +78,10 @@ def run(lock, rep, threads, tp_factor, lat_factor=1.0):
     per_thread = [{"thread": i, "role": "mixed", "pu": i, "core": i, "numa_node": 0, "package": 0,
                    "ops": per[i], "shared_ops": sh[i], "exclusive_ops": per[i] - sh[i],
                    "try_failures": 0, "share": per[i] / ops,
-                   "shared_p99_ns": int(sp99 * lat_factor),
-                   "exclusive_p99_ns": ep99, "max_wait_ns": ep99, "max_gap_ns": 0}
+                   "latency_ns": {"shared": short(latency(sp50, sp99 * lat_factor)),
+                                  "exclusive": short(latency(ep50, ep99))},
+                   "hold_ns": {"shared": short(EMPTY_LATENCY), "exclusive": short(EMPTY_LATENCY)},
+                   "max_wait_ns": ep99, "max_gap_ns": 0}
                   for i in range(threads)]
     f = fairness(threads, jain)
     f["readers"] = fairness(0, 1.0)
@@ -91,6 +98,7 @@ def run(lock, rep, threads, tp_factor, lat_factor=1.0):
         "fairness": f,
         "handoff": {"grants": 0, "reacquire_rate": 0.0, "mean_run": 0.0, "longest_run": 0,
                     "run_lengths": {}, "same_node": 0, "cross_node": 0, "truncated": False},
+        "reader_batches": {"admissions": 0, "mean": 0.0, "sizes": {}},
         "starvation": {"reader_max_wait_ns": 0, "writer_max_wait_ns": 0, "reader_max_gap_ns": 0,
                        "writer_max_gap_ns": 0},
         "per_thread": per_thread,
