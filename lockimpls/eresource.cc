@@ -109,23 +109,28 @@ void EResource::CheckIdle(const char* what) const {
   if (active_count_ != 0 || shared_waiters_ != 0 || exclusive_waiters_ != 0) Fail(what);
 }
 
+// A FIFO (ticket) spin lock: Windows takes an in-stack queued spin lock here on multiprocessors,
+// so callers get the resource's spin lock in arrival order. A test-and-set lock instead lets the
+// releasing thread take it straight back, which would hide the resource's hand-off behind
+// unfairness of its own spin lock.
 void EResource::LockSpin() const {
-  if (spin_.exchange(1, std::memory_order_acquire) == 0) return;
-  for (;;) {
-    // Spin on a plain load so waiters share the cache line until it is released; yield after a
-    // while because the holder may have been preempted.
-    for (int i = 0; spin_.load(std::memory_order_relaxed) != 0; ++i) {
-      if (i < 128) {
-        __builtin_ia32_pause();
-      } else {
-        sched_yield();
-      }
+  const std::uint16_t ticket = spin_next_.fetch_add(1, std::memory_order_relaxed);
+  // Spin on a plain load so waiters share the cache line until it is their turn; yield after a
+  // while because a user-mode holder (or the thread whose turn it is) may have been preempted.
+  for (int i = 0; spin_serving_.load(std::memory_order_acquire) != ticket; ++i) {
+    if (i < 128) {
+      __builtin_ia32_pause();
+    } else {
+      sched_yield();
     }
-    if (spin_.exchange(1, std::memory_order_acquire) == 0) return;
   }
 }
 
-void EResource::UnlockSpin() const { spin_.store(0, std::memory_order_release); }
+void EResource::UnlockSpin() const {
+  // Only the holder writes spin_serving_, so a load and a store make the increment.
+  spin_serving_.store(static_cast<std::uint16_t>(spin_serving_.load(std::memory_order_relaxed) + 1),
+                      std::memory_order_release);
+}
 
 EResource::OwnerEntry* EResource::FindSharedEntry(std::uintptr_t thread, OwnerEntry** free_entry) {
   *free_entry = nullptr;

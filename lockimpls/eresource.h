@@ -34,7 +34,7 @@
 // ReleaseByOtherThread (ExReleaseResourceForThreadLite) and priority boosting have no Linux
 // meaning: the flags exist, nothing acts on them.
 //
-// Cost: uncontended, one atomic exchange and one store on the spin lock per call plus a few
+// Cost: uncontended, one atomic increment and one store on the FIFO spin lock per call plus a few
 // plain field updates; shared calls also scan the owner table (O(shared owners)). 104 bytes on
 // x86-64, as the Windows structure. The spin lock spins, then yields, because a user-mode holder
 // can be preempted where a kernel one runs at raised IRQL. Under contention the price of no
@@ -142,7 +142,9 @@ class EResource {
   void GrantOneExclusiveWaiterAndUnlock();
   void CheckIdle(const char* what) const;
 
-  mutable std::atomic<std::uint32_t> spin_{0};
+  // The internal spin lock: a ticket lock (next ticket to hand out, ticket being served).
+  mutable std::atomic<std::uint16_t> spin_next_{0};
+  mutable std::atomic<std::uint16_t> spin_serving_{0};
   std::uint16_t active_count_ = 0;
   std::uint16_t flag_ = 0;
   OwnerEntry owner_entry_;  // the exclusive owner while kOwnedExclusive

@@ -64,8 +64,9 @@ struct RunRecord {
   std::string lock_memory_note;
   std::vector<std::string> warnings;  // e.g. a thread that could not be pinned
   std::vector<ThreadRecord> per_thread;
-  // Thread index of each exclusive grant of lock instance 0, in grant order (possibly cut short:
-  // see grant_sequence_truncated). Read from the verifier's generation numbers, so it costs no
+  // Thread index of each exclusive grant of lock instance 0, in grant order. When a thread's log
+  // filled up (grant_sequence_truncated), the sequence ends at the earliest such cut, so it has
+  // no holes. Read from the verifier's generation numbers, so it costs no
   // shared write beyond the protected data the writer owns.
   std::vector<uint32_t> grant_sequence;
   bool grant_sequence_truncated = false;

@@ -257,13 +257,24 @@ RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps
     record.status = RunStatus::kInterrupted;
     record.status_detail = "interrupted by a signal";
   }
+  // Where a thread's log was cut short, its later grants are unknown: keep only the grants up to
+  // the earliest cut, so the order has no holes that would look like long runs.
+  uint32_t horizon = UINT32_MAX;
+  for (size_t t = 0; t < n; ++t) {
+    const std::vector<uint32_t>& log = ctx->grant_logs[t];
+    if (!log.empty() && log.size() >= plan.grant_log_cap) {
+      record.grant_sequence_truncated = true;
+      horizon = std::min(horizon, log.back());
+    }
+  }
   std::vector<std::pair<uint32_t, uint32_t>> grants;
   for (size_t t = 0; t < n; ++t) {
     ThreadRecord& r = *ctx->records[t];
     fill_placement(r, t);
     record.per_thread.push_back(std::move(r));
-    if (ctx->grant_logs[t].size() >= plan.grant_log_cap) record.grant_sequence_truncated = true;
-    for (uint32_t g : ctx->grant_logs[t]) grants.emplace_back(g, static_cast<uint32_t>(t));
+    for (uint32_t g : ctx->grant_logs[t]) {
+      if (g <= horizon) grants.emplace_back(g, static_cast<uint32_t>(t));
+    }
   }
   std::sort(grants.begin(), grants.end());
   record.grant_sequence.reserve(grants.size());
