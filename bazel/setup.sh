@@ -11,6 +11,8 @@ packages=(
   libabsl-dev libtbb-dev
   # tests: result-schema checks and notebooks
   python3 python3-jsonschema python3-pandas python3-matplotlib jupyter-nbconvert python3-ipykernel
+  # fuzzing: clang's libFuzzer
+  clang libclang-rt-14-dev
 )
 
 missing=()

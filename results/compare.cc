@@ -24,6 +24,9 @@ namespace {
 
 using nlohmann::json;
 
+constexpr int kMaxNesting = 64;
+constexpr size_t kMaxFileBytes = size_t{256} << 20;
+
 struct MetricDef {
   Metric metric;
   const char* name;
@@ -179,6 +182,12 @@ std::string ReadWholeFile(const std::string& path) {
   std::string text;
   char buf[1 << 16];
   for (;;) {
+    // Bounded, so that /dev/zero or a runaway pipe is an error rather than all of memory.
+    if (text.size() > kMaxFileBytes) {
+      close(fd);
+      throw CompareInputError(path + ": larger than " + std::to_string(kMaxFileBytes >> 20) +
+                              " MiB; not a result file");
+    }
     const ssize_t n = read(fd, buf, sizeof buf);
     if (n == 0) break;
     if (n < 0) {
@@ -563,8 +572,17 @@ ResultFile ParseResultFile(const std::string& path, const std::string& text) {
   }
   json doc;
   try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+    // Result files nest under ten levels; far deeper is not one, and printing or comparing
+    // such values would recurse off the stack.
+    doc = json::parse(text, [&path](int depth, json::parse_event_t, json&) {
+      if (depth > kMaxNesting) {
+        throw CompareInputError(path + ": JSON nested deeper than " +
+                                std::to_string(kMaxNesting) + " levels; not a result file");
+      }
+      return true;
+    });
+  } catch (const json::exception& e) {
+    // parse_error, or out_of_range for a number beyond double ("1e400").
     throw CompareInputError(
         path + ": not valid JSON (truncated or not a result file): " + ParseErrorText(e.what()));
   }

@@ -156,11 +156,49 @@ std::string DirectoryOf(const std::string& path) {
   return path.substr(0, slash);
 }
 
+// A device, pipe or socket, after symlinks: /dev/null, /dev/stdout, a FIFO. Renaming a file over
+// one would replace the node itself (as root, /dev/null for everyone), so it is written through.
+bool IsStream(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+void WriteThrough(const std::string& path, const std::string& text) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = write(fd, text.data() + written, text.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const std::string why = std::strerror(errno);
+      close(fd);
+      throw std::runtime_error("cannot write '" + path + "': " + why);
+    }
+    written += static_cast<size_t>(n);
+  }
+  close(fd);
+}
+
+// Where the new file goes: through a symlink, beside the file it names, so the link survives.
+std::string ReplacedFile(const std::string& path) {
+  std::string target = path;
+  if (char* real = realpath(path.c_str(), nullptr); real != nullptr) {
+    target = real;
+    std::free(real);
+  }
+  return target;
+}
+
 }  // namespace
 
 void CheckWritable(const std::string& path) {
   if (path.empty()) throw std::runtime_error("empty path");
   if (!path.empty() && path.back() == '/') throw std::runtime_error("'" + path + "' is a directory");
+  if (IsStream(path)) {
+    if (access(path.c_str(), W_OK) != 0) throw std::runtime_error("'" + path + "' is not writable");
+    return;
+  }
   const std::string dir = DirectoryOf(path);
   if (access(dir.c_str(), F_OK) != 0) {
     throw std::runtime_error("directory '" + dir + "' does not exist");
@@ -171,11 +209,29 @@ void CheckWritable(const std::string& path) {
   if (access(path.c_str(), F_OK) == 0 && access(path.c_str(), W_OK) != 0) {
     throw std::runtime_error("'" + path + "' is not writable");
   }
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    throw std::runtime_error("'" + path + "' is a directory");
+  }
+  // access() judges permission bits only, and root passes it where nothing can be created
+  // (/proc, a read-only mount): create the temporary file for real, then remove it.
+  std::string probe = ReplacedFile(path) + ".tmp.XXXXXX";
+  const int fd = mkstemp(probe.data());
+  if (fd < 0) {
+    throw std::runtime_error("cannot create a file in '" + dir + "': " + std::strerror(errno));
+  }
+  close(fd);
+  unlink(probe.c_str());
 }
 
 void WriteFileAtomically(const std::string& path, const std::string& text) {
   CheckWritable(path);
-  std::string tmp = path + ".tmp.XXXXXX";
+  if (IsStream(path)) {
+    WriteThrough(path, text);
+    return;
+  }
+  const std::string target = ReplacedFile(path);
+  std::string tmp = target + ".tmp.XXXXXX";
   const int fd = mkstemp(tmp.data());
   if (fd < 0) throw std::runtime_error("cannot create a file beside '" + path + "': " + std::strerror(errno));
   size_t written = 0;
@@ -195,7 +251,7 @@ void WriteFileAtomically(const std::string& path, const std::string& text) {
     unlink(tmp.c_str());
     throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
   }
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
+  if (rename(tmp.c_str(), target.c_str()) != 0) {
     const std::string why = std::strerror(errno);
     unlink(tmp.c_str());
     throw std::runtime_error("cannot write '" + path + "': " + why);

@@ -1,6 +1,8 @@
 // lockbench: measures reader/writer lock contention. This file only wires flags to commands.
+#include <algorithm>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "tool/commands.h"
@@ -49,6 +51,62 @@ std::string FormatCheck(const std::string& value, std::initializer_list<const ch
   std::string list;
   for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
   return "'" + value + "' is not allowed; use one of " + list;
+}
+
+// CLI11 reports an unknown subcommand as a missing one; name it, with a suggestion.
+std::string UnknownSubcommand(CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return "";
+  std::vector<std::string> names;
+  std::string joined;
+  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_name() == argv[1]) return "";
+    names.push_back(sub->get_name());
+    joined += (joined.empty() ? "" : ", ") + sub->get_name();
+  }
+  const std::string hint = Suggest(argv[1], names);
+  return "unknown subcommand '" + std::string(argv[1]) + "'" +
+         (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; subcommands: " + joined;
+}
+
+// " (did you mean '--lock'?)" for the first --flag that neither the subcommand nor the app has.
+std::string FlagSuggestion(CLI::App& app, int argc, char** argv) {
+  CLI::App* scope = &app;
+  std::vector<std::string> flags;
+  auto add_flags = [&flags](CLI::App* a) {
+    for (const CLI::Option* opt : a->get_options()) {
+      for (const std::string& n : opt->get_lnames()) flags.push_back("--" + n);
+    }
+  };
+  add_flags(&app);
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (scope == &app && arg[0] != '-') {
+      for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        if (sub->get_name() == arg) scope = sub;
+      }
+      if (scope != &app) add_flags(scope);
+      continue;
+    }
+    if (!arg.starts_with("--")) continue;
+    const std::string name = arg.substr(0, arg.find('='));
+    if (std::find(flags.begin(), flags.end(), name) != flags.end()) continue;
+    const std::string hint = Suggest(name, flags);
+    return hint.empty() ? "" : " (did you mean '" + hint + "'?)";
+  }
+  return "";
+}
+
+// An empty value is never meant: `--out ""` would quietly write nothing, `--workload ""` quietly
+// run the default.
+std::string EmptyValue(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands()) {
+    for (const CLI::Option* opt : sub->get_options()) {
+      for (const std::string& value : opt->results()) {
+        if (value.empty()) return opt->get_name() + ": empty value; give a value or leave it out";
+      }
+    }
+  }
+  return "";
 }
 
 int Main(int argc, char** argv) {
@@ -131,6 +189,7 @@ int Main(int argc, char** argv) {
                         "compare files whose context.cpu_model or context.topology differ");
   compare_cmd->footer(std::string(kCompareFooter) + "\n" + kExitCodesHelp);
 
+  if (std::string bad = UnknownSubcommand(app, argc, argv); !bad.empty()) return UsageError(bad);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -138,8 +197,9 @@ int Main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     if (what.empty()) what = e.get_name();
-    return UsageError(what + " (see lockbench --help)");
+    return UsageError(what + FlagSuggestion(app, argc, argv) + " (see lockbench --help)");
   }
+  if (std::string bad = EmptyValue(app); !bad.empty()) return UsageError(bad);
 
   if (run_cmd->parsed()) {
     // Drop the workload flags that were not given, so they do not override the file.

@@ -89,6 +89,35 @@ std::string PadLeft(const std::string& s, std::size_t width) {
   return s.size() < width ? std::string(width - s.size(), ' ') + s : s;
 }
 
+// hwloc builds a synthetic topology object by object, in time that grows faster than the PU
+// count (16384 PUs take about a second, 65536 most of a minute), so a mistyped count would hang
+// the tool. The PU count is the product of the level arities: the number after the last ':' of
+// each level ("pack:2", "pu:4"), or a bare number ("2 4 2"), with attributes in (), attached
+// memory in [] and anything else left for hwloc to judge.
+constexpr std::uint64_t kMaxSyntheticPus = 16384;
+
+std::uint64_t SyntheticPuCount(const std::string& text) {
+  std::string top;  // the description with bracketed parts dropped
+  int depth = 0;
+  for (char c : text) {
+    if (c == '(' || c == '[' || c == '{') ++depth;
+    if (depth == 0) top += c;
+    if ((c == ')' || c == ']' || c == '}') && depth > 0) --depth;
+  }
+  std::uint64_t pus = 1;
+  std::istringstream levels(top);
+  std::string level;
+  while (levels >> level) {
+    const std::size_t colon = level.rfind(':');
+    const std::string arity = colon == std::string::npos ? level : level.substr(colon + 1);
+    if (arity.empty() || arity.find_first_not_of("0123456789") != std::string::npos) continue;
+    // Ten digits or more is over the limit alone, and could overflow the product.
+    if (arity.size() > 9) return kMaxSyntheticPus + 1;
+    pus = std::min<std::uint64_t>(pus * std::stoull(arity), kMaxSyntheticPus + 1);
+  }
+  return pus;
+}
+
 }  // namespace
 
 std::string FormatIndexList(std::vector<int> indexes) {
@@ -118,6 +147,11 @@ Topology Topology::LoadThisMachine() {
 Topology Topology::FromSynthetic(std::string_view description) {
   const std::string text(description);
   const std::string quoted = "\"" + text + "\"";
+  if (SyntheticPuCount(text) > kMaxSyntheticPus) {
+    throw PlacementError("--synthetic " + quoted +
+                         ": too many PUs; a synthetic topology has at most " +
+                         std::to_string(kMaxSyntheticPus) + " (the product of the level counts)");
+  }
   PendingTopology pending;
   if (pending.get() == nullptr || hwloc_topology_set_synthetic(pending.get(), text.c_str()) != 0 ||
       hwloc_topology_load(pending.get()) != 0) {

@@ -70,7 +70,8 @@ class Topology {
   // REQUIRES: nothing. Throws PlacementError naming `--topology` only if hwloc cannot even see
   // this machine (a broken /sys), which users can do nothing about but should hear of.
   static Topology LoadThisMachine();
-  // Throws PlacementError naming `--synthetic` if hwloc rejects the description.
+  // Throws PlacementError naming `--synthetic` if hwloc rejects the description or it has more
+  // than 16384 PUs.
   static Topology FromSynthetic(std::string_view description);
   // Throws PlacementError naming `--topology-xml` if the file cannot be read or is not an hwloc
   // XML topology.

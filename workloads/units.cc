@@ -9,6 +9,7 @@ namespace lockbench {
 namespace {
 
 constexpr uint64_t kMaxDurationNs = 86'400ull * 1'000'000'000ull;  // one day
+constexpr size_t kMaxListItems = 1'000'000;
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -62,15 +63,22 @@ uint64_t ParseDurationNs(std::string_view text) {
 std::string FormatDurationNs(uint64_t ns) {
   struct Unit {
     uint64_t scale;
+    size_t digits;  // decimal places of a nanosecond in this unit
     const char* name;
   };
-  static constexpr Unit kUnits[] = {{1'000'000'000, "s"}, {1'000'000, "ms"}, {1'000, "us"}};
+  static constexpr Unit kUnits[] = {
+      {1'000'000'000, 9, "s"}, {1'000'000, 6, "ms"}, {1'000, 3, "us"}};
   for (const Unit& u : kUnits) {
     if (ns >= u.scale) {
-      char buf[32];
-      const double v = static_cast<double>(ns) / static_cast<double>(u.scale);
-      std::snprintf(buf, sizeof buf, "%.6g%s", v, u.name);
-      return buf;
+      // Exact, in integers: result files record durations this way and must read back the same.
+      std::string text = std::to_string(ns / u.scale);
+      if (const uint64_t fraction = ns % u.scale; fraction != 0) {
+        std::string decimals = std::to_string(fraction);
+        decimals.insert(0, u.digits - decimals.size(), '0');
+        while (decimals.back() == '0') decimals.pop_back();
+        text += "." + decimals;
+      }
+      return text + u.name;
     }
   }
   return std::to_string(ns) + "ns";
@@ -105,6 +113,9 @@ std::vector<uint64_t> ParseIntList(std::string_view text, uint64_t max) {
   std::vector<uint64_t> out;
   const std::string_view s = Trim(text);
   if (s.empty()) throw SpecError("empty list; expected numbers like 1,2,4-8");
+  // Ranges multiply a short text into many numbers; bound the whole list, not only each range.
+  const std::string too_long =
+      "list is too long; at most " + std::to_string(kMaxListItems) + " numbers in all";
   size_t start = 0;
   while (start <= s.size()) {
     size_t comma = s.find(',', start);
@@ -113,12 +124,14 @@ std::vector<uint64_t> ParseIntList(std::string_view text, uint64_t max) {
     if (item.empty()) throw SpecError("empty item in list '" + std::string(s) + "'");
     const size_t dash = item.find('-', 1);
     if (dash == std::string_view::npos) {
+      if (out.size() >= kMaxListItems) throw SpecError(too_long);
       out.push_back(ParseCount(item, max));
     } else {
       const uint64_t lo = ParseCount(item.substr(0, dash), max);
       const uint64_t hi = ParseCount(item.substr(dash + 1), max);
       if (hi < lo) throw SpecError("range '" + std::string(item) + "' runs backwards");
       if (hi - lo > 100'000) throw SpecError("range '" + std::string(item) + "' is too long");
+      if (hi - lo >= kMaxListItems - out.size()) throw SpecError(too_long);
       for (uint64_t v = lo; v <= hi; ++v) out.push_back(v);
     }
     start = comma + 1;

@@ -23,14 +23,16 @@ class SpecError : public std::runtime_error {
 // REQUIRES nothing; throws SpecError on a malformed, negative or too-large (> 1 day) value.
 uint64_t ParseDurationNs(std::string_view text);
 
-// Formats nanoseconds back with the largest unit that keeps it exact-ish: "1.5s", "200ns".
+// Formats nanoseconds exactly, in the largest unit it reaches: "1.5s", "200ns", "1.000001ms".
+// ParseDurationNs reads the text back to the same value.
 std::string FormatDurationNs(uint64_t ns);
 
 // "12", "10k", "2M", "1G" -> count. Throws SpecError on a malformed or negative value, or one
 // above `max`.
 uint64_t ParseCount(std::string_view text, uint64_t max);
 
-// "1,2,4-8" style lists of non-negative integers, each <= max. Ranges are inclusive.
+// "1,2,4-8" style lists of non-negative integers, each <= max. Ranges are inclusive. Throws
+// SpecError on a malformed item or a list of more than 1,000,000 numbers in all.
 std::vector<uint64_t> ParseIntList(std::string_view text, uint64_t max);
 
 // The closest of `candidates` to `word` by edit distance, or "" if none is close enough.

@@ -24,6 +24,8 @@ struct FieldError {
 
 std::string TypeName(const json& v) { return v.type_name(); }
 
+constexpr uint64_t kMaxProtectedBytes = uint64_t{1} << 30;
+
 uint64_t GetDuration(const json& v, const FieldError& err) {
   if (v.is_number_unsigned() && v.get<uint64_t>() == 0) return 0;
   if (!v.is_string()) err.Fail("expected a duration string like \"200ns\" or \"1.5s\", got " + TypeName(v));
@@ -104,6 +106,14 @@ std::string EnumName(E e, const std::vector<std::pair<std::string, E>>& names) {
   return "?";
 }
 
+// Every thread count of a sweep is planned up front and then run in turn: a longer list is a
+// mistake, and planning a huge one would exhaust memory before the first run.
+constexpr size_t kMaxSweep = 256;
+
+std::string TooManyCounts(size_t n) {
+  return std::to_string(n) + " thread counts; a sweep has at most " + std::to_string(kMaxSweep);
+}
+
 void ApplyThreads(const json& v, const FieldError& err, WorkloadSpec* spec) {
   const std::string allowed = "a count from 1 to " + std::to_string(kMaxThreads) +
                               ", a list like 1,2,4,8, or a per-core count like \"4/core\"";
@@ -115,6 +125,7 @@ void ApplyThreads(const json& v, const FieldError& err, WorkloadSpec* spec) {
   }
   if (v.is_array()) {
     if (v.empty()) err.Fail("empty list; expected " + allowed);
+    if (v.size() > kMaxSweep) err.Fail(TooManyCounts(v.size()));
     spec->threads.clear();
     for (const json& item : v) spec->threads.push_back(static_cast<int>(GetInt(item, err, 1, kMaxThreads)));
     return;
@@ -122,14 +133,15 @@ void ApplyThreads(const json& v, const FieldError& err, WorkloadSpec* spec) {
   if (!v.is_string()) err.Fail("expected " + allowed + ", got " + TypeName(v));
   const std::string s = v.get<std::string>();
   if (s.size() > 5 && s.ends_with("/core")) {
+    uint64_t n = 0;
     try {
-      const uint64_t n = ParseCount(s.substr(0, s.size() - 5), 64);
-      if (n == 0) err.Fail("'" + s + "' is out of range; expected " + allowed);
-      spec->threads_per_core = static_cast<int>(n);
-      spec->threads = {};
+      n = ParseCount(s.substr(0, s.size() - 5), 64);
     } catch (const SpecError& e) {
       err.Fail(e.what());
     }
+    if (n == 0) err.Fail("'" + s + "' is out of range; expected " + allowed);
+    spec->threads_per_core = static_cast<int>(n);
+    spec->threads = {};
     return;
   }
   std::vector<uint64_t> list;
@@ -138,6 +150,7 @@ void ApplyThreads(const json& v, const FieldError& err, WorkloadSpec* spec) {
   } catch (const SpecError& e) {
     err.Fail(std::string(e.what()) + "; expected " + allowed);
   }
+  if (list.size() > kMaxSweep) err.Fail(TooManyCounts(list.size()));
   spec->threads.clear();
   for (uint64_t n : list) {
     if (n == 0) err.Fail("0 threads is out of range; expected " + allowed);
@@ -234,7 +247,10 @@ void ApplyWorkloadJson(const json& fields, const std::string& origin, WorkloadSp
       spec->think_ns = GetDuration(v, err);
     } else if (field == "duration") {
       spec->duration_ns = GetDuration(v, err);
-      if (spec->duration_ns < 1'000'000) err.Fail("'" + v.dump() + "' is too short; at least 1ms");
+      if (spec->duration_ns < 1'000'000) {
+        err.Fail("'" + (v.is_string() ? v.get<std::string>() : v.dump()) +
+                 "' is too short; at least 1ms");
+      }
     } else if (field == "ops") {
       spec->ops = static_cast<uint64_t>(GetInt(v, err, 0, int64_t{1} << 50));
     } else if (field == "warmup") {
@@ -294,6 +310,16 @@ void ValidateWorkload(const WorkloadSpec& spec) {
     throw SpecError("--think-time: think '" + EnumName(spec.think, kThinkNames) +
                     "' needs a mean think time above 0");
   }
+  // The protected data is allocated and zeroed before a run; keep it well inside memory.
+  const uint64_t lines = static_cast<uint64_t>(std::max(spec.shared_lines, spec.exclusive_lines));
+  const uint64_t data_bytes = static_cast<uint64_t>(spec.lock_instances) * lines * 64;
+  if (data_bytes > kMaxProtectedBytes) {
+    throw SpecError("--lock-instances: " + std::to_string(spec.lock_instances) + " instances x " +
+                    std::to_string(lines) + " cache lines is " +
+                    std::to_string(data_bytes >> 20) +
+                    " MiB of protected data; at most 1024 MiB (lower --lock-instances, "
+                    "--shared-lines or --exclusive-lines)");
+  }
   if (spec.lock_choice != LockChoice::kOne && spec.lock_instances < 2) {
     throw SpecError("--lock-choice: '" + EnumName(spec.lock_choice, kChoiceNames) +
                     "' needs --lock-instances of 2 or more");
@@ -304,7 +330,8 @@ WorkloadSpec ParseWorkload(const std::string& text, const std::string& origin) {
   json fields;
   try {
     fields = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error, or out_of_range for a number beyond double ("1e400").
     std::string what = e.what();
     // nlohmann prefixes "[json.exception.parse_error.101] "; keep the part a user can act on.
     const size_t bracket = what.find("] ");
@@ -320,9 +347,10 @@ json WorkloadToJson(const WorkloadSpec& spec) {
   json j;
   j["name"] = spec.name;
   j["description"] = spec.description;
+  // Dedicated roles fix the thread count; "threads" beside them would not read back.
   if (spec.threads_per_core > 0) {
     j["threads"] = std::to_string(spec.threads_per_core) + "/core";
-  } else {
+  } else if (!spec.DedicatedRoles()) {
     j["threads"] = spec.threads;
   }
   if (spec.DedicatedRoles()) {

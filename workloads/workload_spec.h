@@ -38,7 +38,7 @@ struct WorkloadSpec {
   ThinkKind think = ThinkKind::kNone;
   uint64_t think_ns = 0;  // mean think time between acquisitions
   uint64_t duration_ns = 1'000'000'000;
-  uint64_t ops = 0;  // if > 0: each thread stops after this many ops (duration is then a cap)
+  uint64_t ops = 0;  // if > 0: each thread stops after this many ops; duration is not used
   uint64_t warmup_ns = 100'000'000;
   int repetitions = 1;
   uint64_t seed = 1;

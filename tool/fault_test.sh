@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Faults during a run of the built lockbench: a deadlocked workload (the stall watchdog must end
+# it with exit 4, name the waiting threads and still write the result), SIGINT and SIGTERM
+# mid-run (exit 130, the finished runs written, the interrupted one marked), and a hard kill
+# (an existing --out file is replaced only by a complete file, never left partial).
+#
+# Runs are sequenced by what they leave behind, not by sleeps that hope: a run is known to have
+# finished when its histogram file appears (--hgrm writes one right after each run), so a signal
+# sent then lands in a later run. Every wait is bounded and fails the check when it runs out.
+#
+# Usage: fault_test.sh path/to/lockbench
+set -uo pipefail
+
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+tmp="${TEST_TMPDIR:-$(mktemp -d)}/fault"
+rm -rf "$tmp"
+mkdir -p "$tmp"
+passed=0
+failed=0
+cases=""
+
+# check STATUS NAME. The status comes first so that it is expanded before any $(...) in NAME.
+check() {
+  local name
+  name=$(printf '%s' "${2%% (*}" | tr -d '<>&"' | head -c 120)
+  if [ "$1" -eq 0 ]; then
+    passed=$((passed + 1))
+    cases+="<testcase name=\"$name\" status=\"run\"/>"
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $2" >&2
+    cases+="<testcase name=\"$name\" status=\"run\"><failure message=\"failed\"/></testcase>"
+  fi
+}
+
+# wait_for SECONDS COMMAND...: polls COMMAND every 20 ms until it succeeds; fails after SECONDS.
+wait_for() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.02
+  done
+}
+
+# finish PID SECONDS: the exit status of background job PID, or 137 after killing it when it has
+# not exited within SECONDS.
+finish() {
+  local pid=$1
+  if ! wait_for "$2" eval '! kill -0 '"$pid"' 2>/dev/null'; then
+    kill -KILL "$pid" 2>/dev/null
+  fi
+  wait "$pid"
+}
+
+has_file() { [ -n "$(ls -A "$1" 2>/dev/null)" ]; }
+
+# ---- (a) the stall watchdog on a deliberately deadlocked workload ----
+# A push lock cannot be re-acquired exclusively by its owner: the first exclusive acquisition
+# with --recursion 1 hangs its thread, and the others then wait on it for good.
+d="$tmp/stall"
+mkdir -p "$d"
+start=$SECONDS
+timeout 30 "$bin" run --lock push_lock --recursion 1 --allow-deadlock --stall-timeout 1s \
+  --out "$d/stall.json" >"$d/stdout" 2>"$d/stderr"
+rc=$?
+check $((rc == 4 ? 0 : 1)) \
+  "stall: exit 4 within the 30 s bound (rc=$rc after $((SECONDS - start)) s; $(cat "$d/stderr"))"
+stalled='^lockbench: STALLED: push_lock, [0-9]+ threads, repetition 1/[0-9]+: '
+stalled+='no thread completed an acquisition for 1s: '
+stalled+='thread [0-9]+ \((mixed|reader|writer)\) waiting (shared|exclusive)'
+grep -Eq "$stalled" "$d/stderr"
+check $? "stall: stderr names the waiting threads ($(cat "$d/stderr"))"
+python3 - "$d/stall.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+runs = doc["runs"]
+assert [r["status"] for r in runs] == ["stalled"], [r["status"] for r in runs]
+assert "waiting" in runs[0]["status_detail"], runs[0]["status_detail"]
+assert runs[0]["lock"] == "push_lock"
+PY
+check $? "stall: --out is valid JSON whose run has status stalled"
+[ "$(ls -A "$d")" = "$(printf 'stall.json\nstderr\nstdout')" ]
+check $? "stall: no temporary file left beside the result ($(ls -A "$d" | tr '\n' ' '))"
+
+# ---- (b) SIGINT and SIGTERM mid-run, (c) an existing --out replaced only whole ----
+# interrupted SIGNAL NAME: a run of 20 repetitions of 1 s is signalled once its first repetition
+# has finished; it must exit 130 and write every finished run plus the interrupted one.
+interrupted() {
+  local sig=$1 name=$2
+  local d="$tmp/$name"
+  mkdir -p "$d/hgrm"
+  printf '{"previous": "result"}\n' >"$d/r.json"
+  cp "$d/r.json" "$d/previous.json"
+  "$bin" run --lock shared_mutex --threads 2 --duration 1s --warmup 0 --repetitions 20 \
+    --latency-sample 1 --hgrm "$d/hgrm" --out "$d/r.json" >"$d/stdout" 2>"$d/stderr" &
+  local pid=$!
+  wait_for 60 has_file "$d/hgrm"
+  check $? "$name: the first repetition finishes ($(cat "$d/stderr"))"
+  cmp -s "$d/r.json" "$d/previous.json"
+  check $? "$name: the existing --out file is untouched while the run goes on"
+  kill -"$sig" "$pid"
+  finish "$pid" 30
+  local rc=$?
+  check $((rc == 130 ? 0 : 1)) "$name: exit 130 (rc=$rc; $(cat "$d/stderr"))"
+  grep -q "^lockbench: interrupted during shared_mutex, 2 threads, repetition [0-9]*/20" "$d/stderr"
+  check $? "$name: stderr says which run was interrupted ($(cat "$d/stderr"))"
+  python3 - "$d/r.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+statuses = [r["status"] for r in doc["runs"]]
+# Every run before the signal finished; the last one was cut short.
+assert len(statuses) >= 2 and statuses[-1] == "interrupted", statuses
+assert all(s == "ok" for s in statuses[:-1]), statuses
+assert [r["repetition"] for r in doc["runs"]] == list(range(1, len(statuses) + 1))
+for r in doc["runs"][:-1]:
+    assert r["ops"] > 0 and 0.5 < r["duration_s"] < 5, (r["ops"], r["duration_s"])
+PY
+  check $? "$name: --out is valid JSON with the finished runs and the interrupted one last"
+  [ "$(ls -A "$d" | grep -v -x -e hgrm -e previous.json -e stdout -e stderr)" = "r.json" ]
+  check $? "$name: no temporary file left beside the result ($(ls -A "$d" | tr '\n' ' '))"
+}
+interrupted INT sigint
+interrupted TERM sigterm
+
+# A hard kill cannot be caught: the previous file must survive whole, with no partial file or
+# temporary file beside it.
+d="$tmp/sigkill"
+mkdir -p "$d/hgrm"
+printf '{"previous": "result"}\n' >"$d/r.json"
+cp "$d/r.json" "$d/previous.json"
+"$bin" run --lock shared_mutex --threads 2 --duration 1s --warmup 0 --repetitions 20 \
+  --latency-sample 1 --hgrm "$d/hgrm" --out "$d/r.json" >"$d/stdout" 2>"$d/stderr" &
+pid=$!
+wait_for 60 has_file "$d/hgrm"
+check $? "sigkill: the first repetition finishes ($(cat "$d/stderr"))"
+kill -KILL "$pid"
+{ wait "$pid"; } 2>/dev/null  # without bash's "Killed" notice
+rc=$?
+check $((rc == 137 ? 0 : 1)) "sigkill: killed (rc=$rc)"
+cmp -s "$d/r.json" "$d/previous.json"
+check $? "sigkill: the existing --out file is left byte-identical"
+[ "$(ls -A "$d" | grep -v -x -e hgrm -e previous.json -e stdout -e stderr)" = "r.json" ]
+check $? "sigkill: no partial or temporary file beside it ($(ls -A "$d" | tr '\n' ' '))"
+
+echo "fault_test: $passed passed, $failed failed"
+if [ -n "${XML_OUTPUT_FILE:-}" ]; then
+  printf '<?xml version="1.0"?>\n<testsuites tests="%d" failures="%d"><testsuite name="fault_test" tests="%d" failures="%d">%s</testsuite></testsuites>\n' \
+    $((passed + failed)) "$failed" $((passed + failed)) "$failed" "$cases" >"$XML_OUTPUT_FILE"
+fi
+[ "$failed" -eq 0 ]
