@@ -42,7 +42,19 @@ std::string DescribeWaiters(const Shared& sh, const EngineConfig& cfg) {
 
 }  // namespace
 
-void ReportViolation(Shared& shared, const std::string& detail) {
+void ReportViolation(Shared& shared, int thread, Violation what) {
+  std::string detail = "thread " + std::to_string(thread);
+  switch (what) {
+    case Violation::kTornRead:
+      detail += " (shared) saw a writer's half-written data";
+      break;
+    case Violation::kWriterEntered:
+      detail += " (shared) saw a writer enter while it held the lock shared";
+      break;
+    case Violation::kWriterOverlap:
+      detail += " (exclusive) found another thread's writes inside its exclusive section";
+      break;
+  }
   bool expected = false;
   static std::mutex mu;  // only the first report's detail is kept
   {

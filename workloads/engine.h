@@ -139,7 +139,43 @@ using WorkerBody = std::function<void(int thread, Shared& shared, ThreadRecord& 
 RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps& ops,
                 const Plan& plan, const WorkerBody& body);
 
-[[gnu::noinline]] void ReportViolation(Shared& shared, const std::string& detail);
+// What the verifier saw. The message is built out of line, so the hot loop carries no strings.
+enum class Violation {
+  kTornRead,         // a reader saw a writer's half-written lines
+  kWriterEntered,    // a reader saw a writer enter while it held the lock shared
+  kWriterOverlap,    // a writer found another thread's stamp inside its exclusive section
+};
+[[gnu::noinline, gnu::cold]] void ReportViolation(Shared& shared, int thread, Violation what);
+
+// The bookkeeping of a timed acquisition, out of line so that the hot loop keeps fewer values
+// live: it runs for 1 in latency_sample_every acquisitions.
+[[gnu::noinline]] inline void RecordTimed(const Plan& p, ThreadRecord& rec, bool shared_mode,
+                                          uint64_t t0, uint64_t t1, uint64_t t2,
+                                          uint64_t start_ticks, uint64_t* last_timed,
+                                          uint64_t* pending_shared, uint64_t* pending_exclusive) {
+  (shared_mode ? rec.shared_acquire : rec.exclusive_acquire)
+      .Record(static_cast<uint64_t>(static_cast<double>(t1 - t0) * p.ns_per_tick));
+  (shared_mode ? rec.shared_hold : rec.exclusive_hold)
+      .Record(static_cast<uint64_t>(static_cast<double>(t2 - t1) * p.ns_per_tick));
+  if (*last_timed != 0 && t1 > *last_timed) {
+    const auto gap = static_cast<uint64_t>(static_cast<double>(t1 - *last_timed) * p.ns_per_tick);
+    rec.max_gap_ns = std::max(rec.max_gap_ns, gap);
+  }
+  *last_timed = t1;
+  const uint64_t bucket = t1 > start_ticks ? (t1 - start_ticks) / p.interval_ticks : 0;
+  if (bucket < p.series_len) {
+    rec.shared_series[bucket] += static_cast<uint32_t>(*pending_shared);
+    rec.exclusive_series[bucket] += static_cast<uint32_t>(*pending_exclusive);
+  }
+  *pending_shared = *pending_exclusive = 0;
+  if (shared_mode && p.sample_every == 1) {
+    if (rec.shared_intervals.size() < p.interval_log_cap) {
+      rec.shared_intervals.emplace_back(t1, t2);
+    } else {
+      rec.shared_intervals_truncated = true;
+    }
+  }
+}
 
 // The hot loop. Plan and counters are locals, so the compiler keeps them in registers instead
 // of reloading them after every store; the thread's progress word gets one store per op, just
@@ -222,16 +258,14 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
         for (int i = 1; i < p.shared_lines; ++i) {
           const uint64_t v = data[i].value.load(std::memory_order_relaxed);
           if (p.verify && i < p.verify_lines && v != first) [[unlikely]] {
-            ReportViolation(sh, "thread " + std::to_string(tid) +
-                                    " (shared) saw a writer's half-written data");
+            ReportViolation(sh, tid, Violation::kTornRead);
           }
           sum += v;
         }
         asm volatile("" : : "r"(sum));
         SpinIterations(p.shared_spin);
         if (p.verify && data[0].value.load(std::memory_order_relaxed) != first) [[unlikely]] {
-          ReportViolation(sh, "thread " + std::to_string(tid) +
-                                  " (shared) saw a writer enter while it held the lock shared");
+          ReportViolation(sh, tid, Violation::kWriterEntered);
         }
       } else {
         SpinIterations(p.shared_spin);
@@ -247,9 +281,7 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
       if (p.verify) {
         for (int i = 0; i < p.exclusive_lines; ++i) {
           if (data[i].value.load(std::memory_order_relaxed) != stamp) [[unlikely]] {
-            ReportViolation(sh, "thread " + std::to_string(tid) +
-                                    " (exclusive) found another thread's writes inside its "
-                                    "exclusive section");
+            ReportViolation(sh, tid, Violation::kWriterOverlap);
             break;
           }
         }
@@ -284,28 +316,8 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
       ++pending_exclusive;
     }
     if (timed) {
-      (shared_mode ? rec.shared_acquire : rec.exclusive_acquire)
-          .Record(static_cast<uint64_t>(static_cast<double>(t1 - t0) * p.ns_per_tick));
-      (shared_mode ? rec.shared_hold : rec.exclusive_hold)
-          .Record(static_cast<uint64_t>(static_cast<double>(t2 - t1) * p.ns_per_tick));
-      if (last_timed != 0 && t1 > last_timed) {
-        const auto gap = static_cast<uint64_t>(static_cast<double>(t1 - last_timed) * p.ns_per_tick);
-        rec.max_gap_ns = std::max(rec.max_gap_ns, gap);
-      }
-      last_timed = t1;
-      const uint64_t bucket = t1 > start_ticks ? (t1 - start_ticks) / p.interval_ticks : 0;
-      if (bucket < p.series_len) {
-        rec.shared_series[bucket] += static_cast<uint32_t>(pending_shared);
-        rec.exclusive_series[bucket] += static_cast<uint32_t>(pending_exclusive);
-      }
-      pending_shared = pending_exclusive = 0;
-      if (shared_mode && p.sample_every == 1) {
-        if (rec.shared_intervals.size() < p.interval_log_cap) {
-          rec.shared_intervals.emplace_back(t1, t2);
-        } else {
-          rec.shared_intervals_truncated = true;
-        }
-      }
+      RecordTimed(p, rec, shared_mode, t0, t1, t2, start_ticks, &last_timed, &pending_shared,
+                  &pending_exclusive);
     }
     if (p.ops_quota != 0 && shared_ops + exclusive_ops >= p.ops_quota) {
       sh.finished.fetch_add(1, std::memory_order_release);
