@@ -94,7 +94,10 @@ bounded() {
 
 # Memory-bounded runs (ulimit -v) cannot work under AddressSanitizer's shadow mappings.
 sanitized=0
-if ldd "$bin" 2>/dev/null | grep -Eq 'lib(a|t|ub)san'; then sanitized=1; fi
+# Read ldd's whole output first: `ldd | grep -q` under pipefail fails at random when grep quits
+# early and ldd dies of SIGPIPE.
+linked=$(ldd "$bin" 2>/dev/null || true)
+case "$linked" in *libasan* | *libtsan* | *libubsan*) sanitized=1 ;; esac
 
 R=(run --lock shared_mutex --duration 5ms --warmup 0 --repetitions 1)
 
