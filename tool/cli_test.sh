@@ -103,6 +103,10 @@ import json, sys
 doc = json.load(open(sys.argv[1]))
 assert doc["schema_version"] == 1
 assert doc["context"]["tsc_ghz"] > 0 and doc["context"]["timer_overhead_ns"] > 0
+timed = doc["context"]["timed_acquisition_overhead_ns"]
+# Three timer reads and the recording: more than one timer read, in both modes.
+assert timed["shared"] > doc["context"]["timer_overhead_ns"], timed
+assert timed["exclusive"] > doc["context"]["timer_overhead_ns"], timed
 runs = doc["runs"]
 assert [(r["lock"], r["threads"], r["repetition"]) for r in runs] == [("shared_mutex", 2, 1), ("shared_mutex", 2, 2)], runs
 for r in runs:

@@ -21,6 +21,7 @@
 #include "tool/context.h"
 #include "tool/exit_codes.h"
 #include "workloads/clock.h"
+#include "workloads/engine.h"
 #include "workloads/placement.h"
 #include "workloads/runners.h"
 #include "workloads/workload_spec.h"
@@ -134,12 +135,13 @@ std::vector<ThreadRole> Roles(const WorkloadSpec& spec, int threads) {
 }
 
 // A timed acquisition costs three timer reads (before and after the acquire, before the release)
-// and two histogram records: about 3 x timer_overhead_ns + 10 ns. When the work per acquisition
-// (critical section plus think time) is at least 20 times that, timing is under 5% and every
-// acquisition is timed; otherwise 1 in 256 is: timing 1 in 64 measured about 1 ns per op on a
-// 10-15 ns uncontended round trip here (7-9%), 1 in 256 about a quarter of that.
+// and its recording: MeasuredTimedAcquisitionCost(), 30-40 ns here. When the work per
+// acquisition (critical section plus think time) is at least 20 times that, timing costs under
+// 5% and every acquisition is timed; otherwise 1 in 256 is, which adds that cost / 256 (about
+// 0.15 ns) to an uncontended round trip of 9-17 ns here, about 1%.
 constexpr uint32_t kDefaultSampleEvery = 256;
-uint32_t LatencySampling(const std::string& flag, const WorkloadSpec& spec, const ClockCalibration& c) {
+uint32_t LatencySampling(const std::string& flag, const WorkloadSpec& spec,
+                         const TimedAcquisitionCost& timed) {
   if (flag != "auto") {
     try {
       const uint64_t n = ParseCount(flag, 1'000'000);
@@ -156,7 +158,8 @@ uint32_t LatencySampling(const std::string& flag, const WorkloadSpec& spec, cons
   const double work = rr * static_cast<double>(spec.shared_cs_ns) +
                       (1 - rr) * static_cast<double>(spec.exclusive_cs_ns) +
                       (spec.think == ThinkKind::kNone ? 0.0 : static_cast<double>(spec.think_ns));
-  return work >= 20 * (3 * c.timer_overhead_ns + 10) ? 1 : kDefaultSampleEvery;
+  const double cost = rr * timed.shared_ns + (1 - rr) * timed.exclusive_ns;
+  return work >= 20 * cost ? 1 : kDefaultSampleEvery;
 }
 
 uint64_t DurationFlag(const std::string& flag, const std::string& value, uint64_t min_ns) {
@@ -269,7 +272,8 @@ int DoRun(RunOptions o) {
   }
 
   const ClockCalibration& clock = Clock();
-  const uint32_t sample_every = LatencySampling(o.latency_sample, spec, clock);
+  const TimedAcquisitionCost& timed = MeasuredTimedAcquisitionCost();
+  const uint32_t sample_every = LatencySampling(o.latency_sample, spec, timed);
   InstallSignalHandlers();
   const bool tty = isatty(STDERR_FILENO) != 0;
 
@@ -341,7 +345,7 @@ int DoRun(RunOptions o) {
     }
   }
 
-  const json doc = ResultDocument(BuildContext(topology, clock), config, runs);
+  const json doc = ResultDocument(BuildContext(topology, clock, timed), config, runs);
   if (o.format == "json") {
     std::cout << doc.dump(2) << "\n";
   } else if (o.format == "gbench") {

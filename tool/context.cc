@@ -49,7 +49,8 @@ std::string ToolCommit() {
   return commit.empty() ? "unknown" : commit;
 }
 
-nlohmann::json BuildContext(const Topology& topology, const ClockCalibration& clock) {
+nlohmann::json BuildContext(const Topology& topology, const ClockCalibration& clock,
+                            const TimedAcquisitionCost& timed) {
   nlohmann::json c;
   c["tool"] = "lockbench";
   c["version"] = ToolVersion();
@@ -82,6 +83,8 @@ nlohmann::json BuildContext(const Topology& topology, const ClockCalibration& cl
   c["clock"] = clock.tsc ? "tsc" : "steady_clock";
   c["tsc_ghz"] = clock.ticks_per_ns;
   c["timer_overhead_ns"] = clock.timer_overhead_ns;
+  c["timed_acquisition_overhead_ns"] = {{"shared", timed.shared_ns},
+                                         {"exclusive", timed.exclusive_ns}};
   return c;
 }
 

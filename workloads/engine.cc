@@ -113,8 +113,50 @@ Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock, Recursion 
   p.interval_log_cap = std::clamp<size_t>((size_t{1} << 22) / static_cast<size_t>(cfg.threads),
                                           1024, size_t{1} << 16);
   p.verify = cfg.verify;
+  p.batched = p.instances == 1 && p.try_threshold == 0 && p.think == ThinkKind::kNone &&
+              p.shared_recursion == 0 && p.exclusive_recursion == 0;
+  // About 64 us of critical sections at most between two progress stores, so the watchdog's
+  // counts stay fresh even for long holds; 64 ops when sections are short.
+  const uint64_t longest_cs_ns = std::max<uint64_t>({1, s.shared_cs_ns, s.exclusive_cs_ns});
+  p.batch_max = static_cast<uint32_t>(std::clamp<uint64_t>(64'000 / longest_cs_ns, 1, 64));
   return p;
 }
+
+namespace {
+
+// The median over rounds of the cost per timed acquisition, in ns; every acquisition timed.
+double MeasureTimedAcquisitionNs(bool shared_mode, const ClockCalibration& clock) {
+  constexpr int kRounds = 9;
+  constexpr int kOps = 20'000;
+  Plan p{};
+  p.sample_every = 1;
+  p.ns_per_tick = 1.0 / clock.ticks_per_ns;
+  p.interval_ticks = std::max<uint64_t>(1, static_cast<uint64_t>(1e7 * clock.ticks_per_ns));
+  p.series_len = 1000;
+  p.interval_log_cap = kOps;
+  ThreadRecord rec;
+  rec.shared_series.assign(p.series_len, 0);
+  rec.exclusive_series.assign(p.series_len, 0);
+  rec.shared_intervals.reserve(kOps);
+  std::vector<double> per_op;
+  for (int round = 0; round < kRounds; ++round) {
+    rec.shared_intervals.clear();
+    uint64_t last_timed = 0, pending_shared = 0, pending_exclusive = 0;
+    const uint64_t start = Ticks();
+    for (int i = 0; i < kOps; ++i) {
+      const uint64_t t0 = Ticks();
+      const uint64_t t1 = Ticks();
+      const uint64_t t2 = Ticks();
+      RecordTimed(p, rec, shared_mode, t0, t1, t2, start, &last_timed, &pending_shared,
+                  &pending_exclusive);
+    }
+    per_op.push_back(static_cast<double>(Ticks() - start) * p.ns_per_tick / kOps);
+  }
+  std::nth_element(per_op.begin(), per_op.begin() + kRounds / 2, per_op.end());
+  return per_op[kRounds / 2];
+}
+
+}  // namespace
 
 RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps& ops,
                 const Plan& plan, const WorkerBody& body) {
@@ -296,3 +338,16 @@ RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps
 }
 
 }  // namespace lockbench::engine_internal
+
+namespace lockbench {
+
+const TimedAcquisitionCost& MeasuredTimedAcquisitionCost() {
+  static const TimedAcquisitionCost cost = [] {
+    const ClockCalibration& clock = Clock();
+    return TimedAcquisitionCost{engine_internal::MeasureTimedAcquisitionNs(true, clock),
+                                engine_internal::MeasureTimedAcquisitionNs(false, clock)};
+  }();
+  return cost;
+}
+
+}  // namespace lockbench

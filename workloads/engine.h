@@ -99,6 +99,10 @@ struct Plan {
   int exclusive_recursion;
   uint64_t ops_quota;       // 0 = run until stop
   uint32_t sample_every;
+  // Untimed acquisitions run in lean batches (see RunBatch) when every op is the same shape:
+  // one lock instance, no try, no think time, no recursion.
+  bool batched;
+  uint32_t batch_max;       // ops between two publications of the progress word
   uint64_t interval_ticks;
   double ns_per_tick;
   size_t series_len;
@@ -177,10 +181,109 @@ enum class Violation {
   }
 }
 
+// The critical section: touch the protected data, do the work, check nobody else was in.
+// Writers stamp their generation; with log_grant the generation goes in the grant log.
+[[gnu::always_inline]] inline void CriticalSection(const Plan& p, bool shared_mode, Line* data,
+                                                   Shared& sh, int tid, bool log_grant,
+                                                   std::vector<uint32_t>& grant_log) {
+  if (shared_mode) {
+    if (p.shared_lines > 0) {
+      const uint64_t first = data[0].value.load(std::memory_order_relaxed);
+      uint64_t sum = first;
+      for (int i = 1; i < p.shared_lines; ++i) {
+        const uint64_t v = data[i].value.load(std::memory_order_relaxed);
+        if (p.verify && i < p.verify_lines && v != first) [[unlikely]] {
+          ReportViolation(sh, tid, Violation::kTornRead);
+        }
+        sum += v;
+      }
+      asm volatile("" : : "r"(sum));
+      SpinIterations(p.shared_spin);
+      if (p.verify && data[0].value.load(std::memory_order_relaxed) != first) [[unlikely]] {
+        ReportViolation(sh, tid, Violation::kWriterEntered);
+      }
+    } else {
+      SpinIterations(p.shared_spin);
+    }
+  } else if (p.exclusive_lines > 0) {
+    const uint64_t before = data[0].value.load(std::memory_order_relaxed);
+    const uint64_t generation = (before >> 16) + 1;
+    const uint64_t stamp = (generation << 16) | (static_cast<uint64_t>(tid) & 0xffff);
+    for (int i = 0; i < p.exclusive_lines; ++i) {
+      data[i].value.store(stamp, std::memory_order_relaxed);
+    }
+    SpinIterations(p.exclusive_spin);
+    if (p.verify) {
+      for (int i = 0; i < p.exclusive_lines; ++i) {
+        if (data[i].value.load(std::memory_order_relaxed) != stamp) [[unlikely]] {
+          ReportViolation(sh, tid, Violation::kWriterOverlap);
+          break;
+        }
+      }
+    }
+    if (log_grant && grant_log.size() < p.grant_log_cap) {
+      grant_log.push_back(static_cast<uint32_t>(generation));
+    }
+  } else {
+    SpinIterations(p.exclusive_spin);
+  }
+}
+
+enum class BatchMode { kShared, kExclusive, kMixed };
+
+struct BatchCounts {
+  uint64_t ops = 0;
+  uint64_t shared = 0;
+};
+
+// Up to n untimed acquisitions on lock instance 0, for plans with plan.batched. Per op it does
+// only what the workload asks (the mode draw for mixed roles, the lock calls, the critical
+// section) plus one load of the phase, and returns early when the phase changes. The progress
+// word is written once, before the first op, and again only when the mode changes, so a thread
+// stuck in a lock call still shows the mode it waits in; its count is at most batch_max behind.
+// Out of line, so that its few live values get registers of their own.
+template <class L, BatchMode kMode>
+[[gnu::noinline]] BatchCounts RunBatch(const Plan& p, L& lock, Line* data, Shared& sh, int tid, int phase,
+                     uint64_t n, uint64_t done, bool log_grant, std::vector<uint32_t>& grant_log,
+                     Rng& rng) {
+  std::atomic<uint64_t>& progress = sh.progress[static_cast<size_t>(tid)].word;
+  uint64_t published = kMode == BatchMode::kShared      ? kWaitShared
+                      : kMode == BatchMode::kExclusive ? kWaitExclusive
+                                                       : kIdle;  // mixed: the first op stores
+  if (published != kIdle) progress.store((done << 2) | published, std::memory_order_relaxed);
+  BatchCounts c;
+  for (; c.ops < n; ++c.ops) {
+    if (sh.phase.load(std::memory_order_relaxed) != phase) break;
+    bool shared_mode = kMode == BatchMode::kShared;
+    if constexpr (kMode == BatchMode::kMixed) {
+      shared_mode = rng.Next() < p.read_threshold;
+      const uint64_t activity = shared_mode ? kWaitShared : kWaitExclusive;
+      if (activity != published) {
+        published = activity;
+        progress.store(((done + c.ops) << 2) | activity, std::memory_order_relaxed);
+      }
+    }
+    if (shared_mode) {
+      lock.lock_shared();
+    } else {
+      lock.lock();
+    }
+    CriticalSection(p, shared_mode, data, sh, tid, log_grant, grant_log);
+    if (shared_mode) {
+      lock.unlock_shared();
+      ++c.shared;
+    } else {
+      lock.unlock();
+    }
+  }
+  return c;
+}
+
 // The hot loop. Plan and counters are locals, so the compiler keeps them in registers instead
-// of reloading them after every store; the thread's progress word gets one store per op, just
-// before the acquire: (acquisitions so far, the mode it is about to wait in). A thread stuck in
-// a lock call therefore shows as waiting in that mode, which is what the watchdog reports.
+// of reloading them after every store. Each op publishes the thread's progress word just before
+// the acquire: (acquisitions so far, the mode it is about to wait in). A thread stuck in a lock
+// call therefore shows as waiting in that mode, which is what the watchdog reports. For batched
+// plans, the untimed ops between two timed ones go through RunBatch.
 template <class L>
 void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& rec,
                 std::vector<uint32_t>& grant_log, std::byte* locks, size_t lock_stride,
@@ -195,13 +298,41 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
   uint64_t start_ticks = 0;
   uint64_t pending_shared = 0, pending_exclusive = 0;  // ops not yet put in a series bucket
   uint64_t last_timed = 0;  // t1 of the previous timed acquisition in the window
-  const uint64_t tag = static_cast<uint64_t>(tid) & 0xffff;
+  const auto quota_left = [&] { return p.ops_quota - (shared_ops + exclusive_ops); };
   for (;;) {
     const int phase = sh.phase.load(std::memory_order_acquire);
     if (phase == kStop) break;
     if (phase == kMeasure && !measuring) {
       measuring = true;
       start_ticks = sh.measure_start_ticks.load(std::memory_order_relaxed);
+    }
+    if (p.batched && countdown > 1) {
+      uint64_t n = std::min<uint64_t>(countdown - 1, p.batch_max);
+      if (measuring && p.ops_quota != 0) n = std::min(n, quota_left());
+      L& lock = *std::launder(reinterpret_cast<L*>(locks));
+      BatchCounts c;
+      if (role == Role::kReader) {
+        c = RunBatch<L, BatchMode::kShared>(p, lock, lines, sh, tid, phase, n, done, measuring,
+                                            grant_log, rng);
+      } else if (role == Role::kWriter) {
+        c = RunBatch<L, BatchMode::kExclusive>(p, lock, lines, sh, tid, phase, n, done, measuring,
+                                               grant_log, rng);
+      } else {
+        c = RunBatch<L, BatchMode::kMixed>(p, lock, lines, sh, tid, phase, n, done, measuring,
+                                           grant_log, rng);
+      }
+      done += c.ops;
+      countdown -= static_cast<uint32_t>(c.ops);
+      if (!measuring) continue;
+      shared_ops += c.shared;
+      exclusive_ops += c.ops - c.shared;
+      pending_shared += c.shared;
+      pending_exclusive += c.ops - c.shared;
+      if (p.ops_quota != 0 && quota_left() == 0) {
+        sh.finished.fetch_add(1, std::memory_order_release);
+        break;
+      }
+      continue;
     }
     // Choose the lock instance and the mode.
     size_t instance = 0;
@@ -250,48 +381,7 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
         lock.lock();
       }
     }
-    // The critical section: touch the protected data, do the work, check nobody else was in.
-    if (shared_mode) {
-      if (p.shared_lines > 0) {
-        const uint64_t first = data[0].value.load(std::memory_order_relaxed);
-        uint64_t sum = first;
-        for (int i = 1; i < p.shared_lines; ++i) {
-          const uint64_t v = data[i].value.load(std::memory_order_relaxed);
-          if (p.verify && i < p.verify_lines && v != first) [[unlikely]] {
-            ReportViolation(sh, tid, Violation::kTornRead);
-          }
-          sum += v;
-        }
-        asm volatile("" : : "r"(sum));
-        SpinIterations(p.shared_spin);
-        if (p.verify && data[0].value.load(std::memory_order_relaxed) != first) [[unlikely]] {
-          ReportViolation(sh, tid, Violation::kWriterEntered);
-        }
-      } else {
-        SpinIterations(p.shared_spin);
-      }
-    } else if (p.exclusive_lines > 0) {
-      const uint64_t before = data[0].value.load(std::memory_order_relaxed);
-      const uint64_t generation = (before >> 16) + 1;
-      const uint64_t stamp = (generation << 16) | tag;
-      for (int i = 0; i < p.exclusive_lines; ++i) {
-        data[i].value.store(stamp, std::memory_order_relaxed);
-      }
-      SpinIterations(p.exclusive_spin);
-      if (p.verify) {
-        for (int i = 0; i < p.exclusive_lines; ++i) {
-          if (data[i].value.load(std::memory_order_relaxed) != stamp) [[unlikely]] {
-            ReportViolation(sh, tid, Violation::kWriterOverlap);
-            break;
-          }
-        }
-      }
-      if (measuring && instance == 0 && grant_log.size() < p.grant_log_cap) {
-        grant_log.push_back(static_cast<uint32_t>(generation));
-      }
-    } else {
-      SpinIterations(p.exclusive_spin);
-    }
+    CriticalSection(p, shared_mode, data, sh, tid, measuring && instance == 0, grant_log);
     for (int r = 0; r < recursion; ++r) {
       if (shared_mode) {
         lock.unlock_shared();
@@ -319,7 +409,7 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
       RecordTimed(p, rec, shared_mode, t0, t1, t2, start_ticks, &last_timed, &pending_shared,
                   &pending_exclusive);
     }
-    if (p.ops_quota != 0 && shared_ops + exclusive_ops >= p.ops_quota) {
+    if (p.ops_quota != 0 && quota_left() == 0) {
       sh.finished.fetch_add(1, std::memory_order_release);
       break;
     }
@@ -332,6 +422,16 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
 }
 
 }  // namespace engine_internal
+
+// What timing an acquisition adds to it: three timer reads (before and after the acquire,
+// before the release) plus RecordTimed, per mode (a shared one also logs its hold when every
+// acquisition is timed). Measured once per process by running that code in a loop, so a run
+// with every acquisition timed can be read as the untimed round trip plus this.
+struct TimedAcquisitionCost {
+  double shared_ns = 0;
+  double exclusive_ns = 0;
+};
+const TimedAcquisitionCost& MeasuredTimedAcquisitionCost();
 
 // Runs lock type L once. Blocks until the run ends. If it stalled, the stuck threads are left
 // behind (they cannot be joined) with everything they use; the caller should exit soon.

@@ -37,6 +37,36 @@ struct NeverReleases {
   bool try_lock_shared() { return m.try_lock(); }
 };
 
+// NeverReleases that also counts the calls now blocked in each mode, so a test can check the
+// watchdog's report against what the threads are really doing.
+struct NeverReleasesCounting {
+  static constexpr LockTraits kTraits{"never_counting", "never releases", 8, Recursion::kNone,
+                                      "none", false};
+  static inline std::atomic<int> in_shared{0};
+  static inline std::atomic<int> in_exclusive{0};
+  std::mutex m;
+  void lock() {
+    in_exclusive.fetch_add(1);
+    m.lock();
+    in_exclusive.fetch_sub(1);
+  }
+  void unlock() {}
+  void lock_shared() {
+    in_shared.fetch_add(1);
+    m.lock();
+    in_shared.fetch_sub(1);
+  }
+  void unlock_shared() {}
+  bool try_lock() { return m.try_lock(); }
+  bool try_lock_shared() { return m.try_lock(); }
+};
+
+size_t CountOccurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 EngineConfig Config(const Topology& topology, int threads) {
   EngineConfig cfg;
   cfg.spec.duration_ns = 100'000'000;
@@ -218,6 +248,139 @@ TEST(EnginePlan, ZipfTableFavoursLowInstances) {
   // Harmonic weights 1, 1/2, ..., 1/8 sum to 2.718: instance 0 gets 36.8%, instance 7 4.6%.
   EXPECT_NEAR(hits[0] / 4096.0, 1 / 2.71786, 0.01);
   EXPECT_NEAR(hits[7] / 4096.0, 1.0 / 8 / 2.71786, 0.01);
+}
+
+TEST(EnginePlan, BatchesOnlyOpsOfOneShape) {
+  EngineConfig cfg;
+  cfg.threads = 1;
+  const ClockCalibration clock;
+  auto batched = [&](const WorkloadSpec& spec) {
+    EngineConfig c = cfg;
+    c.spec = spec;
+    return engine_internal::MakePlan(c, clock, Recursion::kFull).batched;
+  };
+  const WorkloadSpec plain;
+  EXPECT_TRUE(batched(plain));
+  WorkloadSpec s = plain;
+  s.try_fraction = 0.1;
+  EXPECT_FALSE(batched(s));
+  s = plain;
+  s.think = ThinkKind::kFixed;
+  s.think_ns = 100;
+  EXPECT_FALSE(batched(s));
+  s = plain;
+  s.lock_instances = 2;
+  EXPECT_FALSE(batched(s));
+  s = plain;
+  s.recursion_depth = 1;
+  EXPECT_FALSE(batched(s));
+}
+
+TEST(EnginePlan, LongSectionsPublishProgressMoreOften) {
+  EngineConfig cfg;
+  cfg.threads = 1;
+  const ClockCalibration clock;
+  cfg.spec.shared_cs_ns = cfg.spec.exclusive_cs_ns = 0;
+  EXPECT_EQ(engine_internal::MakePlan(cfg, clock).batch_max, 64u);
+  cfg.spec.exclusive_cs_ns = 4'000;
+  EXPECT_EQ(engine_internal::MakePlan(cfg, clock).batch_max, 16u);
+  cfg.spec.shared_cs_ns = 1'000'000;
+  EXPECT_EQ(engine_internal::MakePlan(cfg, clock).batch_max, 1u);
+}
+
+// With 1 in N acquisitions timed, the untimed ones run in batches: every op must still be
+// counted in its mode and window, the grant order must hold every exclusive grant, and about
+// 1 in N must be timed.
+TEST_F(EngineTest, BatchedOpsAreCountedAndSampled) {
+  EngineConfig cfg = Config(topology_, 2);
+  cfg.latency_sample_every = 16;
+  cfg.spec.read_ratio = 0.5;
+  cfg.spec.shared_lines = 2;
+  cfg.spec.exclusive_lines = 2;
+  const RunRecord r = RunLock<StdSharedMutex>(cfg);
+  ASSERT_EQ(r.status, RunStatus::kOk) << r.status_detail;
+  uint64_t exclusive = 0;
+  for (const ThreadRecord& t : r.per_thread) {
+    EXPECT_GT(t.shared_ops, 0u);
+    EXPECT_GT(t.exclusive_ops, 0u);
+    exclusive += t.exclusive_ops;
+    const uint64_t timed = t.shared_acquire.TotalCount() + t.exclusive_acquire.TotalCount();
+    EXPECT_GE(timed, t.ops() / 16) << "thread " << t.thread;
+    EXPECT_LE(timed, t.ops() / 16 + 1) << "thread " << t.thread;
+    // Series buckets are filled at timed ops: all but the ops after the last one are in them.
+    uint64_t in_series = 0;
+    for (uint32_t v : t.shared_series) in_series += v;
+    for (uint32_t v : t.exclusive_series) in_series += v;
+    EXPECT_LE(in_series, t.ops());
+    EXPECT_GE(in_series + 16, t.ops());
+  }
+  EXPECT_EQ(r.grant_sequence.size(), exclusive);
+}
+
+TEST_F(EngineTest, BatchedRunsStopExactlyAtTheOpQuota) {
+  EngineConfig cfg = Config(topology_, 3);
+  cfg.latency_sample_every = 256;
+  cfg.spec.readers = 2;
+  cfg.spec.writers = 1;
+  cfg.spec.ops = 1'000;  // not a multiple of the batch size
+  cfg.spec.warmup_ns = 0;
+  const RunRecord r = RunLock<StdSharedMutex>(cfg);
+  ASSERT_EQ(r.status, RunStatus::kOk) << r.status_detail;
+  EXPECT_EQ(r.per_thread[0].exclusive_ops, 1'000u);
+  EXPECT_EQ(r.per_thread[1].shared_ops, 1'000u);
+  EXPECT_EQ(r.per_thread[2].shared_ops, 1'000u);
+}
+
+TEST_F(EngineTest, BatchedVerifierCatchesALockThatExcludesNobody) {
+  EngineConfig cfg = Config(topology_, 2);
+  cfg.latency_sample_every = 256;
+  cfg.spec.read_ratio = 0.5;
+  cfg.spec.shared_cs_ns = 2'000;
+  cfg.spec.exclusive_cs_ns = 2'000;
+  cfg.spec.exclusive_lines = 4;
+  cfg.spec.shared_lines = 4;
+  cfg.spec.duration_ns = 5'000'000'000;  // ends early at the first violation
+  const RunRecord r = RunLock<NoLock>(cfg);
+  EXPECT_EQ(r.status, RunStatus::kViolation);
+  EXPECT_LT(r.duration_s, 4.0);
+}
+
+// Inside a batch the progress word is written only when the mode changes; a thread stuck in
+// a lock call must still be reported in the mode it waits in.
+TEST_F(EngineTest, BatchedWatchdogNamesTheModeOfEachWaiter) {
+  EngineConfig cfg = Config(topology_, 2);
+  cfg.latency_sample_every = 256;
+  cfg.spec.readers = 1;
+  cfg.spec.writers = 1;
+  cfg.spec.warmup_ns = 0;
+  cfg.stall_timeout_ns = 300'000'000;
+  cfg.spec.duration_ns = 60'000'000'000;
+  RunRecord r = RunLock<NeverReleases>(cfg);
+  ASSERT_EQ(r.status, RunStatus::kStalled);
+  EXPECT_NE(r.status_detail.find("thread 0 (writer) waiting exclusive"), std::string::npos)
+      << r.status_detail;
+  EXPECT_NE(r.status_detail.find("thread 1 (reader) waiting shared"), std::string::npos)
+      << r.status_detail;
+
+  cfg = Config(topology_, 2);
+  cfg.latency_sample_every = 256;
+  cfg.spec.read_ratio = 0.5;
+  cfg.spec.warmup_ns = 0;
+  cfg.stall_timeout_ns = 300'000'000;
+  cfg.spec.duration_ns = 60'000'000'000;
+  cfg.threads = 4;
+  cfg.plan = PlanPlacement("none", std::vector<ThreadRole>(4, ThreadRole::kMixed), true, topology_);
+  r = RunLock<NeverReleasesCounting>(cfg);
+  ASSERT_EQ(r.status, RunStatus::kStalled);
+  // Mixed roles: each thread waits in whatever mode its last draw chose, and is named in it.
+  const int shared = NeverReleasesCounting::in_shared.load();
+  const int exclusive = NeverReleasesCounting::in_exclusive.load();
+  EXPECT_EQ(shared + exclusive, 4);
+  EXPECT_EQ(CountOccurrences(r.status_detail, "waiting shared"), static_cast<size_t>(shared))
+      << r.status_detail;
+  EXPECT_EQ(CountOccurrences(r.status_detail, "waiting exclusive"),
+            static_cast<size_t>(exclusive))
+      << r.status_detail;
 }
 
 }  // namespace
