@@ -9,22 +9,9 @@ set -uo pipefail
 bin="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 golden=$(cd "$(dirname "$2")" && pwd)  # $2: any file of testdata/compare/
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
-passed=0
-failed=0
-cases=""
 
-check() {  # check STATUS DESCRIPTION
-  local name
-  name=$(printf '%s' "${2%%:*}" | tr -d '<>&"' | head -c 120)
-  if [ "$1" -eq 0 ]; then
-    passed=$((passed + 1))
-    cases+="<testcase name=\"$name\" status=\"run\"/>"
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $2" >&2
-    cases+="<testcase name=\"$name\" status=\"run\"><failure message=\"failed\"/></testcase>"
-  fi
-}
+check_cut=":"
+source "$(dirname "${BASH_SOURCE[0]}")/../bazel/check_lib.sh"
 
 # compare EXPECTED_RC ARGS...: runs compare in the golden directory; leaves out/err in $tmp.
 compare() {
@@ -203,14 +190,4 @@ check $? "gate usage error: rc=$rc, stderr: $(cat "$tmp/err")"
 "$gate" --help | grep -q "^Usage: tool/ci_perf_gate.sh"
 check $? "gate --help"
 
-echo "compare_cli_test: $passed passed, $failed failed"
-# One test case per check in the XML report Bazel collects.
-if [ -n "${XML_OUTPUT_FILE:-}" ]; then
-  total=$((passed + failed))
-  printf '<?xml version="1.0"?>\n<testsuites tests="%d" failures="%d">' "$total" "$failed" \
-    >"$XML_OUTPUT_FILE"
-  printf '<testsuite name="compare_cli_test" tests="%d" failures="%d">%s</testsuite>' \
-    "$total" "$failed" "$cases" >>"$XML_OUTPUT_FILE"
-  printf '</testsuites>\n' >>"$XML_OUTPUT_FILE"
-fi
-[ "$failed" -eq 0 ]
+check_finish compare_cli_test

@@ -4,23 +4,8 @@ set -uo pipefail
 
 bin="$1"
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
-passed=0
-failed=0
 
-# check STATUS NAME. The status comes first so that it is expanded before any $(...) in NAME.
-cases=""
-check() {
-  local name
-  name=$(printf '%s' "${2%% (*}" | tr -d '<>&"' | head -c 120)
-  if [ "$1" -eq 0 ]; then
-    passed=$((passed + 1))
-    cases+="<testcase name=\"$name\" status=\"run\"/>"
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $2" >&2
-    cases+="<testcase name=\"$name\" status=\"run\"><failure message=\"failed\"/></testcase>"
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../bazel/check_lib.sh"
 
 # expect_usage_error NAME PATTERN ARGS...: exit 2, exactly one stderr line, matching PATTERN.
 expect_usage_error() {
@@ -163,10 +148,4 @@ check $? "dry-run on a synthetic topology exits 0"
 check $? "dry-run prints the scatter plan: $(cat "$tmp/plan")"
 expect_usage_error "synthetic without dry-run" "dry-run" run --synthetic "pack:2 core:2 pu:1"
 
-echo "cli_test: $passed passed, $failed failed"
-# One test case per check in the XML report Bazel collects, so CI counts checks, not scripts.
-if [ -n "${XML_OUTPUT_FILE:-}" ]; then
-  printf '<?xml version="1.0"?>\n<testsuites tests="%d" failures="%d"><testsuite name="cli_test" tests="%d" failures="%d">%s</testsuite></testsuites>\n' \
-    $((passed + failed)) "$failed" $((passed + failed)) "$failed" "$cases" >"$XML_OUTPUT_FILE"
-fi
-[ "$failed" -eq 0 ]
+check_finish cli_test

@@ -15,23 +15,8 @@ bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 tmp="${TEST_TMPDIR:-$(mktemp -d)}/fault"
 rm -rf "$tmp"
 mkdir -p "$tmp"
-passed=0
-failed=0
-cases=""
 
-# check STATUS NAME. The status comes first so that it is expanded before any $(...) in NAME.
-check() {
-  local name
-  name=$(printf '%s' "${2%% (*}" | tr -d '<>&"' | head -c 120)
-  if [ "$1" -eq 0 ]; then
-    passed=$((passed + 1))
-    cases+="<testcase name=\"$name\" status=\"run\"/>"
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $2" >&2
-    cases+="<testcase name=\"$name\" status=\"run\"><failure message=\"failed\"/></testcase>"
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../bazel/check_lib.sh"
 
 # wait_for SECONDS COMMAND...: polls COMMAND every 20 ms until it succeeds; fails after SECONDS.
 wait_for() {
@@ -143,9 +128,4 @@ check $? "sigkill: the existing --out file is left byte-identical"
 [ "$(ls -A "$d" | grep -v -x -e hgrm -e previous.json -e stdout -e stderr)" = "r.json" ]
 check $? "sigkill: no partial or temporary file beside it ($(ls -A "$d" | tr '\n' ' '))"
 
-echo "fault_test: $passed passed, $failed failed"
-if [ -n "${XML_OUTPUT_FILE:-}" ]; then
-  printf '<?xml version="1.0"?>\n<testsuites tests="%d" failures="%d"><testsuite name="fault_test" tests="%d" failures="%d">%s</testsuite></testsuites>\n' \
-    $((passed + failed)) "$failed" $((passed + failed)) "$failed" "$cases" >"$XML_OUTPUT_FILE"
-fi
-[ "$failed" -eq 0 ]
+check_finish fault_test

@@ -25,22 +25,8 @@ seconds=${SOAK_SECONDS:-3}
 threads=${SOAK_THREADS:-64}
 seed=${SOAK_SEED:-$(( $(date +%s) % 100000 ))}
 RANDOM=$seed
-passed=0
-failed=0
-cases=""
 
-check() {
-  local name
-  name=$(printf '%s' "${2%% (*}" | tr -d '<>&"' | head -c 120)
-  if [ "$1" -eq 0 ]; then
-    passed=$((passed + 1))
-    cases+="<testcase name=\"$name\" status=\"run\"/>"
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $2" >&2
-    cases+="<testcase name=\"$name\" status=\"run\"><failure message=\"failed\"/></testcase>"
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../bazel/check_lib.sh"
 
 pick() {
   local options=("$@")
@@ -108,9 +94,4 @@ done <<<"$locks"
 
 totals=$(awk '{ops += $1; s += $2} END {printf "%d operations in %.1f s measured", ops, s}' "$tmp/totals" 2>/dev/null)
 echo "soak: total ${totals:-nothing measured}, $((SECONDS - wall_start)) s wall (SOAK_SEED=$seed)"
-echo "soak_test: $passed passed, $failed failed"
-if [ -n "${XML_OUTPUT_FILE:-}" ]; then
-  printf '<?xml version="1.0"?>\n<testsuites tests="%d" failures="%d"><testsuite name="soak_test" tests="%d" failures="%d">%s</testsuite></testsuites>\n' \
-    $((passed + failed)) "$failed" $((passed + failed)) "$failed" "$cases" >"$XML_OUTPUT_FILE"
-fi
-[ "$failed" -eq 0 ]
+check_finish soak_test
