@@ -111,19 +111,23 @@ TEST_F(EngineTest, CountsOpsAndTimesEveryAcquisition) {
 }
 
 TEST_F(EngineTest, DedicatedRolesAndOpQuota) {
-  EngineConfig cfg = Config(topology_, 3);
-  cfg.spec.readers = 2;
-  cfg.spec.writers = 1;
-  cfg.spec.ops = 500;
-  cfg.spec.warmup_ns = 0;
-  const RunRecord r = RunLock<StdSharedMutex>(cfg);
-  ASSERT_EQ(r.status, RunStatus::kOk) << r.status_detail;
-  EXPECT_EQ(r.per_thread[0].role, "writer");
-  EXPECT_EQ(r.per_thread[0].exclusive_ops, 500u);
-  EXPECT_EQ(r.per_thread[0].shared_ops, 0u);
-  for (int i = 1; i < 3; ++i) {
-    EXPECT_EQ(r.per_thread[static_cast<size_t>(i)].role, "reader");
-    EXPECT_EQ(r.per_thread[static_cast<size_t>(i)].shared_ops, 500u);
+  // Every op timed, and 1 in 256 with a quota that is not a multiple of the batch size.
+  for (const uint32_t sample_every : {1u, 256u}) {
+    EngineConfig cfg = Config(topology_, 3);
+    cfg.latency_sample_every = sample_every;
+    cfg.spec.readers = 2;
+    cfg.spec.writers = 1;
+    cfg.spec.ops = 1'000;
+    cfg.spec.warmup_ns = 0;
+    const RunRecord r = RunLock<StdSharedMutex>(cfg);
+    ASSERT_EQ(r.status, RunStatus::kOk) << r.status_detail;
+    EXPECT_EQ(r.per_thread[0].role, "writer");
+    EXPECT_EQ(r.per_thread[0].exclusive_ops, 1'000u) << "sampling 1 in " << sample_every;
+    EXPECT_EQ(r.per_thread[0].shared_ops, 0u);
+    for (size_t i = 1; i < 3; ++i) {
+      EXPECT_EQ(r.per_thread[i].role, "reader");
+      EXPECT_EQ(r.per_thread[i].shared_ops, 1'000u) << "sampling 1 in " << sample_every;
+    }
   }
 }
 
@@ -145,16 +149,21 @@ TEST_F(EngineTest, TryAcquireFailuresAreCountedNotDone) {
 }
 
 TEST_F(EngineTest, VerifierCatchesALockThatExcludesNobody) {
-  EngineConfig cfg = Config(topology_, 2);
-  cfg.spec.read_ratio = 0.5;
-  cfg.spec.shared_cs_ns = 2'000;
-  cfg.spec.exclusive_cs_ns = 2'000;
-  cfg.spec.exclusive_lines = 4;
-  cfg.spec.shared_lines = 4;
-  cfg.spec.duration_ns = 5'000'000'000;  // ends early at the first violation
-  const RunRecord r = RunLock<NoLock>(cfg);
-  EXPECT_EQ(r.status, RunStatus::kViolation);
-  EXPECT_NE(r.status_detail.find("thread"), std::string::npos) << r.status_detail;
+  // Every op timed (the general path) and 1 in 256 (untimed ops run in batches).
+  for (const uint32_t sample_every : {1u, 256u}) {
+    EngineConfig cfg = Config(topology_, 2);
+    cfg.latency_sample_every = sample_every;
+    cfg.spec.read_ratio = 0.5;
+    cfg.spec.shared_cs_ns = 2'000;
+    cfg.spec.exclusive_cs_ns = 2'000;
+    cfg.spec.exclusive_lines = 4;
+    cfg.spec.shared_lines = 4;
+    cfg.spec.duration_ns = 5'000'000'000;  // ends early at the first violation
+    const RunRecord r = RunLock<NoLock>(cfg);
+    EXPECT_EQ(r.status, RunStatus::kViolation) << "sampling 1 in " << sample_every;
+    EXPECT_LT(r.duration_s, 4.0);
+    EXPECT_NE(r.status_detail.find("thread"), std::string::npos) << r.status_detail;
+  }
 }
 
 TEST_F(EngineTest, VerifierOffSeesNothing) {
@@ -317,44 +326,20 @@ TEST_F(EngineTest, BatchedOpsAreCountedAndSampled) {
   EXPECT_EQ(r.grant_sequence.size(), exclusive);
 }
 
-TEST_F(EngineTest, BatchedRunsStopExactlyAtTheOpQuota) {
-  EngineConfig cfg = Config(topology_, 3);
-  cfg.latency_sample_every = 256;
-  cfg.spec.readers = 2;
-  cfg.spec.writers = 1;
-  cfg.spec.ops = 1'000;  // not a multiple of the batch size
-  cfg.spec.warmup_ns = 0;
-  const RunRecord r = RunLock<StdSharedMutex>(cfg);
-  ASSERT_EQ(r.status, RunStatus::kOk) << r.status_detail;
-  EXPECT_EQ(r.per_thread[0].exclusive_ops, 1'000u);
-  EXPECT_EQ(r.per_thread[1].shared_ops, 1'000u);
-  EXPECT_EQ(r.per_thread[2].shared_ops, 1'000u);
-}
-
-TEST_F(EngineTest, BatchedVerifierCatchesALockThatExcludesNobody) {
-  EngineConfig cfg = Config(topology_, 2);
-  cfg.latency_sample_every = 256;
-  cfg.spec.read_ratio = 0.5;
-  cfg.spec.shared_cs_ns = 2'000;
-  cfg.spec.exclusive_cs_ns = 2'000;
-  cfg.spec.exclusive_lines = 4;
-  cfg.spec.shared_lines = 4;
-  cfg.spec.duration_ns = 5'000'000'000;  // ends early at the first violation
-  const RunRecord r = RunLock<NoLock>(cfg);
-  EXPECT_EQ(r.status, RunStatus::kViolation);
-  EXPECT_LT(r.duration_s, 4.0);
-}
-
 // Inside a batch the progress word is written only when the mode changes; a thread stuck in
 // a lock call must still be reported in the mode it waits in.
 TEST_F(EngineTest, BatchedWatchdogNamesTheModeOfEachWaiter) {
-  EngineConfig cfg = Config(topology_, 2);
-  cfg.latency_sample_every = 256;
+  auto stalling = [this](int threads) {
+    EngineConfig cfg = Config(topology_, threads);
+    cfg.latency_sample_every = 256;
+    cfg.spec.warmup_ns = 0;
+    cfg.stall_timeout_ns = 300'000'000;
+    cfg.spec.duration_ns = 60'000'000'000;
+    return cfg;
+  };
+  EngineConfig cfg = stalling(2);
   cfg.spec.readers = 1;
   cfg.spec.writers = 1;
-  cfg.spec.warmup_ns = 0;
-  cfg.stall_timeout_ns = 300'000'000;
-  cfg.spec.duration_ns = 60'000'000'000;
   RunRecord r = RunLock<NeverReleases>(cfg);
   ASSERT_EQ(r.status, RunStatus::kStalled);
   EXPECT_NE(r.status_detail.find("thread 0 (writer) waiting exclusive"), std::string::npos)
@@ -362,14 +347,8 @@ TEST_F(EngineTest, BatchedWatchdogNamesTheModeOfEachWaiter) {
   EXPECT_NE(r.status_detail.find("thread 1 (reader) waiting shared"), std::string::npos)
       << r.status_detail;
 
-  cfg = Config(topology_, 2);
-  cfg.latency_sample_every = 256;
+  cfg = stalling(4);
   cfg.spec.read_ratio = 0.5;
-  cfg.spec.warmup_ns = 0;
-  cfg.stall_timeout_ns = 300'000'000;
-  cfg.spec.duration_ns = 60'000'000'000;
-  cfg.threads = 4;
-  cfg.plan = PlanPlacement("none", std::vector<ThreadRole>(4, ThreadRole::kMixed), true, topology_);
   r = RunLock<NeverReleasesCounting>(cfg);
   ASSERT_EQ(r.status, RunStatus::kStalled);
   // Mixed roles: each thread waits in whatever mode its last draw chose, and is named in it.
