@@ -79,11 +79,14 @@ chmod 000 "$probe"
 cat "$probe" >/dev/null 2>&1 && as_root=1
 rm -f "$probe"
 
-# bounded COMMAND...: runs a case under a 4 GB address-space limit, so that an unbounded read
-# fails quickly instead of taking the machine's memory; the counts come back from the subshell.
+# bounded KB COMMAND...: runs a case under an address-space limit of KB kilobytes, so that an
+# unbounded read fails quickly instead of taking the machine's memory, or so that only a few
+# threads' stacks fit; the counts come back from the subshell.
 bounded() {
+  local kb=$1
+  shift
   rm -f "$tmp/state"
-  (ulimit -v 4000000 && "$@"
+  (ulimit -v "$kb" && "$@"
    declare -p passed failed skipped cases | sed 's/^declare --/declare -g/' >"$tmp/state")
   if [ -f "$tmp/state" ]; then
     . "$tmp/state"
@@ -322,10 +325,14 @@ else
 fi
 if [ "$sanitized" -eq 0 ]; then
   # Under a memory limit: an unbounded read would fail here rather than take the machine's memory.
-  bounded bad "workload endless" "--workload: '/dev/zero' is larger than 1 MiB" \
+  bounded 4000000 bad "workload endless" "--workload: '/dev/zero' is larger than 1 MiB" \
     "${R[@]}" --workload /dev/zero
+  # Room for a few dozen thread stacks only: the check before the first run refuses the count.
+  bounded 400000 bad "threads beyond the process's limits" \
+    "--threads: could not start thread [0-9]+ of 1000 .*ulimit" "${R[@]}" --threads 1000
 else
   skip "workload endless" "memory limits do not work under a sanitizer"
+  skip "threads beyond the process's limits" "memory limits do not work under a sanitizer"
 fi
 
 # ---- list, topology, the subcommand itself ----
@@ -405,7 +412,7 @@ bad "compare format unknown" "--format: 'yaml' is not allowed" compare "$B" "$B"
 bad "compare number beyond double" "number-overflow.json: " compare "$B" "$c/number-overflow.json"
 bad "compare deeply nested value" "deep-nesting.json: " compare "$B" "$c/deep-nesting.json"
 if [ "$sanitized" -eq 0 ]; then
-  bounded bad "compare endless input" "/dev/zero: " compare /dev/zero "$B"
+  bounded 4000000 bad "compare endless input" "/dev/zero: " compare /dev/zero "$B"
 else
   skip "compare endless input" "memory limits do not work under a sanitizer"
 fi

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -267,6 +268,8 @@ int DoRun(RunOptions o) {
       throw SpecError("--hgrm: directory '" + o.hgrm_dir + "' is not writable");
     }
   }
+  // Before any run, so a thread count the system's limits refuse costs no partial sweep.
+  CheckThreadsCanStart(*std::max_element(counts.begin(), counts.end()));
   for (const PlacementPlan& plan : plans) {
     for (const std::string& w : plan.warnings) std::fprintf(stderr, "lockbench: warning: %s\n", w.c_str());
   }
@@ -409,6 +412,11 @@ int RunCommand(const RunOptions& options) {
     return UsageError(e.what());
   } catch (const PlacementError& e) {
     return UsageError(e.what());
+  } catch (const ThreadStartError& e) {
+    return UsageError(std::string("--threads: ") + e.what());
+  } catch (const std::bad_alloc&) {
+    return UsageError("out of memory setting up a run: the process's memory limit (ulimit -v) "
+                      "is too low for this workload");
   }
 }
 

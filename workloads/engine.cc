@@ -4,6 +4,7 @@
 #include <cstring>
 #include <latch>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -20,6 +21,7 @@ struct Context {
   std::vector<std::unique_ptr<ThreadRecord>> records;
   std::vector<std::vector<uint32_t>> grant_logs;
   std::vector<std::string> bind_errors;
+  std::unique_ptr<std::atomic<bool>[]> out_of_memory;  // a thread could not allocate its state
   std::vector<std::thread> threads;
   std::unique_ptr<std::latch> start;
 };
@@ -38,6 +40,39 @@ std::string DescribeWaiters(const Shared& sh, const EngineConfig& cfg) {
            ") waiting " + (activity == kWaitShared ? "shared" : "exclusive");
   }
   return out.empty() ? "no thread is inside a lock call" : out;
+}
+
+// Starts worker thread t: it pins itself, allocates its record, waits at the start barrier,
+// runs the body, and leaves its results in ctx.
+void StartWorker(Context* ctx, size_t t, const EngineConfig& cfg, const Plan& plan,
+                 const WorkerBody& body, std::byte* base, Line* lines) {
+  ctx->threads.emplace_back([ctx, t, &cfg, &plan, body, base, lines] {
+    std::unique_ptr<ThreadRecord> rec;
+    std::vector<uint32_t> grant_log;
+    try {
+      const ThreadPlacement& where = cfg.plan.threads[t];
+      if (cfg.plan.binds && where.pinned) {
+        ctx->bind_errors[t] = BindCurrentThread(*cfg.topology, where.pu_os);
+      }
+      // Allocated by the thread itself, so first-touch puts its counters on its own node.
+      rec = std::make_unique<ThreadRecord>();
+      rec->shared_series.assign(plan.series_len, 0);
+      rec->exclusive_series.assign(plan.series_len, 0);
+      grant_log.reserve(std::min<size_t>(plan.grant_log_cap, 1 << 16));
+    } catch (const std::bad_alloc&) {
+      ctx->out_of_memory[t].store(true);  // Drive stops the run after the barrier
+    }
+    ctx->start->arrive_and_wait();
+    if (ctx->out_of_memory[t].load()) return;
+    body(static_cast<int>(t), ctx->shared, *rec, grant_log, base, lines);
+    ctx->grant_logs[t] = std::move(grant_log);
+    ctx->records[t] = std::move(rec);
+  });
+}
+
+std::string ThreadStartMessage(size_t t, size_t n, const std::string& why) {
+  return "could not start thread " + std::to_string(t + 1) + " of " + std::to_string(n) + " (" +
+         why + "): the process's limits on threads or memory (ulimit -u, ulimit -v) allow fewer";
 }
 
 }  // namespace
@@ -167,6 +202,7 @@ RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps
   ctx->records.resize(n);
   ctx->grant_logs.resize(n);
   ctx->bind_errors.resize(n);
+  ctx->out_of_memory = std::make_unique<std::atomic<bool>[]>(n);
   ctx->start = std::make_unique<std::latch>(static_cast<std::ptrdiff_t>(n + 1));
 
   // Lock objects (each on its own cache lines), then the protected data.
@@ -194,25 +230,28 @@ RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps
   record.lock_memory_nodes = ctx->memory.NodesHoldingMemory(&memory_error);
   record.lock_memory_note = ctx->memory.note().empty() ? memory_error : ctx->memory.note();
 
+  // If a thread cannot start, or cannot allocate its state, the others are stopped and joined.
+  auto abandon = [&](const std::string& why) {
+    sh.phase.store(kStop, std::memory_order_release);
+    for (std::thread& th : ctx->threads) th.join();
+    for (size_t i = 0; i < instances; ++i) ops.destroy(base + i * stride);
+    delete ctx;
+    throw ThreadStartError(why);
+  };
   for (size_t t = 0; t < n; ++t) {
-    ctx->threads.emplace_back([ctx, t, &cfg, &plan, body, base, lines] {
-      const ThreadPlacement& where = cfg.plan.threads[t];
-      if (cfg.plan.binds && where.pinned) {
-        ctx->bind_errors[t] = BindCurrentThread(*cfg.topology, where.pu_os);
-      }
-      // Allocated by the thread itself, so first-touch puts its counters on its own node.
-      auto rec = std::make_unique<ThreadRecord>();
-      rec->shared_series.assign(plan.series_len, 0);
-      rec->exclusive_series.assign(plan.series_len, 0);
-      std::vector<uint32_t> grant_log;
-      grant_log.reserve(std::min<size_t>(plan.grant_log_cap, 1 << 16));
+    try {
+      StartWorker(ctx, t, cfg, plan, body, base, lines);
+    } catch (const std::system_error& e) {
+      sh.phase.store(kStop, std::memory_order_release);
+      ctx->start->count_down(static_cast<std::ptrdiff_t>(n - t));  // those never started
       ctx->start->arrive_and_wait();
-      body(static_cast<int>(t), ctx->shared, *rec, grant_log, base, lines);
-      ctx->grant_logs[t] = std::move(grant_log);
-      ctx->records[t] = std::move(rec);
-    });
+      abandon(ThreadStartMessage(t, n, e.what()));
+    }
   }
   ctx->start->arrive_and_wait();
+  for (size_t t = 0; t < n; ++t) {
+    if (ctx->out_of_memory[t].load()) abandon(ThreadStartMessage(t, n, "out of memory for its state"));
+  }
 
   const auto begin = SteadyClock::now();
   const auto warmup = std::chrono::nanoseconds(cfg.spec.warmup_ns);
@@ -340,6 +379,25 @@ RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps
 }  // namespace lockbench::engine_internal
 
 namespace lockbench {
+
+void CheckThreadsCanStart(int threads) {
+  const auto n = static_cast<size_t>(threads);
+  std::latch all_started(threads + 1);
+  std::vector<std::thread> started;
+  started.reserve(n);
+  for (size_t t = 0; t < n; ++t) {
+    try {
+      started.emplace_back([&all_started] { all_started.arrive_and_wait(); });
+    } catch (const std::system_error& e) {
+      all_started.count_down(static_cast<std::ptrdiff_t>(n - t));
+      all_started.arrive_and_wait();
+      for (std::thread& th : started) th.join();
+      throw ThreadStartError(engine_internal::ThreadStartMessage(t, n, e.what()));
+    }
+  }
+  all_started.arrive_and_wait();
+  for (std::thread& th : started) th.join();
+}
 
 const TimedAcquisitionCost& MeasuredTimedAcquisitionCost() {
   static const TimedAcquisitionCost cost = [] {

@@ -27,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <new>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -422,6 +423,17 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
 }
 
 }  // namespace engine_internal
+
+// Thrown by RunLock when the operating system refuses to start a thread (limits on threads or
+// on memory for their stacks). The threads already started are stopped and joined first.
+class ThreadStartError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Starts `threads` threads that wait for each other, then joins them: a cheap check, before a
+// long sweep, that a run with that many threads can start. Throws ThreadStartError.
+void CheckThreadsCanStart(int threads);
 
 // What timing an acquisition adds to it: three timer reads (before and after the acquire,
 // before the release) plus RecordTimed, per mode (a shared one also logs its hold when every

@@ -2,7 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
@@ -361,6 +367,47 @@ TEST_F(EngineTest, BatchedWatchdogNamesTheModeOfEachWaiter) {
             static_cast<size_t>(exclusive))
       << r.status_detail;
 }
+
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+// Under an address-space limit that fits a few dozen thread stacks, a run of 1000 threads must
+// fail cleanly: ThreadStartError naming the thread (whether its start or the allocation of its
+// state failed), the started threads stopped and joined (the child then exits normally instead
+// of hanging or aborting). Sanitizers cannot run under such a
+// limit. In a death-test child, so the limit does not reach the other tests.
+void RunUnderThreadLimit(bool check_first) {
+  rlimit limit{};
+  getrlimit(RLIMIT_AS, &limit);
+  std::ifstream statm("/proc/self/statm");
+  size_t pages = 0;
+  statm >> pages;
+  limit.rlim_cur = pages * static_cast<size_t>(sysconf(_SC_PAGESIZE)) + (size_t{256} << 20);
+  setrlimit(RLIMIT_AS, &limit);
+  const Topology topology = Topology::LoadThisMachine();
+  try {
+    if (check_first) {
+      CheckThreadsCanStart(1000);
+    } else {
+      EngineConfig cfg = Config(topology, 1000);
+      cfg.spec.duration_ns = 10'000'000;
+      cfg.spec.warmup_ns = 0;
+      RunLock<StdSharedMutex>(cfg);
+    }
+  } catch (const ThreadStartError& e) {
+    const std::string what = e.what();
+    std::fprintf(stderr, "%s\n", what.c_str());
+    std::_Exit(what.find("could not start thread ") == 0 && what.find(" of 1000 (") != std::string::npos
+                   ? 0
+                   : 1);
+  }
+  std::_Exit(2);  // it started all 1000: the limit did not bite
+}
+
+TEST(EngineDeathTest, RefusedThreadsFailCleanly) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(RunUnderThreadLimit(false), ::testing::ExitedWithCode(0), "could not start thread");
+  EXPECT_EXIT(RunUnderThreadLimit(true), ::testing::ExitedWithCode(0), "could not start thread");
+}
+#endif
 
 }  // namespace
 }  // namespace lockbench
