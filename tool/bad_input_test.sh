@@ -284,6 +284,7 @@ wl number-overflow.json '{"threads": 1e400}'
 wl out-of-range.json '{"repetitions": 0}'
 wl newline-field.json '{"a\nb": 1}'
 wl huge-data.json '{"lock_instances": 65536, "exclusive_lines": 4096}'
+wl duplicate-field.json '{"threads": 2, "duration": "1s", "threads": 4}'
 bad "workload malformed JSON" \
   "workload .*malformed.json: malformed JSON: .*unexpected end of input" \
   "${R[@]}" --workload "$w/malformed.json"
@@ -303,6 +304,8 @@ bad "workload number beyond double" \
   "${R[@]}" --workload "$w/number-overflow.json"
 bad "workload field out of range" "field 'repetitions': 0 is out of range" \
   "${R[@]}" --workload "$w/out-of-range.json"
+bad "workload repeats a field" "workload .*duplicate-field.json: field 'threads' appears twice" \
+  "${R[@]}" --workload "$w/duplicate-field.json"
 bad "workload field name with a newline" "unknown field 'a.x0ab'" \
   "${R[@]}" --workload "$w/newline-field.json"
 bad "workload asks for too much memory" "--lock-instances: 65536 instances x 4096 cache lines" \

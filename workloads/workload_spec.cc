@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "workloads/internal/preset_texts.h"
 
@@ -328,8 +331,19 @@ void ValidateWorkload(const WorkloadSpec& spec) {
 
 WorkloadSpec ParseWorkload(const std::string& text, const std::string& origin) {
   json fields;
+  // Keys seen in each object being read, innermost last: a repeated key is an error, because a
+  // JSON reader would silently keep only one of the two values.
+  std::vector<std::set<std::string>> keys;
   try {
-    fields = json::parse(text);
+    fields = json::parse(text, [&](int, json::parse_event_t event, json& parsed) {
+      if (event == json::parse_event_t::object_start) keys.emplace_back();
+      if (event == json::parse_event_t::object_end) keys.pop_back();
+      if (event == json::parse_event_t::key && !keys.back().insert(parsed.get<std::string>()).second) {
+        throw SpecError("workload " + origin + ": field '" + parsed.get<std::string>() +
+                        "' appears twice; give each field once");
+      }
+      return true;
+    });
   } catch (const json::exception& e) {
     // parse_error, or out_of_range for a number beyond double ("1e400").
     std::string what = e.what();

@@ -53,6 +53,11 @@ TEST(WorkloadSpec, ErrorsNameTheField) {
   EXPECT_NE(ErrorOf("").find("malformed JSON"), std::string::npos);
   EXPECT_NE(ErrorOf("[1]").find("expected a JSON object"), std::string::npos);
   EXPECT_NE(ErrorOf(R"({"threads": true})").find("got boolean"), std::string::npos);
+  // A repeated field would silently lose one of its values.
+  EXPECT_EQ(ErrorOf(R"({"threads": 2, "duration": "1s", "threads": 4})"),
+            "workload w.json: field 'threads' appears twice; give each field once");
+  EXPECT_EQ(ErrorOf(R"({"name": "a", "x": {"k": 1}, "y": {"k": 2}})").find("appears twice"),
+            std::string::npos);  // the same key in two different objects is fine
 }
 
 TEST(WorkloadSpec, FlagsOverrideAFileAndNameTheFlag) {
