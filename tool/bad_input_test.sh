@@ -389,6 +389,9 @@ B="$c/base.json"
 bad "compare baseline missing" "BASELINE is required" compare
 bad "compare new missing" "NEW is required" compare "$B"
 bad "compare file missing" "nosuch.json: does not exist" compare "$c/nosuch.json" "$B"
+printf '{}' >"$c/new"$'\n'"line.json"
+bad "compare path with a newline stays one line" "new.x0aline.json: missing field 'schema_version'" \
+  compare "$c/new"$'\n'"line.json" "$B"
 bad "compare truncated" "truncated.json: not valid JSON \(truncated or not a result file\)" \
   compare "$B" "$c/truncated.json"
 bad "compare wrong schema version" "schema2.json: schema_version 2 is not supported" \

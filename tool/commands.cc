@@ -21,6 +21,7 @@
 #include "results/summary.h"
 #include "tool/context.h"
 #include "tool/exit_codes.h"
+#include "tool/messages.h"
 #include "workloads/clock.h"
 #include "workloads/engine.h"
 #include "workloads/placement.h"
@@ -192,7 +193,7 @@ void WriteHgrmFiles(const std::string& dir, const RunRecord& r, const RunSummary
     try {
       WriteFileAtomically(stem + mode + ".hgrm", text.str());
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "lockbench: warning: --hgrm: %s\n", e.what());
+      PrintMessage("warning", std::string("--hgrm: ") + e.what());
     }
   }
 }
@@ -271,7 +272,7 @@ int DoRun(RunOptions o) {
   // Before any run, so a thread count the system's limits refuse costs no partial sweep.
   CheckThreadsCanStart(*std::max_element(counts.begin(), counts.end()));
   for (const PlacementPlan& plan : plans) {
-    for (const std::string& w : plan.warnings) std::fprintf(stderr, "lockbench: warning: %s\n", w.c_str());
+    for (const std::string& w : plan.warnings) PrintMessage("warning", w);
   }
 
   const ClockCalibration& clock = Clock();
@@ -325,16 +326,16 @@ int DoRun(RunOptions o) {
         const RunSummary summary = Summarize(record);
         runs.push_back(RunToJson(record, summary));
         if (!o.hgrm_dir.empty()) WriteHgrmFiles(o.hgrm_dir, record, summary);
-        for (const std::string& w : record.warnings) std::fprintf(stderr, "lockbench: warning: %s\n", w.c_str());
+        for (const std::string& w : record.warnings) PrintMessage("warning", w);
         switch (record.status) {
           case RunStatus::kOk:
             break;
           case RunStatus::kViolation:
-            std::fprintf(stderr, "lockbench: VIOLATION: %s: %s\n", label.c_str(), record.status_detail.c_str());
+            PrintMessage("VIOLATION", label + ": " + record.status_detail);
             exit_code = kExitViolation;
             break;
           case RunStatus::kStalled:
-            std::fprintf(stderr, "lockbench: STALLED: %s: %s\n", label.c_str(), record.status_detail.c_str());
+            PrintMessage("STALLED", label + ": " + record.status_detail);
             exit_code = kExitStalled;
             stop = true;
             break;
@@ -367,9 +368,9 @@ int DoRun(RunOptions o) {
   if (!o.out.empty()) {
     try {
       WriteFileAtomically(o.out, doc.dump(2) + "\n");
-      std::fprintf(stderr, "lockbench: wrote %s\n", o.out.c_str());
+      std::fprintf(stderr, "lockbench: wrote %s\n", OneLine(o.out).c_str());
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "lockbench: error: --out: %s\n", e.what());
+      PrintMessage("error", std::string("--out: ") + e.what());
       if (exit_code == kExitOk) exit_code = kExitUsage;
     }
   }
@@ -389,21 +390,6 @@ std::string UserPath(const std::string& path) {
   return std::string(base) + "/" + path;
 }
 
-int UsageError(const std::string& message) {
-  // One line whatever the user typed: messages echo input, which may hold a newline.
-  std::string line;
-  for (const char c : message) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(c));
-      line += escaped;
-    } else {
-      line += c;
-    }
-  }
-  std::fprintf(stderr, "lockbench: error: %s\n", line.c_str());
-  return kExitUsage;
-}
 
 int RunCommand(const RunOptions& options) {
   try {

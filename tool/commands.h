@@ -50,9 +50,6 @@ struct TopologyOptions {
 };
 int TopologyCommand(const TopologyOptions& options);
 
-// Prints "lockbench: error: <message>" on stderr and returns kExitUsage.
-int UsageError(const std::string& message);
-
 }  // namespace lockbench
 
 #endif  // LOCKBENCH_TOOL_COMMANDS_H_

@@ -1,25 +1,14 @@
 #include "tool/compare_command.h"
 
-#include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "results/compare.h"
 #include "tool/exit_codes.h"
+#include "tool/messages.h"
 
 namespace lockbench {
-namespace {
-
-// Same shape as UsageError in tool/commands.h, kept local so compare does not pull in the run
-// machinery (locks, workloads, hwloc).
-int CompareError(const std::string& message) {
-  std::fprintf(stderr, "lockbench: error: %s\n", message.c_str());
-  return kExitUsage;
-}
-
-}  // namespace
-
 int CompareCommand(const CompareOptions& o) {
   CompareSettings settings;
   CompareFormat format = CompareFormat::kTable;
@@ -28,23 +17,23 @@ int CompareCommand(const CompareOptions& o) {
   } else if (o.format == "json") {
     format = CompareFormat::kJson;
   } else if (o.format != "table") {
-    return CompareError("--format: '" + o.format +
+    return UsageError("--format: '" + o.format +
                         "' is not allowed; use one of table, markdown, json");
   }
   try {
     settings.metrics = ParseMetricList(o.metrics);
   } catch (const CompareInputError& e) {
-    return CompareError(std::string("--metric: ") + e.what());
+    return UsageError(std::string("--metric: ") + e.what());
   }
   try {
     settings.threshold = ParseThreshold(o.threshold);
   } catch (const CompareInputError& e) {
-    return CompareError(std::string("--threshold: ") + e.what());
+    return UsageError(std::string("--threshold: ") + e.what());
   }
   try {
     settings.alpha = ParseAlpha(o.alpha);
   } catch (const CompareInputError& e) {
-    return CompareError(std::string("--alpha: ") + e.what());
+    return UsageError(std::string("--alpha: ") + e.what());
   }
   settings.allow_different_machines = o.allow_different_machines;
 
@@ -54,16 +43,14 @@ int CompareCommand(const CompareOptions& o) {
     const ResultSide candidate{o.candidate, LoadResultPath(o.candidate)};
     report = CompareResults(baseline, candidate, settings);
   } catch (const CompareInputError& e) {
-    return CompareError(e.what());
+    return UsageError(e.what());
   }
 
   std::cout << RenderCompareReport(report, format);
   std::cout.flush();
-  for (const std::string& w : report.warnings)
-    std::fprintf(stderr, "lockbench: warning: %s\n", w.c_str());
+  for (const std::string& w : report.warnings) PrintMessage("warning", w);
   const std::vector<std::string> regressions = RegressionLines(report);
-  for (const std::string& r : regressions)
-    std::fprintf(stderr, "lockbench: regression: %s\n", r.c_str());
+  for (const std::string& r : regressions) PrintMessage("regression", r);
   return regressions.empty() ? kExitOk : kExitRegression;
 }
 

@@ -9,6 +9,7 @@
 #include "tool/compare_command.h"
 #include "tool/context.h"
 #include "tool/exit_codes.h"
+#include "tool/messages.h"
 #include "workloads/workload_spec.h"
 
 namespace lockbench {
