@@ -231,8 +231,14 @@ RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps
   record.lock_memory_note = ctx->memory.note().empty() ? memory_error : ctx->memory.note();
 
   // If a thread cannot start, or cannot allocate its state, the others are stopped and joined.
-  auto abandon = [&](const std::string& why) {
+  // Threads still at the start barrier are let through it (standing in for the `missing` that
+  // never started) and see the stop at once.
+  auto abandon = [&](const std::string& why, size_t missing) {
     sh.phase.store(kStop, std::memory_order_release);
+    if (missing > 0) {
+      ctx->start->count_down(static_cast<std::ptrdiff_t>(missing));
+      ctx->start->arrive_and_wait();
+    }
     for (std::thread& th : ctx->threads) th.join();
     for (size_t i = 0; i < instances; ++i) ops.destroy(base + i * stride);
     delete ctx;
@@ -242,15 +248,14 @@ RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps
     try {
       StartWorker(ctx, t, cfg, plan, body, base, lines);
     } catch (const std::system_error& e) {
-      sh.phase.store(kStop, std::memory_order_release);
-      ctx->start->count_down(static_cast<std::ptrdiff_t>(n - t));  // those never started
-      ctx->start->arrive_and_wait();
-      abandon(ThreadStartMessage(t, n, e.what()));
+      abandon(ThreadStartMessage(t, n, e.what()), n - t);
     }
   }
   ctx->start->arrive_and_wait();
   for (size_t t = 0; t < n; ++t) {
-    if (ctx->out_of_memory[t].load()) abandon(ThreadStartMessage(t, n, "out of memory for its state"));
+    if (ctx->out_of_memory[t].load()) {
+      abandon(ThreadStartMessage(t, n, "out of memory for its state"), 0);
+    }
   }
 
   const auto begin = SteadyClock::now();

@@ -182,6 +182,24 @@ enum class Violation {
   }
 }
 
+template <class L>
+[[gnu::always_inline]] inline void Acquire(L& lock, bool shared_mode) {
+  if (shared_mode) {
+    lock.lock_shared();
+  } else {
+    lock.lock();
+  }
+}
+
+template <class L>
+[[gnu::always_inline]] inline void Release(L& lock, bool shared_mode) {
+  if (shared_mode) {
+    lock.unlock_shared();
+  } else {
+    lock.unlock();
+  }
+}
+
 // The critical section: touch the protected data, do the work, check nobody else was in.
 // Writers stamp their generation; with log_grant the generation goes in the grant log.
 [[gnu::always_inline]] inline void CriticalSection(const Plan& p, bool shared_mode, Line* data,
@@ -244,9 +262,9 @@ struct BatchCounts {
 // stuck in a lock call still shows the mode it waits in; its count is at most batch_max behind.
 // Out of line, so that its few live values get registers of their own.
 template <class L, BatchMode kMode>
-[[gnu::noinline]] BatchCounts RunBatch(const Plan& p, L& lock, Line* data, Shared& sh, int tid, int phase,
-                     uint64_t n, uint64_t done, bool log_grant, std::vector<uint32_t>& grant_log,
-                     Rng& rng) {
+[[gnu::noinline]] BatchCounts RunBatch(const Plan& p, L& lock, Line* data, Shared& sh, int tid,
+                                       int phase, uint64_t n, uint64_t done, bool log_grant,
+                                       std::vector<uint32_t>& grant_log, Rng& rng) {
   std::atomic<uint64_t>& progress = sh.progress[static_cast<size_t>(tid)].word;
   uint64_t published = kMode == BatchMode::kShared      ? kWaitShared
                       : kMode == BatchMode::kExclusive ? kWaitExclusive
@@ -264,18 +282,10 @@ template <class L, BatchMode kMode>
         progress.store(((done + c.ops) << 2) | activity, std::memory_order_relaxed);
       }
     }
-    if (shared_mode) {
-      lock.lock_shared();
-    } else {
-      lock.lock();
-    }
+    Acquire(lock, shared_mode);
     CriticalSection(p, shared_mode, data, sh, tid, log_grant, grant_log);
-    if (shared_mode) {
-      lock.unlock_shared();
-      ++c.shared;
-    } else {
-      lock.unlock();
-    }
+    Release(lock, shared_mode);
+    c.shared += shared_mode;
   }
   return c;
 }
@@ -300,6 +310,16 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
   uint64_t pending_shared = 0, pending_exclusive = 0;  // ops not yet put in a series bucket
   uint64_t last_timed = 0;  // t1 of the previous timed acquisition in the window
   const auto quota_left = [&] { return p.ops_quota - (shared_ops + exclusive_ops); };
+  // After counting measured ops: true, and this thread reported finished, once its quota is done.
+  const auto quota_done = [&] {
+    if (p.ops_quota == 0 || quota_left() != 0) return false;
+    sh.finished.fetch_add(1, std::memory_order_release);
+    return true;
+  };
+  L& first_lock = *std::launder(reinterpret_cast<L*>(locks));  // the batches' only instance
+  const auto run_batch = role == Role::kReader   ? &RunBatch<L, BatchMode::kShared>
+                         : role == Role::kWriter ? &RunBatch<L, BatchMode::kExclusive>
+                                                 : &RunBatch<L, BatchMode::kMixed>;
   for (;;) {
     const int phase = sh.phase.load(std::memory_order_acquire);
     if (phase == kStop) break;
@@ -310,18 +330,8 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
     if (p.batched && countdown > 1) {
       uint64_t n = std::min<uint64_t>(countdown - 1, p.batch_max);
       if (measuring && p.ops_quota != 0) n = std::min(n, quota_left());
-      L& lock = *std::launder(reinterpret_cast<L*>(locks));
-      BatchCounts c;
-      if (role == Role::kReader) {
-        c = RunBatch<L, BatchMode::kShared>(p, lock, lines, sh, tid, phase, n, done, measuring,
-                                            grant_log, rng);
-      } else if (role == Role::kWriter) {
-        c = RunBatch<L, BatchMode::kExclusive>(p, lock, lines, sh, tid, phase, n, done, measuring,
-                                               grant_log, rng);
-      } else {
-        c = RunBatch<L, BatchMode::kMixed>(p, lock, lines, sh, tid, phase, n, done, measuring,
-                                           grant_log, rng);
-      }
+      const BatchCounts c =
+          run_batch(p, first_lock, lines, sh, tid, phase, n, done, measuring, grant_log, rng);
       done += c.ops;
       countdown -= static_cast<uint32_t>(c.ops);
       if (!measuring) continue;
@@ -329,10 +339,7 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
       exclusive_ops += c.ops - c.shared;
       pending_shared += c.shared;
       pending_exclusive += c.ops - c.shared;
-      if (p.ops_quota != 0 && quota_left() == 0) {
-        sh.finished.fetch_add(1, std::memory_order_release);
-        break;
-      }
+      if (quota_done()) break;
       continue;
     }
     // Choose the lock instance and the mode.
@@ -361,10 +368,8 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
     bool got = true;
     if (use_try) {
       got = shared_mode ? lock.try_lock_shared() : lock.try_lock();
-    } else if (shared_mode) {
-      lock.lock_shared();
     } else {
-      lock.lock();
+      Acquire(lock, shared_mode);
     }
     const uint64_t t1 = timed ? Ticks() : 0;
     if (!got) {
@@ -375,27 +380,11 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
       continue;
     }
     const int recursion = shared_mode ? p.shared_recursion : p.exclusive_recursion;
-    for (int r = 0; r < recursion; ++r) {
-      if (shared_mode) {
-        lock.lock_shared();
-      } else {
-        lock.lock();
-      }
-    }
+    for (int r = 0; r < recursion; ++r) Acquire(lock, shared_mode);
     CriticalSection(p, shared_mode, data, sh, tid, measuring && instance == 0, grant_log);
-    for (int r = 0; r < recursion; ++r) {
-      if (shared_mode) {
-        lock.unlock_shared();
-      } else {
-        lock.unlock();
-      }
-    }
+    for (int r = 0; r < recursion; ++r) Release(lock, shared_mode);
     const uint64_t t2 = timed ? Ticks() : 0;
-    if (shared_mode) {
-      lock.unlock_shared();
-    } else {
-      lock.unlock();
-    }
+    Release(lock, shared_mode);
     ++done;
     if (!measuring) continue;
     if (use_try) ++try_attempts;
@@ -410,10 +399,7 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
       RecordTimed(p, rec, shared_mode, t0, t1, t2, start_ticks, &last_timed, &pending_shared,
                   &pending_exclusive);
     }
-    if (p.ops_quota != 0 && quota_left() == 0) {
-      sh.finished.fetch_add(1, std::memory_order_release);
-      break;
-    }
+    if (quota_done()) break;
   }
   progress.store(done << 2, std::memory_order_relaxed);  // idle: out of the loop
   rec.shared_ops = shared_ops;
