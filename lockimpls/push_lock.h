@@ -50,34 +50,24 @@ struct PushLockFlavor {
   static constexpr const char* kReentryMessage =
       "push lock re-acquired by the thread that holds it exclusive "
       "(not recursive: this hangs on Windows)";
+  static constexpr std::string_view kFairness =
+      "not fair: woken waiters re-compete with newcomers (barging); new readers "
+      "queue behind any waiter";
 };
-
-inline constexpr LockTraits PushLockTraits(std::string_view name, std::string_view description) {
-  return {
-      .name = name,
-      .description = description,
-      .size_bytes = sizeof(WaitBlockWord),
-      .recursion = Recursion::kNone,
-      .fairness =
-          "not fair: woken waiters re-compete with newcomers (barging); new readers "
-          "queue behind any waiter",
-      .owner_query = false,
-  };
-}
 
 }  // namespace internal
 
 class PushLock final
     : public internal::WaitBlockLock<internal::PushLockFlavor, internal::kCheckedLocks> {
  public:
-  static constexpr LockTraits kTraits = internal::PushLockTraits(
+  static constexpr LockTraits kTraits = internal::WaitBlockLockTraits<internal::PushLockFlavor>(
       "push_lock", "Windows kernel push lock (EX_PUSH_LOCK): one word, stack wait blocks");
 };
 
 // The same lock with the re-entry check compiled in, whatever the build.
 class CheckedPushLock final : public internal::WaitBlockLock<internal::PushLockFlavor, true> {
  public:
-  static constexpr LockTraits kTraits = internal::PushLockTraits(
+  static constexpr LockTraits kTraits = internal::WaitBlockLockTraits<internal::PushLockFlavor>(
       "push_lock_checked", "push lock that aborts on exclusive re-entry (checked build)");
 };
 

@@ -44,34 +44,24 @@ struct SrwLockFlavor {
   static constexpr const char* kReentryMessage =
       "SRWLOCK re-acquired by the thread that holds it exclusive "
       "(not recursive: this hangs on Windows)";
+  static constexpr std::string_view kFairness =
+      "neither fair nor FIFO: woken waiters re-compete with newcomers (barging); "
+      "new readers queue behind any waiter; a lone reader can block other readers";
 };
-
-inline constexpr LockTraits SrwLockTraits(std::string_view name, std::string_view description) {
-  return {
-      .name = name,
-      .description = description,
-      .size_bytes = sizeof(WaitBlockWord),
-      .recursion = Recursion::kNone,
-      .fairness =
-          "neither fair nor FIFO: woken waiters re-compete with newcomers (barging); "
-          "new readers queue behind any waiter; a lone reader can block other readers",
-      .owner_query = false,
-  };
-}
 
 }  // namespace internal
 
 class SrwLock final
     : public internal::WaitBlockLock<internal::SrwLockFlavor, internal::kCheckedLocks> {
  public:
-  static constexpr LockTraits kTraits = internal::SrwLockTraits(
+  static constexpr LockTraits kTraits = internal::WaitBlockLockTraits<internal::SrwLockFlavor>(
       "srwlock", "Windows slim reader/writer lock (SRWLOCK): push-lock word and wait blocks");
 };
 
 // The same lock with the re-entry check compiled in, whatever the build.
 class CheckedSrwLock final : public internal::WaitBlockLock<internal::SrwLockFlavor, true> {
  public:
-  static constexpr LockTraits kTraits = internal::SrwLockTraits(
+  static constexpr LockTraits kTraits = internal::WaitBlockLockTraits<internal::SrwLockFlavor>(
       "srwlock_checked", "SRWLOCK that aborts on exclusive re-entry (checked build)");
 };
 

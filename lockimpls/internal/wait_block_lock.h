@@ -2,14 +2,17 @@
 // plus the re-entry check of checked builds. A Flavor supplies what differs between the two:
 //   static std::uint32_t SpinCount();            // polls before a waiter sleeps
 //   static constexpr const char* kReentryMessage; // printed when a checked build catches re-entry
+//   static constexpr std::string_view kFairness;  // LockTraits::fairness
 #ifndef LOCKBENCH_LOCKIMPLS_INTERNAL_WAIT_BLOCK_LOCK_H_
 #define LOCKBENCH_LOCKIMPLS_INTERNAL_WAIT_BLOCK_LOCK_H_
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "lockimpls/internal/lock_checks.h"
 #include "lockimpls/internal/wait_block_word.h"
+#include "lockimpls/lock_concept.h"
 
 namespace lockbench::internal {
 
@@ -72,6 +75,19 @@ class WaitBlockLock {
 
   WaitBlockWord word_;
 };
+
+// The traits of a WaitBlockLock<Flavor>: one word, no recursion, no owner query.
+template <class Flavor>
+constexpr LockTraits WaitBlockLockTraits(std::string_view name, std::string_view description) {
+  return {
+      .name = name,
+      .description = description,
+      .size_bytes = sizeof(WaitBlockWord),
+      .recursion = Recursion::kNone,
+      .fairness = Flavor::kFairness,
+      .owner_query = false,
+  };
+}
 
 }  // namespace lockbench::internal
 
