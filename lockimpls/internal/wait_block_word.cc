@@ -93,6 +93,18 @@ void WaitOnBlock(WaitBlock* block, std::uint32_t spin_count) {
 
 std::uintptr_t ShareCount(std::uintptr_t word) { return word >> WaitBlockWord::kShareShift; }
 
+// The word after a shared acquisition from `old`, or 0 when the caller must queue instead. A
+// free lock is taken, with no share count while waiters are queued (the reader then holds it
+// alone); a shared-owned lock gains an owner unless someone waits.
+std::uintptr_t SharedAcquireWord(std::uintptr_t old) {
+  using W = WaitBlockWord;
+  if (!(old & W::kLocked)) {
+    return (old & W::kWaiting) ? (old | W::kLocked) : (W::kLocked | W::kShareUnit);
+  }
+  if (!(old & W::kWaiting) && ShareCount(old) > 0) return old + W::kShareUnit;
+  return 0;
+}
+
 }  // namespace
 
 std::uintptr_t WaitBlockWord::PrepareToQueue(WaitBlock* block, std::uintptr_t old, bool* tidy) {
@@ -159,14 +171,8 @@ void WaitBlockWord::LockSlow(std::uint32_t spin_count) {
 bool WaitBlockWord::TryLockShared() noexcept {
   std::uintptr_t old = 0;
   for (;;) {
-    std::uintptr_t next_word;
-    if (!(old & kLocked)) {
-      next_word = (old & kWaiting) ? (old | kLocked) : (kLocked | kShareUnit);
-    } else if (!(old & kWaiting) && ShareCount(old) > 0) {
-      next_word = old + kShareUnit;
-    } else {
-      return false;
-    }
+    const std::uintptr_t next_word = SharedAcquireWord(old);
+    if (next_word == 0) return false;
     if (word_.compare_exchange_weak(old, next_word, std::memory_order_acquire,
                                     std::memory_order_relaxed)) {
       return true;
@@ -183,12 +189,8 @@ void WaitBlockWord::LockSharedSlow(std::uint32_t spin_count) {
     bool tidy = false;
     std::uintptr_t old = word_.load(std::memory_order_relaxed);
     for (;;) {
-      std::uintptr_t next_word;
-      if (!(old & kLocked)) {
-        next_word = (old & kWaiting) ? (old | kLocked) : (kLocked | kShareUnit);
-      } else if (!(old & kWaiting) && ShareCount(old) > 0) {
-        next_word = old + kShareUnit;
-      } else {
+      std::uintptr_t next_word = SharedAcquireWord(old);
+      if (next_word == 0) {
         next_word = PrepareToQueue(&block, old, &tidy);
         if (word_.compare_exchange_weak(old, next_word, std::memory_order_acq_rel,
                                         std::memory_order_relaxed)) {
