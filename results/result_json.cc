@@ -163,19 +163,26 @@ bool IsStream(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
-void WriteThrough(const std::string& path, const std::string& text) {
-  const int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
+// Writes all of `text` to fd, past short writes and EINTR; returns 0 or the failure's errno.
+int WriteAll(int fd, const std::string& text) {
   size_t written = 0;
   while (written < text.size()) {
     const ssize_t n = write(fd, text.data() + written, text.size() - written);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const std::string why = std::strerror(errno);
-      close(fd);
-      throw std::runtime_error("cannot write '" + path + "': " + why);
+      return errno;
     }
     written += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+void WriteThrough(const std::string& path, const std::string& text) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
+  if (const int err = WriteAll(fd, text); err != 0) {
+    close(fd);
+    throw std::runtime_error("cannot write '" + path + "': " + std::strerror(err));
   }
   close(fd);
 }
@@ -234,22 +241,19 @@ void WriteFileAtomically(const std::string& path, const std::string& text) {
   std::string tmp = target + ".tmp.XXXXXX";
   const int fd = mkstemp(tmp.data());
   if (fd < 0) throw std::runtime_error("cannot create a file beside '" + path + "': " + std::strerror(errno));
-  size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = write(fd, text.data() + written, text.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const std::string why = std::strerror(errno);
-      close(fd);
-      unlink(tmp.c_str());
-      throw std::runtime_error("cannot write '" + path + "': " + why);
-    }
-    written += static_cast<size_t>(n);
+  if (const int err = WriteAll(fd, text); err != 0) {
+    close(fd);
+    unlink(tmp.c_str());
+    throw std::runtime_error("cannot write '" + path + "': " + std::strerror(err));
   }
   fchmod(fd, 0644);
-  if (fsync(fd) != 0 || close(fd) != 0) {
+  // The errno is kept before unlink can change it, and fd is closed even when fsync fails.
+  const int sync_err = fsync(fd) != 0 ? errno : 0;
+  const int close_err = close(fd) != 0 ? errno : 0;
+  if (sync_err != 0 || close_err != 0) {
     unlink(tmp.c_str());
-    throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
+    throw std::runtime_error("cannot write '" + path + "': " +
+                             std::strerror(sync_err != 0 ? sync_err : close_err));
   }
   if (rename(tmp.c_str(), target.c_str()) != 0) {
     const std::string why = std::strerror(errno);
