@@ -6,16 +6,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <climits>
 #include <cstdio>
 #include <cstdlib>
 
 namespace lockbench {
 namespace {
-
-// Never 0 and never an address, so no thread matches it: marks exclusive ownership that was
-// handed to a waiter the event has not woken yet.
-constexpr std::uintptr_t kHandedOff = 1;
 
 std::uintptr_t CurrentThread() {
   static thread_local char tag;
@@ -33,50 +28,46 @@ void FutexWait(std::atomic<std::uint32_t>* word, std::uint32_t expected) {
           nullptr, 0);
 }
 
-void FutexWake(std::atomic<std::uint32_t>* word, std::uint32_t count) {
-  const int n = count > static_cast<std::uint32_t>(INT_MAX) ? INT_MAX : static_cast<int>(count);
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAKE_PRIVATE, n, nullptr,
+void FutexWake(std::atomic<std::uint32_t>* word) {
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAKE_PRIVATE, 1, nullptr,
           nullptr, 0);
 }
 
-// Counting semaphore: the word is the number of grants not yet taken. A grant is not tied to a
-// thread: a shared waiter that queued after the grant may take a unit meant for one that has not
-// reached its wait yet (a kernel semaphore has the same window). That changes which reader runs,
-// never how many: every queued shared waiter already has its owner entry, and ActiveCount counts
-// units, not names. ActiveCount is running owners plus units not yet taken, so it only reaches 0
-// when no unit is left, and no exclusive owner can coexist with a shared one. The exclusive
-// event works the same way.
-void SemaphoreRelease(std::atomic<std::uint32_t>* sem, std::uint32_t count) {
-  sem->fetch_add(count, std::memory_order_release);
-  FutexWake(sem, count);
-}
-
-void SemaphoreWait(std::atomic<std::uint32_t>* sem) {
-  std::uint32_t c = sem->load(std::memory_order_relaxed);
-  for (;;) {
-    if (c == 0) {
-      FutexWait(sem, 0);
-      c = sem->load(std::memory_order_relaxed);
-    } else if (sem->compare_exchange_weak(c, c - 1, std::memory_order_acquire,
-                                          std::memory_order_relaxed)) {
-      return;
-    }
-  }
-}
-
-// Synchronization (auto-reset) event: setting it releases exactly one waiter, or the next one
-// to arrive. The resource never sets it twice without a wait in between (a set hands ownership
-// over, and the new owner must wake before it can release again), so no set is lost.
-void EventSet(std::atomic<std::uint32_t>* event) {
-  event->store(1, std::memory_order_release);
-  FutexWake(event, 1);
-}
-
-void EventWait(std::atomic<std::uint32_t>* event) {
-  while (event->exchange(0, std::memory_order_acquire) == 0) FutexWait(event, 0);
-}
-
 }  // namespace
+
+struct EResource::WaitBlock {
+  WaitBlock* next = nullptr;
+  std::uintptr_t thread = 0;
+  bool exclusive = false;
+  // A shared waiter that already holds the resource shared (WaitForExclusive): its grant does
+  // not add an owner.
+  bool already_owner = false;
+  std::atomic<std::uint32_t> granted{0};  // 1 once a release made this thread an owner
+};
+
+void EResource::Enqueue(WaitBlock* block) {
+  if (wait_tail_ == nullptr) {
+    block->next = block;
+  } else {
+    block->next = wait_tail_->next;
+    wait_tail_->next = block;
+  }
+  wait_tail_ = block;
+}
+
+void EResource::WaitForGrant(WaitBlock* block) {
+  while (block->granted.load(std::memory_order_acquire) == 0) FutexWait(&block->granted, 0);
+}
+
+// `block` may be gone as soon as the store is seen (the waiter returns and its stack frame
+// ends), so the caller reads everything it needs from the block first, and the wake uses only
+// the address: a futex wake on an address nobody waits on does nothing, and one that reaches a
+// later wait at the same address is a spurious wake-up, which every wait here re-checks.
+void EResource::Grant(WaitBlock* block) {
+  std::atomic<std::uint32_t>* word = &block->granted;
+  word->store(1, std::memory_order_release);
+  FutexWake(word);
+}
 
 EResource::~EResource() {
   CheckIdle("destroyed while owned or waited on");
@@ -106,7 +97,10 @@ void EResource::Delete() {
 }
 
 void EResource::CheckIdle(const char* what) const {
-  if (active_count_ != 0 || shared_waiters_ != 0 || exclusive_waiters_ != 0) Fail(what);
+  if (active_count_ != 0 || shared_waiters_ != 0 || exclusive_waiters_ != 0 ||
+      wait_tail_ != nullptr) {
+    Fail(what);
+  }
 }
 
 // A FIFO (ticket) spin lock: Windows takes an in-stack queued spin lock here on multiprocessors,
@@ -195,14 +189,14 @@ bool EResource::AcquireExclusive(bool wait) {
     UnlockSpin();
     return false;
   }
+  WaitBlock block;
+  block.thread = me;
+  block.exclusive = true;
+  Enqueue(&block);
   ++exclusive_waiters_;
   ++contention_count_;
   UnlockSpin();
-  EventWait(&exclusive_event_);
-  // The releaser already made this thread the owner (count 1, kHandedOff); put its name on it.
-  LockSpin();
-  owner_entry_.thread = me;
-  UnlockSpin();
+  WaitForGrant(&block);  // the releaser made this thread the owner, by name
   return true;
 }
 
@@ -246,41 +240,82 @@ bool EResource::AcquireShared(bool wait, SharedMode mode) {
     return false;
   }
   // The entry is filled in before waiting, so a grant only has to raise ActiveCount.
-  const bool already_owner = mine != nullptr;
-  if (already_owner) {
+  WaitBlock block;
+  block.thread = me;
+  block.already_owner = mine != nullptr;
+  if (block.already_owner) {
     ++mine->count;
   } else {
     NewSharedEntry(me);
   }
+  Enqueue(&block);
   ++shared_waiters_;
   ++contention_count_;
   UnlockSpin();
-  SemaphoreWait(&shared_semaphore_);
-  if (already_owner) {
-    // Unreachable in practice (see the header), but a grant counted this owner twice.
-    LockSpin();
-    --active_count_;
-    UnlockSpin();
-  }
+  WaitForGrant(&block);
   return true;
 }
 
 void EResource::GrantSharedWaitersAndUnlock(std::uint32_t already_active) {
-  const std::uint32_t n = shared_waiters_;
+  // Every shared block leaves the list, in order, onto a chain of its own; exclusive blocks keep
+  // their places.
+  WaitBlock* granted = nullptr;
+  WaitBlock** granted_end = &granted;
+  std::uint32_t new_owners = 0;
+  if (shared_waiters_ != 0) {
+    WaitBlock* prev = wait_tail_;
+    WaitBlock* b = wait_tail_->next;
+    for (std::uint32_t left = shared_waiters_; left != 0;) {
+      WaitBlock* next = b->next;
+      if (b->exclusive) {
+        prev = b;
+      } else {
+        --left;
+        new_owners += b->already_owner ? 0 : 1;
+        if (b == prev) {
+          wait_tail_ = nullptr;  // it was the only block
+        } else {
+          prev->next = next;
+          if (b == wait_tail_) wait_tail_ = prev;
+        }
+        *granted_end = b;
+        granted_end = &b->next;
+      }
+      b = next;
+    }
+    *granted_end = nullptr;
+  }
   flag_ &= ~kOwnedExclusive;
-  active_count_ = static_cast<std::uint16_t>(already_active + n);
+  active_count_ = static_cast<std::uint16_t>(already_active + new_owners);
   shared_waiters_ = 0;
   UnlockSpin();
-  if (n != 0) SemaphoreRelease(&shared_semaphore_, n);
+  while (granted != nullptr) {
+    WaitBlock* next = granted->next;  // read before the grant: the block may vanish after it
+    Grant(granted);
+    granted = next;
+  }
 }
 
 void EResource::GrantOneExclusiveWaiterAndUnlock() {
+  // The oldest exclusive block leaves the list and its thread becomes the owner.
+  WaitBlock* prev = wait_tail_;
+  WaitBlock* b = wait_tail_->next;
+  while (!b->exclusive) {
+    prev = b;
+    b = b->next;
+  }
+  if (b == prev) {
+    wait_tail_ = nullptr;
+  } else {
+    prev->next = b->next;
+    if (b == wait_tail_) wait_tail_ = prev;
+  }
   flag_ |= kOwnedExclusive;
-  owner_entry_ = {kHandedOff, 1};
+  owner_entry_ = {b->thread, 1};
   active_count_ = 1;
   --exclusive_waiters_;
   UnlockSpin();
-  EventSet(&exclusive_event_);
+  Grant(b);
 }
 
 void EResource::Release() {

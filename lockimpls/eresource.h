@@ -7,25 +7,30 @@
 // Design: every operation takes an internal spin lock, then reads and updates plain fields named
 // after the ones wdm.h declares: ActiveCount (owning threads), Flag, the exclusive owner entry, a
 // table of {thread, count} entries for shared owners (three inline, then a heap table that
-// doubles), the two waiter counts and ContentionCount. Shared waiters sleep on a counting
-// semaphore and exclusive waiters on an auto-reset (synchronization) event, both one futex word
-// inside the object, so nothing has to be made lazily and no operation allocates until more
-// than three threads hold the lock shared at once. A thread is identified by the address of a
-// thread_local, as the kernel uses the ETHREAD address.
+// doubles), the two waiter counts and ContentionCount. A thread that must wait puts a wait block
+// on its own stack (its thread, its mode, a futex word) at the tail of one FIFO wait list, as a
+// dispatcher object keeps the threads waiting on it, and sleeps on its own word. Nothing is made
+// lazily and no operation allocates until more than three threads hold the lock shared at once.
+// A thread is identified by the address of a thread_local, as the kernel uses the ETHREAD
+// address.
 //
-// Granting (LOCK_SEMANTICS.md §2): exclusive is granted if the resource is unowned or the caller
-// already owns it exclusive. Shared is granted if unowned; if the caller owns it exclusive (the
-// count grows, it stays exclusive); if the caller already holds it shared, even with exclusive
-// waiters; or if it is held shared and no exclusive waiter is queued. StarveExclusive ignores
-// exclusive waiters; WaitForExclusive queues behind them even when the caller already holds the
-// resource shared. With wait = false a call that would wait returns false and changes nothing.
+// Granting (lockimpls/SEMANTICS.md, "ERESOURCE"): exclusive is granted if the resource is unowned
+// or the caller already owns it exclusive. Shared is granted if unowned; if the caller owns it
+// exclusive (the count grows, it stays exclusive); if the caller already holds it shared, even
+// with exclusive waiters; or if it is held shared and no exclusive waiter is queued.
+// StarveExclusive ignores exclusive waiters; WaitForExclusive queues behind them even when the
+// caller already holds the resource shared. With wait = false a call that would wait returns
+// false and changes nothing.
 //
-// Fairness: hand-off. The final exclusive release grants every queued shared waiter at once if
-// there is one, otherwise makes one exclusive waiter the owner before waking it; the last shared
-// release hands ownership to one exclusive waiter. Since ownership is given before the waiter
-// runs, a newcomer cannot barge: writers and reader batches alternate. Only StarveExclusive
-// callers can starve writers. Within a kind, which waiter takes a grant is up to the kernel
-// (futex wake order, or a waiter that arrives just then), not FIFO.
+// Fairness: hand-off to named waiters. The final exclusive release grants every queued shared
+// waiter at once if there is one, otherwise the oldest queued exclusive waiter; the last shared
+// release grants the oldest queued exclusive waiter. A grant is made under the spin lock: the
+// waiters chosen become owners (ActiveCount, Flag and the owner entries say so) and their wait
+// blocks leave the list before any of them runs, and only they are woken. A thread that asks
+// after the grant, the releaser coming straight back included, finds the resource owned and
+// queues behind; it cannot consume a grant meant for another thread. So exclusive waiters are
+// granted in arrival order and writers and reader batches alternate. Only StarveExclusive
+// callers can starve writers.
 //
 // Unsupported calls: there is no upgrade, a shared owner that asks for exclusive waits forever
 // (Wait = false reports false). WaitForExclusive by a thread that already holds the resource
@@ -38,8 +43,9 @@
 // plain field updates; shared calls also scan the owner table (O(shared owners)). 104 bytes on
 // x86-64, as the Windows structure. The spin lock spins, then yields, because a user-mode holder
 // can be preempted where a kernel one runs at raised IRQL. Under contention the price of no
-// barging is a convoy: a contended release hands the lock to a sleeping thread, and nobody
-// enters until the scheduler has run it.
+// barging is a convoy: a contended release hands the lock to a sleeping thread (a futex wake per
+// granted waiter), and nobody enters until the scheduler has run it; on a busy machine that is a
+// context switch per contended grant, which is what Windows pays too.
 #ifndef LOCKBENCH_LOCKIMPLS_ERESOURCE_H_
 #define LOCKBENCH_LOCKIMPLS_ERESOURCE_H_
 
@@ -115,12 +121,12 @@ class EResource {
 
   static constexpr LockTraits kTraits{
       .name = "eresource",
-      .description = "Windows ERESOURCE emulation: spin-locked owner table, semaphore + event",
+      .description = "Windows ERESOURCE emulation: spin-locked owner table, FIFO list of named waiters",
       .size_bytes = 104,
       .recursion = Recursion::kFull,
       .fairness =
-          "hand-off: ownership passes to waiters on release; reader batches and "
-          "writers alternate; no barging",
+          "hand-off: a release grants ownership to named queued waiters, writers in "
+          "arrival order; reader batches and writers alternate; no barging",
       .owner_query = true,
   };
 
@@ -137,6 +143,13 @@ class EResource {
   const OwnerEntry* FindSharedEntry(std::uintptr_t thread) const;
   OwnerEntry* NewSharedEntry(std::uintptr_t thread);
   void GrowOwnerTable();
+  // A waiting thread's entry in the wait list; it lives on the waiter's stack.
+  struct WaitBlock;
+  void Enqueue(WaitBlock* block);
+  // Sleeps until a release has granted `block` (made its thread an owner).
+  static void WaitForGrant(WaitBlock* block);
+  // Tells the waiter of a block that has left the list that it owns the resource now.
+  static void Grant(WaitBlock* block);
   // Each hands the resource on; called with the spin lock held, returns with it released.
   void GrantSharedWaitersAndUnlock(std::uint32_t already_active);
   void GrantOneExclusiveWaiterAndUnlock();
@@ -151,10 +164,11 @@ class EResource {
   OwnerEntry* owner_table_ = inline_entries_;
   std::uint32_t owner_table_size_ = kInlineSharedEntries;
   std::uint32_t contention_count_ = 0;
-  std::uint32_t shared_waiters_ = 0;                // NumberOfSharedWaiters
-  std::uint32_t exclusive_waiters_ = 0;             // NumberOfExclusiveWaiters
-  std::atomic<std::uint32_t> shared_semaphore_{0};  // count of grants not yet taken
-  std::atomic<std::uint32_t> exclusive_event_{0};   // 1: signalled
+  std::uint32_t shared_waiters_ = 0;     // NumberOfSharedWaiters
+  std::uint32_t exclusive_waiters_ = 0;  // NumberOfExclusiveWaiters
+  // The wait list, oldest first: a circular singly linked list reached through its newest block
+  // (wait_tail_->next is the oldest), so one pointer gives O(1) append and access to the oldest.
+  WaitBlock* wait_tail_ = nullptr;
   OwnerEntry inline_entries_[kInlineSharedEntries];
 };
 

@@ -1,8 +1,10 @@
-// One deterministic scenario per ERESOURCE rule of LOCK_SEMANTICS.md §2, through the Windows
-// names. Each other thread is an Actor that runs the calls it is given in order, so a test can
-// leave an actor blocked inside an acquire, wait until the resource reports the waiter queued,
-// and then act. Nothing waits on time: the waiter counts and Done() sequence every step.
+// One deterministic scenario per ERESOURCE rule of lockimpls/SEMANTICS.md, "ERESOURCE", through
+// the Windows names. Each other thread is an Actor that runs the calls it is given in order, so a
+// test can leave an actor blocked inside an acquire, wait until the resource reports the waiter
+// queued, and then act. Nothing waits on time: the waiter counts and Done() sequence every step.
 #include "lockimpls/eresource.h"
+
+#include <sched.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -12,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -431,6 +434,174 @@ TEST_F(EResourceTest, WritersAndReaderBatchesAlternate) {
   late.Sync();
   EXPECT_EQ(late.Call([&] { return ExIsResourceAcquiredSharedLite(&r_); }), 1u);
   late.Call([&] { ExReleaseResourceLite(&r_); });
+  EXPECT_EQ(r_.ActiveCount(), 0u);
+}
+
+// The grant order tests below make every request the way a thread in a loop does: blocking,
+// straight after its own release. Who owned the resource, in order, goes in an OwnerLog.
+//
+// Whether a releaser could take back what it granted depends on whether it asks again before the
+// woken waiter runs. To make that certain rather than likely, the releaser and the waiters share
+// one CPU and the waiters run at SCHED_IDLE: a woken waiter cannot preempt the releaser, so it
+// runs only once the releaser blocks. The test's own thread moves to another CPU, where there is
+// one, so its polling does not compete with them.
+class OneCpuScenario {
+ public:
+  OneCpuScenario() {
+    sched_getaffinity(0, sizeof saved_, &saved_);
+    for (int c = 0; c < CPU_SETSIZE; ++c) {
+      if (!CPU_ISSET(c, &saved_)) continue;
+      if (cpu_ < 0) {
+        cpu_ = c;
+      } else {
+        cpu_set_t other;
+        CPU_ZERO(&other);
+        CPU_SET(c, &other);
+        sched_setaffinity(0, sizeof other, &other);
+        break;
+      }
+    }
+  }
+  ~OneCpuScenario() { sched_setaffinity(0, sizeof saved_, &saved_); }
+
+  // Called in an actor: it runs on the scenario's CPU, at SCHED_IDLE when `waiter`.
+  void Join(bool waiter) const {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu_, &one);
+    EXPECT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+    if (waiter) {
+      const sched_param param{};
+      EXPECT_EQ(sched_setscheduler(0, SCHED_IDLE, &param), 0);
+    }
+  }
+
+ private:
+  cpu_set_t saved_;
+  int cpu_ = -1;
+};
+
+class OwnerLog {
+ public:
+  void Add(char who) {
+    std::lock_guard<std::mutex> l(mu_);
+    order_.push_back(who);
+  }
+  std::string Order() {
+    std::lock_guard<std::mutex> l(mu_);
+    return order_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::string order_;
+};
+
+TEST_F(EResourceTest, ReleaserAskingAgainQueuesBehindTheWaitingWriter) {
+  const OneCpuScenario cpu;
+  Actor releaser, writer;
+  OwnerLog log;
+  releaser.Call([&] { cpu.Join(false); });
+  writer.Call([&] { cpu.Join(true); });
+  ASSERT_TRUE(releaser.Call([&] { return ExAcquireResourceExclusiveLite(&r_, true); }));
+  writer.Post([&] {
+    ExAcquireResourceExclusiveLite(&r_, true);
+    log.Add('W');
+  });
+  WaitForExclusiveWaiters(1);
+
+  releaser.Post([&] {
+    ExReleaseResourceLite(&r_);
+    ExAcquireResourceExclusiveLite(&r_, true);
+    log.Add('R');
+  });
+  // The release made the writer the owner: the releaser's new request queues behind it.
+  WaitUntil([&] { return writer.Done() || releaser.Done(); });
+  EXPECT_EQ(log.Order(), "W") << "the releaser took the resource back past the queued writer";
+  WaitForExclusiveWaiters(1);
+  EXPECT_FALSE(releaser.Done());
+
+  Actor& first = writer.Done() ? writer : releaser;
+  Actor& second = writer.Done() ? releaser : writer;
+  first.Call([&] { ExReleaseResourceLite(&r_); });
+  second.Sync();
+  second.Call([&] { ExReleaseResourceLite(&r_); });
+  EXPECT_EQ(log.Order(), "WR");
+  EXPECT_EQ(r_.ActiveCount(), 0u);
+}
+
+TEST_F(EResourceTest, QueuedWritersAreGrantedInArrivalOrder) {
+  const OneCpuScenario cpu;
+  Actor holder;
+  Actor writers[3];
+  OwnerLog log;
+  holder.Call([&] { cpu.Join(false); });
+  for (Actor& w : writers) w.Call([&] { cpu.Join(true); });
+  ASSERT_TRUE(holder.Call([&] { return ExAcquireResourceExclusiveLite(&r_, true); }));
+  for (ULONG i = 0; i < 3; ++i) {
+    writers[i].Post([&, i] {
+      ExAcquireResourceExclusiveLite(&r_, true);
+      log.Add(static_cast<char>('1' + i));
+      ExReleaseResourceLite(&r_);
+    });
+    WaitForExclusiveWaiters(i + 1);  // writer i is queued before writer i + 1 asks
+  }
+  holder.Post([&] {
+    ExReleaseResourceLite(&r_);
+    ExAcquireResourceExclusiveLite(&r_, true);
+    log.Add('H');
+    ExReleaseResourceLite(&r_);
+  });
+  holder.Sync();
+  for (Actor& w : writers) w.Sync();
+  EXPECT_EQ(log.Order(), "123H");
+  EXPECT_EQ(r_.ActiveCount(), 0u);
+  EXPECT_EQ(ExGetResourceContentionCount(&r_), 4u);
+}
+
+TEST_F(EResourceTest, LateReaderNeitherTakesAGrantedPlaceNorPassesAQueuedWriter) {
+  const OneCpuScenario cpu;
+  Actor holder, queued_writer;
+  Actor readers[2];
+  OwnerLog log;
+  holder.Call([&] { cpu.Join(false); });
+  queued_writer.Call([&] { cpu.Join(true); });
+  for (Actor& a : readers) a.Call([&] { cpu.Join(true); });
+  ASSERT_TRUE(holder.Call([&] { return ExAcquireResourceExclusiveLite(&r_, true); }));
+  for (Actor& a : readers) {
+    a.Post([&] {
+      ExAcquireResourceSharedLite(&r_, true);
+      log.Add('r');
+    });
+  }
+  WaitForSharedWaiters(2);
+  queued_writer.Post([&] {
+    ExAcquireResourceExclusiveLite(&r_, true);
+    log.Add('W');
+  });
+  WaitForExclusiveWaiters(1);
+
+  // The release grants both queued readers; the late reader asks before they have run.
+  holder.Post([&] {
+    ExReleaseResourceLite(&r_);
+    ExAcquireResourceSharedLite(&r_, true);
+    log.Add('L');
+  });
+  WaitUntil([&] { return log.Order().size() >= 2; });
+  ASSERT_EQ(log.Order(), "rr") << "the late reader took a place granted to a queued reader";
+  for (Actor& a : readers) a.Sync();
+  WaitForSharedWaiters(1);  // the late reader waits behind the queued writer
+  EXPECT_EQ(r_.ActiveCount(), 2u);
+  EXPECT_EQ(ExGetExclusiveWaiterCount(&r_), 1u);
+
+  for (Actor& a : readers) a.Call([&] { ExReleaseResourceLite(&r_); });
+  queued_writer.Sync();
+  EXPECT_EQ(log.Order(), "rrW");
+  EXPECT_FALSE(holder.Done());
+  queued_writer.Call([&] { ExReleaseResourceLite(&r_); });
+  holder.Sync();
+  EXPECT_EQ(log.Order(), "rrWL");
+  holder.Call([&] { ExReleaseResourceLite(&r_); });
   EXPECT_EQ(r_.ActiveCount(), 0u);
 }
 

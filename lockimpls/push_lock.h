@@ -3,14 +3,14 @@
 // It exists so the tool can measure the lock Microsoft documents as unfair and owner-less
 // beside ERESOURCE, SRWLOCK and the Linux locks.
 //
-// Design (LOCK_SEMANTICS.md §1; shared with SrwLock in internal/wait_block_word.h): one word
-// holds Locked, Waiting, Waking, MultipleShared and the share count; waiters link 16-byte
-// aligned wait blocks on their own stacks into a list hung from the word, poll their block
-// PushLockSpinCount() times, then sleep on it (futex). Exclusive acquire succeeds whenever
-// Locked is clear; shared succeeds if Locked is clear, or the lock is held shared and nobody
-// waits. Release wakes the oldest waiter alone if it is exclusive and others are queued,
-// otherwise everyone, oldest first. Unlike ERESOURCE nothing is handed over and no owner is
-// recorded.
+// Design (lockimpls/SEMANTICS.md, "Push lock"; shared with SrwLock in
+// internal/wait_block_word.h): one word holds Locked, Waiting, Waking, MultipleShared and the
+// share count; waiters link 16-byte aligned wait blocks on their own stacks into a list hung
+// from the word, poll their block PushLockSpinCount() times, then sleep on it (futex).
+// Exclusive acquire succeeds whenever Locked is clear; shared succeeds if Locked is clear, or
+// the lock is held shared and nobody waits. Release wakes the oldest waiter alone if it is
+// exclusive and others are queued, otherwise everyone, oldest first. Unlike ERESOURCE nothing
+// is handed over and no owner is recorded.
 //
 // Fairness: not fair. Woken waiters re-compete with newcomers (barging), so exclusive grant
 // order is not guaranteed; new readers queue behind any waiter, an exclusive one included, so

@@ -1,6 +1,6 @@
-// One deterministic scenario per push-lock rule of LOCK_SEMANTICS.md §1, sequenced by the
-// waiter list itself (WaitersForTest), by threads reporting their holds and by the wake-up
-// observer; then a mixed-mode stress test that checks the reader/writer invariant.
+// One deterministic scenario per push-lock rule of lockimpls/SEMANTICS.md, "Push lock",
+// sequenced by the waiter list itself (WaitersForTest), by threads reporting their holds and by
+// the wake-up observer; then a mixed-mode stress test that checks the reader/writer invariant.
 #include "lockimpls/push_lock.h"
 
 #include <unistd.h>

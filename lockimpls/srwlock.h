@@ -4,10 +4,11 @@
 //
 // Design: public debug-symbol dumps show SRWLOCK with the push lock's bit layout (Locked,
 // Waiting, Waking, MultipleShared, share count) and wait blocks on waiters' stacks, so it runs
-// the same machinery as PushLock (internal/wait_block_word.h; LOCK_SEMANTICS.md §1 and §3).
-// Windows' exact wake order and spin count are unknown; the emulation uses the push lock's
-// policy. Differences from PushLock: its own spin count setting (SrwLockSpinCount), traits
-// that state the SRWLOCK documentation, and the Win32 facade with condition variables.
+// the same machinery as PushLock (internal/wait_block_word.h; lockimpls/SEMANTICS.md,
+// "Push lock" and "SRWLOCK"). Windows' exact wake order and spin count are unknown; the
+// emulation uses the push lock's policy. Differences from PushLock: its own spin count setting
+// (SrwLockSpinCount), traits that state the SRWLOCK documentation, and the Win32 facade with
+// condition variables.
 // Wine's SRWLOCK (a writer-preferring counter, no spinning) is deliberately not the model.
 //
 // Fairness: neither fair nor FIFO, as documented. Woken waiters re-compete with newcomers

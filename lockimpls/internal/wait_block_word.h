@@ -1,6 +1,6 @@
 // The machinery shared by the push lock (EX_PUSH_LOCK) and the SRWLOCK emulation: one
 // pointer-sized word plus wait blocks that waiters build on their own stacks. The rules are
-// those of LOCK_SEMANTICS.md §1; this file is where they are implemented once.
+// those of lockimpls/SEMANTICS.md, "Push lock"; this file is where they are implemented once.
 //
 // Word: bit 0 Locked (exclusive or shared hold), bit 1 Waiting (the bits above 3 then point to
 // the newest wait block), bit 2 Waking (one thread owns the right to tidy the list and wake),
