@@ -40,6 +40,7 @@ constexpr MetricDef kMetrics[] = {
     {Metric::kExclusiveP50, "exclusive_p50", false},
     {Metric::kExclusiveP99, "exclusive_p99", false},
     {Metric::kJain, "jain", true},
+    {Metric::kBypass, "bypass", false},
 };
 
 const MetricDef& Def(Metric m) {
@@ -173,6 +174,16 @@ RunSample ReadRun(const FieldReader& r, const json& run, size_t index) {
   read_mode("shared", &s.shared_count, &s.shared_p50, &s.shared_p99);
   read_mode("exclusive", &s.exclusive_count, &s.exclusive_p50, &s.exclusive_p99);
   s.jain = r.Number(r.Object(run, "fairness", where), "jain_index", where + ".fairness");
+  // Optional: files written before bypass was measured have none.
+  if (const auto h = run.find("handoff"); h != run.end() && h->is_object()) {
+    if (const auto b = h->find("bypass"); b != h->end() && !b->is_null()) {
+      const std::string bw = where + ".handoff.bypass";
+      if (!b->is_object()) r.Fail(bw + ": expected an object or null");
+      const json& ex = r.Object(*b, "exclusive", bw);
+      s.bypass_waits = static_cast<uint64_t>(r.Integer(ex, "waited", bw + ".exclusive", 0));
+      s.bypass_over_fifo = r.Number(ex, "over_fifo_bound", bw + ".exclusive");
+    }
+  }
   return s;
 }
 
@@ -225,6 +236,9 @@ bool MetricValue(const RunSample& s, Metric m, double* out) {
     case Metric::kJain:
       *out = s.jain;
       return true;
+    case Metric::kBypass:
+      *out = s.bypass_over_fifo;
+      return s.bypass_waits > 0;
   }
   return false;
 }
@@ -279,6 +293,8 @@ std::string FormatValue(Metric m, double v) {
       return Fixed(v / 1e6, 3) + " Mops/s";
     case Metric::kJain:
       return Fixed(v, 3);
+    case Metric::kBypass:
+      return Fixed(v * 100.0, 1) + "% over FIFO";
     default:
       return Fixed(v, 0) + " ns";
   }

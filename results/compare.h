@@ -50,6 +50,7 @@ enum class Metric {
   kExclusiveP50,  // latency_ns.exclusive.p50
   kExclusiveP99,  // latency_ns.exclusive.p99
   kJain,          // fairness.jain_index; higher is better
+  kBypass,        // handoff.bypass.exclusive.over_fifo_bound; lower is better
 };
 
 // "throughput", "shared_p50", ... as accepted by ParseMetricList.
@@ -93,6 +94,10 @@ struct RunSample {
   double shared_p50 = 0.0, shared_p99 = 0.0;
   double exclusive_p50 = 0.0, exclusive_p99 = 0.0;
   double jain = 1.0;
+  // handoff.bypass.exclusive: waits some grant passed, and the fraction of them passed by more
+  // than threads - 1 grants. waits is 0 when the file has no bypass (null or an older file).
+  uint64_t bypass_waits = 0;
+  double bypass_over_fifo = 0.0;
 };
 
 // What compare reads of one result file.

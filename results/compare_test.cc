@@ -406,6 +406,45 @@ TEST(CompareResults, LatencyOfAModeNeverTimedHasNoData) {
   EXPECT_EQ(r.Count(Verdict::kNoData), 1);
 }
 
+// Runs whose exclusive waits were passed by more grants than FIFO allows in `over` of them.
+std::vector<json> BypassReps(const std::string& lock, const std::vector<double>& over,
+                             uint64_t waited = 100) {
+  std::vector<json> runs;
+  for (size_t i = 0; i < over.size(); ++i) {
+    json run = RunJson(lock, static_cast<int>(i) + 1, 2e6);
+    run["handoff"]["bypass"] = {{"exclusive", {{"waited", waited}, {"over_fifo_bound", over[i]}}},
+                                {"shared", {{"waited", 0}, {"over_fifo_bound", 0.0}}}};
+    runs.push_back(std::move(run));
+  }
+  return runs;
+}
+
+TEST(CompareResults, BypassRiseIsARegressionAndRunsWithoutWaitsOrBypassHaveNoData) {
+  CompareSettings settings;
+  settings.metrics = {Metric::kBypass};
+  EXPECT_FALSE(HigherIsBetter(Metric::kBypass));
+  EXPECT_THAT(ParseMetricList("bypass"), ElementsAre(Metric::kBypass));
+  const std::vector<double> fifo(7, 0.0);
+  const std::vector<double> barging = {0.20, 0.22, 0.19, 0.25, 0.21, 0.18, 0.23};
+  const MetricComparison worse =
+      Only(CompareDocs(Doc(BypassReps("eresource", fifo)), Doc(BypassReps("eresource", barging)),
+                       settings));
+  EXPECT_EQ(worse.verdict, Verdict::kRegression);
+  EXPECT_EQ(Only(CompareDocs(Doc(BypassReps("eresource", fifo)),
+                             Doc(BypassReps("eresource", fifo)), settings))
+                .verdict,
+            Verdict::kWithinThreshold);
+  // No wait that some grant passed, or a file from before bypass was measured: nothing to judge.
+  EXPECT_EQ(Only(CompareDocs(Doc(BypassReps("eresource", fifo, 0)),
+                             Doc(BypassReps("eresource", barging, 0)), settings))
+                .verdict,
+            Verdict::kNoData);
+  EXPECT_EQ(Only(CompareDocs(Doc(Reps("eresource", 2e6, kNoiseA)),
+                             Doc(Reps("eresource", 2e6, kNoiseB)), settings))
+                .verdict,
+            Verdict::kNoData);
+}
+
 TEST(CompareResults, RepetitionsArePooledOverTheFilesOfASide) {
   const std::vector<json> all = Reps("eresource", 2e6, kNoiseA);
   ResultSide split{"base/", {}};

@@ -60,7 +60,13 @@ std::map<std::string, double> Counters(const json& run) {
   c["shared_ops"] = Num(At(run, "shared_ops"));
   c["exclusive_ops"] = Num(At(run, "exclusive_ops"));
   c["jain"] = Num(At(At(run, "fairness"), "jain_index"));
-  c["reacquire_rate"] = Num(At(At(run, "handoff"), "reacquire_rate"));
+  const json& handoff = At(run, "handoff");
+  c["reacquire_rate"] = Num(At(handoff, "reacquire_rate"));
+  // Older files have no bypass; files of workloads without exclusive lines have it null.
+  if (const auto b = handoff.find("bypass"); b != handoff.end() && b->is_object()) {
+    const json& ex = At(*b, "exclusive");
+    if (Num(At(ex, "waited")) > 0) c["bypass_over_fifo"] = Num(At(ex, "over_fifo_bound"));
+  }
   const json& lat = At(run, "latency_ns");
   for (const char* mode : {"shared", "exclusive"}) {
     const json& m = At(lat, mode);

@@ -17,7 +17,9 @@
 //   label            "placement:<placement>".
 //   counters         items_per_second (= throughput), shared_ops, exclusive_ops, jain,
 //                    reacquire_rate, and shared_p50_ns, shared_p99_ns, exclusive_p50_ns,
-//                    exclusive_p99_ns when that mode was timed at least once.
+//                    exclusive_p99_ns when that mode was timed at least once, bypass_over_fifo
+//                    (handoff.bypass.exclusive.over_fifo_bound) when some exclusive wait was
+//                    passed by a grant.
 //   error_occurred   true, with error_message "<status>: <detail>", for a run that did not end ok.
 // The context block carries date, host_name, executable, num_cpus, mhz_per_cpu (from the TSC
 // rate), cpu_scaling_enabled (governor other than "performance"), caches, library_build_type

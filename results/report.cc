@@ -15,6 +15,7 @@ using nlohmann::json;
 struct Row {
   std::string lock;
   std::vector<double> throughput, jain;
+  std::vector<double> over_fifo;  // exclusive bypass over the FIFO bound, runs with waits only
   std::vector<double> lat[6];  // shared p50 p99 max, exclusive p50 p99 max
   uint64_t shared_count = 0, exclusive_count = 0;
   bool starved = false;
@@ -72,6 +73,12 @@ std::string RenderReport(const json& runs, ReportFormat format) {
     row->throughput.push_back(run.at("throughput_ops_per_s").get<double>());
     row->jain.push_back(run.at("fairness").at("jain_index").get<double>());
     row->starved = row->starved || run.at("fairness").at("starved").get<bool>();
+    if (const json& bypass = run.at("handoff").at("bypass"); !bypass.is_null()) {
+      const json& ex = bypass.at("exclusive");
+      if (ex.at("waited").get<uint64_t>() > 0) {
+        row->over_fifo.push_back(ex.at("over_fifo_bound").get<double>());
+      }
+    }
     const json& lat = run.at("latency_ns");
     int k = 0;
     for (const char* mode : {"shared", "exclusive"}) {
@@ -83,7 +90,7 @@ std::string RenderReport(const json& runs, ReportFormat format) {
 
   const std::vector<std::string> header = {"lock", "runs", "Mops/s", "ratio", "sh p50", "sh p99",
                                            "sh max", "ex p50", "ex p99", "ex max", "jain",
-                                           "starved", "status"};
+                                           "bypass>fifo", "starved", "status"};
   std::string out;
   for (const Table& t : tables) {
     std::vector<std::vector<std::string>> cells;
@@ -96,8 +103,9 @@ std::string RenderReport(const json& runs, ReportFormat format) {
                        Ns(r.lat[1], r.shared_count), Ns(r.lat[2], r.shared_count),
                        Ns(r.lat[3], r.exclusive_count), Ns(r.lat[4], r.exclusive_count),
                        Ns(r.lat[5], r.exclusive_count),
-                       r.jain.empty() ? "-" : Fixed(Median(r.jain), 3), r.starved ? "yes" : "no",
-                       r.status});
+                       r.jain.empty() ? "-" : Fixed(Median(r.jain), 3),
+                       r.over_fifo.empty() ? "-" : Fixed(100 * Median(r.over_fifo), 1) + "%",
+                       r.starved ? "yes" : "no", r.status});
     }
     const std::string title = "workload " + t.workload + ", " + std::to_string(t.threads) +
                               " threads (latency in ns, medians over runs; ratio to " +

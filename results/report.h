@@ -13,7 +13,8 @@ namespace lockbench {
 enum class ReportFormat { kTable, kCsv, kMarkdown };
 
 // Columns: lock, runs, throughput (median, Mops/s), ratio to the first lock of the table,
-// shared and exclusive acquire p50/p99/max (ns, medians), Jain index, starved (any repetition),
+// shared and exclusive acquire p50/p99/max (ns, medians), Jain index, bypass>fifo (the median
+// fraction of exclusive waits passed by more than threads - 1 grants), starved (any repetition),
 // status (worst of the repetitions).
 std::string RenderReport(const nlohmann::json& runs, ReportFormat format);
 

@@ -57,6 +57,19 @@ json FairnessToJson(const FairnessSummary& f) {
   return j;
 }
 
+json BypassToJson(const BypassSummary& b) {
+  json counts = json::object();
+  for (const auto& [bypass, n] : b.counts) counts[std::to_string(bypass)] = n;
+  return {{"sampled", b.sampled},
+          {"waited", b.waited},
+          {"mean", b.mean},
+          {"p99", b.p99},
+          {"max", b.max},
+          {"fifo_bound", b.fifo_bound},
+          {"over_fifo_bound", b.over_fifo_bound},
+          {"counts", std::move(counts)}};
+}
+
 }  // namespace
 
 json RunToJson(const RunRecord& r, const RunSummary& s) {
@@ -93,7 +106,14 @@ json RunToJson(const RunRecord& r, const RunSummary& s) {
                   {"run_lengths", std::move(run_lengths)},
                   {"same_node", s.same_node_handoffs},
                   {"cross_node", s.cross_node_handoffs},
-                  {"truncated", r.grant_sequence_truncated}};
+                  {"truncated", r.grant_sequence_truncated},
+                  {"bypass", r.bypass_measured
+                                 ? json{{"shared", BypassToJson(s.shared_bypass)},
+                                        {"exclusive", BypassToJson(s.exclusive_bypass)}}
+                                 : json(nullptr)},
+                  {"handoff_latency_ns", s.handoff_latency_measured
+                                             ? LatencyToJson(s.handoff_latency)
+                                             : json(nullptr)}};
   json batches = json::object();
   for (const auto& [size, count] : s.reader_batches) batches[std::to_string(size)] = count;
   j["reader_batches"] = {{"admissions", [&] {
@@ -109,6 +129,11 @@ json RunToJson(const RunRecord& r, const RunSummary& s) {
                      {"writer_max_gap_ns", s.writer_max_gap_ns}};
   json per_thread = json::array();
   const double total = static_cast<double>(s.ops);
+  const auto bypass = [&](const Histogram& h) {
+    json b = BypassToJson(SummarizeBypass(h, s.exclusive_bypass.fifo_bound));
+    b.erase("counts");
+    return b;
+  };
   for (const ThreadRecord& t : r.per_thread) {
     auto loc = [](int v) { return v < 0 ? json(nullptr) : json(v); };
     per_thread.push_back({{"thread", t.thread},
@@ -127,7 +152,11 @@ json RunToJson(const RunRecord& r, const RunSummary& s) {
                           {"hold_ns", {{"shared", ShortLatency(t.shared_hold)},
                                        {"exclusive", ShortLatency(t.exclusive_hold)}}},
                           {"max_wait_ns", std::max(t.shared_acquire.Max(), t.exclusive_acquire.Max())},
-                          {"max_gap_ns", t.max_gap_ns}});
+                          {"max_gap_ns", t.max_gap_ns},
+                          {"bypass", r.bypass_measured
+                                         ? json{{"shared", bypass(t.shared_bypass)},
+                                                {"exclusive", bypass(t.exclusive_bypass)}}
+                                         : json(nullptr)}});
   }
   j["per_thread"] = std::move(per_thread);
   j["time_series"] = {{"interval_ns", r.time_series_interval_ns},

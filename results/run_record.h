@@ -18,6 +18,22 @@ enum class RunStatus { kOk, kViolation, kStalled, kInterrupted };
 
 const char* RunStatusName(RunStatus s);
 
+// One timed acquisition of a lock: asked for, granted, and the release begun. The engine logs
+// TSC ticks and hands the record over in ns since the measured window's start.
+struct HoldInterval {
+  uint64_t requested = 0;
+  uint64_t granted = 0;
+  uint64_t released = 0;
+  bool shared = false;
+  bool tried = false;  // a try_lock / try_lock_shared that succeeded: it never waited
+
+  friend bool operator==(const HoldInterval&, const HoldInterval&) = default;
+};
+
+// Bypass counts are small integers: exact up to 255, 0.8% buckets above, up to 2^32.
+inline constexpr HistogramOptions kBypassHistogram{.sub_bucket_bits = 7,
+                                                   .highest_trackable_value = (1ull << 32) - 1};
+
 struct ThreadRecord {
   int thread = 0;
   std::string role;  // "reader", "writer" or "mixed"
@@ -37,11 +53,17 @@ struct ThreadRecord {
   // when every acquisition is timed (latency_sample_every == 1); otherwise it spans
   // latency_sample_every acquisitions and is an upper bound.
   uint64_t max_gap_ns = 0;
-  // [acquired, released) of this thread's shared holds in TSC ticks, from the window's start
-  // up to a cap; only when every acquisition is timed. Overlaps between threads' intervals give
-  // the reader batch sizes after the run, with no shared counter in the hot loop.
-  std::vector<std::pair<uint64_t, uint64_t>> shared_intervals;
-  bool shared_intervals_truncated = false;
+  // Grants that went to other threads while one of this thread's timed acquisitions waited
+  // (its bypass), per mode; see RunRecord::bypass_measured. Every timed blocking acquisition is
+  // recorded, 0 included.
+  Histogram shared_bypass{kBypassHistogram};
+  Histogram exclusive_bypass{kBypassHistogram};
+  // This thread's holds of lock instance 0, from the window's start up to a cap;
+  // only when every acquisition is timed. Overlaps between threads' shared holds give the reader
+  // batch sizes after the run, and releases followed by grants to waiting threads the hand-off
+  // latency, with no shared counter in the hot loop.
+  std::vector<HoldInterval> holds;
+  bool holds_truncated = false;
   // Completed ops in each time_series interval of the measured window, by mode.
   std::vector<uint32_t> shared_series;
   std::vector<uint32_t> exclusive_series;
@@ -70,6 +92,9 @@ struct RunRecord {
   // shared write beyond the protected data the writer owns.
   std::vector<uint32_t> grant_sequence;
   bool grant_sequence_truncated = false;
+  // Whether the acquisitions carry a bypass count: the exclusive sections write lines, whose
+  // generation stamps number the exclusive grants of each lock instance.
+  bool bypass_measured = false;
 
   uint64_t ops() const {
     uint64_t n = 0;

@@ -10,6 +10,29 @@ tmp="${TEST_TMPDIR:-$(mktemp -d)}"
   --repetitions 2 --try-fraction 0.1 --out "$tmp/run.json" >/dev/null
 python3 "$validator" "$schema" "$tmp/run.json" "$@"
 
+# Bypass and hand-off latency: present where the run can measure them, null where it cannot.
+"$bin" run --lock eresource --threads 2 --duration 100ms --warmup 10ms --latency-sample 1 \
+  --out "$tmp/timed.json" >/dev/null
+"$bin" run --lock eresource --threads 2 --duration 100ms --warmup 10ms --latency-sample 256 \
+  --exclusive-lines 0 --shared-lines 0 --out "$tmp/unstamped.json" >/dev/null
+python3 "$validator" "$schema" "$tmp/timed.json" "$tmp/unstamped.json"
+python3 - "$tmp/run.json" "$tmp/timed.json" "$tmp/unstamped.json" <<'PY'
+import json, sys
+sampled, timed, unstamped = (json.load(open(p))["runs"] for p in sys.argv[1:])
+for run in sampled + timed:
+    b = run["handoff"]["bypass"]
+    assert set(b) == {"shared", "exclusive"}, b
+    assert b["exclusive"]["fifo_bound"] == run["threads"] - 1, b
+    assert all(t["bypass"] is not None for t in run["per_thread"])
+for run in sampled:
+    assert run["handoff"]["handoff_latency_ns"] is None, "not every acquisition was timed"
+for run in timed:
+    h = run["handoff"]["handoff_latency_ns"]
+    assert h is not None and h["count"] > 0, h  # two threads on one lock: somebody waited
+for run in unstamped:
+    assert run["handoff"]["bypass"] is None and run["per_thread"][0]["bypass"] is None
+PY
+
 # A file that breaks the schema is refused: the check can fail.
 python3 - "$tmp/run.json" "$tmp/broken.json" <<'PY'
 import json, sys
@@ -33,7 +56,8 @@ except ImportError:
 df = pd.json_normalize(doc["runs"])
 assert len(df) == 8
 for col in ("lock", "threads", "repetition", "throughput_ops_per_s", "latency_ns.shared.p99",
-            "latency_ns.exclusive.p50", "fairness.jain_index", "fairness.starved", "handoff.reacquire_rate"):
+            "latency_ns.exclusive.p50", "fairness.jain_index", "fairness.starved", "handoff.reacquire_rate",
+            "handoff.bypass.exclusive.over_fifo_bound"):
     assert col in df.columns, col
 PY
 echo "schema_test: passed"

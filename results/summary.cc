@@ -6,19 +6,27 @@ namespace lockbench {
 
 namespace {
 
+// The last instant every thread's hold log still covers: where one thread's log was cut short,
+// its later holds are unknown.
+uint64_t HoldLogHorizon(const RunRecord& r) {
+  uint64_t horizon = UINT64_MAX;
+  for (const ThreadRecord& t : r.per_thread) {
+    if (t.holds_truncated && !t.holds.empty()) horizon = std::min(horizon, t.holds.back().released);
+  }
+  return horizon;
+}
+
 // For each logged reader admission, the number of shared holds that contain that instant (its
 // own included). Only instants every thread's log still covers count: where one thread's log was
 // cut short, its later holds are unknown.
 void ReaderBatches(const RunRecord& r, RunSummary* s) {
-  uint64_t horizon = UINT64_MAX;
+  const uint64_t horizon = HoldLogHorizon(r);
   std::vector<std::pair<uint64_t, int>> events;  // (time, +1 acquire / -1 release)
   for (const ThreadRecord& t : r.per_thread) {
-    if (t.shared_intervals_truncated && !t.shared_intervals.empty()) {
-      horizon = std::min(horizon, t.shared_intervals.back().second);
-    }
-    for (const auto& [begin, end] : t.shared_intervals) {
-      events.emplace_back(begin, +1);
-      events.emplace_back(end, -1);
+    for (const HoldInterval& h : t.holds) {
+      if (!h.shared) continue;
+      events.emplace_back(h.granted, +1);
+      events.emplace_back(h.released, -1);
     }
   }
   // Releases sort before acquisitions at the same tick: a hand-over is not an overlap.
@@ -37,6 +45,56 @@ void ReaderBatches(const RunRecord& r, RunSummary* s) {
 }
 
 }  // namespace
+
+BypassSummary SummarizeBypass(const Histogram& bypass, uint64_t fifo_bound) {
+  BypassSummary s;
+  s.sampled = bypass.TotalCount();
+  s.fifo_bound = fifo_bound;
+  Histogram waits(kBypassHistogram);
+  uint64_t over = 0;
+  bypass.ForEachBucket([&](const HistogramBucket& b) {
+    if (b.low == 0) return;  // bucket 0 holds 0 alone: exact below 256
+    waits.RecordN(b.low, b.count);
+    s.counts[b.low] += b.count;
+    if (b.low > fifo_bound) over += b.count;
+  });
+  s.waited = waits.TotalCount();
+  if (s.waited == 0) return s;
+  // Zeros add nothing to the sum, so the waits' mean is the whole sum over the waits.
+  s.mean = bypass.Mean() * static_cast<double>(s.sampled) / static_cast<double>(s.waited);
+  s.p99 = waits.ValueAtPercentile(99);
+  s.max = bypass.Max();
+  s.over_fifo_bound = static_cast<double>(over) / static_cast<double>(s.waited);
+  return s;
+}
+
+Histogram HandoffLatency(const RunRecord& r) {
+  Histogram latency;
+  const uint64_t horizon = HoldLogHorizon(r);
+  std::vector<uint64_t> any_release, exclusive_release;
+  for (const ThreadRecord& t : r.per_thread) {
+    for (const HoldInterval& h : t.holds) {
+      if (h.granted > horizon) continue;
+      any_release.push_back(h.released);
+      if (!h.shared) exclusive_release.push_back(h.released);
+    }
+  }
+  std::sort(any_release.begin(), any_release.end());
+  std::sort(exclusive_release.begin(), exclusive_release.end());
+  for (const ThreadRecord& t : r.per_thread) {
+    for (const HoldInterval& h : t.holds) {
+      if (h.tried || h.granted > horizon) continue;
+      const std::vector<uint64_t>& releases = h.shared ? exclusive_release : any_release;
+      // The latest release that began before this grant; this thread's own releases all came
+      // before its request, so one after the request is another thread's.
+      const auto it = std::lower_bound(releases.begin(), releases.end(), h.granted);
+      if (it == releases.begin()) continue;
+      const uint64_t release = *(it - 1);
+      if (release > h.requested) latency.Record(h.granted - release);
+    }
+  }
+  return latency;
+}
 
 RunSummary Summarize(const RunRecord& r) {
   RunSummary s;
@@ -79,6 +137,16 @@ RunSummary Summarize(const RunRecord& r) {
   s.writers = SummarizeFairness(writers);
   s.handoff = SummarizeGrantRuns(r.grant_sequence);
   ReaderBatches(r, &s);
+  Histogram shared_bypass(kBypassHistogram), exclusive_bypass(kBypassHistogram);
+  for (const ThreadRecord& t : r.per_thread) {
+    shared_bypass.Merge(t.shared_bypass);
+    exclusive_bypass.Merge(t.exclusive_bypass);
+  }
+  const uint64_t fifo_bound = r.per_thread.empty() ? 0 : r.per_thread.size() - 1;
+  s.shared_bypass = SummarizeBypass(shared_bypass, fifo_bound);
+  s.exclusive_bypass = SummarizeBypass(exclusive_bypass, fifo_bound);
+  s.handoff_latency_measured = r.latency_sample_every == 1;
+  if (s.handoff_latency_measured) s.handoff_latency = HandoffLatency(r);
   for (size_t i = 1; i < r.grant_sequence.size(); ++i) {
     const ThreadRecord& a = r.per_thread[r.grant_sequence[i - 1]];
     const ThreadRecord& b = r.per_thread[r.grant_sequence[i]];

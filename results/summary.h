@@ -14,6 +14,32 @@
 
 namespace lockbench {
 
+// Bypass: how many grants went to other threads while an acquisition waited. A FIFO lock lets
+// at most threads - 1 grants pass a waiter (every other thread once); a lock that lets newcomers
+// barge can let any number pass. Acquisitions that no grant passed carry no information about
+// grant order (most of them never waited), so the statistics are over the waits that at least
+// one grant passed.
+struct BypassSummary {
+  uint64_t sampled = 0;     // timed blocking acquisitions that carry a bypass count
+  uint64_t waited = 0;      // of which at least one grant to another thread passed
+  double mean = 0.0;        // over `waited`
+  uint64_t p99 = 0;         // over `waited`; exact below 256
+  uint64_t max = 0;
+  uint64_t fifo_bound = 0;  // threads - 1
+  // Fraction of `waited` passed by more than fifo_bound grants: 0 for a FIFO lock.
+  double over_fifo_bound = 0.0;
+  std::map<uint64_t, uint64_t> counts;  // bypass (>= 1; bucket floor above 255) -> waits
+};
+
+// `bypass` holds one value per sampled acquisition, 0 included.
+BypassSummary SummarizeBypass(const Histogram& bypass, uint64_t fifo_bound);
+
+// For each logged blocking acquisition that was waiting when a conflicting hold of another
+// thread began its release (any hold for an exclusive acquisition, an exclusive one for a shared
+// acquisition), the time from the latest such release before its grant to the grant, in ns: what
+// waking and scheduling the next owner costs. Empty unless every acquisition was timed.
+Histogram HandoffLatency(const RunRecord& record);
+
 struct RunSummary {
   uint64_t ops = 0;
   uint64_t shared_ops = 0;
@@ -29,6 +55,10 @@ struct RunSummary {
   FairnessSummary readers;   // threads whose role is reader (or mixed: by their shared ops)
   FairnessSummary writers;
   GrantRunSummary handoff;   // exclusive grants of lock instance 0
+  BypassSummary shared_bypass;     // exclusive grants that passed a waiting reader
+  BypassSummary exclusive_bypass;  // exclusive grants that passed a waiting writer
+  bool handoff_latency_measured = false;  // every acquisition timed and holds logged
+  Histogram handoff_latency;
   // Consecutive exclusive grants whose threads sit on the same / different NUMA nodes (only
   // counted when both threads are pinned).
   uint64_t same_node_handoffs = 0;

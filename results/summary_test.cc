@@ -15,6 +15,16 @@ ThreadRecord Thread(int id, const char* role, int node, uint64_t shared, uint64_
   return t;
 }
 
+HoldInterval Hold(bool shared, uint64_t requested, uint64_t granted, uint64_t released) {
+  return {.requested = requested, .granted = granted, .released = released, .shared = shared};
+}
+HoldInterval Shared(uint64_t granted, uint64_t released) {
+  return Hold(true, granted, granted, released);
+}
+HoldInterval Exclusive(uint64_t granted, uint64_t released) {
+  return Hold(false, granted, granted, released);
+}
+
 TEST(Summarize, ThroughputAndFairnessPerRole) {
   RunRecord r;
   r.duration_s = 2.0;
@@ -59,9 +69,9 @@ TEST(Summarize, ReaderBatchesFromOverlappingHolds) {
   ThreadRecord a = Thread(0, "reader", 0, 2, 0);
   ThreadRecord b = Thread(1, "reader", 0, 2, 0);
   ThreadRecord c = Thread(2, "reader", 0, 1, 0);
-  a.shared_intervals = {{10, 20}, {30, 40}};
-  b.shared_intervals = {{15, 25}, {40, 50}};  // 40: a hand-over at the same tick, not an overlap
-  c.shared_intervals = {{16, 17}};
+  a.holds = {Shared(10, 20), Shared(30, 40), Exclusive(45, 46)};  // exclusive holds do not count
+  b.holds = {Shared(15, 25), Shared(40, 50)};  // 40: a hand-over at the same ns, not an overlap
+  c.holds = {Shared(16, 17)};
   r.per_thread = {a, b, c};
   const RunSummary s = Summarize(r);
   // Admissions: 10 alone (1), 15 with a (2), 16 with a and b (3), 30 alone (1), 40 alone (1).
@@ -73,12 +83,95 @@ TEST(Summarize, ReaderBatchesStopWhereALogWasCut) {
   RunRecord r;
   ThreadRecord a = Thread(0, "reader", 0, 1, 0);
   ThreadRecord b = Thread(1, "reader", 0, 3, 0);
-  a.shared_intervals = {{10, 20}};
-  a.shared_intervals_truncated = true;  // what a did after 20 is unknown
-  b.shared_intervals = {{12, 14}, {30, 31}, {40, 41}};
+  a.holds = {Shared(10, 20)};
+  a.holds_truncated = true;  // what a did after 20 is unknown
+  b.holds = {Shared(12, 14), Shared(30, 31), Shared(40, 41)};
   r.per_thread = {a, b};
   const RunSummary s = Summarize(r);
   EXPECT_EQ(s.reader_batches, (std::map<uint64_t, uint64_t>{{1, 1}, {2, 1}}));
+}
+
+TEST(SummarizeBypass, StatisticsAreOverTheWaitsSomeGrantPassed) {
+  Histogram h(kBypassHistogram);
+  h.RecordN(0, 10);  // never passed: no information about grant order
+  h.RecordN(1, 5);
+  h.RecordN(2, 3);
+  h.RecordN(5, 2);
+  const BypassSummary b = SummarizeBypass(h, 3);
+  EXPECT_EQ(b.sampled, 20u);
+  EXPECT_EQ(b.waited, 10u);
+  EXPECT_DOUBLE_EQ(b.mean, (5.0 + 6.0 + 10.0) / 10.0);
+  EXPECT_EQ(b.p99, 5u);
+  EXPECT_EQ(b.max, 5u);
+  EXPECT_EQ(b.fifo_bound, 3u);
+  EXPECT_DOUBLE_EQ(b.over_fifo_bound, 0.2);  // the two waits passed by 5 grants
+  EXPECT_EQ(b.counts, (std::map<uint64_t, uint64_t>{{1, 5}, {2, 3}, {5, 2}}));
+}
+
+TEST(SummarizeBypass, NoWaitsMeansNoFractionAndABoundAtTheFifoLimitIsNotOver) {
+  Histogram zeros(kBypassHistogram);
+  zeros.RecordN(0, 7);
+  const BypassSummary none = SummarizeBypass(zeros, 1);
+  EXPECT_EQ(none.sampled, 7u);
+  EXPECT_EQ(none.waited, 0u);
+  EXPECT_EQ(none.over_fifo_bound, 0.0);
+  EXPECT_TRUE(none.counts.empty());
+
+  Histogram at_bound(kBypassHistogram);
+  at_bound.RecordN(1, 4);
+  EXPECT_EQ(SummarizeBypass(at_bound, 1).over_fifo_bound, 0.0);
+  EXPECT_EQ(SummarizeBypass(at_bound, 0).over_fifo_bound, 1.0);
+}
+
+TEST(Summarize, BypassMergesThreadsPerModeWithTheBoundFromTheThreadCount) {
+  RunRecord r;
+  ThreadRecord a = Thread(0, "mixed", 0, 1, 2);
+  ThreadRecord b = Thread(1, "mixed", 0, 1, 1);
+  ThreadRecord c = Thread(2, "mixed", 0, 0, 0);
+  a.exclusive_bypass.Record(3);  // over the bound of 2
+  a.exclusive_bypass.Record(1);
+  b.exclusive_bypass.Record(2);
+  a.shared_bypass.Record(0);
+  b.shared_bypass.Record(1);
+  r.per_thread = {a, b, c};
+  r.bypass_measured = true;
+  const RunSummary s = Summarize(r);
+  EXPECT_EQ(s.exclusive_bypass.fifo_bound, 2u);
+  EXPECT_EQ(s.exclusive_bypass.waited, 3u);
+  EXPECT_DOUBLE_EQ(s.exclusive_bypass.over_fifo_bound, 1.0 / 3.0);
+  EXPECT_EQ(s.shared_bypass.sampled, 2u);
+  EXPECT_EQ(s.shared_bypass.waited, 1u);
+  EXPECT_EQ(s.shared_bypass.over_fifo_bound, 0.0);
+}
+
+TEST(Summarize, HandoffLatencyRunsFromTheLatestConflictingReleaseToAWaitersGrant) {
+  RunRecord r;
+  r.latency_sample_every = 1;
+  ThreadRecord a = Thread(0, "mixed", 0, 0, 2);
+  ThreadRecord b = Thread(1, "mixed", 0, 0, 1);
+  ThreadRecord c = Thread(2, "mixed", 0, 1, 0);
+  ThreadRecord d = Thread(3, "mixed", 0, 2, 0);
+  // a's release at 100 lets waiting b in at 130: 30.
+  a.holds = {Hold(false, 0, 0, 100), Hold(false, 280, 320, 330)};
+  b.holds = {Hold(false, 50, 130, 200)};
+  // Reader c waited on writer b, whose release at 200 is the latest exclusive one before 260:
+  // 60 (d's shared release at 270 does not come before, and would not count for a reader).
+  c.holds = {Hold(true, 150, 260, 300)};
+  // d asked at 250, after the last exclusive release before its grant: it never waited. Its try
+  // at 190 spans b's release but never waited either.
+  d.holds = {Hold(true, 190, 210, 215), Hold(true, 250, 255, 270)};
+  d.holds[0].tried = true;
+  // a asked again at 280 and waited for c's release at 300: 20.
+  r.per_thread = {a, b, c, d};
+  const RunSummary s = Summarize(r);
+  ASSERT_TRUE(s.handoff_latency_measured);
+  EXPECT_EQ(s.handoff_latency.TotalCount(), 3u);
+  EXPECT_EQ(s.handoff_latency.Min(), 20u);
+  EXPECT_EQ(s.handoff_latency.Max(), 60u);
+  EXPECT_DOUBLE_EQ(s.handoff_latency.Mean(), (30.0 + 60.0 + 20.0) / 3.0);
+
+  r.latency_sample_every = 2;  // not every acquisition timed: hand-offs cannot be seen
+  EXPECT_FALSE(Summarize(r).handoff_latency_measured);
 }
 
 TEST(Summarize, SeriesAddUpAndTrailingEmptyIntervalsGo) {

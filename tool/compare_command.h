@@ -13,7 +13,7 @@ struct CompareOptions {
   std::string baseline;                // a result file or a directory of them
   std::string candidate;               // likewise
   std::string metrics = "throughput";  // comma list: throughput, shared_p50, shared_p99,
-                                       // exclusive_p50, exclusive_p99, jain
+                                       // exclusive_p50, exclusive_p99, jain, bypass
   std::string threshold = "5%";        // "5%" or "0.05"
   std::string alpha = "0.05";
   std::string format = "table";  // table, markdown, json
@@ -28,7 +28,9 @@ int CompareCommand(const CompareOptions& options);
 // Help text for the flags, shared by main.cc and --help.
 inline constexpr const char* kCompareMetricHelp =
     "metrics to compare, comma-separated: throughput (higher is better), shared_p50, shared_p99, "
-    "exclusive_p50, exclusive_p99 (acquire latency, lower is better), jain (higher is better)";
+    "exclusive_p50, exclusive_p99 (acquire latency, lower is better), jain (higher is better), "
+    "bypass (fraction of exclusive waits passed by more than threads - 1 grants, lower is "
+    "better)";
 inline constexpr const char* kCompareThresholdHelp =
     "relative change that counts as a regression or improvement, e.g. 5% or 0.05";
 inline constexpr const char* kCompareAlphaHelp =

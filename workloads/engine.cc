@@ -172,18 +172,21 @@ double MeasureTimedAcquisitionNs(bool shared_mode, const ClockCalibration& clock
   ThreadRecord rec;
   rec.shared_series.assign(p.series_len, 0);
   rec.exclusive_series.assign(p.series_len, 0);
-  rec.shared_intervals.reserve(kOps);
+  rec.holds.reserve(kOps);
+  Line line;  // the generation stamp a timed acquisition reads twice for its bypass
   std::vector<double> per_op;
   for (int round = 0; round < kRounds; ++round) {
-    rec.shared_intervals.clear();
+    rec.holds.clear();
     uint64_t last_timed = 0, pending_shared = 0, pending_exclusive = 0;
     const uint64_t start = Ticks();
     for (int i = 0; i < kOps; ++i) {
+      const uint64_t before = Generation(&line);
       const uint64_t t0 = Ticks();
       const uint64_t t1 = Ticks();
       const uint64_t t2 = Ticks();
-      RecordTimed(p, rec, shared_mode, t0, t1, t2, start, &last_timed, &pending_shared,
-                  &pending_exclusive);
+      const int64_t bypass = Bypass(before, Generation(&line), shared_mode);
+      RecordTimed(p, rec, {t0, t1, t2, bypass, shared_mode, false, true}, start, &last_timed,
+                  &pending_shared, &pending_exclusive);
     }
     per_op.push_back(static_cast<double>(Ticks() - start) * p.ns_per_tick / kOps);
   }
@@ -225,6 +228,7 @@ RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps
   record.repetition = cfg.repetition;
   record.placement = cfg.plan.policy;
   record.latency_sample_every = plan.sample_every;
+  record.bypass_measured = plan.exclusive_lines > 0;
   record.time_series_interval_ns = cfg.time_series_interval_ns;
   std::string memory_error;
   record.lock_memory_nodes = ctx->memory.NodesHoldingMemory(&memory_error);
@@ -366,9 +370,20 @@ RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps
     }
   }
   std::vector<std::pair<uint32_t, uint32_t>> grants;
+  // Hold logs leave the engine in ns since the window's start.
+  const auto to_ns = [&](uint64_t ticks) {
+    return ticks > start_ticks
+               ? static_cast<uint64_t>(static_cast<double>(ticks - start_ticks) * plan.ns_per_tick)
+               : 0;
+  };
   for (size_t t = 0; t < n; ++t) {
     ThreadRecord& r = *ctx->records[t];
     fill_placement(r, t);
+    for (HoldInterval& h : r.holds) {
+      h.requested = to_ns(h.requested);
+      h.granted = to_ns(h.granted);
+      h.released = to_ns(h.released);
+    }
     record.per_thread.push_back(std::move(r));
     for (uint32_t g : ctx->grant_logs[t]) {
       if (g <= horizon) grants.emplace_back(g, static_cast<uint32_t>(t));

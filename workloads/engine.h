@@ -16,7 +16,8 @@
 // every line it owns with (generation, thread) and checks the stamp is still its own at the end;
 // a reader checks the lines agree and that line 0 did not change while it was inside. Any
 // mismatch is a mutual-exclusion violation: the run stops with status violation. The writer's
-// generation numbers of lock instance 0 also give the exclusive grant order for hand-off metrics.
+// generation numbers of lock instance 0 also give the exclusive grant order for hand-off metrics,
+// and those of any instance read before and after a timed acquisition give its bypass.
 #ifndef LOCKBENCH_WORKLOADS_ENGINE_H_
 #define LOCKBENCH_WORKLOADS_ENGINE_H_
 
@@ -152,32 +153,60 @@ enum class Violation {
 };
 [[gnu::noinline, gnu::cold]] void ReportViolation(Shared& shared, int thread, Violation what);
 
+// What one timed acquisition saw: TSC ticks when it asked (t0), was granted (t1) and began its
+// release (t2), and its bypass: the grants that went to other threads while it waited.
+struct TimedAcquisition {
+  uint64_t t0, t1, t2;
+  int64_t bypass;  // -1: not measured (a try, or no generation stamps)
+  bool shared;
+  bool tried;      // a try that succeeded
+  bool log_hold;   // lock instance 0: its hold goes in the thread's hold log
+};
+
+// The bypass of a blocking acquisition, from the generation stamp of the lock's line 0 read
+// just before the request and again just before the release. Each exclusive grant of the lock
+// stamps one more generation, so the difference counts the exclusive grants in between; an
+// exclusive hold's own grant is among them and is not counted. The first read can miss the
+// stamp of a writer that was granted but has not stamped yet, so a wait may count one grant
+// that came before its request: never more than one, since exclusive holders do not overlap.
+[[gnu::always_inline]] inline uint64_t Generation(const Line* data) {
+  return data[0].value.load(std::memory_order_relaxed) >> 16;
+}
+[[gnu::always_inline]] inline int64_t Bypass(uint64_t before, uint64_t after, bool shared_mode) {
+  const uint64_t own = shared_mode ? 0 : 1;
+  return after >= before + own ? static_cast<int64_t>(after - before - own) : 0;
+}
+
 // The bookkeeping of a timed acquisition, out of line so that the hot loop keeps fewer values
 // live: it runs for 1 in latency_sample_every acquisitions.
-[[gnu::noinline]] inline void RecordTimed(const Plan& p, ThreadRecord& rec, bool shared_mode,
-                                          uint64_t t0, uint64_t t1, uint64_t t2,
-                                          uint64_t start_ticks, uint64_t* last_timed,
-                                          uint64_t* pending_shared, uint64_t* pending_exclusive) {
-  (shared_mode ? rec.shared_acquire : rec.exclusive_acquire)
-      .Record(static_cast<uint64_t>(static_cast<double>(t1 - t0) * p.ns_per_tick));
-  (shared_mode ? rec.shared_hold : rec.exclusive_hold)
-      .Record(static_cast<uint64_t>(static_cast<double>(t2 - t1) * p.ns_per_tick));
-  if (*last_timed != 0 && t1 > *last_timed) {
-    const auto gap = static_cast<uint64_t>(static_cast<double>(t1 - *last_timed) * p.ns_per_tick);
+[[gnu::noinline]] inline void RecordTimed(const Plan& p, ThreadRecord& rec,
+                                          const TimedAcquisition& a, uint64_t start_ticks,
+                                          uint64_t* last_timed, uint64_t* pending_shared,
+                                          uint64_t* pending_exclusive) {
+  (a.shared ? rec.shared_acquire : rec.exclusive_acquire)
+      .Record(static_cast<uint64_t>(static_cast<double>(a.t1 - a.t0) * p.ns_per_tick));
+  (a.shared ? rec.shared_hold : rec.exclusive_hold)
+      .Record(static_cast<uint64_t>(static_cast<double>(a.t2 - a.t1) * p.ns_per_tick));
+  if (a.bypass >= 0) {
+    (a.shared ? rec.shared_bypass : rec.exclusive_bypass).Record(static_cast<uint64_t>(a.bypass));
+  }
+  if (*last_timed != 0 && a.t1 > *last_timed) {
+    const auto gap =
+        static_cast<uint64_t>(static_cast<double>(a.t1 - *last_timed) * p.ns_per_tick);
     rec.max_gap_ns = std::max(rec.max_gap_ns, gap);
   }
-  *last_timed = t1;
-  const uint64_t bucket = t1 > start_ticks ? (t1 - start_ticks) / p.interval_ticks : 0;
+  *last_timed = a.t1;
+  const uint64_t bucket = a.t1 > start_ticks ? (a.t1 - start_ticks) / p.interval_ticks : 0;
   if (bucket < p.series_len) {
     rec.shared_series[bucket] += static_cast<uint32_t>(*pending_shared);
     rec.exclusive_series[bucket] += static_cast<uint32_t>(*pending_exclusive);
   }
   *pending_shared = *pending_exclusive = 0;
-  if (shared_mode && p.sample_every == 1) {
-    if (rec.shared_intervals.size() < p.interval_log_cap) {
-      rec.shared_intervals.emplace_back(t1, t2);
+  if (a.log_hold && p.sample_every == 1) {
+    if (rec.holds.size() < p.interval_log_cap) {
+      rec.holds.push_back({a.t0, a.t1, a.t2, a.shared, a.tried});
     } else {
-      rec.shared_intervals_truncated = true;
+      rec.holds_truncated = true;
     }
   }
 }
@@ -361,6 +390,8 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
     Line* data = lines + instance * static_cast<size_t>(p.lines_per_instance);
     const bool timed = --countdown == 0;
     if (timed) countdown = p.sample_every;
+    const bool count_bypass = timed && !use_try && p.exclusive_lines > 0;
+    const uint64_t generation_before = count_bypass ? Generation(data) : 0;
 
     progress.store((done << 2) | (shared_mode ? kWaitShared : kWaitExclusive),
                    std::memory_order_relaxed);
@@ -384,6 +415,8 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
     CriticalSection(p, shared_mode, data, sh, tid, measuring && instance == 0, grant_log);
     for (int r = 0; r < recursion; ++r) Release(lock, shared_mode);
     const uint64_t t2 = timed ? Ticks() : 0;
+    // Still held: an exclusive hold reads its own stamp, a shared one the last writer's.
+    const uint64_t generation_after = count_bypass ? Generation(data) : 0;
     Release(lock, shared_mode);
     ++done;
     if (!measuring) continue;
@@ -396,8 +429,10 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
       ++pending_exclusive;
     }
     if (timed) {
-      RecordTimed(p, rec, shared_mode, t0, t1, t2, start_ticks, &last_timed, &pending_shared,
-                  &pending_exclusive);
+      const int64_t bypass =
+          count_bypass ? Bypass(generation_before, generation_after, shared_mode) : -1;
+      RecordTimed(p, rec, {t0, t1, t2, bypass, shared_mode, use_try, instance == 0}, start_ticks,
+                  &last_timed, &pending_shared, &pending_exclusive);
     }
     if (quota_done()) break;
   }

@@ -103,11 +103,14 @@ TEST_F(EngineTest, CountsOpsAndTimesEveryAcquisition) {
     // Sampling every acquisition: one latency and one hold record per op.
     EXPECT_EQ(t.shared_acquire.TotalCount(), t.shared_ops);
     EXPECT_EQ(t.exclusive_hold.TotalCount(), t.exclusive_ops);
-    // Every shared hold is logged for reader batch sizes, up to the cap.
-    if (!t.shared_intervals_truncated) {
-      EXPECT_EQ(t.shared_intervals.size(), t.shared_ops);
+    // Every hold is logged for reader batch sizes and hand-off latency, up to the cap.
+    if (!t.holds_truncated) {
+      EXPECT_EQ(t.holds.size(), t.ops());
     }
-    for (const auto& [begin, end] : t.shared_intervals) EXPECT_LE(begin, end);
+    for (const HoldInterval& h : t.holds) {
+      EXPECT_LE(h.requested, h.granted);
+      EXPECT_LE(h.granted, h.released);
+    }
   }
   // The grant sequence holds every exclusive grant of the window, each by a real thread.
   uint64_t exclusive = 0;
@@ -134,6 +137,59 @@ TEST_F(EngineTest, DedicatedRolesAndOpQuota) {
       EXPECT_EQ(r.per_thread[i].role, "reader");
       EXPECT_EQ(r.per_thread[i].shared_ops, 1'000u) << "sampling 1 in " << sample_every;
     }
+  }
+}
+
+TEST_F(EngineTest, EveryTimedBlockingAcquisitionCarriesItsBypass) {
+  EngineConfig cfg = Config(topology_, 3);
+  cfg.spec.read_ratio = 0.5;
+  cfg.spec.ops = 2'000;
+  cfg.spec.warmup_ns = 0;
+  const RunRecord r = RunLock<EResource>(cfg);
+  ASSERT_EQ(r.status, RunStatus::kOk) << r.status_detail;
+  EXPECT_TRUE(r.bypass_measured);
+  for (const ThreadRecord& t : r.per_thread) {
+    EXPECT_EQ(t.shared_bypass.TotalCount(), t.shared_ops);
+    EXPECT_EQ(t.exclusive_bypass.TotalCount(), t.exclusive_ops);
+    // Grants in between come from the other threads' exclusive holds, and no more of them than
+    // they made (each counted at most once per wait, plus one stamp not yet written).
+    uint64_t others = 0;
+    for (const ThreadRecord& o : r.per_thread) others += &o == &t ? 0 : o.exclusive_ops;
+    EXPECT_LE(t.exclusive_bypass.Max(), others + 1);
+    EXPECT_LE(t.shared_bypass.Max(), others + 1);
+  }
+}
+
+TEST_F(EngineTest, OneThreadIsNeverBypassed) {
+  EngineConfig cfg = Config(topology_, 1);
+  cfg.spec.read_ratio = 0.5;
+  cfg.spec.ops = 1'000;
+  const RunRecord r = RunLock<EResource>(cfg);
+  ASSERT_EQ(r.status, RunStatus::kOk) << r.status_detail;
+  const ThreadRecord& t = r.per_thread[0];
+  EXPECT_EQ(t.exclusive_bypass.TotalCount() + t.shared_bypass.TotalCount(), 1'000u);
+  EXPECT_EQ(t.exclusive_bypass.Max(), 0u);
+  EXPECT_EQ(t.shared_bypass.Max(), 0u);
+}
+
+TEST_F(EngineTest, NoBypassWithoutStampsOrForTries) {
+  EngineConfig cfg = Config(topology_, 2);
+  cfg.spec.exclusive_lines = 0;  // nothing numbers the exclusive grants
+  const RunRecord unstamped = RunLock<StdSharedMutex>(cfg);
+  ASSERT_EQ(unstamped.status, RunStatus::kOk) << unstamped.status_detail;
+  EXPECT_FALSE(unstamped.bypass_measured);
+  for (const ThreadRecord& t : unstamped.per_thread) {
+    EXPECT_EQ(t.shared_bypass.TotalCount() + t.exclusive_bypass.TotalCount(), 0u);
+  }
+  cfg = Config(topology_, 2);
+  cfg.spec.try_fraction = 1.0;  // a try never waits: it has no bypass
+  const RunRecord tried = RunLock<StdSharedMutex>(cfg);
+  ASSERT_EQ(tried.status, RunStatus::kOk) << tried.status_detail;
+  EXPECT_TRUE(tried.bypass_measured);
+  for (const ThreadRecord& t : tried.per_thread) {
+    EXPECT_GT(t.ops(), 0u);
+    EXPECT_EQ(t.shared_bypass.TotalCount() + t.exclusive_bypass.TotalCount(), 0u);
+    for (const HoldInterval& h : t.holds) EXPECT_TRUE(h.tried);
   }
 }
 

@@ -220,6 +220,12 @@ void ApplyWorkloadJson(const json& fields, const std::string& origin, WorkloadSp
     spec->threads_per_core = 0;
   }
   if (fields.contains("threads") || fields.contains("read_ratio")) {
+    // A thread count over dedicated roles keeps their mix: writer-storm at 8 threads is 8
+    // writers, not the default read ratio. An explicit read_ratio wins.
+    if (spec->DedicatedRoles() && !fields.contains("read_ratio") &&
+        spec->readers + spec->writers > 0) {
+      spec->read_ratio = static_cast<double>(spec->readers) / (spec->readers + spec->writers);
+    }
     spec->readers = -1;
     spec->writers = -1;
   }

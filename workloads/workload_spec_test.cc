@@ -66,16 +66,29 @@ TEST(WorkloadSpec, FlagsOverrideAFileAndNameTheFlag) {
   ApplyWorkloadJson(json{{"readers", 3}}, "", &s);
   EXPECT_EQ(s.readers, 3);
   EXPECT_EQ(s.writers, 1);
-  // Switching to mixed roles with --threads drops the dedicated roles.
+  // Switching to mixed roles with --threads drops the dedicated roles but keeps their mix.
   ApplyWorkloadJson(json{{"threads", "2,4"}}, "", &s);
   EXPECT_FALSE(s.DedicatedRoles());
   EXPECT_EQ(s.threads, (std::vector<int>{2, 4}));
+  EXPECT_DOUBLE_EQ(s.read_ratio, 3.0 / 4.0);
   try {
     ApplyWorkloadJson(json{{"shared_cs", "fast"}}, "", &s);
     FAIL() << "accepted";
   } catch (const SpecError& e) {
     EXPECT_EQ(std::string(e.what()).rfind("--shared-cs: ", 0), 0u) << e.what();
   }
+}
+
+TEST(WorkloadSpec, AThreadCountOverDedicatedRolesKeepsTheirReadFraction) {
+  WorkloadSpec storm = LoadPreset("writer-storm");
+  ASSERT_TRUE(storm.DedicatedRoles());
+  ASSERT_EQ(storm.readers, 0);
+  ApplyWorkloadJson(json{{"threads", 8}}, "", &storm);
+  EXPECT_EQ(storm.threads, (std::vector<int>{8}));
+  EXPECT_EQ(storm.read_ratio, 0.0);  // every thread a writer, as the preset says
+  WorkloadSpec flood = LoadPreset("reader-flood");
+  ApplyWorkloadJson(json{{"threads", 8}, {"read_ratio", 0.5}}, "", &flood);
+  EXPECT_EQ(flood.read_ratio, 0.5);  // an explicit ratio wins
 }
 
 TEST(WorkloadSpec, PerCoreThreads) {
