@@ -5,12 +5,23 @@ document's `runs`, so nested fields become dotted columns: "latency_ns.shared.p9
 "fairness.jain_index", "handoff.reacquire_rate". Lists stay as list columns ("per_thread",
 "time_series.shared_ops"); the helpers below turn them into long tables for plotting.
 
+Grant order is read from bypass: "handoff.bypass.<mode>.<stat>" for mode shared or exclusive and
+stat sampled, waited, mean, p99, max, fifo_bound, over_fifo_bound (the fraction of waits passed
+by more than threads - 1 grants: about 0 for a FIFO lock, clearly above 0 for one that lets
+newcomers barge). The count maps ("handoff.bypass.<mode>.counts.<bypass>", like
+"handoff.run_lengths.<length>") are one column per value; bypass_histogram gathers them. The bypass and hand-off latency
+("handoff.handoff_latency_ns.<stat>") columns are always there: NaN for runs that did not
+measure them or files written before they existed. mean, p99, max and over_fifo_bound describe
+the waits that some grant passed, so they are NaN, not 0, for a run with no such wait; medians
+over repetitions then skip it.
+
 Used by lockbench.ipynb and seed_claims.ipynb; every plot function returns its matplotlib Figure
 so a notebook shows it and a test can inspect it.
 """
 
 import glob
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -24,10 +35,15 @@ if "ipykernel" not in sys.modules and not os.environ.get("DISPLAY") \
         and not os.environ.get("MPLBACKEND"):
     matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend choice)
+import matplotlib.ticker as mticker  # noqa: E402
 import pandas as pd  # noqa: E402
 
 KEY = ["lock", "workload", "threads"]
 PERCENTILES = ["p50", "p90", "p99", "p999", "max"]
+BYPASS_MODES = ("shared", "exclusive")
+BYPASS_STATS = ["sampled", "waited", "mean", "p99", "max", "fifo_bound", "over_fifo_bound"]
+BYPASS_OVER_WAITS = ["mean", "p99", "max", "over_fifo_bound"]  # undefined without a wait
+LATENCY_STATS = ["count", "min", "p50", "p90", "p99", "p999", "max", "mean", "stddev"]
 
 
 # ---- Finding the binary and the result files ---------------------------------------------------
@@ -111,7 +127,24 @@ def load_runs(paths):
         for key in ("cpu_model", "hostname", "commit"):
             df[key] = ctx.get(key)
         frames.append(df)
-    return pd.concat(frames, ignore_index=True)
+    return _grant_order_columns(pd.concat(frames, ignore_index=True))
+
+
+def _grant_order_columns(df):
+    """Adds the bypass and hand-off latency columns a file lacks (as NaN), drops the bare
+    "handoff.bypass" / "handoff.handoff_latency_ns" columns left by runs where they were null,
+    and blanks the over-the-waits bypass statistics of runs with no wait passed."""
+    wanted = [f"handoff.bypass.{m}.{s}" for m in BYPASS_MODES for s in BYPASS_STATS]
+    wanted += [f"handoff.handoff_latency_ns.{s}" for s in LATENCY_STATS]
+    df = df.reindex(columns=list(df.columns) + [c for c in wanted if c not in df.columns])
+    bare = [c for c in ("handoff.bypass", "handoff.handoff_latency_ns")
+            if c in df.columns and df[c].isna().all()]
+    df = df.drop(columns=bare)
+    for mode in BYPASS_MODES:
+        base = f"handoff.bypass.{mode}"
+        no_wait = ~(pd.to_numeric(df[f"{base}.waited"], errors="coerce") > 0)
+        df.loc[no_wait, [f"{base}.{s}" for s in BYPASS_OVER_WAITS]] = float("nan")
+    return df
 
 
 def ok_runs(df):
@@ -156,25 +189,28 @@ def time_series(df):
                                        "shared_ops", "exclusive_ops", "ops_per_s"])
 
 
-def run_length_histogram(df):
-    """Hand-off run lengths (consecutive grants to one thread), summed over repetitions: one row
-    per (lock, workload, threads, run_length) with `runs` (how many such runs) and `grants`
-    (run_length * runs: the grants they account for)."""
-    prefix = "handoff.run_lengths."
+def bypass_histogram(df, mode="exclusive"):
+    """How many grants passed each waiting acquisition of `mode`, summed over repetitions: one
+    row per (lock, workload, threads, bypass) with `waits` (acquisitions passed by that many
+    grants) and `fraction` (their share of all such waits of that lock, workload and threads).
+    Runs without bypass counts add nothing."""
+    if mode not in BYPASS_MODES:
+        raise ValueError(f"mode {mode!r}: expected one of {BYPASS_MODES}")
+    prefix = f"handoff.bypass.{mode}.counts."
+    columns = KEY + ["bypass", "waits", "fraction"]
     cols = [c for c in df.columns if c.startswith(prefix)]
-    rows = []
-    for _, run in ok_runs(df).iterrows():
-        for c in cols:
-            n = run[c]
-            if pd.notna(n) and n > 0:
-                length = int(c[len(prefix):])
-                rows.append({"lock": run["lock"], "workload": run["workload"],
-                             "threads": run["threads"], "run_length": length, "runs": int(n),
-                             "grants": int(n) * length})
-    out = pd.DataFrame(rows, columns=KEY + ["run_length", "runs", "grants"])
-    if out.empty:
-        return out
-    return out.groupby(KEY + ["run_length"], as_index=False)[["runs", "grants"]].sum()
+    runs = ok_runs(df)
+    if not cols or runs.empty:
+        return pd.DataFrame(columns=columns)
+    long = runs[KEY + cols].melt(id_vars=KEY, var_name="bypass", value_name="waits")
+    long = long[pd.to_numeric(long["waits"], errors="coerce") > 0]
+    if long.empty:
+        return pd.DataFrame(columns=columns)
+    long["bypass"] = long["bypass"].str[len(prefix):].astype(int)
+    long["waits"] = long["waits"].astype(int)
+    out = long.groupby(KEY + ["bypass"], as_index=False)["waits"].sum()
+    out["fraction"] = out["waits"] / out.groupby(KEY)["waits"].transform("sum")
+    return out.sort_values(KEY + ["bypass"], ignore_index=True)[columns]
 
 
 def latency_percentiles(df):
@@ -288,21 +324,54 @@ def plot_time_series(df, workload=None, threads="max", repetition=1):
     return fig
 
 
-def plot_run_length_histogram(df, workload=None, threads="max"):
-    """How many grants came in runs of each length (consecutive grants to one thread), log-log:
-    a barging lock has long runs, a hand-off lock runs of 1."""
-    h, workload, threads = _pick(run_length_histogram(df), workload, threads)
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for lock, g in h.groupby("lock"):
-        g = g.sort_values("run_length")
-        ax.plot(g["run_length"], g["grants"], marker="o", label=lock)
-    ax.set_xscale("log")
+def plot_bypass_distribution(df, workload=None, threads="max", mode="exclusive"):
+    """For each lock, the fraction of its waiting `mode` acquisitions that at least x grants
+    passed (y, log) against x, one step line per lock, with the FIFO bound (threads - 1) marked:
+    a FIFO lock's line ends at or left of it, a barging lock's goes on past it, just right of it
+    at its fraction beyond the bound. The legend gives that fraction, pooled over repetitions,
+    and names the locks with no wait to show."""
+    runs = ok_runs(df)
+    if not runs.empty:
+        runs, workload, threads = _pick(runs, workload, threads or "max")  # one bound
+    h = bypass_histogram(runs, mode)
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    what = "exclusive grants that passed a waiting reader" if mode == "shared" \
+        else "exclusive grants that passed a waiting writer"
+    ax.set_title(f"{workload or 'no data'}: {what} ({threads} threads)")
+    ax.set_xlabel("x: exclusive grants to other threads while it waited (bypass)")
+    ax.set_ylabel("fraction of waits passed by at least x (log)")
+    if h.empty:
+        ax.text(0.5, 0.5, "no bypass counts: no timed wait was passed,\n"
+                "or the files predate bypass", ha="center", va="center", transform=ax.transAxes)
+        fig.tight_layout()
+        return fig
+    bound = int(threads) - 1
+    for lock in sorted(runs["lock"].unique()):
+        g = h[h["lock"] == lock]
+        if g.empty:
+            sampled = runs[runs["lock"] == lock][f"handoff.bypass.{mode}.sampled"].sum()
+            ax.plot([], [], marker="o", markersize=3, linewidth=1,
+                    label=f"{lock}: {'no wait passed' if sampled > 0 else 'not measured'}")
+            continue
+        beyond = g[g["bypass"] > bound]["waits"].sum() / g["waits"].sum()
+        at_least = g["fraction"][::-1].cumsum()[::-1]
+        ax.step(g["bypass"], at_least, where="pre", marker="o", markersize=3, linewidth=1.2,
+                label=f"{lock}: {beyond:.1%} beyond")
+    ax.axvline(bound, color="black", linestyle="--", linewidth=1,
+               label=f"FIFO bound ({bound})")
+    if h["bypass"].max() > 20:
+        ax.set_xscale("log")
+    else:
+        ax.set_xticks(range(1, int(h["bypass"].max()) + 1))
     ax.set_yscale("log")
-    ax.set_xlabel("run length (consecutive grants to one thread)")
-    ax.set_ylabel("grants in runs of that length")
-    ax.set_title(f"{workload}: hand-off run lengths ({threads} threads)")
+    ax.set_ylim(10 ** math.floor(math.log10(h["fraction"].min())), 1.5)
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda y, _: f"{100 * y:g}%"))
+    ax.yaxis.set_minor_formatter(mticker.NullFormatter())
+    left, right = ax.get_xlim()
+    ax.axvspan(bound, right, color="tab:red", alpha=0.07, label="beyond: barging")
+    ax.set_xlim(left, right)
     ax.grid(True, which="both", alpha=0.3)
-    if not h.empty:
-        ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small",
+              title="fraction beyond the bound", title_fontsize="small")
     fig.tight_layout()
     return fig

@@ -18,6 +18,7 @@ if os.environ.get("TEST_SRCDIR"):
 os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp())  # matplotlib's cache dir
 
 import lockbench_results as lr  # noqa: E402
+import pandas as pd  # noqa: E402
 
 
 def latency(count, p50, p99):
@@ -25,11 +26,33 @@ def latency(count, p50, p99):
             "max": p99 * 2, "mean": p50, "stddev": 0, "buckets": []}
 
 
+def bypass_stats(counts, threads, sampled=100):
+    """A bypass object as lockbench writes it, from {bypass: waits}; 0 over no waits."""
+    waited = sum(counts.values())
+    values = sorted(b for b, n in counts.items() for _ in range(n))
+    over = sum(n for b, n in counts.items() if b > threads - 1)
+    return {"sampled": sampled, "waited": waited,
+            "mean": sum(values) / waited if waited else 0.0,
+            "p99": values[int(0.99 * (waited - 1))] if waited else 0,
+            "max": values[-1] if waited else 0, "fifo_bound": threads - 1,
+            "over_fifo_bound": over / waited if waited else 0.0,
+            "counts": {str(b): n for b, n in counts.items()}}
+
+
+ABSENT = object()  # a run written before bypass existed: no key at all
+
+
 def run(lock, threads, rep, throughput, status="ok", run_lengths=None, exclusive_count=4,
-        workload="read-mostly"):
+        workload="read-mostly", bypass=None, handoff_latency=None):
     ops = int(throughput / 10)  # a 100 ms window
     per = [ops // threads] * threads
     per[0] += ops - sum(per)
+    handoff = {"grants": 10, "reacquire_rate": 0.5, "mean_run": 2.0, "longest_run": 3,
+               "run_lengths": run_lengths if run_lengths is not None else {"1": 4, "3": 2}}
+    if bypass is not ABSENT:
+        handoff["bypass"] = None if bypass is None else {
+            mode: bypass_stats(counts, threads) for mode, counts in bypass.items()}
+        handoff["handoff_latency_ns"] = handoff_latency
     return {
         "lock": lock, "workload": workload, "threads": threads, "repetition": rep,
         "placement": "compact", "status": status, "status_detail": "", "duration_s": 0.1,
@@ -38,8 +61,7 @@ def run(lock, threads, rep, throughput, status="ok", run_lengths=None, exclusive
         "latency_ns": {"shared": latency(8, 40, 900),
                        "exclusive": latency(exclusive_count, 60, 2000)},
         "fairness": {"jain_index": 0.9, "starved": False},
-        "handoff": {"grants": 10, "reacquire_rate": 0.5, "mean_run": 2.0, "longest_run": 3,
-                    "run_lengths": run_lengths if run_lengths is not None else {"1": 4, "3": 2}},
+        "handoff": handoff,
         "per_thread": [{"thread": i, "role": "mixed", "ops": per[i],
                         "share": per[i] / ops if ops else 0.0} for i in range(threads)],
         "time_series": {"interval_ns": 50_000_000, "shared_ops": [ops // 2 - 5, ops // 2 - 5],
@@ -115,13 +137,6 @@ class LockbenchResultsTest(unittest.TestCase):
         self.assertEqual(list(ts["t_s"]), [0.05, 0.1])
         self.assertAlmostEqual(ts["ops_per_s"].iloc[0], (9e5 // 2) / 0.05)
 
-    def test_run_length_histogram_sums_over_repetitions(self):
-        h = lr.run_length_histogram(lr.load_runs(self.a))
-        row = h[(h["lock"] == "push_lock") & (h["threads"] == 2) & (h["run_length"] == 3)]
-        self.assertEqual(row["runs"].iloc[0], 4)      # 2 runs in each of 2 repetitions
-        self.assertEqual(row["grants"].iloc[0], 12)
-        self.assertEqual(sorted(h["run_length"].unique()), [1, 3])
-
     def test_latency_percentiles_leave_out_modes_never_timed(self):
         lat = lr.latency_percentiles(lr.load_runs(self.b))
         self.assertEqual(set(lat["mode"]), {"shared"})
@@ -140,9 +155,6 @@ class LockbenchResultsTest(unittest.TestCase):
         self.assertEqual(len(fig.axes[0].patches), 2 * 2)  # 2 locks x 2 threads
         fig = lr.plot_time_series(df)
         self.assertEqual(len(fig.axes[0].lines), 2)
-        fig = lr.plot_run_length_histogram(df)
-        self.assertEqual(len(fig.axes[0].lines), 2)
-        self.assertEqual(fig.axes[0].get_xscale(), "log")
         out = os.path.join(self.dir, "plot.png")
         fig.savefig(out)
         self.assertGreater(os.path.getsize(out), 1000)
@@ -168,6 +180,142 @@ class LockbenchResultsTest(unittest.TestCase):
                 del os.environ["LOCKBENCH_BIN"]
             else:
                 os.environ["LOCKBENCH_BIN"] = old
+
+
+class BypassTest(unittest.TestCase):
+    """Bypass columns, bypass_histogram and plot_bypass_distribution on hand-made runs."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.path = os.path.join(self.dir, "bypass.json")
+        runs = [
+            # push_lock barges: waits passed by 1, 2 and 5 grants at 2 threads (bound 1).
+            run("push_lock", 2, 1, 4e6, bypass={"exclusive": {1: 6, 2: 3, 5: 1},
+                                                "shared": {1: 2}}),
+            run("push_lock", 2, 2, 4e6, bypass={"exclusive": {1: 2, 2: 2}, "shared": {}}),
+            # eresource hands off: never more than the bound; one repetition nobody passed.
+            run("eresource", 2, 1, 2e6, bypass={"exclusive": {1: 4}, "shared": {}},
+                handoff_latency=latency(4, 300, 5000)),
+            run("eresource", 2, 2, 2e6, bypass={"exclusive": {}, "shared": {}}),
+            # Not measured (null) and written before bypass existed (no key).
+            run("shared_mutex", 2, 1, 3e6, bypass=None),
+            run("shared_mutex", 2, 2, 3e6, bypass=ABSENT),
+            # A run that did not end ok adds nothing.
+            run("push_lock", 2, 3, 0.0, status="violation", bypass={"exclusive": {9: 50},
+                                                                   "shared": {}}),
+        ]
+        with open(self.path, "w") as f:
+            json.dump(document(runs), f)
+        self.df = lr.load_runs(self.path)
+
+    def tearDown(self):
+        lr.plt.close("all")
+
+    def row(self, lock, rep):
+        return self.df[(self.df["lock"] == lock) & (self.df["repetition"] == rep)].iloc[0]
+
+    def test_bypass_statistics_are_flat_columns(self):
+        for mode in ("shared", "exclusive"):
+            for stat in ("sampled", "waited", "mean", "p99", "max", "fifo_bound",
+                         "over_fifo_bound"):
+                self.assertIn(f"handoff.bypass.{mode}.{stat}", self.df.columns)
+        first = self.row("push_lock", 1)
+        self.assertEqual(first["handoff.bypass.exclusive.waited"], 10)
+        self.assertAlmostEqual(first["handoff.bypass.exclusive.over_fifo_bound"], 0.4)
+        self.assertAlmostEqual(first["handoff.bypass.exclusive.mean"], 1.7)
+        self.assertEqual(first["handoff.bypass.exclusive.max"], 5)
+        self.assertEqual(first["handoff.bypass.exclusive.fifo_bound"], 1)
+        self.assertEqual(first["handoff.bypass.exclusive.counts.2"], 3)
+        self.assertEqual(first["handoff.bypass.shared.waited"], 2)
+        self.assertEqual(self.row("eresource", 1)["handoff.handoff_latency_ns.p99"], 5000)
+        self.assertNotIn("handoff.bypass", self.df.columns)
+        self.assertNotIn("handoff.handoff_latency_ns", self.df.columns)
+
+    def test_null_or_absent_bypass_reads_as_nan(self):
+        for rep in (1, 2):
+            r = self.row("shared_mutex", rep)
+            for col in ("handoff.bypass.exclusive.waited",
+                        "handoff.bypass.exclusive.over_fifo_bound",
+                        "handoff.bypass.exclusive.counts.1", "handoff.handoff_latency_ns.p50"):
+                self.assertTrue(pd.isna(r[col]), f"{col} of repetition {rep}")
+
+    def test_statistics_over_waits_are_nan_for_a_run_with_no_wait(self):
+        r = self.row("eresource", 2)
+        self.assertEqual(r["handoff.bypass.exclusive.waited"], 0)
+        self.assertEqual(r["handoff.bypass.exclusive.sampled"], 100)
+        for stat in ("mean", "p99", "max", "over_fifo_bound"):
+            self.assertTrue(pd.isna(r[f"handoff.bypass.exclusive.{stat}"]), stat)
+        # So the median over repetitions is the one run with waits, as the report takes it.
+        med = lr.median_by(self.df, ["handoff.bypass.exclusive.over_fifo_bound"])
+        by_lock = med.set_index("lock")["handoff.bypass.exclusive.over_fifo_bound"]
+        self.assertEqual(by_lock["eresource"], 0.0)
+        self.assertAlmostEqual(by_lock["push_lock"], (0.4 + 0.5) / 2)
+        self.assertTrue(pd.isna(by_lock["shared_mutex"]))
+
+    def test_files_without_any_bypass_still_have_the_columns(self):
+        old = os.path.join(self.dir, "old.json")
+        with open(old, "w") as f:
+            json.dump(document([run("push_lock", 2, 1, 4e6, bypass=ABSENT)]), f)
+        df = lr.load_runs(old)
+        self.assertTrue(pd.isna(df["handoff.bypass.exclusive.over_fifo_bound"].iloc[0]))
+        self.assertTrue(lr.bypass_histogram(df).empty)
+        self.assertEqual(list(lr.bypass_histogram(df).columns),
+                         lr.KEY + ["bypass", "waits", "fraction"])
+        fig = lr.plot_bypass_distribution(df)
+        self.assertIn("no bypass counts", fig.axes[0].texts[0].get_text())
+
+    def test_bypass_histogram_sums_waits_over_repetitions(self):
+        h = lr.bypass_histogram(self.df)
+        push = h[h["lock"] == "push_lock"]
+        self.assertEqual(list(push["bypass"]), [1, 2, 5])
+        self.assertEqual(list(push["waits"]), [8, 5, 1])     # the violation's 9s left out
+        self.assertEqual(list(push["fraction"]), [8 / 14, 5 / 14, 1 / 14])
+        eres = h[h["lock"] == "eresource"]
+        self.assertEqual(list(zip(eres["bypass"], eres["waits"])), [(1, 4)])
+        self.assertEqual(set(h["lock"]), {"push_lock", "eresource"})
+        self.assertEqual(set(h["threads"]), {2})
+        shared = lr.bypass_histogram(self.df, mode="shared")
+        self.assertEqual(list(zip(shared["lock"], shared["bypass"], shared["waits"])),
+                         [("push_lock", 1, 2)])
+        with self.assertRaises(ValueError):
+            lr.bypass_histogram(self.df, mode="both")
+
+    def test_bypass_distribution_draws_one_line_per_lock_and_the_fifo_bound(self):
+        fig = lr.plot_bypass_distribution(self.df, threads="max")
+        ax = fig.axes[0]
+        lines = {line.get_label(): line for line in ax.lines}
+        self.assertEqual(set(lines), {"push_lock: 42.9% beyond", "eresource: 0.0% beyond",
+                                      "shared_mutex: not measured", "FIFO bound (1)"})
+        self.assertEqual(len(lines["shared_mutex: not measured"].get_xdata()), 0)
+        push = lines["push_lock: 42.9% beyond"]
+        self.assertEqual(list(push.get_xdata()), [1, 2, 5])
+        self.assertEqual(push.get_drawstyle(), "steps-pre")
+        for got, want in zip(push.get_ydata(), [1.0, 6 / 14, 1 / 14]):  # passed by at least x
+            self.assertAlmostEqual(got, want)
+        self.assertEqual(list(lines["FIFO bound (1)"].get_xdata()), [1, 1])
+        self.assertEqual(ax.get_yscale(), "log")
+        self.assertEqual(ax.get_ylim(), (0.01, 1.5))  # down to the decade of 1/14
+        self.assertEqual(ax.get_xscale(), "linear")  # bypass up to 5: integer ticks
+        self.assertIsNotNone(ax.get_legend())
+        out = os.path.join(self.dir, "bypass.png")
+        fig.savefig(out)
+        self.assertGreater(os.path.getsize(out), 1000)
+
+    def test_a_lock_whose_waiters_nobody_passed_is_named(self):
+        fig = lr.plot_bypass_distribution(self.df[self.df["repetition"] == 2])
+        labels = [line.get_label() for line in fig.axes[0].lines]
+        self.assertIn("eresource: no wait passed", labels)
+
+    def test_wide_bypass_goes_on_a_log_axis(self):
+        wide = os.path.join(self.dir, "wide.json")
+        with open(wide, "w") as f:
+            json.dump(document([run("srwlock", 4, 1, 1e6,
+                                    bypass={"exclusive": {1: 5, 3: 4, 400: 1}, "shared": {}})]),
+                      f)
+        ax = lr.plot_bypass_distribution(lr.load_runs(wide)).axes[0]
+        self.assertEqual(ax.get_xscale(), "log")
+        labels = [line.get_label() for line in ax.lines]
+        self.assertEqual(labels, ["srwlock: 10.0% beyond", "FIFO bound (3)"])
 
 
 if __name__ == "__main__":
