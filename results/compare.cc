@@ -174,6 +174,11 @@ RunSample ReadRun(const FieldReader& r, const json& run, size_t index) {
   read_mode("shared", &s.shared_count, &s.shared_p50, &s.shared_p99);
   read_mode("exclusive", &s.exclusive_count, &s.exclusive_p50, &s.exclusive_p99);
   s.jain = r.Number(r.Object(run, "fairness", where), "jain_index", where + ".fairness");
+  // A run may name its own invocation (a file that gathers runs of several); else the file's.
+  if (run.contains("invocation")) {
+    s.invocation = r.String(run, "invocation", where);
+    if (s.invocation.empty()) r.Fail(where + ".invocation: expected a non-empty string");
+  }
   // Optional: files written before bypass was measured have none.
   if (const auto h = run.find("handoff"); h != run.end() && h->is_object()) {
     if (const auto b = h->find("bypass"); b != h->end() && !b->is_null()) {
@@ -307,6 +312,22 @@ std::string FormatChange(double change) {
 
 std::string FormatP(double p) { return p < 0.0001 ? "<0.0001" : Fixed(p, 4); }
 
+std::string FormatMde(double mde) {
+  if (std::isinf(mde)) return "none";
+  return Fixed(mde * 100.0, 1) + "%";
+}
+
+// "7/7": invocations per side, with their repetitions when some invocation made several.
+std::string SampleSizes(const MetricComparison& m) {
+  std::string out = std::to_string(m.baseline.size()) + "/" + std::to_string(m.candidate.size());
+  if (m.baseline_repetitions != m.baseline.size() ||
+      m.candidate_repetitions != m.candidate.size()) {
+    out += " (" + std::to_string(m.baseline_repetitions) + "/" +
+           std::to_string(m.candidate_repetitions) + " reps)";
+  }
+  return out + (m.weak && m.tested ? "!" : "");
+}
+
 std::string FormatAlpha(double alpha) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", alpha);
@@ -332,6 +353,8 @@ std::string VerdictLabel(Verdict v) {
       return "not significant";
     case Verdict::kNoData:
       return "no data";
+    case Verdict::kInconclusive:
+      return "inconclusive";
   }
   return "";
 }
@@ -370,7 +393,7 @@ std::string SettingsSummary(const CompareSettings& s) {
   std::string metrics;
   for (Metric m : s.metrics) metrics += (metrics.empty() ? "" : ",") + std::string(MetricName(m));
   return "threshold " + FormatPercent(s.threshold) + ", alpha " + FormatAlpha(s.alpha) +
-         ", metrics " + metrics;
+         " (correction " + std::string(CorrectionName(s.correction)) + "), metrics " + metrics;
 }
 
 std::string SummaryLine(const CompareReport& r) {
@@ -383,6 +406,7 @@ std::string SummaryLine(const CompareReport& r) {
                      "improvements") +
          ", " + CountedNoun(comparisons, "comparison", "comparisons") + " (" +
          std::to_string(r.Count(Verdict::kNotSignificant)) + " not significant, " +
+         std::to_string(r.Count(Verdict::kInconclusive)) + " inconclusive, " +
          std::to_string(r.Count(Verdict::kNoData)) + " without data)";
 }
 
@@ -400,7 +424,9 @@ std::string RenderTable(const CompareReport& r) {
                                           {"new", true},
                                           {"change", true},
                                           {"p", true},
-                                          {"reps", true},
+                                          {"p adj", true},
+                                          {"mde", true},
+                                          {"n", true},
                                           {"verdict"}}};
   for (const RunComparison& c : r.compared) {
     for (const MetricComparison& m : c.metrics) {
@@ -413,10 +439,10 @@ std::string RenderTable(const CompareReport& r) {
                       {data ? FormatValue(m.metric, m.baseline_median) : "-", true},
                       {data ? FormatValue(m.metric, m.candidate_median) : "-", true},
                       {data ? FormatChange(m.change) : "-", true},
-                      {data ? FormatP(m.p_value) : "-", true},
-                      {std::to_string(m.baseline.size()) + "/" +
-                           std::to_string(m.candidate.size()) + (m.weak ? "!" : ""),
-                       true},
+                      {m.tested ? FormatP(m.p_value) : "-", true},
+                      {m.tested ? FormatP(m.p_adjusted) : "-", true},
+                      {m.tested ? FormatMde(m.mde) : "-", true},
+                      {SampleSizes(m), true},
                       {VerdictLabel(m.verdict)}});
     }
   }
@@ -425,10 +451,12 @@ std::string RenderTable(const CompareReport& r) {
   for (const RunComparison& c : r.compared) {
     for (const MetricComparison& m : c.metrics) weak = weak || m.weak;
   }
-  if (weak) {
-    out += "reps: usable repetitions baseline/new; ! marks fewer than " +
-           std::to_string(kStrongRepetitions) + " on a side (a weak test)\n";
-  }
+  out += "p adj: p adjusted for " + std::string(CorrectionName(r.settings.correction)) +
+         "; mde: the smallest change the comparison could detect (power " +
+         Fixed(r.settings.power * 100.0, 0) + "%); n: invocations baseline/new";
+  out += weak ? "; ! marks fewer than " + std::to_string(kStrongRepetitions) +
+                    " on a side (a weak test)\n"
+              : "\n";
   if (!r.only_in_baseline.empty()) {
     out += "\nonly in baseline (not compared):\n";
     for (const RunKey& k : r.only_in_baseline) out += "  " + DescribeRunKey(k) + "\n";
@@ -456,9 +484,9 @@ std::string RenderMarkdown(const CompareReport& r) {
                     "` (" + CountedNoun(r.candidate_runs, "run", "runs") + "); " +
                     SettingsSummary(r.settings) + "\n\n";
   out +=
-      "| lock | workload | threads | placement | metric | baseline | new | change | p | reps | "
-      "verdict |\n";
-  out += "|---|---|--:|---|---|--:|--:|--:|--:|--:|---|\n";
+      "| lock | workload | threads | placement | metric | baseline | new | change | p | p adj | "
+      "mde | n | verdict |\n";
+  out += "|---|---|--:|---|---|--:|--:|--:|--:|--:|--:|--:|---|\n";
   for (const RunComparison& c : r.compared) {
     for (const MetricComparison& m : c.metrics) {
       const bool data = m.verdict != Verdict::kNoData;
@@ -470,9 +498,11 @@ std::string RenderMarkdown(const CompareReport& r) {
              std::string(MetricName(m.metric)) + " | " +
              (data ? FormatValue(m.metric, m.baseline_median) : "-") + " | " +
              (data ? FormatValue(m.metric, m.candidate_median) : "-") + " | " +
-             (data ? FormatChange(m.change) : "-") + " | " + (data ? FormatP(m.p_value) : "-") +
-             " | " + std::to_string(m.baseline.size()) + "/" + std::to_string(m.candidate.size()) +
-             " | " + verdict + " |\n";
+             (data ? FormatChange(m.change) : "-") + " | " +
+             (m.tested ? FormatP(m.p_value) : "-") + " | " +
+             (m.tested ? FormatP(m.p_adjusted) : "-") + " | " +
+             (m.tested ? FormatMde(m.mde) : "-") + " | " + SampleSizes(m) + " | " + verdict +
+             " |\n";
     }
   }
   auto list = [&out](const char* title, const std::vector<RunKey>& keys) {
@@ -576,6 +606,28 @@ std::string_view VerdictName(Verdict verdict) {
       return "not_significant";
     case Verdict::kNoData:
       return "no_data";
+    case Verdict::kInconclusive:
+      return "inconclusive";
+  }
+  return "";
+}
+
+Correction ParseCorrection(std::string_view text) {
+  const std::string t = Trim(text);
+  if (t == "holm") return Correction::kHolm;
+  if (t == "bh") return Correction::kBenjaminiHochberg;
+  if (t == "none") return Correction::kNone;
+  throw CompareInputError("'" + t + "' is not a correction; use holm, bh or none");
+}
+
+std::string_view CorrectionName(Correction correction) {
+  switch (correction) {
+    case Correction::kHolm:
+      return "holm";
+    case Correction::kBenjaminiHochberg:
+      return "bh";
+    case Correction::kNone:
+      return "none";
   }
   return "";
 }
@@ -630,8 +682,18 @@ ResultFile ParseResultFile(const std::string& path, const std::string& text) {
     r.Fail("runs: expected an array of runs, got " + std::string(runs.type_name()));
   }
   if (runs.empty()) r.Fail("runs is empty: the file holds no measurements");
+  f.invocation = path;
+  if (const auto it = context.find("invocation"); it != context.end()) {
+    if (!it->is_string() || it->get<std::string>().empty()) {
+      r.Fail("context.invocation: expected a non-empty string");
+    }
+    f.invocation = it->get<std::string>();
+  }
   f.runs.reserve(runs.size());
-  for (size_t i = 0; i < runs.size(); ++i) f.runs.push_back(ReadRun(r, runs[i], i));
+  for (size_t i = 0; i < runs.size(); ++i) {
+    f.runs.push_back(ReadRun(r, runs[i], i));
+    if (f.runs.back().invocation.empty()) f.runs.back().invocation = f.invocation;
+  }
   return f;
 }
 
@@ -764,14 +826,26 @@ std::string StatusWarning(const RunKey& key, const char* side,
          std::to_string(runs.size()) + " repetitions not ok (" + what + "); they are left out";
 }
 
-MetricComparison CompareMetric(const Group& g, Metric metric, const CompareSettings& settings) {
+// Each side's values (one per invocation), medians, change and raw p; the verdict waits for the
+// family's adjusted p-values (FinishVerdicts).
+MetricComparison CompareMetric(const Group& g, Metric metric) {
   MetricComparison mc;
   mc.metric = metric;
   for (int s = 0; s < 2; ++s) {
-    std::vector<double>& values = s == 0 ? mc.baseline : mc.candidate;
+    // Invocations in order of first appearance, each with its usable values.
+    std::vector<std::pair<std::string, std::vector<double>>> invocations;
     for (const RunSample* run : g.runs[s]) {
       double v = 0.0;
-      if (run->status == "ok" && MetricValue(*run, metric, &v)) values.push_back(v);
+      if (run->status != "ok" || !MetricValue(*run, metric, &v)) continue;
+      auto it = std::find_if(invocations.begin(), invocations.end(),
+                             [&](const auto& i) { return i.first == run->invocation; });
+      if (it == invocations.end()) it = invocations.insert(invocations.end(), {run->invocation, {}});
+      it->second.push_back(v);
+    }
+    std::vector<double>& values = s == 0 ? mc.baseline : mc.candidate;
+    for (const auto& [name, reps] : invocations) {
+      values.push_back(Median(std::span<const double>(reps)));
+      (s == 0 ? mc.baseline_repetitions : mc.candidate_repetitions) += reps.size();
     }
   }
   if (mc.baseline.empty() || mc.candidate.empty()) {
@@ -781,19 +855,83 @@ MetricComparison CompareMetric(const Group& g, Metric metric, const CompareSetti
   mc.baseline_median = Median(std::span<const double>(mc.baseline));
   mc.candidate_median = Median(std::span<const double>(mc.candidate));
   mc.change = RelativeChange(mc.baseline_median, mc.candidate_median);
-  const MannWhitneyResult u = MannWhitneyU(mc.baseline, mc.candidate);
-  mc.p_value = u.p_value;
-  mc.exact = u.exact;
   mc.weak = std::min(mc.baseline.size(), mc.candidate.size()) < kStrongRepetitions;
-  const double worse = HigherIsBetter(metric) ? -mc.change : mc.change;
-  if (std::fabs(mc.change) <= settings.threshold) {
-    mc.verdict = Verdict::kWithinThreshold;
-  } else if (!(mc.p_value < settings.alpha)) {
-    mc.verdict = Verdict::kNotSignificant;
-  } else {
-    mc.verdict = worse > 0 ? Verdict::kRegression : Verdict::kImprovement;
+  mc.tested = mc.baseline.size() >= 2 && mc.candidate.size() >= 2;
+  if (mc.tested) {
+    const MannWhitneyResult u = MannWhitneyU(mc.baseline, mc.candidate);
+    mc.p_value = u.p_value;
+    mc.exact = u.exact;
   }
   return mc;
+}
+
+// Adjusts the p-values of every tested comparison as one family, then decides each verdict.
+void FinishVerdicts(const CompareSettings& settings, std::vector<RunComparison>* compared) {
+  std::vector<MetricComparison*> tested;
+  for (RunComparison& c : *compared) {
+    for (MetricComparison& m : c.metrics) {
+      if (m.tested) tested.push_back(&m);
+    }
+  }
+  std::vector<double> raw;
+  for (const MetricComparison* m : tested) raw.push_back(m->p_value);
+  const std::vector<double> adjusted = AdjustPValues(raw, settings.correction);
+  // The detection limit at the level the most demanding step of the correction asks for.
+  const double level = settings.correction == Correction::kNone || tested.empty()
+                           ? settings.alpha
+                           : settings.alpha / static_cast<double>(tested.size());
+  for (size_t i = 0; i < tested.size(); ++i) {
+    MetricComparison& m = *tested[i];
+    m.p_adjusted = adjusted[i];
+    const double shift =
+        MinimumDetectableShift(PooledStandardDeviation(m.baseline, m.candidate),
+                               m.baseline.size(), m.candidate.size(), level, settings.power);
+    const double sd = PooledStandardDeviation(m.baseline, m.candidate);
+    m.mde = m.baseline_median != 0.0 ? shift / std::fabs(m.baseline_median)
+                                     : std::numeric_limits<double>::infinity();
+    if (shift == 0.0) m.mde = 0.0;
+    for (size_t n = 2; n <= kMaxInvocationsNeeded && m.baseline_median != 0.0; ++n) {
+      if (MinimumDetectableShift(sd, n, n, level, settings.power) <=
+          settings.threshold * std::fabs(m.baseline_median)) {
+        m.invocations_needed = n;
+        break;
+      }
+    }
+  }
+  for (RunComparison& c : *compared) {
+    for (MetricComparison& m : c.metrics) {
+      if (m.baseline.empty() || m.candidate.empty()) continue;  // no data
+      const double worse = HigherIsBetter(m.metric) ? -m.change : m.change;
+      if (!m.tested) {
+        m.verdict = Verdict::kInconclusive;
+      } else if (std::fabs(m.change) <= settings.threshold) {
+        m.verdict = m.mde <= settings.threshold ? Verdict::kWithinThreshold
+                                                : Verdict::kInconclusive;
+      } else if (!(m.p_adjusted < settings.alpha)) {
+        m.verdict = Verdict::kNotSignificant;
+      } else {
+        m.verdict = worse > 0 ? Verdict::kRegression : Verdict::kImprovement;
+      }
+    }
+  }
+}
+
+// One warning for comparisons that could not be tested because a side has one invocation.
+std::vector<std::string> UntestedWarnings(const std::vector<RunComparison>& compared) {
+  size_t untested = 0;
+  std::string example;
+  for (const RunComparison& c : compared) {
+    for (const MetricComparison& m : c.metrics) {
+      if (m.verdict != Verdict::kInconclusive || m.tested) continue;
+      if (untested++ == 0) example = DescribeRunKey(c.key) + " " + std::string(MetricName(m.metric));
+    }
+  }
+  if (untested == 0) return {};
+  return {CountedNoun(untested, "comparison", "comparisons") + " (e.g. " + example +
+          ") cannot be judged: a side has a single lockbench invocation, whose repetitions share "
+          "its conditions and are not independent samples; measure each side in several "
+          "invocations (tool/ci_perf_gate.sh does, or run `lockbench run --repetitions 1` "
+          "several times into one directory per side and `lockbench compare DIR DIR`)"};
 }
 
 // One warning per pair of sample sizes that makes the test weak, saying when alpha is out of
@@ -803,7 +941,7 @@ std::vector<std::string> WeakTestWarnings(const std::vector<RunComparison>& comp
   std::map<std::pair<size_t, size_t>, std::vector<std::string>> weak;
   for (const RunComparison& c : compared) {
     for (const MetricComparison& m : c.metrics) {
-      if (!m.weak) continue;
+      if (!m.weak || !m.tested) continue;
       weak[{m.baseline.size(), m.candidate.size()}].push_back(DescribeRunKey(c.key) + " " +
                                                               std::string(MetricName(m.metric)));
     }
@@ -813,12 +951,14 @@ std::vector<std::string> WeakTestWarnings(const std::vector<RunComparison>& comp
     const double floor = SmallestPossiblePValue(sizes.first, sizes.second);
     std::string w = CountedNoun(what.size(), "comparison has", "comparisons have") + " only " +
                     std::to_string(sizes.first) + " vs " + std::to_string(sizes.second) +
-                    " usable repetitions (e.g. " + what.front() + "): the rank test is weak";
+                    " invocations with usable repetitions (e.g. " + what.front() +
+                    "): the rank test is weak";
     if (floor >= alpha) {
       w += "; the smallest possible p-value is " + Fixed(floor, 3) + ", not below alpha " +
            FormatAlpha(alpha) + ", so no change can be called significant";
     }
-    w += "; use " + std::to_string(kStrongRepetitions) + " or more (ideally 7) repetitions";
+    w += "; use " + std::to_string(kStrongRepetitions) +
+         " or more (ideally 7) invocations per side";
     warnings.push_back(w);
   }
   return warnings;
@@ -873,9 +1013,11 @@ CompareReport CompareResults(const ResultSide& baseline, const ResultSide& candi
       const std::string w = StatusWarning(g.key, s == 0 ? "baseline" : "new", g.runs[s]);
       if (!w.empty()) report.warnings.push_back(w);
     }
-    for (Metric metric : settings.metrics) rc.metrics.push_back(CompareMetric(g, metric, settings));
+    for (Metric metric : settings.metrics) rc.metrics.push_back(CompareMetric(g, metric));
     report.compared.push_back(std::move(rc));
   }
+  FinishVerdicts(settings, &report.compared);
+  Append(&report.warnings, UntestedWarnings(report.compared));
   Append(&report.warnings, WeakTestWarnings(report.compared, settings.alpha));
 
   if (report.compared.empty()) {
@@ -900,6 +1042,8 @@ json CompareReportToJson(const CompareReport& r) {
   out["metrics"] = metrics;
   out["threshold"] = r.settings.threshold;
   out["alpha"] = r.settings.alpha;
+  out["correction"] = CorrectionName(r.settings.correction);
+  out["power"] = r.settings.power;
   json comparisons = json::array();
   for (const RunComparison& c : r.compared) {
     for (const MetricComparison& m : c.metrics) {
@@ -909,13 +1053,17 @@ json CompareReportToJson(const CompareReport& r) {
       j["baseline"] = {{"median", m.baseline_median},
                        {"values", m.baseline},
                        {"n", m.baseline.size()},
-                       {"repetitions", c.baseline_runs}};
+                       {"repetitions", m.baseline_repetitions}};
       j["new"] = {{"median", m.candidate_median},
                   {"values", m.candidate},
                   {"n", m.candidate.size()},
-                  {"repetitions", c.candidate_runs}};
+                  {"repetitions", m.candidate_repetitions}};
       j["change"] = std::isfinite(m.change) ? json(m.change) : json(nullptr);
-      j["p_value"] = m.p_value;
+      j["p_value"] = m.tested ? json(m.p_value) : json(nullptr);
+      j["p_adjusted"] = m.tested ? json(m.p_adjusted) : json(nullptr);
+      j["mde"] = m.tested && std::isfinite(m.mde) ? json(m.mde) : json(nullptr);
+      j["invocations_needed"] =
+          m.tested && m.invocations_needed > 0 ? json(m.invocations_needed) : json(nullptr);
       j["exact"] = m.exact;
       j["weak"] = m.weak;
       j["verdict"] = VerdictName(m.verdict);
@@ -933,6 +1081,7 @@ json CompareReportToJson(const CompareReport& r) {
                     {"improvements", r.Count(Verdict::kImprovement)},
                     {"within_threshold", r.Count(Verdict::kWithinThreshold)},
                     {"not_significant", r.Count(Verdict::kNotSignificant)},
+                    {"inconclusive", r.Count(Verdict::kInconclusive)},
                     {"no_data", r.Count(Verdict::kNoData)}};
   return out;
 }
@@ -957,8 +1106,9 @@ std::vector<std::string> RegressionLines(const CompareReport& report) {
       lines.push_back(DescribeRunKey(c.key) + ": " + std::string(MetricName(m.metric)) + " " +
                       FormatChange(m.change) + " (" + FormatValue(m.metric, m.baseline_median) +
                       " -> " + FormatValue(m.metric, m.candidate_median) +
-                      ", p=" + FormatP(m.p_value) + ", " + std::to_string(m.baseline.size()) +
-                      " vs " + std::to_string(m.candidate.size()) + " repetitions)");
+                      ", p=" + FormatP(m.p_value) + ", adjusted " + FormatP(m.p_adjusted) + ", " +
+                      std::to_string(m.baseline.size()) + " vs " +
+                      std::to_string(m.candidate.size()) + " invocations)");
     }
   }
   return lines;

@@ -1,20 +1,28 @@
 // Comparing two sets of result files: the CI performance-regression gate behind
 // `lockbench compare BASELINE NEW`.
 //
-// Runs are matched by (lock, workload, threads, placement); the repetitions of a matched run are
-// pooled over all files of a side, so a directory of files written by interleaved invocations
-// (one repetition each) compares like one file with all repetitions. For each matched run and
-// metric the medians of the two sides are compared and a two-sided Mann-Whitney U test over the
-// repetitions says whether the difference is more than noise. A change is a regression only when
-// it goes the bad way by more than the threshold AND the test is significant (p < alpha), so a
-// noisy machine does not fail a build on a fluke and a tiny but real drift does not either.
+// Runs are matched by (lock, workload, threads, placement). The repetitions of one lockbench
+// invocation share its conditions (where its memory landed, what the host did in those
+// seconds), so they are one sample, not several: for each matched run and metric, each side's
+// values are its invocations' medians, and a two-sided Mann-Whitney U test over those says
+// whether the sides differ by more than noise. A directory of files written by interleaved
+// invocations with one repetition each (what tool/ci_perf_gate.sh makes) gives one value per
+// invocation. When a side has a single invocation, significance cannot be assessed: its
+// comparisons are "inconclusive" and a warning says how to measure instead.
+//
+// One compare makes many tests (locks x thread counts x metrics); the p-values are adjusted for
+// the family (Holm by default), so the chance that any of them is a false regression stays
+// alpha. A change is a regression only when it goes the bad way by more than the threshold AND
+// its adjusted p is below alpha. Every comparison also states its detection limit (mde): the
+// smallest change it could have found, given the spread it measured; a change within the
+// threshold is "same" only when that limit is within the threshold too, else "inconclusive".
 //
 // Only repetitions with status "ok" are used. Latency metrics use only repetitions that timed at
 // least one acquisition of that mode (a read-only workload has no exclusive latency).
 //
-// How many repetitions: the exact two-sided test cannot give p below 2 / C(n_a + n_b, n_a):
-// 0.100 for 3 vs 3, 0.029 for 4 vs 4, 0.008 for 5 vs 5 and 0.0006 for 7 vs 7. CI should use at
-// least 5, ideally 7, repetitions per side; fewer makes every comparison "not significant".
+// How many invocations: the exact two-sided test cannot give p below 2 / C(n_a + n_b, n_a):
+// 0.100 for 3 vs 3, 0.029 for 4 vs 4, 0.008 for 5 vs 5 and 0.0006 for 7 vs 7, and Holm asks the
+// smallest p of m comparisons to be below alpha / m. CI should use at least 7 per side.
 //
 // Inputs are checked field by field: a malformed file (not JSON, truncated, wrong types, missing
 // fields, no runs) raises CompareInputError with one line naming the file and the field. Files
@@ -25,12 +33,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "nlohmann/json.hpp"
+#include "results/stats.h"
 
 namespace lockbench {
 
@@ -98,6 +108,9 @@ struct RunSample {
   // than threads - 1 grants. waits is 0 when the file has no bypass (null or an older file).
   uint64_t bypass_waits = 0;
   double bypass_over_fifo = 0.0;
+  // The lockbench invocation that made the run: its file's context.invocation, or the file's
+  // path for files written before invocations were recorded (a file is one invocation).
+  std::string invocation;
 };
 
 // What compare reads of one result file.
@@ -107,6 +120,7 @@ struct ResultFile {
   std::string cpu_model;
   std::string topology;
   std::string build_type;          // empty when the file does not say
+  std::string invocation;          // context.invocation, or the path when absent
   nlohmann::json workload_config;  // config.workload, or null when absent
   std::vector<RunSample> runs;
 };
@@ -122,13 +136,21 @@ std::vector<ResultFile> LoadResultPath(const std::string& path);
 
 // ---- Comparing ------------------------------------------------------------------------------
 
-// Fewer repetitions than this on a side make the rank test weak; the report warns.
+// Fewer invocations than this on a side make the rank test weak; the report warns.
 inline constexpr std::size_t kStrongRepetitions = 5;
+inline constexpr std::size_t kMaxInvocationsNeeded = 1000;
+
+// "holm", "bh" or "none". Throws CompareInputError naming the allowed values.
+Correction ParseCorrection(std::string_view text);
+std::string_view CorrectionName(Correction correction);
 
 struct CompareSettings {
   std::vector<Metric> metrics = {Metric::kThroughput};
   double threshold = 0.05;  // relative change that counts, in the bad or the good direction
-  double alpha = 0.05;      // significance level of the rank test
+  double alpha = 0.05;      // significance level, for the whole family under Holm
+  // Over every comparison of one report that has a p-value.
+  Correction correction = Correction::kHolm;
+  double power = 0.8;  // for the detection limit: the chance a change of that size is found
   bool allow_different_machines = false;
 };
 
@@ -144,21 +166,43 @@ enum class Verdict {
   kWithinThreshold,  // the change is no larger than the threshold
   kNotSignificant,   // larger than the threshold, but p >= alpha: could be noise
   kNoData,           // a side has no usable repetition for this metric
+  // Neither "same" nor a change can be claimed: a side has one invocation only (its
+  // repetitions are not independent samples), or the change is within the threshold but the
+  // test could not have detected one of the threshold's size (mde > threshold).
+  kInconclusive,
 };
-// "regression", "improvement", "within_threshold", "not_significant", "no_data".
+// "regression", "improvement", "within_threshold", "not_significant", "no_data",
+// "inconclusive".
 std::string_view VerdictName(Verdict verdict);
 
 struct MetricComparison {
   Metric metric = Metric::kThroughput;
-  std::vector<double> baseline;  // one value per usable repetition, in file order
+  // One value per invocation with a usable repetition, in file order: the repetition's value,
+  // or the median of the invocation's repetitions (they share its conditions, so only
+  // invocations are independent samples).
+  std::vector<double> baseline;
   std::vector<double> candidate;
+  std::size_t baseline_repetitions = 0;  // usable repetitions behind the values
+  std::size_t candidate_repetitions = 0;
   double baseline_median = 0.0;
   double candidate_median = 0.0;
   // (new - baseline) / baseline; +-infinity when the baseline median is 0 and the new is not.
   double change = 0.0;
-  double p_value = 1.0;  // two-sided Mann-Whitney U; 1 when a side is empty
+  double p_value = 1.0;  // two-sided Mann-Whitney U on the values; 1 when not computed
+  // p_value adjusted for the family of comparisons (CompareSettings::correction).
+  double p_adjusted = 1.0;
   bool exact = false;    // p from the exact distribution (else the normal approximation)
   bool weak = false;     // fewer than kStrongRepetitions values on a side
+  // Whether a p-value was computed: both sides have data from at least two invocations.
+  bool tested = false;
+  // The smallest relative change this comparison could have detected, with power
+  // CompareSettings::power at the level each comparison faces (alpha, or alpha / comparisons
+  // under a correction: its strictest step), from the pooled spread of the values. Infinite
+  // when it could detect none.
+  double mde = std::numeric_limits<double>::infinity();
+  // Invocations per side that would bring mde within the threshold at this spread (what a CI
+  // job should run); 0 when more than kMaxInvocationsNeeded would be needed.
+  std::size_t invocations_needed = 0;
   Verdict verdict = Verdict::kNoData;
 };
 
@@ -202,12 +246,15 @@ enum class CompareFormat { kTable, kMarkdown, kJson };
 std::string RenderCompareReport(const CompareReport& report, CompareFormat format);
 
 // {"baseline": {"path", "files", "runs"}, "new": {...}, "metrics", "threshold", "alpha",
+//  "correction", "power",
 //  "comparisons": [{"lock", "workload", "threads", "placement", "metric", "higher_is_better",
-//                   "baseline": {"median", "values", "n"}, "new": {...}, "change", "p_value",
-//                   "exact", "weak", "verdict"}],
+//                   "baseline": {"median", "values", "n", "repetitions"}, "new": {...},
+//                   "change", "p_value", "p_adjusted", "mde", "invocations_needed", "exact",
+//                   "weak", "verdict"}],
 //  "only_in_baseline": [{"lock", "workload", "threads", "placement"}], "only_in_new": [...],
 //  "warnings": [...], "summary": {"regressions", "improvements", "within_threshold",
-//  "not_significant", "no_data"}}. An infinite change is written as null.
+//  "not_significant", "inconclusive", "no_data"}}. n counts invocations. An infinite change or
+//  mde, and a p-value never computed, are written as null.
 nlohmann::json CompareReportToJson(const CompareReport& report);
 
 // One line per regression, "eresource read-mostly 2 threads compact: throughput -30.0%

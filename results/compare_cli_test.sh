@@ -38,13 +38,25 @@ check $? "identical inputs: rc=$rc, stderr: $(cat "$tmp/err")"
 
 # A clear 30% throughput drop over 7 repetitions: exit 1 naming the run, on stdout and stderr.
 compare 1 base.json drop30.json \
-  && grep -Eq "^eresource +read-mostly +2 +compact +throughput .* -30\.[0-9]% +0\.0006 +7/7 +REGR" \
+  && grep -Eq "^eresource +read-mostly +2 +compact +throughput .* -30\.[0-9]% +0\.0006 +0\.0012 +[0-9.]+% +7/7 +REGR" \
     "$tmp/out" \
   && grep -Eq "^shared_mutex .* same$" "$tmp/out" \
   && [ "$(wc -l <"$tmp/err")" -eq 1 ] \
   && grep -q "^lockbench: regression: eresource read-mostly 2 threads compact: throughput -30" \
     "$tmp/err"
 check $? "30% drop: rc=$rc, stdout: $(cat "$tmp/out"), stderr: $(cat "$tmp/err")"
+
+# All repetitions from one invocation per side: not independent, so nothing can be judged; exit 0
+# with one warning that says how to measure.
+compare 0 one_invocation_base.json one_invocation_drop30.json \
+  && grep -Eq "^eresource .* -30\.[0-9]% +- +- +- +1/1 \(7/7 reps\) +inconclusive$" "$tmp/out" \
+  && [ "$(wc -l <"$tmp/err")" -eq 1 ] \
+  && grep -q "^lockbench: warning: 2 comparisons .* single lockbench invocation.*ci_perf_gate" \
+    "$tmp/err"
+check $? "one invocation per side: rc=$rc, stdout: $(cat "$tmp/out"), stderr: $(cat "$tmp/err")"
+compare 2 base.json base.json --correction bonferroni \
+  && grep -q "^lockbench: error: --correction: 'bonferroni' is not a correction" "$tmp/err"
+check $? "bad --correction: rc=$rc, stderr: $(cat "$tmp/err")"
 
 # The same over directories of files (interleaved CI runs write one file per repetition).
 compare 1 split_base split_drop30 && grep -q "baseline: split_base (2 files, 14 runs)" "$tmp/out" \
@@ -56,7 +68,7 @@ compare 0 base.json noise.json && [ ! -s "$tmp/err" ]
 check $? "noise within threshold: rc=$rc, stderr: $(cat "$tmp/err")"
 
 # A significant 3% change is under the 5% threshold.
-compare 0 base.json shift3.json && grep -Eq "^eresource .* -3\.0% +0\.0006 +7/7 +same$" "$tmp/out"
+compare 0 base.json shift3.json && grep -Eq "^eresource .* -3\.0% +0\.0006 +0\.0012 +1\.0% +7/7 +same$" "$tmp/out"
 check $? "significant 3% change: rc=$rc, stdout: $(cat "$tmp/out")"
 compare 1 base.json shift3.json --threshold 2%
 check $? "... is a regression with --threshold 2%: rc=$rc"
@@ -187,6 +199,17 @@ rc=$?
 [ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] \
   && grep -q "^ci_perf_gate: error: --repetitions" "$tmp/err"
 check $? "gate usage error: rc=$rc, stderr: $(cat "$tmp/err")"
+"$gate" --calibrate --new-bin "$bin" --locks shared_mutex --threads 1 --duration 20ms \
+  --repetitions 3 -- --warmup 5ms >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q "^calibration: one binary against itself, 3 invocations a side" "$tmp/out" \
+  && grep -Eq "^shared_mutex +1 +throughput .* (not_significant|inconclusive|within_threshold)$" \
+    "$tmp/out"
+check $? "gate --calibrate: rc=$rc, stdout: $(cat "$tmp/out"), stderr: $(tail -3 "$tmp/err")"
+"$gate" --calibrate --base-bin "$bin" --new-bin "$bin" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "^ci_perf_gate: error: --calibrate measures one binary" "$tmp/err"
+check $? "gate --calibrate with two binaries: rc=$rc, stderr: $(cat "$tmp/err")"
 "$gate" --help | grep -q "^Usage: tool/ci_perf_gate.sh"
 check $? "gate --help"
 

@@ -17,6 +17,7 @@ namespace {
 
 using nlohmann::json;
 using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -35,7 +36,8 @@ json RunJson(const std::string& lock, int rep, double throughput, double shared_
           {"latency_ns",
            {{"shared", {{"count", 10}, {"p50", 40}, {"p99", shared_p99}}},
             {"exclusive", {{"count", exclusive_count}, {"p50", 60}, {"p99", 2000}}}}},
-          {"fairness", {{"jain_index", 0.95}}}};
+          {"fairness", {{"jain_index", 0.95}}},
+          {"invocation", "invocation-" + std::to_string(rep)}};  // one repetition each
 }
 
 json Doc(std::vector<json> runs, const std::string& cpu = "CPU A",
@@ -538,6 +540,105 @@ TEST(CompareResults, AZeroBaselineGivesAnInfiniteChange) {
   EXPECT_THAT(RenderCompareReport(r, CompareFormat::kTable), HasSubstr("+inf"));
 }
 
+// ---- Invocations, many comparisons and detection limits --------------------------------------
+
+// `runs` with every repetition in one invocation of `name`, the way one `lockbench run
+// --repetitions N` writes them.
+std::vector<json> OneInvocation(std::vector<json> runs, const std::string& name) {
+  for (json& run : runs) run["invocation"] = name;
+  return runs;
+}
+
+TEST(CompareResults, ASideWithOneInvocationCannotBeJudgedAndSaysHowToMeasure) {
+  const CompareReport r =
+      CompareDocs(Doc(OneInvocation(Reps("eresource", 2e6, kNoiseA), "a")),
+                  Doc(OneInvocation(Reps("eresource", 1.4e6, kNoiseB), "b")));  // -30%
+  const MetricComparison& m = Only(r);
+  EXPECT_EQ(m.verdict, Verdict::kInconclusive);
+  EXPECT_FALSE(m.tested);
+  EXPECT_EQ(m.baseline.size(), 1u);
+  EXPECT_EQ(m.baseline_repetitions, 7u);
+  EXPECT_FALSE(r.HasRegression());
+  EXPECT_THAT(r.warnings, Contains(AllOf(HasSubstr("single lockbench invocation"),
+                                         HasSubstr("tool/ci_perf_gate.sh"),
+                                         HasSubstr("--repetitions 1"))));
+}
+
+TEST(CompareResults, RepetitionsOfOneInvocationCountAsOneSampleTheirMedian) {
+  // Three invocations a side, three repetitions each: three samples, the medians.
+  std::vector<json> base, next;
+  for (int inv = 0; inv < 3; ++inv) {
+    for (const double f : {1.0, 1.5, 0.9}) {
+      json run = RunJson("eresource", inv * 3 + 1, 1e6 * (inv + 1) * f);
+      run["invocation"] = "base-" + std::to_string(inv);
+      base.push_back(run);
+      run["invocation"] = "new-" + std::to_string(inv);
+      next.push_back(run);
+    }
+  }
+  const MetricComparison m = Only(CompareDocs(Doc(base), Doc(next)));
+  EXPECT_THAT(m.baseline, ElementsAre(1e6, 2e6, 3e6));
+  EXPECT_EQ(m.baseline_repetitions, 9u);
+  EXPECT_TRUE(m.tested);
+  EXPECT_TRUE(m.weak);  // 3 vs 3 invocations
+}
+
+TEST(CompareResults, HolmKeepsAFamilyOfComparisonsFromCryingWolf) {
+  // One lock moved -7% with a partial overlap (p = 0.017 on its own), eight did not move.
+  CompareSettings settings;
+  std::vector<json> base, next;
+  const std::vector<double> shifted = {0.90, 0.91, 0.92, 0.93, 0.94, 0.995, 1.002};  // p=0.017
+  for (int lock = 0; lock < 9; ++lock) {
+    const std::string name = "lock" + std::to_string(lock);
+    for (const json& r : Reps(name, 1e6, kNoiseA)) base.push_back(r);
+    for (const json& r : Reps(name, 1e6, lock == 0 ? shifted : kNoiseB)) next.push_back(r);
+  }
+  settings.correction = Correction::kNone;
+  const CompareReport raw = CompareDocs(Doc(base), Doc(next), settings);
+  const MetricComparison& moved = raw.compared.at(0).metrics.at(0);
+  ASSERT_LT(moved.p_value, 0.05);
+  ASSERT_GT(moved.p_value * 9, 0.05);
+  EXPECT_EQ(moved.verdict, Verdict::kRegression);
+  EXPECT_DOUBLE_EQ(moved.p_adjusted, moved.p_value);
+
+  settings.correction = Correction::kHolm;
+  const CompareReport holm = CompareDocs(Doc(base), Doc(next), settings);
+  const MetricComparison& adjusted = holm.compared.at(0).metrics.at(0);
+  EXPECT_DOUBLE_EQ(adjusted.p_value, moved.p_value);
+  EXPECT_DOUBLE_EQ(adjusted.p_adjusted, std::min(1.0, 9 * moved.p_value));  // the smallest p
+  EXPECT_EQ(adjusted.verdict, Verdict::kNotSignificant);
+  EXPECT_FALSE(holm.HasRegression());
+}
+
+TEST(CompareResults, SameNeedsADetectionLimitWithinTheThreshold) {
+  // Medians 1% apart, but the invocations scatter by +-30%: no 5% change could have been seen.
+  const std::vector<double> wild = {1.0, 1.3, 0.7, 1.25, 0.75, 1.2, 0.8};
+  const std::vector<double> wild2 = {1.01, 1.31, 0.71, 1.26, 0.76, 1.21, 0.81};
+  const MetricComparison noisy =
+      Only(CompareDocs(Doc(Reps("eresource", 1e6, wild)), Doc(Reps("eresource", 1e6, wild2))));
+  EXPECT_LE(std::fabs(noisy.change), 0.05);
+  EXPECT_GT(noisy.mde, 0.05);
+  EXPECT_EQ(noisy.verdict, Verdict::kInconclusive);
+  // Quiet invocations: the same 1% reads as "same", and the limit is a few percent.
+  const MetricComparison quiet =
+      Only(CompareDocs(Doc(Reps("eresource", 1e6, kNoiseA)), Doc(Reps("eresource", 1e6, kNoiseB))));
+  EXPECT_LT(quiet.mde, 0.05);
+  EXPECT_EQ(quiet.verdict, Verdict::kWithinThreshold);
+  // What it would take: more invocations for the noisy pair, the fewest that reach alpha for the
+  // quiet one (its spread is far below the threshold).
+  EXPECT_GT(noisy.invocations_needed, 7u);
+  EXPECT_GE(quiet.invocations_needed, 2u);
+  EXPECT_LE(quiet.invocations_needed, 7u);
+}
+
+TEST(ParseCorrection, NamesAndErrors) {
+  EXPECT_EQ(ParseCorrection("holm"), Correction::kHolm);
+  EXPECT_EQ(ParseCorrection("bh"), Correction::kBenjaminiHochberg);
+  EXPECT_EQ(ParseCorrection(" none "), Correction::kNone);
+  EXPECT_THAT(ErrorOf([] { ParseCorrection("bonferroni"); }),
+              AllOf(HasSubstr("'bonferroni' is not a correction"), HasSubstr("holm, bh or none")));
+}
+
 // ---- Reporting ------------------------------------------------------------------------------
 
 TEST(RenderCompareReport, AllFormatsNameTheRegression) {
@@ -548,7 +649,8 @@ TEST(RenderCompareReport, AllFormatsNameTheRegression) {
   const std::string table = RenderCompareReport(r, CompareFormat::kTable);
   EXPECT_THAT(table,
               AllOf(HasSubstr("baseline: base.json (1 file, 7 runs)"), HasSubstr("threshold 5%"),
-                    HasSubstr("alpha 0.05,"), HasSubstr("REGRESSION"), HasSubstr("2.000 Mops/s"),
+                    HasSubstr("alpha 0.05 (correction holm)"), HasSubstr("REGRESSION"),
+                    HasSubstr("2.000 Mops/s"), HasSubstr("p adj"), HasSubstr("mde"),
                     HasSubstr("1 regression, 0 improvements, 2 comparisons")));
   const std::string md = RenderCompareReport(r, CompareFormat::kMarkdown);
   EXPECT_THAT(md, AllOf(HasSubstr("| lock | workload | threads |"), HasSubstr("**regression**"),

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
+#include <numbers>
 
 namespace lockbench {
 namespace {
@@ -270,6 +272,78 @@ MannWhitneyResult MannWhitneyU(std::span<const double> a, std::span<const double
   result.z = std::copysign(corrected / std::sqrt(variance), deviation);
   result.p_value = std::min(1.0, std::erfc(std::fabs(result.z) / std::sqrt(2.0)));
   return result;
+}
+
+std::vector<double> AdjustPValues(std::span<const double> p_values, Correction correction) {
+  const std::size_t m = p_values.size();
+  std::vector<double> adjusted(p_values.begin(), p_values.end());
+  if (correction == Correction::kNone || m == 0) return adjusted;
+  std::vector<std::size_t> order(m);
+  for (std::size_t i = 0; i < m; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return p_values[a] < p_values[b]; });
+  const double md = static_cast<double>(m);
+  if (correction == Correction::kHolm) {
+    // The i-th smallest (from 0) times m - i, never below the one before it.
+    double running = 0.0;
+    for (std::size_t i = 0; i < m; ++i) {
+      running = std::max(running, std::min(1.0, (md - static_cast<double>(i)) * p_values[order[i]]));
+      adjusted[order[i]] = running;
+    }
+  } else {
+    // The i-th smallest (from 1) times m / i, never above the one after it.
+    double running = 1.0;
+    for (std::size_t i = m; i-- > 0;) {
+      running = std::min(running, md / static_cast<double>(i + 1) * p_values[order[i]]);
+      adjusted[order[i]] = std::min(1.0, running);
+    }
+  }
+  return adjusted;
+}
+
+double NormalQuantile(double p) {
+  // Bisection on the CDF, 0.5 erfc(-x / sqrt 2): slow next to a rational approximation, but
+  // plainly right to double precision, and the gate calls it a few times per comparison.
+  double lo = -40.0, hi = 40.0;
+  for (int i = 0; i < 200; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    if (0.5 * std::erfc(-mid / std::sqrt(2.0)) < p) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return 0.5 * (lo + hi);
+}
+
+double PooledStandardDeviation(std::span<const double> a, std::span<const double> b) {
+  const auto squares = [](std::span<const double> x) {
+    if (x.empty()) return 0.0;
+    double mean = 0.0;
+    for (double v : x) mean += v;
+    mean /= static_cast<double>(x.size());
+    double ss = 0.0;
+    for (double v : x) ss += (v - mean) * (v - mean);
+    return ss;
+  };
+  const std::size_t dof = (a.empty() ? 0 : a.size() - 1) + (b.empty() ? 0 : b.size() - 1);
+  if (a.size() + b.size() < 3 || dof == 0) return 0.0;
+  return std::sqrt((squares(a) + squares(b)) / static_cast<double>(dof));
+}
+
+double MinimumDetectableShift(double pooled_sd, std::size_t n_a, std::size_t n_b, double alpha,
+                              double power) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  if (n_a == 0 || n_b == 0) return kInf;
+  // 2 / C(n_a + n_b, n_a), computed in logs so large samples do not overflow.
+  const double log_choose = std::lgamma(static_cast<double>(n_a + n_b) + 1) -
+                            std::lgamma(static_cast<double>(n_a) + 1) -
+                            std::lgamma(static_cast<double>(n_b) + 1);
+  if (std::log(2.0) - log_choose >= std::log(alpha)) return kInf;
+  const double z = NormalQuantile(1.0 - alpha / 2.0) + NormalQuantile(power);
+  return z * pooled_sd *
+         std::sqrt(1.0 / static_cast<double>(n_a) + 1.0 / static_cast<double>(n_b)) *
+         std::sqrt(std::numbers::pi / 3.0);
 }
 
 }  // namespace lockbench

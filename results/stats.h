@@ -120,6 +120,34 @@ struct MannWhitneyResult {
 MannWhitneyResult MannWhitneyU(std::span<const double> a, std::span<const double> b,
                                MannWhitneyMethod method = MannWhitneyMethod::kAuto);
 
+// ---- Many comparisons and what they could detect --------------------------------------------
+
+enum class Correction {
+  kNone,
+  kHolm,               // Holm's step-down: controls the chance of any false regression
+  kBenjaminiHochberg,  // step-up: controls the expected fraction of false findings
+};
+
+// The p-values adjusted for being one family of tests, in input order, each capped at 1: compare
+// an adjusted p with alpha as if it were the only test. kNone returns them unchanged.
+std::vector<double> AdjustPValues(std::span<const double> p_values, Correction correction);
+
+// The standard normal quantile function (inverse CDF). REQUIRES: 0 < p < 1.
+double NormalQuantile(double p);
+
+// The sample standard deviation of both samples around their own means, pooled (n - 1
+// weighting); 0 when there are fewer than 3 values in all.
+double PooledStandardDeviation(std::span<const double> a, std::span<const double> b);
+
+// The smallest shift between the centres of two samples of these sizes, with this pooled
+// standard deviation, that a two-sided rank test at `alpha` finds with probability `power`:
+// (z(1 - alpha/2) + z(power)) * sd * sqrt(1/n_a + 1/n_b) * sqrt(pi/3). The last factor is the
+// rank test's price against a t test on normal data (asymptotic relative efficiency 3/pi).
+// Infinite when a side is empty, or when no outcome of the exact rank test on samples this
+// small reaches alpha (2 / C(n_a + n_b, n_a) >= alpha).
+double MinimumDetectableShift(double pooled_sd, std::size_t n_a, std::size_t n_b, double alpha,
+                              double power);
+
 }  // namespace lockbench
 
 #endif  // LOCKBENCH_RESULTS_STATS_H_

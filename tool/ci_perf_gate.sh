@@ -28,7 +28,13 @@ Options:
                       significant change: 3 vs 3 gives p >= 0.1)
   --metric LIST       metrics for compare (default: throughput)
   --threshold T       relative change that counts, 5% or 0.05 (default: 5%)
-  --alpha A           significance level (default: 0.05)
+  --alpha A           significance level, for all comparisons together (default: 0.05)
+  --correction C      holm, bh or none: adjustment for making many comparisons (default: holm)
+  --calibrate         measure one binary against itself (--new, or --new-bin) and print, per
+                      lock and metric, the spread between invocations, the smallest change
+                      this job can detect (mde) and the repetitions per side it would need to
+                      detect a change of --threshold; sizes a CI job. Exits 0 unless a run
+                      fails, whatever the A/A comparison found (that is reported).
   --format F          report format: table, markdown, json (default: table)
   --out DIR           keep results here: DIR/baseline/*.json, DIR/new/*.json and
                       DIR/report.{txt,md,json} (default: a temporary directory, removed)
@@ -44,7 +50,7 @@ die() {  # one line, exit 2, like lockbench's own usage errors
   exit 2
 }
 
-base=HEAD~1 new=HEAD base_bin="" new_bin=""
+base=HEAD~1 new=HEAD base_bin="" new_bin="" calibrate=0 correction=holm
 workload=read-mostly locks=push_lock,eresource,shared_mutex threads="" duration=1s repetitions=7
 metric=throughput threshold=5% alpha=0.05 format=table out="" disk_cache=""
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,16 +59,19 @@ run_flags=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
+    --calibrate) calibrate=1; shift; continue ;;
     --) shift; run_flags=("$@"); break ;;
     --base | --new | --base-bin | --new-bin | --workload | --locks | --threads | --duration | \
-      --repetitions | --metric | --threshold | --alpha | --format | --out | --repo | --disk-cache)
+      --repetitions | --metric | --threshold | --alpha | --correction | --format | --out | --repo | \
+      --disk-cache)
       [ $# -ge 2 ] || die "$1 needs a value (see --help)"
       v=$2
       case "$1" in
         --base) base=$v ;; --new) new=$v ;; --base-bin) base_bin=$v ;; --new-bin) new_bin=$v ;;
         --workload) workload=$v ;; --locks) locks=$v ;; --threads) threads=$v ;;
         --duration) duration=$v ;; --repetitions) repetitions=$v ;; --metric) metric=$v ;;
-        --threshold) threshold=$v ;; --alpha) alpha=$v ;; --format) format=$v ;;
+        --threshold) threshold=$v ;; --alpha) alpha=$v ;; --correction) correction=$v ;;
+        --format) format=$v ;;
         --out) out=$v ;; --repo) repo=$v ;; --disk-cache) disk_cache=$v ;;
       esac
       shift 2 ;;
@@ -113,6 +122,14 @@ build() {
   built="$tmp/bin/$name"
 }
 
+if [ "$calibrate" -eq 1 ]; then
+  [ -z "$base_bin" ] || die "--calibrate measures one binary: give --new or --new-bin, not --base-bin"
+  if [ -z "$new_bin" ]; then
+    build new "$new"
+    new_bin=$built
+  fi
+  base_bin=$new_bin
+fi
 if [ -z "$base_bin" ]; then
   build base "$base"
   base_bin=$built
@@ -158,8 +175,44 @@ for ((rep = 1; rep <= repetitions; rep++)); do
   fi
 done
 
+if [ "$calibrate" -eq 1 ]; then
+  "$new_bin" compare "$results/baseline" "$results/new" --metric "$metric" \
+    --threshold "$threshold" --alpha "$alpha" --correction "$correction" --format json \
+    >"$results/report.json"
+  status=$?
+  [ "$status" -le 1 ] || exit "$status"
+  python3 - "$results/report.json" "$repetitions" <<'PY'
+import json, sys
+report, reps = json.load(open(sys.argv[1])), int(sys.argv[2])
+threshold = report["threshold"]
+print(f"calibration: one binary against itself, {reps} invocations a side, alpha "
+      f"{report['alpha']} ({report['correction']} over {len(report['comparisons'])} comparisons),"
+      f" power {report['power']:.0%}")
+rows = [("lock", "threads", "metric", "median", "spread", "mde", f"reps for {threshold:.1%}",
+         "A/A verdict")]
+for c in report["comparisons"]:
+    values = c["baseline"]["values"] + c["new"]["values"]
+    mean = sum(values) / len(values)
+    sd = (sum((v - mean) ** 2 for v in values) / max(1, len(values) - 1)) ** 0.5
+    need = c["invocations_needed"]
+    rows.append((c["lock"], str(c["threads"]), c["metric"], f"{c['baseline']['median']:.4g}",
+                 f"{sd / mean:.1%}" if mean else "-",
+                 "none" if c["mde"] is None else f"{c['mde']:.1%}",
+                 "over 1000" if need is None else str(need), c["verdict"]))
+widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+for r in rows:
+    print("  ".join(v.ljust(w) if i in (0, 2, 7) else v.rjust(w)
+                    for i, (v, w) in enumerate(zip(r, widths))).rstrip())
+print("spread: standard deviation of the invocations over their mean; mde: the smallest change "
+      "this job can detect; reps: repetitions (invocations) per side that would detect a change "
+      "of the threshold. Lengthen --duration to shrink the spread, or raise --repetitions.")
+PY
+  exit 0
+fi
+
 "$new_bin" compare "$results/baseline" "$results/new" --metric "$metric" \
-  --threshold "$threshold" --alpha "$alpha" --format "$format" >"$results/report.$ext"
+  --threshold "$threshold" --alpha "$alpha" --correction "$correction" --format "$format" \
+  >"$results/report.$ext"
 status=$?
 cat "$results/report.$ext"
 exit "$status"

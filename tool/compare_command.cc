@@ -35,6 +35,11 @@ int CompareCommand(const CompareOptions& o) {
   } catch (const CompareInputError& e) {
     return UsageError(std::string("--alpha: ") + e.what());
   }
+  try {
+    settings.correction = ParseCorrection(o.correction);
+  } catch (const CompareInputError& e) {
+    return UsageError(std::string("--correction: ") + e.what());
+  }
   settings.allow_different_machines = o.allow_different_machines;
 
   CompareReport report;

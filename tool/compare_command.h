@@ -16,6 +16,7 @@ struct CompareOptions {
                                        // exclusive_p50, exclusive_p99, jain, bypass
   std::string threshold = "5%";        // "5%" or "0.05"
   std::string alpha = "0.05";
+  std::string correction = "holm";  // holm, bh, none
   std::string format = "table";  // table, markdown, json
   bool allow_different_machines = false;
 };
@@ -34,13 +35,20 @@ inline constexpr const char* kCompareMetricHelp =
 inline constexpr const char* kCompareThresholdHelp =
     "relative change that counts as a regression or improvement, e.g. 5% or 0.05";
 inline constexpr const char* kCompareAlphaHelp =
-    "significance level of the two-sided Mann-Whitney U test over repetitions; a change is a "
-    "regression only when p < alpha (3 vs 3 repetitions cannot reach p < 0.1: use 5 or more, "
-    "ideally 7)";
+    "significance level of the two-sided Mann-Whitney U test over invocations; a change is a "
+    "regression only when its adjusted p < alpha (3 vs 3 invocations cannot reach p < 0.1: use "
+    "7 or more)";
+inline constexpr const char* kCompareCorrectionHelp =
+    "adjustment of the p-values for making many comparisons at once: holm (the chance of any "
+    "false regression stays alpha), bh (the expected share of false findings stays alpha) or "
+    "none";
 inline constexpr const char* kCompareFooter =
-    "Runs are matched by (lock, workload, threads, placement); repetitions of a run are pooled "
-    "over all files of a side. A regression is a change in the bad direction larger than "
-    "--threshold with p < --alpha; improvements are reported and never fail.";
+    "Runs are matched by (lock, workload, threads, placement) and pooled over all files of a "
+    "side; the repetitions of one invocation count as one sample (their median), so measure each "
+    "side in several invocations (tool/ci_perf_gate.sh does). A regression is a change in the "
+    "bad direction larger than --threshold with adjusted p < --alpha; improvements are reported "
+    "and never fail. mde is the smallest change a comparison could have detected; a change "
+    "within the threshold with an mde above it is inconclusive, not the same.";
 
 }  // namespace lockbench
 

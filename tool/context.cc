@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <random>
 
 #include "tool/build_info.h"
 
@@ -29,6 +32,16 @@ std::string CpuModel() {
     }
   }
   return "unknown";
+}
+
+// 64 random bits in hex: names this invocation, so compare can tell its repetitions (which share
+// its conditions) from those of another invocation.
+std::string NewInvocationId() {
+  std::random_device rd;
+  const uint64_t id = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(id));
+  return buf;
 }
 
 std::string NowUtc() {
@@ -67,6 +80,7 @@ nlohmann::json BuildContext(const Topology& topology, const ClockCalibration& cl
 #endif
   c["compiler"] = std::string("gcc ") + __VERSION__;
   c["date"] = NowUtc();
+  c["invocation"] = NewInvocationId();
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   c["hostname"] = host;

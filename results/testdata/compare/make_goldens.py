@@ -5,7 +5,9 @@ Usage: make_goldens.py [OUT_DIR]   (default: this script's directory)
 
 Each file is a small but schema-valid result document (two sampled acquisitions per mode, one
 time-series interval) whose throughput and latency values are fixed multiples of a base, so every
-scenario has a known answer:
+scenario has a known answer. Each run names its own invocation ("rep-N"), as a file gathered
+from N invocations of `lockbench run --repetitions 1` would, so its repetitions are independent
+samples; the one_invocation_* files instead hold all repetitions of one invocation:
   base.json           eresource and shared_mutex, read-mostly, 2 threads, 7 repetitions
   drop30.json         eresource throughput -30% and shared p99 +40%: a clear regression
   noise.json          the same medians with +-3% noise in another order: no regression
@@ -15,6 +17,8 @@ scenario has a known answer:
   other_machine.json  one repetition from another CPU model
   schema2.json        one repetition with schema_version 2
   split_base/, split_drop30/   base.json and drop30.json split over two files each
+  one_invocation_base.json, one_invocation_drop30.json   base.json and drop30.json as one
+                      invocation each: significance cannot be assessed
   truncated.json, not_json.json, empty.json, wrong_type.json, missing_field.json,
   empty_runs.json     malformed inputs
 Run it again after changing the result format; the files are committed.
@@ -112,6 +116,8 @@ def run(lock, rep, threads, tp_factor, lat_factor=1.0):
 def document(locks, reps, factors):
     """factors: lock -> list of (throughput factor, shared p99 factor) per repetition."""
     runs = [run(lock, rep + 1, 2, *factors[lock][rep]) for rep in range(reps) for lock in locks]
+    for r in runs:
+        r["invocation"] = f"rep-{r['repetition']}"
     config = {
         "workload": {"name": "read-mostly", "duration": "100ms", "repetitions": reps, "seed": 1,
                      "read_ratio": 0.95},
@@ -169,6 +175,13 @@ def main(out):
     empty_runs = copy.deepcopy(small)
     empty_runs["runs"] = []
     files["empty_runs.json"] = empty_runs
+
+    for name in ("base", "drop30"):
+        one = copy.deepcopy(files[f"{name}.json"])
+        one["context"]["invocation"] = f"one-{name}"
+        for r in one["runs"]:
+            del r["invocation"]
+        files[f"one_invocation_{name}.json"] = one
 
     texts = {name: dumps(doc) for name, doc in files.items()}
     texts["truncated.json"] = texts["base.json"][:1500]
