@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <numbers>
 #include <random>
 #include <vector>
 
@@ -321,6 +322,41 @@ TEST(MannWhitneyTest, UnbalancedSmallSampleIsExact) {
   EXPECT_TRUE(r.exact);
   EXPECT_DOUBLE_EQ(r.u, 9.0);
   EXPECT_DOUBLE_EQ(r.p_value, 0.2);
+}
+
+TEST(AdjustPValues, HolmAndBenjaminiHochbergMatchTheirDefinitions) {
+  // R: p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") and "BH".
+  const std::vector<double> p = {0.01, 0.04, 0.03, 0.005};
+  const std::vector<double> holm = AdjustPValues(p, Correction::kHolm);
+  const std::vector<double> bh = AdjustPValues(p, Correction::kBenjaminiHochberg);
+  const std::vector<double> holm_expected = {0.03, 0.06, 0.06, 0.02};
+  const std::vector<double> bh_expected = {0.02, 0.04, 0.04, 0.02};
+  for (size_t i = 0; i < p.size(); ++i) {
+    EXPECT_NEAR(holm[i], holm_expected[i], 1e-12) << i;
+    EXPECT_NEAR(bh[i], bh_expected[i], 1e-12) << i;
+  }
+  EXPECT_EQ(AdjustPValues(p, Correction::kNone), p);
+  EXPECT_EQ(AdjustPValues(std::vector<double>{0.6, 0.9}, Correction::kHolm),
+            (std::vector<double>{1.0, 1.0}));  // capped
+  EXPECT_TRUE(AdjustPValues({}, Correction::kHolm).empty());
+}
+
+TEST(NormalQuantile, MatchesTheTable) {
+  EXPECT_NEAR(NormalQuantile(0.975), 1.959963984540054, 1e-12);
+  EXPECT_NEAR(NormalQuantile(0.8), 0.8416212335729143, 1e-12);
+  EXPECT_NEAR(NormalQuantile(0.5), 0.0, 1e-12);
+  EXPECT_NEAR(NormalQuantile(0.001), -3.090232306167813, 1e-10);
+}
+
+TEST(MinimumDetectableShift, FollowsTheFormulaAndKnowsWhenNothingIsDetectable) {
+  const double expected = (1.959963984540054 + 0.8416212335729143) * 2.0 *
+                          std::sqrt(1.0 / 7 + 1.0 / 7) * std::sqrt(std::numbers::pi / 3.0);
+  EXPECT_NEAR(MinimumDetectableShift(2.0, 7, 7, 0.05, 0.8), expected, 1e-9);
+  EXPECT_TRUE(std::isinf(MinimumDetectableShift(2.0, 3, 3, 0.05, 0.8)));  // p >= 0.1 always
+  EXPECT_TRUE(std::isinf(MinimumDetectableShift(2.0, 0, 7, 0.05, 0.8)));
+  EXPECT_TRUE(std::isinf(MinimumDetectableShift(2.0, 7, 7, 0.0005, 0.8)));  // below 2/3432
+  EXPECT_NEAR(PooledStandardDeviation(std::vector<double>{1, 2, 3}, std::vector<double>{5, 7}),
+              std::sqrt((2.0 + 2.0) / 3.0), 1e-12);
 }
 
 }  // namespace
