@@ -559,6 +559,37 @@ TEST_F(EResourceTest, QueuedWritersAreGrantedInArrivalOrder) {
   EXPECT_EQ(ExGetResourceContentionCount(&r_), 4u);
 }
 
+TEST_F(EResourceTest, LastSharedReleaseGrantsTheOldestExclusiveWaiter) {
+  const OneCpuScenario cpu;
+  Actor reader;
+  Actor writers[3];
+  OwnerLog log;
+  reader.Call([&] { cpu.Join(false); });
+  for (Actor& w : writers) w.Call([&] { cpu.Join(true); });
+  ASSERT_TRUE(reader.Call([&] { return ExAcquireResourceSharedLite(&r_, true); }));
+  for (ULONG i = 0; i < 3; ++i) {
+    writers[i].Post([&, i] {
+      ExAcquireResourceExclusiveLite(&r_, true);
+      log.Add(static_cast<char>('1' + i));
+      ExReleaseResourceLite(&r_);
+    });
+    WaitForExclusiveWaiters(i + 1);
+  }
+  // The reader releases and asks again at once. The oldest writer owns it first; the reader, now
+  // a queued shared waiter, comes next (a final exclusive release grants readers first), then
+  // the other writers in their order.
+  reader.Post([&] {
+    ExReleaseResourceLite(&r_);
+    ExAcquireResourceSharedLite(&r_, true);
+    log.Add('R');
+    ExReleaseResourceLite(&r_);
+  });
+  reader.Sync();
+  for (Actor& w : writers) w.Sync();
+  EXPECT_EQ(log.Order(), "1R23");
+  EXPECT_EQ(r_.ActiveCount(), 0u);
+}
+
 TEST_F(EResourceTest, LateReaderNeitherTakesAGrantedPlaceNorPassesAQueuedWriter) {
   const OneCpuScenario cpu;
   Actor holder, queued_writer;
