@@ -44,21 +44,6 @@ double MeasureTimerOverheadNs(double ticks_per_ns) {
   return costs[costs.size() / 2];
 }
 
-double MeasureSpinRate(double ticks_per_ns) {
-  std::vector<double> rates;
-  constexpr uint64_t kIterations = 200'000;
-  for (int round = 0; round < 9; ++round) {
-    const uint64_t t0 = Ticks();
-    SpinIterations(kIterations);
-    const uint64_t t1 = Ticks();
-    const double ns = static_cast<double>(t1 - t0) / ticks_per_ns;
-    if (ns > 0) rates.push_back(static_cast<double>(kIterations) / ns);
-  }
-  std::sort(rates.begin(), rates.end());
-  // The fastest rounds are the ones nobody preempted.
-  return rates.empty() ? 1.0 : rates[rates.size() * 3 / 4];
-}
-
 }  // namespace
 
 ClockCalibration Calibrate() {
@@ -68,7 +53,6 @@ ClockCalibration Calibrate() {
 #endif
   c.ticks_per_ns = MeasureTicksPerNs();
   c.timer_overhead_ns = MeasureTimerOverheadNs(c.ticks_per_ns);
-  c.spin_iterations_per_ns = MeasureSpinRate(c.ticks_per_ns);
   return c;
 }
 

@@ -1,7 +1,7 @@
 // The clock of the hot loop. On x86-64 it reads the TSC (rdtsc: no syscall, no fence; about
 // 10 ns on a VM) and converts ticks to nanoseconds with a rate calibrated once against
-// steady_clock; elsewhere it is steady_clock. Also the calibrated busy loop that stands in for
-// a critical section's work, so a "200ns" section is work, not sleep.
+// steady_clock; elsewhere it is steady_clock. Also the busy wait that stands in for a critical
+// section's work, so a "200ns" section is work, not sleep.
 #ifndef LOCKBENCH_WORKLOADS_CLOCK_H_
 #define LOCKBENCH_WORKLOADS_CLOCK_H_
 
@@ -26,11 +26,10 @@ inline uint64_t Ticks() {
 struct ClockCalibration {
   double ticks_per_ns = 1.0;       // TSC rate (GHz)
   double timer_overhead_ns = 0.0;  // median cost of one Ticks() read
-  double spin_iterations_per_ns = 1.0;  // rate of BusyWork's loop
   bool tsc = false;                // whether Ticks() is the TSC
 };
 
-// Measures the TSC rate (about 50 ms), the timer overhead and the busy-loop rate. Call once.
+// Measures the TSC rate (about 50 ms) and the timer overhead. Call once.
 ClockCalibration Calibrate();
 
 // The process-wide calibration (Calibrate() on first use).
@@ -40,11 +39,15 @@ inline uint64_t TicksToNs(uint64_t ticks, const ClockCalibration& c) {
   return static_cast<uint64_t>(static_cast<double>(ticks) / c.ticks_per_ns);
 }
 
-// A loop of `iterations` dependent steps the compiler cannot remove; no memory traffic.
-inline void SpinIterations(uint64_t iterations) {
-  uint64_t x = iterations;
-  for (uint64_t i = 0; i < iterations; ++i) {
-    asm volatile("" : "+r"(x));
+// Busy until `ticks` ticks have passed: work for a fixed time, whatever speed the core runs at
+// just then. A loop of fixed iterations calibrated once at start-up would not be: on a VM the
+// core's speed changes between invocations (here a loop measured 1.4 to 3.2 iterations/ns from
+// one start to the next), and every section would be that much longer or shorter for the
+// whole invocation. Reads the clock once per pass, so it ends within one read of the deadline.
+inline void BusyFor(uint64_t ticks) {
+  if (ticks == 0) return;
+  const uint64_t end = Ticks() + ticks;
+  while (Ticks() < end) {
   }
 }
 

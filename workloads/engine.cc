@@ -108,11 +108,11 @@ Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock, Recursion 
   };
   p.read_threshold = threshold(s.read_ratio);
   p.try_threshold = s.try_fraction > 0 ? threshold(s.try_fraction) : 0;
-  p.shared_spin = static_cast<uint64_t>(static_cast<double>(s.shared_cs_ns) * clock.spin_iterations_per_ns);
-  p.exclusive_spin =
-      static_cast<uint64_t>(static_cast<double>(s.exclusive_cs_ns) * clock.spin_iterations_per_ns);
+  p.shared_ticks = static_cast<uint64_t>(static_cast<double>(s.shared_cs_ns) * clock.ticks_per_ns);
+  p.exclusive_ticks =
+      static_cast<uint64_t>(static_cast<double>(s.exclusive_cs_ns) * clock.ticks_per_ns);
   p.think = s.think;
-  p.think_iterations = static_cast<double>(s.think_ns) * clock.spin_iterations_per_ns;
+  p.think_ticks = static_cast<double>(s.think_ns) * clock.ticks_per_ns;
   p.shared_lines = s.shared_lines;
   p.exclusive_lines = s.exclusive_lines;
   p.verify_lines = std::min(s.shared_lines, s.exclusive_lines);

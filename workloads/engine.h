@@ -86,9 +86,9 @@ struct Shared {
 struct Plan {
   uint64_t read_threshold;  // shared if rng < threshold (mixed roles)
   uint64_t try_threshold;
-  uint64_t shared_spin;     // busy-loop iterations inside a shared section
-  uint64_t exclusive_spin;
-  double think_iterations;  // mean think time, in busy-loop iterations
+  uint64_t shared_ticks;    // length of a shared section, in clock ticks
+  uint64_t exclusive_ticks;
+  double think_ticks;       // mean think time, in clock ticks
   ThinkKind think;
   int shared_lines;
   int exclusive_lines;
@@ -246,12 +246,12 @@ template <class L>
         sum += v;
       }
       asm volatile("" : : "r"(sum));
-      SpinIterations(p.shared_spin);
+      BusyFor(p.shared_ticks);
       if (p.verify && data[0].value.load(std::memory_order_relaxed) != first) [[unlikely]] {
         ReportViolation(sh, tid, Violation::kWriterEntered);
       }
     } else {
-      SpinIterations(p.shared_spin);
+      BusyFor(p.shared_ticks);
     }
   } else if (p.exclusive_lines > 0) {
     const uint64_t before = data[0].value.load(std::memory_order_relaxed);
@@ -260,7 +260,7 @@ template <class L>
     for (int i = 0; i < p.exclusive_lines; ++i) {
       data[i].value.store(stamp, std::memory_order_relaxed);
     }
-    SpinIterations(p.exclusive_spin);
+    BusyFor(p.exclusive_ticks);
     if (p.verify) {
       for (int i = 0; i < p.exclusive_lines; ++i) {
         if (data[i].value.load(std::memory_order_relaxed) != stamp) [[unlikely]] {
@@ -273,7 +273,7 @@ template <class L>
       grant_log.push_back(static_cast<uint32_t>(generation));
     }
   } else {
-    SpinIterations(p.exclusive_spin);
+    BusyFor(p.exclusive_ticks);
   }
 }
 
@@ -381,10 +381,10 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
     if (role == Role::kMixed) shared_mode = rng.Next() < p.read_threshold;
     const bool use_try = p.try_threshold != 0 && rng.Next() < p.try_threshold;
     if (p.think != ThinkKind::kNone) {
-      double it = p.think_iterations;
+      double it = p.think_ticks;
       if (p.think == ThinkKind::kUniform) it *= 2 * rng.Uniform();
       if (p.think == ThinkKind::kExponential) it *= -std::log(1.0 - rng.Uniform());
-      SpinIterations(static_cast<uint64_t>(it));
+      BusyFor(static_cast<uint64_t>(it));
     }
     L& lock = *std::launder(reinterpret_cast<L*>(locks + instance * lock_stride));
     Line* data = lines + instance * static_cast<size_t>(p.lines_per_instance);
