@@ -14,7 +14,6 @@
 #include <limits>
 #include <map>
 #include <set>
-#include <tuple>
 #include <utility>
 
 #include "results/result_json.h"
@@ -293,11 +292,7 @@ std::string CountedNoun(size_t n, const char* singular, const char* plural) {
 
 // ---- Rendering helpers ----------------------------------------------------------------------
 
-// The metrics an in-run control divides: those the machine's speed moves.
-bool RelativeToControl(Metric m) { return m != Metric::kJain && m != Metric::kBypass; }
-
-std::string FormatValue(Metric m, double v, const CompareSettings& s) {
-  if (!s.control.empty() && RelativeToControl(m)) return Fixed(v, 3) + "x " + s.control;
+std::string FormatValue(Metric m, double v) {
   switch (m) {
     case Metric::kThroughput:
       return Fixed(v / 1e6, 3) + " Mops/s";
@@ -398,8 +393,7 @@ std::string SettingsSummary(const CompareSettings& s) {
   std::string metrics;
   for (Metric m : s.metrics) metrics += (metrics.empty() ? "" : ",") + std::string(MetricName(m));
   return "threshold " + FormatPercent(s.threshold) + ", alpha " + FormatAlpha(s.alpha) +
-         " (correction " + std::string(CorrectionName(s.correction)) + "), metrics " + metrics +
-         (s.control.empty() ? "" : ", relative to control " + s.control);
+         " (correction " + std::string(CorrectionName(s.correction)) + "), metrics " + metrics;
 }
 
 std::string SummaryLine(const CompareReport& r) {
@@ -442,8 +436,8 @@ std::string RenderTable(const CompareReport& r) {
                       {std::to_string(c.key.threads), true},
                       {c.key.placement},
                       {std::string(MetricName(m.metric))},
-                      {data ? FormatValue(m.metric, m.baseline_median, r.settings) : "-", true},
-                      {data ? FormatValue(m.metric, m.candidate_median, r.settings) : "-", true},
+                      {data ? FormatValue(m.metric, m.baseline_median) : "-", true},
+                      {data ? FormatValue(m.metric, m.candidate_median) : "-", true},
                       {data ? FormatChange(m.change) : "-", true},
                       {m.tested ? FormatP(m.p_value) : "-", true},
                       {m.tested ? FormatP(m.p_adjusted) : "-", true},
@@ -502,8 +496,8 @@ std::string RenderMarkdown(const CompareReport& r) {
       out += "| " + MarkdownEscape(c.key.lock) + " | " + MarkdownEscape(c.key.workload) + " | " +
              std::to_string(c.key.threads) + " | " + MarkdownEscape(c.key.placement) + " | " +
              std::string(MetricName(m.metric)) + " | " +
-             (data ? FormatValue(m.metric, m.baseline_median, r.settings) : "-") + " | " +
-             (data ? FormatValue(m.metric, m.candidate_median, r.settings) : "-") + " | " +
+             (data ? FormatValue(m.metric, m.baseline_median) : "-") + " | " +
+             (data ? FormatValue(m.metric, m.candidate_median) : "-") + " | " +
              (data ? FormatChange(m.change) : "-") + " | " +
              (m.tested ? FormatP(m.p_value) : "-") + " | " +
              (m.tested ? FormatP(m.p_adjusted) : "-") + " | " +
@@ -922,62 +916,6 @@ void FinishVerdicts(const CompareSettings& settings, std::vector<RunComparison>*
   }
 }
 
-// Divides each run's throughput and latency figures by its invocation's control run (same
-// workload, threads, placement and repetition) and drops the control's own runs. Returns the
-// warning for runs left out because their control run is missing or not ok.
-std::vector<std::string> ApplyControl(const std::string& control, const char* side_name,
-                                      ResultSide* side) {
-  using Slot = std::tuple<std::string, std::string, int, std::string, int>;
-  size_t control_runs = 0, dropped = 0;
-  for (ResultFile& f : side->files) {
-    std::map<Slot, const RunSample*> controls;
-    for (const RunSample& r : f.runs) {
-      if (r.key.lock != control) continue;
-      ++control_runs;
-      controls[{r.invocation, r.key.workload, r.key.threads, r.key.placement, r.repetition}] = &r;
-    }
-    std::vector<RunSample> kept;
-    for (const RunSample& r : f.runs) {
-      if (r.key.lock == control) continue;
-      const auto it =
-          controls.find({r.invocation, r.key.workload, r.key.threads, r.key.placement, r.repetition});
-      if (it == controls.end() || it->second->status != "ok" || !(it->second->throughput > 0)) {
-        ++dropped;
-        continue;
-      }
-      const RunSample& c = *it->second;
-      RunSample x = r;
-      x.throughput /= c.throughput;
-      // A latency the control never timed, or timed at 0, leaves that metric without data.
-      const auto divide = [](double* v, uint64_t* count, double by, uint64_t by_count) {
-        if (by_count == 0 || !(by > 0)) {
-          *count = 0;
-        } else {
-          *v /= by;
-        }
-      };
-      uint64_t shared = x.shared_count, exclusive = x.exclusive_count;
-      divide(&x.shared_p50, &shared, c.shared_p50, c.shared_count);
-      divide(&x.shared_p99, &x.shared_count, c.shared_p99, c.shared_count);
-      divide(&x.exclusive_p50, &exclusive, c.exclusive_p50, c.exclusive_count);
-      divide(&x.exclusive_p99, &x.exclusive_count, c.exclusive_p99, c.exclusive_count);
-      x.shared_count = std::min(shared, x.shared_count);
-      x.exclusive_count = std::min(exclusive, x.exclusive_count);
-      kept.push_back(std::move(x));
-    }
-    f.runs = std::move(kept);
-  }
-  if (control_runs == 0) {
-    throw CompareInputError("--control " + control + ": " + side->label +
-                            " has no run of that lock; run it in every invocation (the gate's "
-                            "--control does)");
-  }
-  if (dropped == 0) return {};
-  return {std::string(side_name) + " has " + CountedNoun(dropped, "run", "runs") +
-          " without an ok " + control + " run in the same invocation, workload, threads, "
-          "placement and repetition; left out"};
-}
-
 // One warning for comparisons that could not be tested because a side has one invocation.
 std::vector<std::string> UntestedWarnings(const std::vector<RunComparison>& compared) {
   size_t untested = 0;
@@ -1040,18 +978,9 @@ CompareReport CompareResults(const ResultSide& baseline, const ResultSide& candi
   report.candidate_label = candidate.label;
   report.baseline_files = baseline.files.size();
   report.candidate_files = candidate.files.size();
-  const ResultSide* sides[2] = {&baseline, &candidate};
+  const ResultSide* const sides[2] = {&baseline, &candidate};
   Append(&report.warnings, CheckMachines(sides, settings.allow_different_machines));
   Append(&report.warnings, ConfigWarnings(sides));
-  ResultSide controlled[2];
-  if (!settings.control.empty()) {
-    for (int s = 0; s < 2; ++s) {
-      controlled[s] = *sides[s];
-      Append(&report.warnings,
-             ApplyControl(settings.control, s == 0 ? "baseline" : "new", &controlled[s]));
-      sides[s] = &controlled[s];
-    }
-  }
 
   // Group repetitions by run key, in order of first appearance.
   std::vector<Group> groups;
@@ -1114,7 +1043,6 @@ json CompareReportToJson(const CompareReport& r) {
   out["threshold"] = r.settings.threshold;
   out["alpha"] = r.settings.alpha;
   out["correction"] = CorrectionName(r.settings.correction);
-  out["control"] = r.settings.control.empty() ? json(nullptr) : json(r.settings.control);
   out["power"] = r.settings.power;
   json comparisons = json::array();
   for (const RunComparison& c : r.compared) {
@@ -1175,11 +1103,9 @@ std::vector<std::string> RegressionLines(const CompareReport& report) {
   for (const RunComparison& c : report.compared) {
     for (const MetricComparison& m : c.metrics) {
       if (m.verdict != Verdict::kRegression) continue;
-      const CompareSettings& st = report.settings;
       lines.push_back(DescribeRunKey(c.key) + ": " + std::string(MetricName(m.metric)) + " " +
-                      FormatChange(m.change) + " (" +
-                      FormatValue(m.metric, m.baseline_median, st) + " -> " +
-                      FormatValue(m.metric, m.candidate_median, st) +
+                      FormatChange(m.change) + " (" + FormatValue(m.metric, m.baseline_median) +
+                      " -> " + FormatValue(m.metric, m.candidate_median) +
                       ", p=" + FormatP(m.p_value) + ", adjusted " + FormatP(m.p_adjusted) + ", " +
                       std::to_string(m.baseline.size()) + " vs " +
                       std::to_string(m.candidate.size()) + " invocations)");

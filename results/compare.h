@@ -151,11 +151,6 @@ struct CompareSettings {
   // Over every comparison of one report that has a p-value.
   Correction correction = Correction::kHolm;
   double power = 0.8;  // for the detection limit: the chance a change of that size is found
-  // An in-run control: when set, each run's throughput and latency figures are divided by those
-  // of this lock's run in the same invocation (same workload, threads, placement and
-  // repetition) before anything is compared, which cancels what the machine did to both in that
-  // invocation. The control's own runs are not compared; fairness and bypass stay as measured.
-  std::string control;
   bool allow_different_machines = false;
 };
 
@@ -233,8 +228,8 @@ struct CompareReport {
 };
 
 // Compares the sides. Throws CompareInputError when the files come from different machines
-// (unless settings.allow_different_machines), when no run of one side matches a run of the
-// other, or when settings.control is set and a side has no run of that lock. REQUIRES: every file came from ParseResultFile (so schema versions agree).
+// (unless settings.allow_different_machines) or when no run of one side matches a run of the
+// other. REQUIRES: every file came from ParseResultFile (so schema versions agree).
 CompareReport CompareResults(const ResultSide& baseline, const ResultSide& candidate,
                              const CompareSettings& settings);
 

@@ -206,12 +206,6 @@ rc=$?
   && grep -Eq "^shared_mutex +1 +throughput .* (not_significant|inconclusive|within_threshold)$" \
     "$tmp/out"
 check $? "gate --calibrate: rc=$rc, stdout: $(cat "$tmp/out"), stderr: $(tail -3 "$tmp/err")"
-"$gate" --calibrate --new-bin "$bin" --locks shared_mutex --control pthread_rwlock --threads 1 \
-  --duration 20ms --repetitions 3 -- --warmup 5ms >"$tmp/out" 2>"$tmp/err"
-rc=$?
-[ "$rc" -eq 0 ] && grep -q "relative to control pthread_rwlock" "$tmp/out" \
-  && grep -Eq "^shared_mutex +1 +throughput " "$tmp/out" && ! grep -q "^pthread_rwlock " "$tmp/out"
-check $? "gate --calibrate --control: rc=$rc, stdout: $(cat "$tmp/out"), stderr: $(tail -3 "$tmp/err")"
 "$gate" --calibrate --base-bin "$bin" --new-bin "$bin" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ "$rc" -eq 2 ] && grep -q "^ci_perf_gate: error: --calibrate measures one binary" "$tmp/err"

@@ -631,63 +631,6 @@ TEST(CompareResults, SameNeedsADetectionLimitWithinTheThreshold) {
   EXPECT_LE(quiet.invocations_needed, 7u);
 }
 
-// Seven invocations a side of `lock` and the control `ctl`; the machine runs both at
-// `machine[i]` of its speed in invocation i, and `lock` at `own` of the control's throughput.
-std::vector<json> WithControl(double own, const std::vector<double>& machine) {
-  std::vector<json> runs;
-  for (size_t i = 0; i < machine.size(); ++i) {
-    const std::string inv = "inv-" + std::to_string(i);
-    json ctl = RunJson("ctl", 1, 1e6 * machine[i], 1000 / machine[i]);
-    json lock = RunJson("lk", 1, own * 1e6 * machine[i], 2000 / machine[i]);
-    ctl["invocation"] = lock["invocation"] = inv;
-    lock["fairness"]["jain_index"] = 0.5;
-    runs.push_back(ctl);
-    runs.push_back(lock);
-  }
-  return runs;
-}
-
-TEST(CompareResults, AnInRunControlCancelsTheMachinesDriftBetweenInvocations) {
-  const std::vector<double> drift_a = {1.0, 0.6, 1.3, 0.8, 1.1, 0.7, 1.4};
-  const std::vector<double> drift_b = {0.9, 1.2, 0.65, 1.35, 0.75, 1.05, 0.95};
-  const json base = Doc(WithControl(2.0, drift_a));
-  const json next = Doc(WithControl(2.0 * 0.85, drift_b));  // 15% slower than the control
-  CompareSettings raw;
-  raw.metrics = {Metric::kThroughput, Metric::kSharedP99, Metric::kJain};
-  const CompareReport r = CompareDocs(base, next, raw);
-  ASSERT_EQ(r.compared.size(), 2u);  // ctl and lk
-  EXPECT_FALSE(r.HasRegression());   // the drift hides it
-
-  CompareSettings controlled = raw;
-  controlled.control = "ctl";
-  const CompareReport c = CompareDocs(base, next, controlled);
-  ASSERT_EQ(c.compared.size(), 1u);  // the control is not compared with itself
-  EXPECT_EQ(c.compared[0].key.lock, "lk");
-  const MetricComparison& tp = c.compared[0].metrics[0];
-  EXPECT_NEAR(tp.baseline_median, 2.0, 1e-9);
-  EXPECT_NEAR(tp.candidate_median, 1.7, 1e-9);
-  EXPECT_EQ(tp.verdict, Verdict::kRegression);
-  EXPECT_NEAR(c.compared[0].metrics[1].baseline_median, 2.0, 1e-9);  // latency: a ratio too
-  EXPECT_DOUBLE_EQ(c.compared[0].metrics[2].baseline_median, 0.5);   // jain as measured
-  EXPECT_THAT(RenderCompareReport(c, CompareFormat::kTable),
-              AllOf(HasSubstr("relative to control ctl"), HasSubstr("2.000x ctl")));
-  EXPECT_THAT(RegressionLines(c), ElementsAre(HasSubstr("(2.000x ctl -> 1.700x ctl")));
-}
-
-TEST(CompareResults, AControlMissingFromASideIsAnErrorAndFromAnInvocationAWarning) {
-  const std::vector<double> flat(7, 1.0);
-  std::vector<json> partial = WithControl(2.0, flat);
-  partial.erase(partial.begin());  // invocation 0 lost its control run
-  CompareSettings settings;
-  settings.control = "ctl";
-  const CompareReport r = CompareDocs(Doc(WithControl(2.0, flat)), Doc(partial), settings);
-  EXPECT_EQ(Only(r).candidate.size(), 6u);
-  EXPECT_THAT(r.warnings, Contains(HasSubstr("new has 1 run without an ok ctl run")));
-  settings.control = "push_lock";
-  EXPECT_THAT(ErrorOf([&] { CompareDocs(Doc(WithControl(2.0, flat)), Doc(partial), settings); }),
-              HasSubstr("--control push_lock: base.json has no run of that lock"));
-}
-
 TEST(ParseCorrection, NamesAndErrors) {
   EXPECT_EQ(ParseCorrection("holm"), Correction::kHolm);
   EXPECT_EQ(ParseCorrection("bh"), Correction::kBenjaminiHochberg);

@@ -30,10 +30,6 @@ Options:
   --threshold T       relative change that counts, 5% or 0.05 (default: 5%)
   --alpha A           significance level, for all comparisons together (default: 0.05)
   --correction C      holm, bh or none: adjustment for making many comparisons (default: holm)
-  --control LOCK      an in-run control: LOCK runs in every invocation (added to --locks) and
-                      compare judges the other locks' throughput and latency as ratios to it,
-                      cancelling the machine's drift between invocations. Pick a lock the
-                      change does not touch.
   --calibrate         measure one binary against itself (--new, or --new-bin) and print, per
                       lock and metric, the spread between invocations, the smallest change
                       this job can detect (mde) and the repetitions per side it would need to
@@ -54,7 +50,7 @@ die() {  # one line, exit 2, like lockbench's own usage errors
   exit 2
 }
 
-base=HEAD~1 new=HEAD base_bin="" new_bin="" calibrate=0 correction=holm control=""
+base=HEAD~1 new=HEAD base_bin="" new_bin="" calibrate=0 correction=holm
 workload=read-mostly locks=push_lock,eresource,shared_mutex threads="" duration=1s repetitions=7
 metric=throughput threshold=5% alpha=0.05 format=table out="" disk_cache=""
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -66,8 +62,8 @@ while [ $# -gt 0 ]; do
     --calibrate) calibrate=1; shift; continue ;;
     --) shift; run_flags=("$@"); break ;;
     --base | --new | --base-bin | --new-bin | --workload | --locks | --threads | --duration | \
-      --repetitions | --metric | --threshold | --alpha | --correction | --control | --format | \
-      --out | --repo | --disk-cache)
+      --repetitions | --metric | --threshold | --alpha | --correction | --format | --out | --repo | \
+      --disk-cache)
       [ $# -ge 2 ] || die "$1 needs a value (see --help)"
       v=$2
       case "$1" in
@@ -75,7 +71,6 @@ while [ $# -gt 0 ]; do
         --workload) workload=$v ;; --locks) locks=$v ;; --threads) threads=$v ;;
         --duration) duration=$v ;; --repetitions) repetitions=$v ;; --metric) metric=$v ;;
         --threshold) threshold=$v ;; --alpha) alpha=$v ;; --correction) correction=$v ;;
-        --control) control=$v ;;
         --format) format=$v ;;
         --out) out=$v ;; --repo) repo=$v ;; --disk-cache) disk_cache=$v ;;
       esac
@@ -151,12 +146,6 @@ results=${out:-$tmp/results}
 mkdir -p "$results/baseline" "$results/new" || die "--out: cannot create '$results'"
 rm -f "$results"/baseline/*.json "$results"/new/*.json
 
-compare_flags=(--metric "$metric" --threshold "$threshold" --alpha "$alpha" --correction "$correction")
-if [ -n "$control" ]; then
-  case ",$locks," in *",$control,"*) ;; *) locks="$locks,$control" ;; esac
-  compare_flags+=(--control "$control")
-fi
-
 flags=(run --lock "$locks" --workload "$workload" --duration "$duration" --repetitions 1
   --format table)
 [ -n "$threads" ] && flags+=(--threads "$threads")
@@ -187,7 +176,8 @@ for ((rep = 1; rep <= repetitions; rep++)); do
 done
 
 if [ "$calibrate" -eq 1 ]; then
-  "$new_bin" compare "$results/baseline" "$results/new" "${compare_flags[@]}" --format json \
+  "$new_bin" compare "$results/baseline" "$results/new" --metric "$metric" \
+    --threshold "$threshold" --alpha "$alpha" --correction "$correction" --format json \
     >"$results/report.json"
   status=$?
   [ "$status" -le 1 ] || exit "$status"
@@ -195,10 +185,9 @@ if [ "$calibrate" -eq 1 ]; then
 import json, sys
 report, reps = json.load(open(sys.argv[1])), int(sys.argv[2])
 threshold = report["threshold"]
-control = f", relative to control {report['control']}" if report.get("control") else ""
 print(f"calibration: one binary against itself, {reps} invocations a side, alpha "
       f"{report['alpha']} ({report['correction']} over {len(report['comparisons'])} comparisons),"
-      f" power {report['power']:.0%}{control}")
+      f" power {report['power']:.0%}")
 rows = [("lock", "threads", "metric", "median", "spread", "mde", f"reps for {threshold:.1%}",
          "A/A verdict")]
 for c in report["comparisons"]:
@@ -221,7 +210,8 @@ PY
   exit 0
 fi
 
-"$new_bin" compare "$results/baseline" "$results/new" "${compare_flags[@]}" --format "$format" \
+"$new_bin" compare "$results/baseline" "$results/new" --metric "$metric" \
+  --threshold "$threshold" --alpha "$alpha" --correction "$correction" --format "$format" \
   >"$results/report.$ext"
 status=$?
 cat "$results/report.$ext"

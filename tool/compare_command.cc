@@ -40,7 +40,6 @@ int CompareCommand(const CompareOptions& o) {
   } catch (const CompareInputError& e) {
     return UsageError(std::string("--correction: ") + e.what());
   }
-  settings.control = o.control;
   settings.allow_different_machines = o.allow_different_machines;
 
   CompareReport report;

@@ -17,7 +17,6 @@ struct CompareOptions {
   std::string threshold = "5%";        // "5%" or "0.05"
   std::string alpha = "0.05";
   std::string correction = "holm";  // holm, bh, none
-  std::string control;              // a lock to divide by, per invocation; empty: none
   std::string format = "table";  // table, markdown, json
   bool allow_different_machines = false;
 };
@@ -43,10 +42,6 @@ inline constexpr const char* kCompareCorrectionHelp =
     "adjustment of the p-values for making many comparisons at once: holm (the chance of any "
     "false regression stays alpha), bh (the expected share of false findings stays alpha) or "
     "none";
-inline constexpr const char* kCompareControlHelp =
-    "an in-run control lock, measured in every invocation: throughput and latency are compared "
-    "as ratios to it, which cancels the machine's drift between invocations (pick a lock the "
-    "change does not touch); its own runs are not compared";
 inline constexpr const char* kCompareFooter =
     "Runs are matched by (lock, workload, threads, placement) and pooled over all files of a "
     "side; the repetitions of one invocation count as one sample (their median), so measure each "

@@ -187,7 +187,6 @@ int Main(int argc, char** argv) {
   compare_cmd->add_option("--alpha", compare.alpha, kCompareAlphaHelp)->capture_default_str();
   compare_cmd->add_option("--correction", compare.correction, kCompareCorrectionHelp)
       ->capture_default_str();
-  compare_cmd->add_option("--control", compare.control, kCompareControlHelp);
   compare_cmd->add_option("--format", compare.format, "table, markdown or json")->capture_default_str();
   compare_cmd->add_flag("--allow-different-machines", compare.allow_different_machines,
                         "compare files whose context.cpu_model or context.topology differ");
