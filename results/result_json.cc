@@ -111,6 +111,12 @@ json RunToJson(const RunRecord& r, const RunSummary& s) {
                                  ? json{{"shared", BypassToJson(s.shared_bypass)},
                                         {"exclusive", BypassToJson(s.exclusive_bypass)}}
                                  : json(nullptr)},
+                  {"reacquire_while_waited",
+                   s.handoff_latency_measured
+                       ? json{{"releases", s.contended_reacquire.releases},
+                              {"reacquires", s.contended_reacquire.reacquires},
+                              {"rate", s.contended_reacquire.rate}}
+                       : json(nullptr)},
                   {"handoff_latency_ns", s.handoff_latency_measured
                                              ? LatencyToJson(s.handoff_latency)
                                              : json(nullptr)}};

@@ -26,9 +26,12 @@ for run in sampled + timed:
     assert all(t["bypass"] is not None for t in run["per_thread"])
 for run in sampled:
     assert run["handoff"]["handoff_latency_ns"] is None, "not every acquisition was timed"
+    assert run["handoff"]["reacquire_while_waited"] is None
 for run in timed:
     h = run["handoff"]["handoff_latency_ns"]
     assert h is not None and h["count"] > 0, h  # two threads on one lock: somebody waited
+    w = run["handoff"]["reacquire_while_waited"]
+    assert w is not None and w["releases"] > 0 and 0 <= w["rate"] <= 1, w
 for run in unstamped:
     assert run["handoff"]["bypass"] is None and run["per_thread"][0]["bypass"] is None
 PY

@@ -96,6 +96,53 @@ Histogram HandoffLatency(const RunRecord& r) {
   return latency;
 }
 
+ContendedReacquire ReacquireWhileWaited(const RunRecord& r) {
+  ContendedReacquire c;
+  const uint64_t horizon = HoldLogHorizon(r);
+  struct Grant {
+    uint64_t granted, released;
+    size_t thread;
+    bool shared;
+  };
+  std::vector<Grant> grants;
+  // Waiting intervals (requested, granted) as sweep events: +1 at the request, -1 at the grant.
+  std::vector<std::pair<uint64_t, int>> waits;
+  for (size_t t = 0; t < r.per_thread.size(); ++t) {
+    for (const HoldInterval& h : r.per_thread[t].holds) {
+      if (h.granted > horizon) continue;
+      grants.push_back({h.granted, h.released, t, h.shared});
+      if (!h.tried && h.granted > h.requested) {
+        waits.emplace_back(h.requested, +1);
+        waits.emplace_back(h.granted, -1);
+      }
+    }
+  }
+  std::sort(grants.begin(), grants.end(),
+            [](const Grant& a, const Grant& b) { return a.granted < b.granted; });
+  std::sort(waits.begin(), waits.end());  // at one instant, grants (-1) before requests
+  // Exclusive releases in time order (each but the last grant has a next one), and for each
+  // whether some thread was waiting at that instant. A thread holding the lock exclusive is not
+  // waiting, so the count never includes the releaser.
+  std::vector<size_t> releases;
+  for (size_t i = 0; i + 1 < grants.size(); ++i) {
+    if (!grants[i].shared) releases.push_back(i);
+  }
+  std::sort(releases.begin(), releases.end(),
+            [&](size_t a, size_t b) { return grants[a].released < grants[b].released; });
+  size_t next = 0;
+  int64_t waiting = 0;
+  for (size_t i : releases) {
+    const uint64_t release = grants[i].released;
+    while (next < waits.size() && waits[next].first <= release) waiting += waits[next++].second;
+    if (waiting <= 0) continue;
+    ++c.releases;
+    c.reacquires += grants[i + 1].thread == grants[i].thread;  // the next grant, either mode
+  }
+  c.rate = c.releases > 0 ? static_cast<double>(c.reacquires) / static_cast<double>(c.releases)
+                          : 0.0;
+  return c;
+}
+
 RunSummary Summarize(const RunRecord& r) {
   RunSummary s;
   std::vector<uint64_t> all, readers, writers;
@@ -146,7 +193,10 @@ RunSummary Summarize(const RunRecord& r) {
   s.shared_bypass = SummarizeBypass(shared_bypass, fifo_bound);
   s.exclusive_bypass = SummarizeBypass(exclusive_bypass, fifo_bound);
   s.handoff_latency_measured = r.latency_sample_every == 1;
-  if (s.handoff_latency_measured) s.handoff_latency = HandoffLatency(r);
+  if (s.handoff_latency_measured) {
+    s.handoff_latency = HandoffLatency(r);
+    s.contended_reacquire = ReacquireWhileWaited(r);
+  }
   for (size_t i = 1; i < r.grant_sequence.size(); ++i) {
     const ThreadRecord& a = r.per_thread[r.grant_sequence[i - 1]];
     const ThreadRecord& b = r.per_thread[r.grant_sequence[i]];

@@ -40,6 +40,19 @@ BypassSummary SummarizeBypass(const Histogram& bypass, uint64_t fifo_bound);
 // waking and scheduling the next owner costs. Empty unless every acquisition was timed.
 Histogram HandoffLatency(const RunRecord& record);
 
+// The re-acquire rate where it means barging: over the exclusive releases of the logged holds
+// that began while another thread was waiting (had asked and not been granted), the fraction
+// after which the next grant, in either mode, went back to the releasing thread. A lock that hands
+// over gives 0; one that lets the releaser barge past its waiters does not. The plain re-acquire
+// rate also counts releases that nobody waited for, where taking the lock back is all a lock
+// can do. Needs every acquisition timed.
+struct ContendedReacquire {
+  uint64_t releases = 0;    // exclusive releases that found a waiter
+  uint64_t reacquires = 0;  // of which the releaser was granted next
+  double rate = 0.0;        // reacquires / releases; 0 when releases is 0
+};
+ContendedReacquire ReacquireWhileWaited(const RunRecord& record);
+
 struct RunSummary {
   uint64_t ops = 0;
   uint64_t shared_ops = 0;
@@ -59,6 +72,7 @@ struct RunSummary {
   BypassSummary exclusive_bypass;  // exclusive grants that passed a waiting writer
   bool handoff_latency_measured = false;  // every acquisition timed and holds logged
   Histogram handoff_latency;
+  ContendedReacquire contended_reacquire;  // when handoff_latency_measured
   // Consecutive exclusive grants whose threads sit on the same / different NUMA nodes (only
   // counted when both threads are pinned).
   uint64_t same_node_handoffs = 0;

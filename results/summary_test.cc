@@ -174,6 +174,25 @@ TEST(Summarize, HandoffLatencyRunsFromTheLatestConflictingReleaseToAWaitersGrant
   EXPECT_FALSE(Summarize(r).handoff_latency_measured);
 }
 
+TEST(Summarize, ReacquireWhileWaitedCountsOnlyReleasesThatFoundAWaiter) {
+  RunRecord r;
+  r.latency_sample_every = 1;
+  ThreadRecord a = Thread(0, "writer", 0, 0, 4);
+  ThreadRecord b = Thread(1, "writer", 0, 0, 2);
+  // a takes the lock back at 10 and 30 while nobody waits (b asks only at 35); at 50 a takes it
+  // back past b, who has waited since 35 (barging); at 70 the lock goes to b, who waited.
+  a.holds = {Hold(false, 0, 0, 10), Hold(false, 11, 12, 30), Hold(false, 31, 32, 50),
+             Hold(false, 51, 52, 70), Hold(false, 71, 95, 100)};
+  b.holds = {Hold(false, 35, 75, 90)};
+  r.per_thread = {a, b};
+  const ContendedReacquire c = ReacquireWhileWaited(r);
+  EXPECT_EQ(c.releases, 3u);    // at 50 and 70 b waited; at 90 a waited (since 71)
+  EXPECT_EQ(c.reacquires, 1u);  // at 50
+  EXPECT_DOUBLE_EQ(c.rate, 1.0 / 3.0);
+  // (The plain re-acquire rate of this grant order, a a a a b a, would be 3 of 5.)
+  EXPECT_EQ(Summarize(r).contended_reacquire.releases, 3u);
+}
+
 TEST(Summarize, SeriesAddUpAndTrailingEmptyIntervalsGo) {
   RunRecord r;
   ThreadRecord a = Thread(0, "mixed", 0, 3, 1);
