@@ -449,7 +449,7 @@ std::string RenderTable(const CompareReport& r) {
   out += RenderAligned(rows);
   bool weak = false;
   for (const RunComparison& c : r.compared) {
-    for (const MetricComparison& m : c.metrics) weak = weak || m.weak;
+    for (const MetricComparison& m : c.metrics) weak = weak || (m.weak && m.tested);
   }
   out += "p adj: p adjusted for " + std::string(CorrectionName(r.settings.correction)) +
          "; mde: the smallest change the comparison could detect (power " +
