@@ -1,13 +1,12 @@
 #include "lockimpls/eresource.h"
 
-#include <linux/futex.h>
 #include <sched.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+
+#include "lockimpls/internal/futex.h"
 
 namespace lockbench {
 namespace {
@@ -20,17 +19,6 @@ std::uintptr_t CurrentThread() {
 [[noreturn]] void Fail(const char* what) {
   std::fprintf(stderr, "EResource: %s\n", what);
   std::abort();
-}
-
-void FutexWait(std::atomic<std::uint32_t>* word, std::uint32_t expected) {
-  // EINTR, EAGAIN and spurious returns all mean "look again"; the callers loop.
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected, nullptr,
-          nullptr, 0);
-}
-
-void FutexWake(std::atomic<std::uint32_t>* word) {
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAKE_PRIVATE, 1, nullptr,
-          nullptr, 0);
 }
 
 }  // namespace
@@ -56,7 +44,9 @@ void EResource::Enqueue(WaitBlock* block) {
 }
 
 void EResource::WaitForGrant(WaitBlock* block) {
-  while (block->granted.load(std::memory_order_acquire) == 0) FutexWait(&block->granted, 0);
+  while (block->granted.load(std::memory_order_acquire) == 0) {
+    internal::FutexWait(&block->granted, 0);
+  }
 }
 
 // `block` may be gone as soon as the store is seen (the waiter returns and its stack frame
@@ -66,7 +56,7 @@ void EResource::WaitForGrant(WaitBlock* block) {
 void EResource::Grant(WaitBlock* block) {
   std::atomic<std::uint32_t>* word = &block->granted;
   word->store(1, std::memory_order_release);
-  FutexWake(word);
+  internal::FutexWake(word, 1);
 }
 
 EResource::~EResource() {
@@ -113,7 +103,7 @@ void EResource::LockSpin() const {
   // while because a user-mode holder (or the thread whose turn it is) may have been preempted.
   for (int i = 0; spin_serving_.load(std::memory_order_acquire) != ticket; ++i) {
     if (i < 128) {
-      __builtin_ia32_pause();
+      internal::CpuRelax();
     } else {
       sched_yield();
     }
@@ -403,46 +393,16 @@ std::uint32_t EResource::CallerAcquisitionCount() const {
   return count;
 }
 
-std::uint32_t EResource::SharedWaiterCount() const {
-  LockSpin();
-  const std::uint32_t n = shared_waiters_;
-  UnlockSpin();
-  return n;
-}
+std::uint32_t EResource::SharedWaiterCount() const { return ReadLocked(shared_waiters_); }
 
-std::uint32_t EResource::ExclusiveWaiterCount() const {
-  LockSpin();
-  const std::uint32_t n = exclusive_waiters_;
-  UnlockSpin();
-  return n;
-}
+std::uint32_t EResource::ExclusiveWaiterCount() const { return ReadLocked(exclusive_waiters_); }
 
-std::uint32_t EResource::ContentionCount() const {
-  LockSpin();
-  const std::uint32_t n = contention_count_;
-  UnlockSpin();
-  return n;
-}
+std::uint32_t EResource::ContentionCount() const { return ReadLocked(contention_count_); }
 
-std::uint32_t EResource::ActiveCount() const {
-  LockSpin();
-  const std::uint32_t n = active_count_;
-  UnlockSpin();
-  return n;
-}
+std::uint32_t EResource::ActiveCount() const { return ReadLocked(active_count_); }
 
-std::uint16_t EResource::Flag() const {
-  LockSpin();
-  const std::uint16_t f = flag_;
-  UnlockSpin();
-  return f;
-}
+std::uint16_t EResource::Flag() const { return ReadLocked(flag_); }
 
-std::uint32_t EResource::OwnerTableCapacity() const {
-  LockSpin();
-  const std::uint32_t n = owner_table_size_;
-  UnlockSpin();
-  return n;
-}
+std::uint32_t EResource::OwnerTableCapacity() const { return ReadLocked(owner_table_size_); }
 
 }  // namespace lockbench

@@ -138,6 +138,14 @@ class EResource {
 
   void LockSpin() const;
   void UnlockSpin() const;
+  // A field read under the spin lock, so a query is exact at the moment of the call.
+  template <class T>
+  T ReadLocked(const T& field) const {
+    LockSpin();
+    const T value = field;
+    UnlockSpin();
+    return value;
+  }
   // Finds the caller's shared entry, or a free one to use (nullptr if the table is full).
   OwnerEntry* FindSharedEntry(std::uintptr_t thread, OwnerEntry** free_entry);
   const OwnerEntry* FindSharedEntry(std::uintptr_t thread) const;
