@@ -612,22 +612,23 @@ std::string_view VerdictName(Verdict verdict) {
   return "";
 }
 
+constexpr std::pair<Correction, std::string_view> kCorrections[] = {
+    {Correction::kHolm, "holm"},
+    {Correction::kBenjaminiHochberg, "bh"},
+    {Correction::kNone, "none"},
+};
+
 Correction ParseCorrection(std::string_view text) {
   const std::string t = Trim(text);
-  if (t == "holm") return Correction::kHolm;
-  if (t == "bh") return Correction::kBenjaminiHochberg;
-  if (t == "none") return Correction::kNone;
+  for (const auto& [correction, name] : kCorrections) {
+    if (t == name) return correction;
+  }
   throw CompareInputError("'" + t + "' is not a correction; use holm, bh or none");
 }
 
 std::string_view CorrectionName(Correction correction) {
-  switch (correction) {
-    case Correction::kHolm:
-      return "holm";
-    case Correction::kBenjaminiHochberg:
-      return "bh";
-    case Correction::kNone:
-      return "none";
+  for (const auto& [c, name] : kCorrections) {
+    if (c == correction) return name;
   }
   return "";
 }
@@ -736,16 +737,6 @@ int CompareReport::Count(Verdict verdict) const {
     for (const MetricComparison& m : c.metrics) n += m.verdict == verdict;
   }
   return n;
-}
-
-double SmallestPossiblePValue(std::size_t n_a, std::size_t n_b) {
-  if (n_a == 0 || n_b == 0) return 1.0;
-  // C(n_a + n_b, k) with k = min: the number of equally likely rank assignments.
-  const std::size_t k = std::min(n_a, n_b), n = n_a + n_b;
-  double ways = 1.0;
-  for (std::size_t i = 1; i <= k; ++i)
-    ways = ways * static_cast<double>(n - k + i) / static_cast<double>(i);
-  return std::min(1.0, 2.0 / ways);
 }
 
 namespace {
@@ -883,19 +874,15 @@ void FinishVerdicts(const CompareSettings& settings, std::vector<RunComparison>*
   for (size_t i = 0; i < tested.size(); ++i) {
     MetricComparison& m = *tested[i];
     m.p_adjusted = adjusted[i];
-    const double shift =
-        MinimumDetectableShift(PooledStandardDeviation(m.baseline, m.candidate),
-                               m.baseline.size(), m.candidate.size(), level, settings.power);
     const double sd = PooledStandardDeviation(m.baseline, m.candidate);
-    m.mde = m.baseline_median != 0.0 ? shift / std::fabs(m.baseline_median)
-                                     : std::numeric_limits<double>::infinity();
-    if (shift == 0.0) m.mde = 0.0;
-    for (size_t n = 2; n <= kMaxInvocationsNeeded && m.baseline_median != 0.0; ++n) {
-      if (MinimumDetectableShift(sd, n, n, level, settings.power) <=
-          settings.threshold * std::fabs(m.baseline_median)) {
-        m.invocations_needed = n;
-        break;
-      }
+    const double shift = MinimumDetectableShift(sd, m.baseline.size(), m.candidate.size(), level,
+                                                settings.power);
+    const double scale = std::fabs(m.baseline_median);
+    m.mde = shift == 0.0 ? 0.0 : scale > 0.0 ? shift / scale
+                                             : std::numeric_limits<double>::infinity();
+    if (scale > 0.0) {
+      m.invocations_needed = SamplesNeeded(sd, settings.threshold * scale, level, settings.power,
+                                           kMaxInvocationsNeeded);
     }
   }
   for (RunComparison& c : *compared) {

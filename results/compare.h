@@ -233,10 +233,6 @@ struct CompareReport {
 CompareReport CompareResults(const ResultSide& baseline, const ResultSide& candidate,
                              const CompareSettings& settings);
 
-// The smallest two-sided p-value the exact rank test can give for samples of these sizes,
-// 2 / C(n_a + n_b, n_a) capped at 1: whether alpha is reachable at all.
-double SmallestPossiblePValue(std::size_t n_a, std::size_t n_b);
-
 // ---- Reporting ------------------------------------------------------------------------------
 
 enum class CompareFormat { kTable, kMarkdown, kJson };

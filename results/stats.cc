@@ -331,19 +331,45 @@ double PooledStandardDeviation(std::span<const double> a, std::span<const double
   return std::sqrt((squares(a) + squares(b)) / static_cast<double>(dof));
 }
 
-double MinimumDetectableShift(double pooled_sd, std::size_t n_a, std::size_t n_b, double alpha,
-                              double power) {
-  constexpr double kInf = std::numeric_limits<double>::infinity();
-  if (n_a == 0 || n_b == 0) return kInf;
-  // 2 / C(n_a + n_b, n_a), computed in logs so large samples do not overflow.
-  const double log_choose = std::lgamma(static_cast<double>(n_a + n_b) + 1) -
-                            std::lgamma(static_cast<double>(n_a) + 1) -
-                            std::lgamma(static_cast<double>(n_b) + 1);
-  if (std::log(2.0) - log_choose >= std::log(alpha)) return kInf;
-  const double z = NormalQuantile(1.0 - alpha / 2.0) + NormalQuantile(power);
+double SmallestPossiblePValue(std::size_t n_a, std::size_t n_b) {
+  if (n_a == 0 || n_b == 0) return 1.0;
+  // C(n_a + n_b, k) with k = min: the number of equally likely rank assignments.
+  const std::size_t k = std::min(n_a, n_b), n = n_a + n_b;
+  double ways = 1.0;
+  for (std::size_t i = 1; i <= k; ++i)
+    ways = ways * static_cast<double>(n - k + i) / static_cast<double>(i);
+  return std::min(1.0, 2.0 / ways);
+}
+
+namespace {
+
+// The detectable shift for a given z(1 - alpha/2) + z(power); see MinimumDetectableShift.
+double DetectableShift(double z, double pooled_sd, std::size_t n_a, std::size_t n_b) {
   return z * pooled_sd *
          std::sqrt(1.0 / static_cast<double>(n_a) + 1.0 / static_cast<double>(n_b)) *
          std::sqrt(std::numbers::pi / 3.0);
+}
+
+}  // namespace
+
+double MinimumDetectableShift(double pooled_sd, std::size_t n_a, std::size_t n_b, double alpha,
+                              double power) {
+  if (n_a == 0 || n_b == 0 || SmallestPossiblePValue(n_a, n_b) >= alpha) {
+    return std::numeric_limits<double>::infinity();
+  }
+  const double z = NormalQuantile(1.0 - alpha / 2.0) + NormalQuantile(power);
+  return DetectableShift(z, pooled_sd, n_a, n_b);
+}
+
+std::size_t SamplesNeeded(double pooled_sd, double shift, double alpha, double power,
+                          std::size_t max_n) {
+  const double z = NormalQuantile(1.0 - alpha / 2.0) + NormalQuantile(power);
+  for (std::size_t n = 2; n <= max_n; ++n) {
+    if (SmallestPossiblePValue(n, n) < alpha && DetectableShift(z, pooled_sd, n, n) <= shift) {
+      return n;
+    }
+  }
+  return 0;
 }
 
 }  // namespace lockbench

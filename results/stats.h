@@ -139,6 +139,10 @@ double NormalQuantile(double p);
 // weighting); 0 when there are fewer than 3 values in all.
 double PooledStandardDeviation(std::span<const double> a, std::span<const double> b);
 
+// The smallest two-sided p-value the exact rank test can give for samples of these sizes,
+// 2 / C(n_a + n_b, n_a) capped at 1 (1 when a side is empty): whether alpha is reachable at all.
+double SmallestPossiblePValue(std::size_t n_a, std::size_t n_b);
+
 // The smallest shift between the centres of two samples of these sizes, with this pooled
 // standard deviation, that a two-sided rank test at `alpha` finds with probability `power`:
 // (z(1 - alpha/2) + z(power)) * sd * sqrt(1/n_a + 1/n_b) * sqrt(pi/3). The last factor is the
@@ -147,6 +151,11 @@ double PooledStandardDeviation(std::span<const double> a, std::span<const double
 // small reaches alpha (2 / C(n_a + n_b, n_a) >= alpha).
 double MinimumDetectableShift(double pooled_sd, std::size_t n_a, std::size_t n_b, double alpha,
                               double power);
+
+// The fewest samples per side, at most max_n, whose MinimumDetectableShift is within `shift`;
+// 0 when even max_n is not enough.
+std::size_t SamplesNeeded(double pooled_sd, double shift, double alpha, double power,
+                          std::size_t max_n);
 
 }  // namespace lockbench
 

@@ -355,6 +355,12 @@ TEST(MinimumDetectableShift, FollowsTheFormulaAndKnowsWhenNothingIsDetectable) {
   EXPECT_TRUE(std::isinf(MinimumDetectableShift(2.0, 3, 3, 0.05, 0.8)));  // p >= 0.1 always
   EXPECT_TRUE(std::isinf(MinimumDetectableShift(2.0, 0, 7, 0.05, 0.8)));
   EXPECT_TRUE(std::isinf(MinimumDetectableShift(2.0, 7, 7, 0.0005, 0.8)));  // below 2/3432
+  // The fewest per side whose limit is within the shift: 7 gives `expected`, 6 a larger one.
+  EXPECT_EQ(SamplesNeeded(2.0, expected, 0.05, 0.8, 1000), 7u);
+  EXPECT_EQ(SamplesNeeded(2.0, expected * 0.999, 0.05, 0.8, 1000), 8u);
+  EXPECT_EQ(SamplesNeeded(2.0, 0.001, 0.05, 0.8, 100), 0u);  // not within 100
+  EXPECT_EQ(SmallestPossiblePValue(7, 7), 2.0 / 3432);
+  EXPECT_EQ(SmallestPossiblePValue(0, 7), 1.0);
   EXPECT_NEAR(PooledStandardDeviation(std::vector<double>{1, 2, 3}, std::vector<double>{5, 7}),
               std::sqrt((2.0 + 2.0) / 3.0), 1e-12);
 }

@@ -109,7 +109,7 @@ struct Plan {
   double ns_per_tick;
   size_t series_len;
   size_t grant_log_cap;
-  size_t interval_log_cap;  // shared holds logged per thread for reader batch sizes
+  size_t interval_log_cap;  // holds logged per thread (reader batches, hand-off latency)
   bool verify;
 };
 
