@@ -43,6 +43,15 @@ void EResource::Enqueue(WaitBlock* block) {
   wait_tail_ = block;
 }
 
+void EResource::Unlink(WaitBlock* prev, WaitBlock* block) {
+  if (block == prev) {
+    wait_tail_ = nullptr;  // it was the only block
+  } else {
+    prev->next = block->next;
+    if (block == wait_tail_) wait_tail_ = prev;
+  }
+}
+
 void EResource::WaitForGrant(WaitBlock* block) {
   while (block->granted.load(std::memory_order_acquire) == 0) {
     internal::FutexWait(&block->granted, 0);
@@ -262,12 +271,7 @@ void EResource::GrantSharedWaitersAndUnlock(std::uint32_t already_active) {
       } else {
         --left;
         new_owners += b->already_owner ? 0 : 1;
-        if (b == prev) {
-          wait_tail_ = nullptr;  // it was the only block
-        } else {
-          prev->next = next;
-          if (b == wait_tail_) wait_tail_ = prev;
-        }
+        Unlink(prev, b);
         *granted_end = b;
         granted_end = &b->next;
       }
@@ -294,12 +298,7 @@ void EResource::GrantOneExclusiveWaiterAndUnlock() {
     prev = b;
     b = b->next;
   }
-  if (b == prev) {
-    wait_tail_ = nullptr;
-  } else {
-    prev->next = b->next;
-    if (b == wait_tail_) wait_tail_ = prev;
-  }
+  Unlink(prev, b);
   flag_ |= kOwnedExclusive;
   owner_entry_ = {b->thread, 1};
   active_count_ = 1;

@@ -154,6 +154,8 @@ class EResource {
   // A waiting thread's entry in the wait list; it lives on the waiter's stack.
   struct WaitBlock;
   void Enqueue(WaitBlock* block);
+  // Takes `block` out of the list; `prev` is the block before it (itself when it is alone).
+  void Unlink(WaitBlock* prev, WaitBlock* block);
   // Sleeps until a release has granted `block` (made its thread an owner).
   static void WaitForGrant(WaitBlock* block);
   // Tells the waiter of a block that has left the list that it owns the resource now.
