@@ -17,16 +17,15 @@
 // smallest change it could have found, given the spread it measured; a change within the
 // threshold is "same" only when that limit is within the threshold too, else "inconclusive".
 //
-// Only repetitions with status "ok" are used. Latency metrics use only repetitions that timed at
-// least one acquisition of that mode (a read-only workload has no exclusive latency).
+// Only repetitions with status "ok" are used, and of those the ones with a value for the metric
+// (a latency percentile needs a timed acquisition of its mode; see MetricDef::counted_by).
 //
 // How many invocations: the exact two-sided test cannot give p below 2 / C(n_a + n_b, n_a):
 // 0.100 for 3 vs 3, 0.029 for 4 vs 4, 0.008 for 5 vs 5 and 0.0006 for 7 vs 7, and Holm asks the
 // smallest p of m comparisons to be below alpha / m. CI should use at least 7 per side.
 //
-// Inputs are checked field by field: a malformed file (not JSON, truncated, wrong types, missing
-// fields, no runs) raises CompareInputError with one line naming the file and the field. Files
-// from different machines (context.cpu_model or context.topology differ) are refused unless
+// Reading the files is results/result_file.h; rendering the report is results/compare_render.h.
+// Files from different machines (context.cpu_model or context.topology differ) are refused unless
 // allowed, since a different machine is a different experiment.
 #ifndef LOCKBENCH_RESULTS_COMPARE_H_
 #define LOCKBENCH_RESULTS_COMPARE_H_
@@ -40,36 +39,18 @@
 #include <vector>
 
 #include "nlohmann/json.hpp"
+#include "results/metrics.h"
+#include "results/result_file.h"
 #include "results/stats.h"
 
 namespace lockbench {
 
-// Bad input to compare: unreadable or malformed files, files that cannot be compared, bad
-// settings. what() is one line; for files it starts with the file's path.
-class CompareInputError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+// ---- Settings --------------------------------------------------------------------------------
 
-// ---- Metrics --------------------------------------------------------------------------------
-
-enum class Metric {
-  kThroughput,    // throughput_ops_per_s; higher is better
-  kSharedP50,     // latency_ns.shared.p50 (acquire latency); lower is better
-  kSharedP99,     // latency_ns.shared.p99
-  kExclusiveP50,  // latency_ns.exclusive.p50
-  kExclusiveP99,  // latency_ns.exclusive.p99
-  kJain,          // fairness.jain_index; higher is better
-  kBypass,        // handoff.bypass.exclusive.over_fifo_bound; lower is better
-};
-
-// "throughput", "shared_p50", ... as accepted by ParseMetricList.
-std::string_view MetricName(Metric metric);
-bool HigherIsBetter(Metric metric);
-
-// A comma-separated list of metric names, e.g. "throughput,shared_p99". Duplicates are dropped.
-// Throws CompareInputError ("'x' is not a metric; use one of ...") on an unknown or empty name.
-std::vector<Metric> ParseMetricList(std::string_view list);
+// A comma-separated list of metric names (rows of results/metrics.h), e.g.
+// "throughput,shared_p99". Duplicates are dropped. Throws CompareInputError ("'x' is not a metric;
+// use one of ...") on an unknown or empty name.
+std::vector<const MetricDef*> ParseMetricList(std::string_view list);
 
 // A relative threshold: "5%" or "0.05" (both 0.05). A bare number of 1 or more is refused as
 // ambiguous ("5" could mean 5% or 500%). Throws CompareInputError naming what is allowed.
@@ -77,62 +58,6 @@ double ParseThreshold(std::string_view text);
 
 // A significance level strictly between 0 and 1, e.g. "0.05". Throws CompareInputError.
 double ParseAlpha(std::string_view text);
-
-// ---- Reading result files -------------------------------------------------------------------
-
-struct RunKey {
-  std::string lock;
-  std::string workload;
-  int threads = 0;
-  std::string placement;
-
-  friend bool operator==(const RunKey&, const RunKey&) = default;
-  friend auto operator<=>(const RunKey&, const RunKey&) = default;
-};
-
-// "eresource read-mostly 2 threads compact": how reports and messages name a run.
-std::string DescribeRunKey(const RunKey& key);
-
-// What compare reads of one `runs[]` entry.
-struct RunSample {
-  RunKey key;
-  int repetition = 0;
-  std::string status;  // "ok", "violation", "stalled", "interrupted"
-  double throughput = 0.0;
-  uint64_t shared_count = 0;     // latency_ns.shared.count: timed shared acquisitions
-  uint64_t exclusive_count = 0;  // latency_ns.exclusive.count
-  double shared_p50 = 0.0, shared_p99 = 0.0;
-  double exclusive_p50 = 0.0, exclusive_p99 = 0.0;
-  double jain = 1.0;
-  // handoff.bypass.exclusive: waits some grant passed, and the fraction of them passed by more
-  // than threads - 1 grants. waits is 0 when the file has no bypass (null or an older file).
-  uint64_t bypass_waits = 0;
-  double bypass_over_fifo = 0.0;
-  // The lockbench invocation that made the run: its file's context.invocation, or the file's
-  // path for files written before invocations were recorded (a file is one invocation).
-  std::string invocation;
-};
-
-// What compare reads of one result file.
-struct ResultFile {
-  std::string path;
-  int schema_version = 0;
-  std::string cpu_model;
-  std::string topology;
-  std::string build_type;          // empty when the file does not say
-  std::string invocation;          // context.invocation, or the path when absent
-  nlohmann::json workload_config;  // config.workload, or null when absent
-  std::vector<RunSample> runs;
-};
-
-// Parses and checks the text of a result file. `path` only names the file in messages.
-// Throws CompareInputError "<path>: <what is wrong>".
-ResultFile ParseResultFile(const std::string& path, const std::string& text);
-
-// Reads a result file, or every regular *.json file directly inside a directory (in name order).
-// Throws CompareInputError for a missing or unreadable path, a directory without result files,
-// or any malformed file.
-std::vector<ResultFile> LoadResultPath(const std::string& path);
 
 // ---- Comparing ------------------------------------------------------------------------------
 
@@ -145,7 +70,7 @@ Correction ParseCorrection(std::string_view text);
 std::string_view CorrectionName(Correction correction);
 
 struct CompareSettings {
-  std::vector<Metric> metrics = {Metric::kThroughput};
+  std::vector<const MetricDef*> metrics = {&MetricTable()[0]};
   double threshold = 0.05;  // relative change that counts, in the bad or the good direction
   double alpha = 0.05;      // significance level, for the whole family under Holm
   // Over every comparison of one report that has a p-value.
@@ -176,7 +101,7 @@ enum class Verdict {
 std::string_view VerdictName(Verdict verdict);
 
 struct MetricComparison {
-  Metric metric = Metric::kThroughput;
+  const MetricDef* metric = &MetricTable()[0];
   // One value per invocation with a usable repetition, in file order: the repetition's value,
   // or the median of the invocation's repetitions (they share its conditions, so only
   // invocations are independent samples).
@@ -232,30 +157,6 @@ struct CompareReport {
 // other. REQUIRES: every file came from ParseResultFile (so schema versions agree).
 CompareReport CompareResults(const ResultSide& baseline, const ResultSide& candidate,
                              const CompareSettings& settings);
-
-// ---- Reporting ------------------------------------------------------------------------------
-
-enum class CompareFormat { kTable, kMarkdown, kJson };
-
-// kTable: aligned text for a terminal; kMarkdown: a GitHub table for a pull-request comment,
-// with the warnings listed; kJson: CompareReportToJson, indented.
-std::string RenderCompareReport(const CompareReport& report, CompareFormat format);
-
-// {"baseline": {"path", "files", "runs"}, "new": {...}, "metrics", "threshold", "alpha",
-//  "correction", "power",
-//  "comparisons": [{"lock", "workload", "threads", "placement", "metric", "higher_is_better",
-//                   "baseline": {"median", "values", "n", "repetitions"}, "new": {...},
-//                   "change", "p_value", "p_adjusted", "mde", "invocations_needed", "exact",
-//                   "weak", "verdict"}],
-//  "only_in_baseline": [{"lock", "workload", "threads", "placement"}], "only_in_new": [...],
-//  "warnings": [...], "summary": {"regressions", "improvements", "within_threshold",
-//  "not_significant", "inconclusive", "no_data"}}. n counts invocations. An infinite change or
-//  mde, and a p-value never computed, are written as null.
-nlohmann::json CompareReportToJson(const CompareReport& report);
-
-// One line per regression, "eresource read-mostly 2 threads compact: throughput -30.0%
-// (3.660 -> 2.562 Mops/s, p=0.0006)", for stderr and CI logs.
-std::vector<std::string> RegressionLines(const CompareReport& report);
 
 }  // namespace lockbench
 

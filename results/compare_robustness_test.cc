@@ -4,7 +4,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "results/compare.h"
+#include "results/compare_render.h"
 
 namespace lockbench {
 namespace {

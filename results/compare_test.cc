@@ -1,4 +1,4 @@
-#include "results/compare.h"
+#include "results/compare_render.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,6 +22,12 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
+
+const MetricDef* M(std::string_view name) {
+  const MetricDef* m = FindMetric(name);
+  if (m == nullptr) ADD_FAILURE() << "no metric " << name;
+  return m;
+}
 
 // The fields compare reads of a run, nothing more: compare must not depend on the rest.
 json RunJson(const std::string& lock, int rep, double throughput, double shared_p99 = 1000,
@@ -91,11 +97,11 @@ std::string ErrorOf(F f) {
 // ---- Settings -------------------------------------------------------------------------------
 
 TEST(ParseMetricList, NamesInOrderWithoutDuplicates) {
-  EXPECT_THAT(ParseMetricList("throughput"), ElementsAre(Metric::kThroughput));
+  EXPECT_THAT(ParseMetricList("throughput"), ElementsAre(M("throughput")));
   EXPECT_THAT(ParseMetricList("shared_p99, jain,shared_p99"),
-              ElementsAre(Metric::kSharedP99, Metric::kJain));
+              ElementsAre(M("shared_p99"), M("jain")));
   EXPECT_THAT(ParseMetricList("shared_p50,exclusive_p50,exclusive_p99"),
-              ElementsAre(Metric::kSharedP50, Metric::kExclusiveP50, Metric::kExclusiveP99));
+              ElementsAre(M("shared_p50"), M("exclusive_p50"), M("exclusive_p99")));
 }
 
 TEST(ParseMetricList, RefusesUnknownAndEmptyNames) {
@@ -106,10 +112,10 @@ TEST(ParseMetricList, RefusesUnknownAndEmptyNames) {
 }
 
 TEST(HigherIsBetter, ThroughputAndJainUpLatencyDown) {
-  EXPECT_TRUE(HigherIsBetter(Metric::kThroughput));
-  EXPECT_TRUE(HigherIsBetter(Metric::kJain));
-  EXPECT_FALSE(HigherIsBetter(Metric::kSharedP99));
-  EXPECT_FALSE(HigherIsBetter(Metric::kExclusiveP50));
+  EXPECT_TRUE(HigherIsBetter(*M("throughput")));
+  EXPECT_TRUE(HigherIsBetter(*M("jain")));
+  EXPECT_FALSE(HigherIsBetter(*M("shared_p99")));
+  EXPECT_FALSE(HigherIsBetter(*M("exclusive_p50")));
 }
 
 TEST(ParseThreshold, AcceptsPercentAndFraction) {
@@ -159,11 +165,13 @@ TEST(ParseResultFile, ReadsWhatCompareNeeds) {
   EXPECT_EQ(s.key, (RunKey{"eresource", "read-mostly", 2, "compact"}));
   EXPECT_EQ(s.repetition, 3);
   EXPECT_EQ(s.status, "ok");
-  EXPECT_DOUBLE_EQ(s.throughput, 2e6);
-  EXPECT_EQ(s.shared_count, 10u);
-  EXPECT_DOUBLE_EQ(s.shared_p99, 900);
-  EXPECT_DOUBLE_EQ(s.exclusive_p50, 60);
-  EXPECT_DOUBLE_EQ(s.jain, 0.95);
+  ASSERT_EQ(s.values.size(), MetricTable().size());
+  EXPECT_DOUBLE_EQ(s.Value(*M("throughput")).value(), 2e6);
+  EXPECT_TRUE(s.Value(*M("shared_p50")).has_value());  // 10 timed shared acquisitions
+  EXPECT_DOUBLE_EQ(s.Value(*M("shared_p99")).value(), 900);
+  EXPECT_DOUBLE_EQ(s.Value(*M("exclusive_p50")).value(), 60);
+  EXPECT_DOUBLE_EQ(s.Value(*M("jain")).value(), 0.95);
+  EXPECT_FALSE(s.Value(*M("bypass")).has_value());  // the run has no handoff.bypass
 }
 
 // Each malformed input gives one line that names the file and the field.
@@ -308,7 +316,7 @@ TEST(CompareResults, ClearThroughputDropIsARegressionNamingTheRun) {
 
 TEST(CompareResults, LatencyRiseIsARegressionAndFallAnImprovement) {
   CompareSettings settings;
-  settings.metrics = {Metric::kSharedP99};
+  settings.metrics = {M("shared_p99")};
   const json base = Doc(Reps("eresource", 2e6, kNoiseA, 1000));
   EXPECT_EQ(Only(CompareDocs(base, Doc(Reps("eresource", 2e6, kNoiseB, 1400)), settings)).verdict,
             Verdict::kRegression);
@@ -397,7 +405,7 @@ TEST(CompareResults, RepetitionsThatDidNotEndOkAreLeftOutWithAWarning) {
 
 TEST(CompareResults, LatencyOfAModeNeverTimedHasNoData) {
   CompareSettings settings;
-  settings.metrics = {Metric::kExclusiveP99, Metric::kThroughput};
+  settings.metrics = {M("exclusive_p99"), M("throughput")};
   std::vector<json> base, next;
   for (int i = 0; i < 7; ++i) base.push_back(RunJson("eresource", i + 1, 2e6, 1000, "ok", 0));
   for (int i = 0; i < 7; ++i) next.push_back(RunJson("eresource", i + 1, 2e6, 1000, "ok", 0));
@@ -423,9 +431,9 @@ std::vector<json> BypassReps(const std::string& lock, const std::vector<double>&
 
 TEST(CompareResults, BypassRiseIsARegressionAndRunsWithoutWaitsOrBypassHaveNoData) {
   CompareSettings settings;
-  settings.metrics = {Metric::kBypass};
-  EXPECT_FALSE(HigherIsBetter(Metric::kBypass));
-  EXPECT_THAT(ParseMetricList("bypass"), ElementsAre(Metric::kBypass));
+  settings.metrics = {M("bypass")};
+  EXPECT_FALSE(HigherIsBetter(*M("bypass")));
+  EXPECT_THAT(ParseMetricList("bypass"), ElementsAre(M("bypass")));
   const std::vector<double> fifo(7, 0.0);
   const std::vector<double> barging = {0.20, 0.22, 0.19, 0.25, 0.21, 0.18, 0.23};
   const MetricComparison worse =
@@ -643,7 +651,7 @@ TEST(ParseCorrection, NamesAndErrors) {
 
 TEST(RenderCompareReport, AllFormatsNameTheRegression) {
   CompareSettings settings;
-  settings.metrics = {Metric::kThroughput, Metric::kSharedP99};
+  settings.metrics = {M("throughput"), M("shared_p99")};
   const CompareReport r = CompareDocs(Doc(Reps("eresource", 2e6, kNoiseA)),
                                       Doc(Reps("eresource", 1.4e6, kNoiseB)), settings);
   const std::string table = RenderCompareReport(r, CompareFormat::kTable);

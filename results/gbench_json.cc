@@ -2,11 +2,14 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "results/metrics.h"
 #include "results/stats.h"
 
 namespace lockbench {
@@ -53,27 +56,27 @@ json GbenchContext(const json& ctx, const json& caches) {
   return out;
 }
 
-// The counters of one run, by name; latency percentiles only for modes timed at least once.
+// A metric's value where the run has one, and nothing for a malformed run: this converter
+// describes what is there and never fails (compare is the strict reader).
+std::optional<double> LenientValue(const MetricDef& metric, const json& run) {
+  try {
+    return MetricValue(metric, run);
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;
+  }
+}
+
+// The counters of one run, by name: one per metric table row the run has a value for (latency
+// percentiles only for modes timed at least once), and the op counts.
 std::map<std::string, double> Counters(const json& run) {
   std::map<std::string, double> c;
-  c["items_per_second"] = Num(At(run, "throughput_ops_per_s"));
+  for (const MetricDef& m : MetricTable()) {
+    if (const auto v = LenientValue(m, run)) c[std::string(m.counter)] = *v;
+  }
+  c.try_emplace(std::string(MetricTable()[0].counter), 0.0);  // Google Benchmark's rate column
   c["shared_ops"] = Num(At(run, "shared_ops"));
   c["exclusive_ops"] = Num(At(run, "exclusive_ops"));
-  c["jain"] = Num(At(At(run, "fairness"), "jain_index"));
-  const json& handoff = At(run, "handoff");
-  c["reacquire_rate"] = Num(At(handoff, "reacquire_rate"));
-  // Older files have no bypass; files of workloads without exclusive lines have it null.
-  if (const auto b = handoff.find("bypass"); b != handoff.end() && b->is_object()) {
-    const json& ex = At(*b, "exclusive");
-    if (Num(At(ex, "waited")) > 0) c["bypass_over_fifo"] = Num(At(ex, "over_fifo_bound"));
-  }
-  const json& lat = At(run, "latency_ns");
-  for (const char* mode : {"shared", "exclusive"}) {
-    const json& m = At(lat, mode);
-    if (Num(At(m, "count")) <= 0) continue;
-    c[std::string(mode) + "_p50_ns"] = Num(At(m, "p50"));
-    c[std::string(mode) + "_p99_ns"] = Num(At(m, "p99"));
-  }
+  c["reacquire_rate"] = Num(At(At(run, "handoff"), "reacquire_rate"));
   return c;
 }
 
@@ -131,93 +134,110 @@ json GbenchCache(int level, std::string_view type, uint64_t size_bytes, int num_
   return {{"type", t}, {"level", level}, {"size", size_bytes}, {"num_sharing", num_sharing}};
 }
 
-json ToGbenchJson(const json& doc, const json& caches) {
-  json out;
-  out["context"] = GbenchContext(At(doc, "context"), caches);
+namespace {
 
-  // Instances in order of first appearance; families are (lock, workload).
+// Instances in order of first appearance; families are (lock, workload).
+std::vector<Instance> GroupInstances(const json& runs) {
   std::vector<Instance> instances;
   std::map<std::tuple<std::string, std::string, int64_t, std::string>, size_t> index;
   std::map<std::pair<std::string, std::string>, std::pair<int, int>>
       families;  // -> (index, instances)
-  const json& runs = At(doc, "runs");
-  if (runs.is_array()) {
-    for (const json& run : runs) {
-      const std::string lock = Str(At(run, "lock")), workload = Str(At(run, "workload"));
-      const std::string placement = Str(At(run, "placement"));
-      const int64_t threads =
-          At(run, "threads").is_number_integer() ? At(run, "threads").get<int64_t>() : 0;
-      const auto key = std::make_tuple(lock, workload, threads, placement);
-      auto [it, inserted] = index.emplace(key, instances.size());
-      if (inserted) {
-        auto [fam, new_family] = families.emplace(
-            std::make_pair(lock, workload), std::make_pair(static_cast<int>(families.size()), 0));
-        Instance in;
-        in.lock = lock;
-        in.workload = workload;
-        in.placement = placement;
-        in.threads = threads;
-        in.family_index = fam->second.first;
-        in.per_family_instance_index = fam->second.second++;
-        instances.push_back(std::move(in));
-      }
-      instances[it->second].runs.push_back(&run);
+  if (!runs.is_array()) return instances;
+  for (const json& run : runs) {
+    const std::string lock = Str(At(run, "lock")), workload = Str(At(run, "workload"));
+    const std::string placement = Str(At(run, "placement"));
+    const int64_t threads =
+        At(run, "threads").is_number_integer() ? At(run, "threads").get<int64_t>() : 0;
+    const auto key = std::make_tuple(lock, workload, threads, placement);
+    auto [it, inserted] = index.emplace(key, instances.size());
+    if (inserted) {
+      auto [fam, new_family] = families.emplace(
+          std::make_pair(lock, workload), std::make_pair(static_cast<int>(families.size()), 0));
+      Instance in;
+      in.lock = lock;
+      in.workload = workload;
+      in.placement = placement;
+      in.threads = threads;
+      in.family_index = fam->second.first;
+      in.per_family_instance_index = fam->second.second++;
+      instances.push_back(std::move(in));
     }
+    instances[it->second].runs.push_back(&run);
   }
+  return instances;
+}
 
+// The ok repetitions' times (ns per op) and counters, for the aggregates.
+struct OkRepetitions {
+  std::vector<double> times;
+  std::vector<std::map<std::string, double>> counters;
+};
+
+// One "iteration" entry per repetition.
+void AddIterations(const Instance& in, json* benchmarks, OkRepetitions* ok) {
+  const std::string base = BaseName(in);
+  for (size_t rep = 0; rep < in.runs.size(); ++rep) {
+    const json& run = *in.runs[rep];
+    json e = EntryHead(in, base, "iteration");
+    e["repetition_index"] = rep;
+    e["threads"] = in.threads;
+    const std::string status = Str(At(run, "status"));
+    const double throughput = LenientValue(MetricTable()[0], run).value_or(0.0);
+    const double ns_per_op = throughput > 0 ? 1e9 / throughput : 0.0;
+    if (status != "ok") {
+      e["error_occurred"] = true;
+      const std::string detail = Str(At(run, "status_detail"));
+      e["error_message"] = status + (detail.empty() ? "" : ": " + detail);
+    }
+    e["label"] = "placement:" + in.placement;
+    e["iterations"] = static_cast<uint64_t>(Num(At(run, "ops")));
+    e["real_time"] = ns_per_op;
+    e["cpu_time"] = ns_per_op;
+    e["time_unit"] = "ns";
+    const std::map<std::string, double> counters = Counters(run);
+    for (const auto& [k, v] : counters) e[k] = v;
+    if (status == "ok") {
+      ok->times.push_back(ns_per_op);
+      ok->counters.push_back(counters);
+    }
+    benchmarks->push_back(std::move(e));
+  }
+}
+
+// Google Benchmark's four aggregate entries over the ok repetitions.
+void AddAggregates(const Instance& in, const OkRepetitions& ok, json* benchmarks) {
+  for (const char* stat : {"mean", "median", "stddev", "cv"}) {
+    json e = EntryHead(in, BaseName(in) + "_" + stat, "aggregate");
+    e["threads"] = in.threads;
+    e["aggregate_name"] = stat;
+    e["aggregate_unit"] = std::string(stat) == "cv" ? "percentage" : "time";
+    e["label"] = "placement:" + in.placement;
+    e["iterations"] = ok.times.size();
+    e["real_time"] = Aggregate(stat, ok.times);
+    e["cpu_time"] = Aggregate(stat, ok.times);
+    e["time_unit"] = "ns";
+    // A counter is aggregated when every ok repetition has it.
+    for (const auto& [name, first] : ok.counters.front()) {
+      std::vector<double> column;
+      for (const auto& c : ok.counters) {
+        if (const auto it = c.find(name); it != c.end()) column.push_back(it->second);
+      }
+      if (column.size() == ok.counters.size()) e[name] = Aggregate(stat, column);
+    }
+    benchmarks->push_back(std::move(e));
+  }
+}
+
+}  // namespace
+
+json ToGbenchJson(const json& doc, const json& caches) {
+  json out;
+  out["context"] = GbenchContext(At(doc, "context"), caches);
   json benchmarks = json::array();
-  for (const Instance& in : instances) {
-    const std::string base = BaseName(in);
-    std::vector<double> times;  // ns per op of the ok repetitions
-    std::vector<std::map<std::string, double>> ok_counters;
-    for (size_t rep = 0; rep < in.runs.size(); ++rep) {
-      const json& run = *in.runs[rep];
-      json e = EntryHead(in, base, "iteration");
-      e["repetition_index"] = rep;
-      e["threads"] = in.threads;
-      const std::string status = Str(At(run, "status"));
-      const double ops = Num(At(run, "ops"));
-      const double throughput = Num(At(run, "throughput_ops_per_s"));
-      const double ns_per_op = throughput > 0 ? 1e9 / throughput : 0.0;
-      if (status != "ok") {
-        e["error_occurred"] = true;
-        const std::string detail = Str(At(run, "status_detail"));
-        e["error_message"] = status + (detail.empty() ? "" : ": " + detail);
-      }
-      e["label"] = "placement:" + in.placement;
-      e["iterations"] = static_cast<uint64_t>(ops);
-      e["real_time"] = ns_per_op;
-      e["cpu_time"] = ns_per_op;
-      e["time_unit"] = "ns";
-      const std::map<std::string, double> counters = Counters(run);
-      for (const auto& [k, v] : counters) e[k] = v;
-      if (status == "ok") {
-        times.push_back(ns_per_op);
-        ok_counters.push_back(counters);
-      }
-      benchmarks.push_back(std::move(e));
-    }
-    if (in.runs.size() < 2 || times.size() < 2) continue;
-    for (const char* stat : {"mean", "median", "stddev", "cv"}) {
-      json e = EntryHead(in, base + "_" + stat, "aggregate");
-      e["threads"] = in.threads;
-      e["aggregate_name"] = stat;
-      e["aggregate_unit"] = std::string(stat) == "cv" ? "percentage" : "time";
-      e["label"] = "placement:" + in.placement;
-      e["iterations"] = times.size();
-      e["real_time"] = Aggregate(stat, times);
-      e["cpu_time"] = Aggregate(stat, times);
-      e["time_unit"] = "ns";
-      // A counter is aggregated when every ok repetition has it.
-      for (const auto& [name, first] : ok_counters.front()) {
-        std::vector<double> column;
-        for (const auto& c : ok_counters) {
-          if (const auto it = c.find(name); it != c.end()) column.push_back(it->second);
-        }
-        if (column.size() == ok_counters.size()) e[name] = Aggregate(stat, column);
-      }
-      benchmarks.push_back(std::move(e));
-    }
+  for (const Instance& in : GroupInstances(At(doc, "runs"))) {
+    OkRepetitions ok;
+    AddIterations(in, &benchmarks, &ok);
+    if (in.runs.size() >= 2 && ok.times.size() >= 2) AddAggregates(in, ok, &benchmarks);
   }
   out["benchmarks"] = std::move(benchmarks);
   return out;

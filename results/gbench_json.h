@@ -15,11 +15,11 @@
 //   cpu_time         the same value: lockbench does not measure CPU time, and its threads never
 //                    sleep by choice, so CPU time per op is not a separate signal.
 //   label            "placement:<placement>".
-//   counters         items_per_second (= throughput), shared_ops, exclusive_ops, jain,
-//                    reacquire_rate, and shared_p50_ns, shared_p99_ns, exclusive_p50_ns,
-//                    exclusive_p99_ns when that mode was timed at least once, bypass_over_fifo
-//                    (handoff.bypass.exclusive.over_fifo_bound) when some exclusive wait was
-//                    passed by a grant.
+//   counters         one per row of the metric table (results/metrics.h) that the run has a
+//                    value for, named by the row's `counter` (items_per_second for
+//                    throughput, shared_p99_ns, jain, bypass_over_fifo, ...; latency
+//                    percentiles only for a mode timed at least once), plus shared_ops,
+//                    exclusive_ops and reacquire_rate.
 //   error_occurred   true, with error_message "<status>: <detail>", for a run that did not end ok.
 // The context block carries date, host_name, executable, num_cpus, mhz_per_cpu (from the TSC
 // rate), cpu_scaling_enabled (governor other than "performance"), caches, library_build_type

@@ -12,10 +12,10 @@ namespace lockbench {
 
 enum class ReportFormat { kTable, kCsv, kMarkdown };
 
-// Columns: lock, runs, throughput (median, Mops/s), ratio to the first lock of the table,
-// shared and exclusive acquire p50/p99/max (ns, medians), Jain index, bypass>fifo (the median
-// fraction of exclusive waits passed by more than threads - 1 grants), starved (any repetition),
-// status (worst of the repetitions).
+// Columns: lock, runs (ok repetitions), then one per row of the metric table that names a column
+// (results/metrics.h), each the median over the repetitions that have a value ("-" when none
+// has), with the ratio to the table's first lock after the primary metric (the first row); then
+// starved (any repetition) and status (worst of the repetitions).
 std::string RenderReport(const nlohmann::json& runs, ReportFormat format);
 
 }  // namespace lockbench

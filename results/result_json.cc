@@ -10,6 +10,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "results/metrics.h"
+
 namespace lockbench {
 
 using nlohmann::json;
@@ -85,7 +87,6 @@ json RunToJson(const RunRecord& r, const RunSummary& s) {
   j["ops"] = s.ops;
   j["shared_ops"] = s.shared_ops;
   j["exclusive_ops"] = s.exclusive_ops;
-  j["throughput_ops_per_s"] = s.throughput_ops_per_s;
   j["try_attempts"] = s.try_attempts;
   j["try_failures"] = s.try_failures;
   j["latency_sample_every"] = r.latency_sample_every;
@@ -170,6 +171,7 @@ json RunToJson(const RunRecord& r, const RunSummary& s) {
                       {"exclusive_ops", s.exclusive_series}};
   j["lock_memory"] = {{"nodes", r.lock_memory_nodes}, {"note", r.lock_memory_note}};
   j["warnings"] = r.warnings;
+  WriteMetrics(s, &j);
   return j;
 }
 

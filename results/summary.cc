@@ -190,6 +190,7 @@ RunSummary Summarize(const RunRecord& r) {
     exclusive_bypass.Merge(t.exclusive_bypass);
   }
   const uint64_t fifo_bound = r.per_thread.empty() ? 0 : r.per_thread.size() - 1;
+  s.bypass_measured = r.bypass_measured;
   s.shared_bypass = SummarizeBypass(shared_bypass, fifo_bound);
   s.exclusive_bypass = SummarizeBypass(exclusive_bypass, fifo_bound);
   s.handoff_latency_measured = r.latency_sample_every == 1;

@@ -68,6 +68,7 @@ struct RunSummary {
   FairnessSummary readers;   // threads whose role is reader (or mixed: by their shared ops)
   FairnessSummary writers;
   GrantRunSummary handoff;   // exclusive grants of lock instance 0
+  bool bypass_measured = false;    // RunRecord::bypass_measured
   BypassSummary shared_bypass;     // exclusive grants that passed a waiting reader
   BypassSummary exclusive_bypass;  // exclusive grants that passed a waiting writer
   bool handoff_latency_measured = false;  // every acquisition timed and holds logged

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "results/compare.h"
+#include "results/compare_render.h"
 #include "tool/exit_codes.h"
 #include "tool/messages.h"
 

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "results/metrics.h"
+
 namespace lockbench {
 
 // The flags of `lockbench compare`, as given (checked by CompareCommand, so a bad value gets the
@@ -27,11 +29,9 @@ struct CompareOptions {
 int CompareCommand(const CompareOptions& options);
 
 // Help text for the flags, shared by main.cc and --help.
-inline constexpr const char* kCompareMetricHelp =
-    "metrics to compare, comma-separated: throughput (higher is better), shared_p50, shared_p99, "
-    "exclusive_p50, exclusive_p99 (acquire latency, lower is better), jain (higher is better), "
-    "bypass (fraction of exclusive waits passed by more than threads - 1 grants, lower is "
-    "better)";
+inline const std::string kCompareMetricHelp =
+    "metrics to compare, comma-separated: " + MetricHelp() + "; `lockbench list --metrics` says "
+    "what each measures";
 inline constexpr const char* kCompareThresholdHelp =
     "relative change that counts as a regression or improvement, e.g. 5% or 0.05";
 inline constexpr const char* kCompareAlphaHelp =

@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "results/compare.h"
+#include "results/compare_render.h"
 
 namespace {
 
@@ -35,9 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // A file compared with itself: every metric the reader filled in is exercised.
   lockbench::CompareSettings settings;
-  settings.metrics = {lockbench::Metric::kThroughput,   lockbench::Metric::kSharedP50,
-                      lockbench::Metric::kSharedP99,    lockbench::Metric::kExclusiveP50,
-                      lockbench::Metric::kExclusiveP99, lockbench::Metric::kJain};
+  settings.metrics.clear();
+  for (const lockbench::MetricDef& m : lockbench::MetricTable()) settings.metrics.push_back(&m);
   const lockbench::ResultSide side{"fuzz.json", {file}};
   lockbench::CompareReport report;
   try {

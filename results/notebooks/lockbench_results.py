@@ -2,7 +2,10 @@
 
 One row per run (lock, workload, thread count, repetition), from pandas.json_normalize over each
 document's `runs`, so nested fields become dotted columns: "latency_ns.shared.p99",
-"fairness.jain_index", "handoff.reacquire_rate". Lists stay as list columns ("per_thread",
+"handoff.reacquire_rate". Every metric of lockbench's metric table (the schema's x-metrics:
+METRICS below) also has a column under its own name ("throughput", "shared_p99", "jain",
+"bypass", ...): NaN where the run has no value (a mode never timed, a metric the file predates,
+a count of 0 in counted_by), so medians skip it. Lists stay as list columns ("per_thread",
 "time_series.shared_ops"); the helpers below turn them into long tables for plotting.
 
 Grant order is read from bypass: "handoff.bypass.<mode>.<stat>" for mode shared or exclusive and
@@ -39,6 +42,23 @@ import matplotlib.ticker as mticker  # noqa: E402
 import pandas as pd  # noqa: E402
 
 KEY = ["lock", "workload", "threads"]
+
+
+def _metric_table():
+    """lockbench's metric table, from the result schema: results/result_schema.json above this
+    folder in the repository, or a copy beside this module."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    candidates = [os.path.join(os.path.dirname(here), "result_schema.json"),
+                  os.path.join(here, "result_schema.json")]
+    for path in candidates:
+        if os.path.exists(path):
+            with open(path) as f:
+                return json.load(f)["x-metrics"]
+    raise FileNotFoundError(f"lockbench's result_schema.json not found at {candidates}")
+
+
+# name, path, unit, better ("higher"/"lower"), across, meaning, counted_by: one per metric.
+METRICS = _metric_table()
 PERCENTILES = ["p50", "p90", "p99", "p999", "max"]
 BYPASS_MODES = ("shared", "exclusive")
 BYPASS_STATS = ["sampled", "waited", "mean", "p99", "max", "fifo_bound", "over_fifo_bound"]
@@ -127,7 +147,21 @@ def load_runs(paths):
         for key in ("cpu_model", "hostname", "commit"):
             df[key] = ctx.get(key)
         frames.append(df)
-    return _grant_order_columns(pd.concat(frames, ignore_index=True))
+    return _metric_columns(_grant_order_columns(pd.concat(frames, ignore_index=True)))
+
+
+def _metric_columns(df):
+    """One column per metric, named as the metric table names it: the value at its path, NaN
+    where the path is missing or its count (counted_by) is not above 0."""
+    for m in METRICS:
+        value = pd.to_numeric(df[m["path"]], errors="coerce") if m["path"] in df.columns \
+            else pd.Series(float("nan"), index=df.index)
+        if m["counted_by"]:
+            count = pd.to_numeric(df[m["counted_by"]], errors="coerce") \
+                if m["counted_by"] in df.columns else pd.Series(0, index=df.index)
+            value = value.where(count > 0)
+        df[m["name"]] = value
+    return df
 
 
 def _grant_order_columns(df):
@@ -248,11 +282,11 @@ def _pick(df, workload=None, threads=None):
 def plot_throughput_vs_threads(df, workload=None):
     """Median throughput (Mops/s) against thread count, one line per lock."""
     runs, workload, _ = _pick(ok_runs(df), workload)
-    med = median_by(runs, ["throughput_ops_per_s"])
+    med = median_by(runs, ["throughput"])
     fig, ax = plt.subplots(figsize=(7, 4))
     for lock, g in med.groupby("lock"):
         g = g.sort_values("threads")
-        ax.plot(g["threads"], g["throughput_ops_per_s"] / 1e6, marker="o", label=lock)
+        ax.plot(g["threads"], g["throughput"] / 1e6, marker="o", label=lock)
     ax.set_xlabel("threads")
     ax.set_ylabel("throughput (Mops/s, median)")
     ax.set_title(f"{workload}: throughput")

@@ -39,6 +39,7 @@ export LOCKBENCH_WRITER_STORM="$tmp/writer-storm.json"
 mkdir -p "$tmp/nb" "$tmp/out"
 cp "$notebooks"/lockbench.ipynb "$notebooks"/seed_claims.ipynb "$notebooks"/lockbench_results.py \
   "$tmp/nb/"
+cp "$notebooks"/../result_schema.json "$tmp/"  # the metric table, where the repository has it
 cd "$tmp/nb"
 timeout 240 jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=python3 \
   --ExecutePreprocessor.timeout=300 --output-dir "$tmp/out" lockbench.ipynb seed_claims.ipynb \

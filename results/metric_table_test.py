@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Every row of lockbench's metric table appears in a real result file, in the schema, among
+`compare --metric`'s accepted values, and among the notebook loader's columns.
+
+The table is read from the schema's x-metrics, which metrics_test proves equal to the table in
+results/metrics.cc. Usage: metric_table_test.py LOCKBENCH_BINARY RESULT_SCHEMA_JSON
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+LOCKBENCH = os.path.abspath(sys.argv[1])
+SCHEMA_PATH = os.path.abspath(sys.argv[2])
+sys.path.insert(0, os.path.join(os.path.dirname(SCHEMA_PATH), "notebooks"))
+os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp())
+
+import lockbench_results as lr  # noqa: E402
+
+with open(SCHEMA_PATH) as f:
+    SCHEMA = json.load(f)
+METRICS = SCHEMA["x-metrics"]
+
+
+def at(obj, dotted):
+    for key in dotted.split("."):
+        if not isinstance(obj, dict) or key not in obj:
+            return None
+        obj = obj[key]
+    return obj
+
+
+def schema_nodes(node, key):
+    """The sub-schemas that may describe property `key` of `node` ($ref, allOf, oneOf)."""
+    out = []
+    if "$ref" in node:
+        target = SCHEMA
+        for part in node["$ref"][2:].split("/"):
+            target = target[part]
+        out += schema_nodes(target, key)
+    if key in node.get("properties", {}):
+        out.append(node["properties"][key])
+    for combinator in ("allOf", "oneOf", "anyOf"):
+        for alternative in node.get(combinator, []):
+            out += schema_nodes(alternative, key)
+    return out
+
+
+def schema_allows_number(dotted):
+    level = [SCHEMA["$defs"]["run"]]
+    for key in dotted.split("."):
+        level = [n for node in level for n in schema_nodes(node, key)]
+    for leaf in level:
+        if "$ref" in leaf:
+            leaf = at(SCHEMA, leaf["$ref"][2:].replace("/", "."))
+        if leaf.get("type") in ("number", "integer"):
+            return True
+    return False
+
+
+class MetricTableTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp()
+        cls.result = os.path.join(cls.tmp, "run.json")
+        # Both modes, contention and every acquisition timed: every metric has a value.
+        subprocess.run([LOCKBENCH, "run", "--lock", "eresource", "--workload", "balanced",
+                        "--threads", "2", "--duration", "200ms", "--repetitions", "1",
+                        "--latency-sample", "1", "--out", cls.result],
+                       check=True, stdout=subprocess.DEVNULL)
+        with open(cls.result) as f:
+            cls.run_doc = json.load(f)["runs"][0]
+
+    def test_the_table_is_not_empty(self):
+        self.assertGreaterEqual(len(METRICS), 9)
+        self.assertEqual(METRICS[0]["name"], "throughput")
+
+    def test_every_metric_has_a_number_in_a_real_result_file(self):
+        for m in METRICS:
+            with self.subTest(metric=m["name"]):
+                value = at(self.run_doc, m["path"])
+                self.assertIsInstance(value, (int, float), m["path"])
+                if m["counted_by"]:
+                    self.assertGreater(at(self.run_doc, m["counted_by"]), 0, m["counted_by"])
+
+    def test_every_metric_is_described_by_the_schema(self):
+        for m in METRICS:
+            with self.subTest(metric=m["name"]):
+                self.assertTrue(schema_allows_number(m["path"]), m["path"])
+                self.assertIn(m["better"], ("higher", "lower"))
+                self.assertTrue(m["meaning"])
+
+    def test_compare_accepts_every_metric(self):
+        names = ",".join(m["name"] for m in METRICS)
+        out = subprocess.run([LOCKBENCH, "compare", self.result, self.result, "--metric", names,
+                              "--format", "json"], capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        report = json.loads(out.stdout)
+        self.assertEqual(report["metrics"], [m["name"] for m in METRICS])
+        compared = {c["metric"]: c for c in report["comparisons"]}
+        for m in METRICS:
+            with self.subTest(metric=m["name"]):
+                self.assertIn(m["name"], compared)
+                self.assertNotEqual(compared[m["name"]]["verdict"], "no_data")
+                self.assertEqual(compared[m["name"]]["higher_is_better"],
+                                 m["better"] == "higher")
+        bad = subprocess.run([LOCKBENCH, "compare", self.result, self.result, "--metric",
+                              "no_such_metric"], capture_output=True, text=True)
+        self.assertEqual(bad.returncode, 2)
+        for m in METRICS:
+            self.assertIn(m["name"], bad.stderr)  # the message lists what is allowed
+
+    def test_the_notebook_loader_has_a_column_per_metric(self):
+        df = lr.load_runs([self.result])
+        for m in METRICS:
+            with self.subTest(metric=m["name"]):
+                self.assertIn(m["name"], df.columns)
+                self.assertAlmostEqual(float(df[m["name"]].iloc[0]),
+                                       float(at(self.run_doc, m["path"])))
+        self.assertEqual([m["name"] for m in lr.METRICS], [m["name"] for m in METRICS])
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1])

@@ -1,0 +1,302 @@
+#include "results/metrics.h"
+
+#include <stdexcept>
+
+#include "results/strings.h"
+
+namespace lockbench {
+namespace {
+
+using nlohmann::json;
+
+// Histogram values are integers in the file, as LatencyToJson writes them.
+json Percentile(const Histogram& h, double percentile) { return h.ValueAtPercentile(percentile); }
+
+json Maximum(const Histogram& h) { return h.Max(); }
+
+constexpr MetricDef kTable[] = {
+    {.name = "throughput",
+     .path = "throughput_ops_per_s",
+     .unit = Unit::kOpsPerSecond,
+     .better = Better::kHigher,
+     .across = Across::kMedian,
+     .meaning = "acquisitions completed per second of the measured window, both modes",
+     .counted_by = "",
+     .required = true,
+     .column = "Mops/s",
+     .counter = "items_per_second",
+     .of = [](const RunSummary& s) -> json { return s.throughput_ops_per_s; }},
+    {.name = "shared_p50",
+     .path = "latency_ns.shared.p50",
+     .unit = Unit::kNanoseconds,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "median time from asking for the lock in shared mode to holding it",
+     .counted_by = "latency_ns.shared.count",
+     .required = true,
+     .column = "sh p50",
+     .counter = "shared_p50_ns",
+     .of = [](const RunSummary& s) { return Percentile(s.shared_acquire, 50); }},
+    {.name = "shared_p99",
+     .path = "latency_ns.shared.p99",
+     .unit = Unit::kNanoseconds,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "99th percentile of the shared-mode acquire time",
+     .counted_by = "latency_ns.shared.count",
+     .required = true,
+     .column = "sh p99",
+     .counter = "shared_p99_ns",
+     .of = [](const RunSummary& s) { return Percentile(s.shared_acquire, 99); }},
+    {.name = "shared_max",
+     .path = "latency_ns.shared.max",
+     .unit = Unit::kNanoseconds,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "longest shared-mode acquire time (a reader's worst wait)",
+     .counted_by = "latency_ns.shared.count",
+     .required = false,
+     .column = "sh max",
+     .counter = "shared_max_ns",
+     .of = [](const RunSummary& s) { return Maximum(s.shared_acquire); }},
+    {.name = "exclusive_p50",
+     .path = "latency_ns.exclusive.p50",
+     .unit = Unit::kNanoseconds,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "median time from asking for the lock in exclusive mode to holding it",
+     .counted_by = "latency_ns.exclusive.count",
+     .required = true,
+     .column = "ex p50",
+     .counter = "exclusive_p50_ns",
+     .of = [](const RunSummary& s) { return Percentile(s.exclusive_acquire, 50); }},
+    {.name = "exclusive_p99",
+     .path = "latency_ns.exclusive.p99",
+     .unit = Unit::kNanoseconds,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "99th percentile of the exclusive-mode acquire time",
+     .counted_by = "latency_ns.exclusive.count",
+     .required = true,
+     .column = "ex p99",
+     .counter = "exclusive_p99_ns",
+     .of = [](const RunSummary& s) { return Percentile(s.exclusive_acquire, 99); }},
+    {.name = "exclusive_max",
+     .path = "latency_ns.exclusive.max",
+     .unit = Unit::kNanoseconds,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "longest exclusive-mode acquire time (a writer's worst wait)",
+     .counted_by = "latency_ns.exclusive.count",
+     .required = false,
+     .column = "ex max",
+     .counter = "exclusive_max_ns",
+     .of = [](const RunSummary& s) { return Maximum(s.exclusive_acquire); }},
+    {.name = "jain",
+     .path = "fairness.jain_index",
+     .unit = Unit::kIndex,
+     .better = Better::kHigher,
+     .across = Across::kMedian,
+     .meaning = "Jain's fairness index of the threads' acquisitions: 1 when all got the same",
+     .counted_by = "",
+     .required = true,
+     .column = "jain",
+     .counter = "jain",
+     .of = [](const RunSummary& s) -> json { return s.fairness.jain_index; }},
+    {.name = "bypass",
+     .path = "handoff.bypass.exclusive.over_fifo_bound",
+     .unit = Unit::kFraction,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "of the writer waits that a grant passed, the fraction passed by more grants "
+                "than a FIFO lock allows (threads - 1): 0 for a FIFO lock",
+     .counted_by = "handoff.bypass.exclusive.waited",
+     .required = false,
+     .column = "bypass>fifo",
+     .counter = "bypass_over_fifo",
+     .of = [](const RunSummary& s) -> json {
+       if (!s.bypass_measured) return nullptr;
+       return s.exclusive_bypass.over_fifo_bound;
+     }},
+    {.name = "reacquire_while_waited",
+     .path = "handoff.reacquire_while_waited.rate",
+     .unit = Unit::kFraction,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "of the exclusive releases that found a thread waiting, the fraction after "
+                "which the releaser got the lock back (barging); needs --latency-sample 1",
+     .counted_by = "handoff.reacquire_while_waited.releases",
+     .required = false,
+     .column = "",
+     .counter = "reacquire_while_waited",
+     .of = [](const RunSummary& s) -> json {
+       if (!s.handoff_latency_measured) return nullptr;
+       return s.contended_reacquire.rate;
+     }},
+    {.name = "handoff_p50",
+     .path = "handoff.handoff_latency_ns.p50",
+     .unit = Unit::kNanoseconds,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "median time from a conflicting release to the grant of a thread that was "
+                "waiting for it (waking the next owner); needs --latency-sample 1",
+     .counted_by = "handoff.handoff_latency_ns.count",
+     .required = false,
+     .column = "",
+     .counter = "handoff_p50_ns",
+     .of = [](const RunSummary& s) -> json {
+       if (!s.handoff_latency_measured) return nullptr;
+       return Percentile(s.handoff_latency, 50);
+     }},
+};
+
+json::json_pointer Pointer(std::string_view dotted) {
+  std::string pointer;
+  for (char c : dotted) pointer += c == '.' ? '/' : c;
+  return json::json_pointer("/" + pointer);
+}
+
+// The value at a dotted path, or nullptr when a step is missing or not an object.
+const json* Find(const json& run, std::string_view dotted) {
+  const json* at = &run;
+  std::size_t start = 0;
+  while (start <= dotted.size()) {
+    std::size_t dot = dotted.find('.', start);
+    if (dot == std::string_view::npos) dot = dotted.size();
+    if (!at->is_object()) return nullptr;
+    const auto it = at->find(std::string(dotted.substr(start, dot - start)));
+    if (it == at->end()) return nullptr;
+    at = &*it;
+    start = dot + 1;
+  }
+  return at;
+}
+
+// Whether some object on the way to `dotted` (not the leaf itself) is null.
+bool UnderNull(const json& run, std::string_view dotted) {
+  for (std::size_t dot = dotted.find('.'); dot != std::string_view::npos;
+       dot = dotted.find('.', dot + 1)) {
+    const json* step = Find(run, dotted.substr(0, dot));
+    if (step != nullptr && step->is_null()) return true;
+  }
+  return false;
+}
+
+double NumberAt(std::string_view dotted, const json& value) {
+  if (!value.is_number()) {
+    throw std::invalid_argument(std::string(dotted) + ": expected a number, got " +
+                                std::string(value.type_name()));
+  }
+  return value.get<double>();
+}
+
+}  // namespace
+
+std::span<const MetricDef> MetricTable() { return kTable; }
+
+std::size_t MetricIndex(const MetricDef& metric) {
+  return static_cast<std::size_t>(&metric - kTable);
+}
+
+const MetricDef* FindMetric(std::string_view name) {
+  for (const MetricDef& m : kTable) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+std::string_view UnitName(Unit unit) {
+  switch (unit) {
+    case Unit::kOpsPerSecond:
+      return "ops/s";
+    case Unit::kNanoseconds:
+      return "ns";
+    case Unit::kFraction:
+      return "fraction";
+    case Unit::kIndex:
+      return "index";
+  }
+  return "";
+}
+
+std::string_view AcrossName(Across across) {
+  switch (across) {
+    case Across::kMedian:
+      return "median";
+  }
+  return "";
+}
+
+std::optional<double> MetricValue(const MetricDef& metric, const json& run) {
+  if (!metric.counted_by.empty()) {
+    const json* count = Find(run, metric.counted_by);
+    if (count == nullptr || count->is_null()) return std::nullopt;
+    if (NumberAt(metric.counted_by, *count) <= 0) return std::nullopt;
+  }
+  const json* value = Find(run, metric.path);
+  if (value == nullptr || value->is_null()) return std::nullopt;
+  return NumberAt(metric.path, *value);
+}
+
+std::string FormatMetricCell(const MetricDef& metric, double value) {
+  switch (metric.unit) {
+    case Unit::kOpsPerSecond:
+      return Fixed(value / 1e6, 3);
+    case Unit::kNanoseconds:
+      return Fixed(value, 0);
+    case Unit::kFraction:
+      return Fixed(value * 100.0, 1) + "%";
+    case Unit::kIndex:
+      return Fixed(value, 3);
+  }
+  return "";
+}
+
+std::string FormatMetric(const MetricDef& metric, double value) {
+  switch (metric.unit) {
+    case Unit::kOpsPerSecond:
+      return FormatMetricCell(metric, value) + " Mops/s";
+    case Unit::kNanoseconds:
+      return FormatMetricCell(metric, value) + " ns";
+    default:
+      return FormatMetricCell(metric, value);
+  }
+}
+
+void WriteMetrics(const RunSummary& summary, json* run) {
+  for (const MetricDef& m : kTable) {
+    json v = m.of(summary);
+    if (!v.is_null() || !UnderNull(*run, m.path)) (*run)[Pointer(m.path)] = std::move(v);
+  }
+}
+
+json MetricTableJson() {
+  json rows = json::array();
+  for (const MetricDef& m : kTable) {
+    rows.push_back({{"name", m.name},
+                    {"path", m.path},
+                    {"unit", UnitName(m.unit)},
+                    {"better", m.better == Better::kHigher ? "higher" : "lower"},
+                    {"across", AcrossName(m.across)},
+                    {"meaning", m.meaning},
+                    {"counted_by", m.counted_by.empty() ? json(nullptr) : json(m.counted_by)}});
+  }
+  return rows;
+}
+
+std::string MetricNames() {
+  std::vector<std::string_view> names;
+  for (const MetricDef& m : kTable) names.push_back(m.name);
+  return Join(names);
+}
+
+std::string MetricHelp() {
+  std::vector<std::string> items;
+  for (const MetricDef& m : kTable) {
+    items.push_back(std::string(m.name) +
+                    (m.better == Better::kHigher ? " (higher is better)" : " (lower is better)"));
+  }
+  return Join(items);
+}
+
+}  // namespace lockbench

@@ -1,0 +1,166 @@
+#include "results/metrics.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "results/compare.h"
+#include "results/report.h"
+
+namespace lockbench {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+json LoadSchema() {
+  std::ifstream in("results/result_schema.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  return json::parse(text.str());
+}
+
+// The sub-schemas that may describe `key` inside `node`, following $ref, allOf and oneOf.
+void PropertySchemas(const json& root, const json& node, const std::string& key,
+                     std::vector<const json*>* out) {
+  if (const auto ref = node.find("$ref"); ref != node.end()) {
+    const std::string target = ref->get<std::string>();  // "#/$defs/latency"
+    PropertySchemas(root, root.at(json::json_pointer(target.substr(1))), key, out);
+  }
+  if (const auto props = node.find("properties"); props != node.end() && props->contains(key)) {
+    out->push_back(&props->at(key));
+  }
+  for (const char* combinator : {"allOf", "oneOf", "anyOf"}) {
+    if (const auto list = node.find(combinator); list != node.end()) {
+      for (const json& alternative : *list) PropertySchemas(root, alternative, key, out);
+    }
+  }
+}
+
+// Whether a value at `dotted` inside a run may be a number, by the schema.
+bool SchemaHasNumberAt(const json& root, std::string_view dotted) {
+  std::vector<const json*> level = {&root.at("$defs").at("run")};
+  size_t start = 0;
+  while (start <= dotted.size()) {
+    size_t dot = dotted.find('.', start);
+    if (dot == std::string_view::npos) dot = dotted.size();
+    std::vector<const json*> next;
+    for (const json* node : level) {
+      PropertySchemas(root, *node, std::string(dotted.substr(start, dot - start)), &next);
+    }
+    level = std::move(next);
+    start = dot + 1;
+  }
+  for (const json* leaf : level) {
+    const json& resolved =
+        leaf->contains("$ref")
+            ? root.at(json::json_pointer(leaf->at("$ref").get<std::string>().substr(1)))
+            : *leaf;
+    const json type = resolved.value("type", json());
+    if (type == "number" || type == "integer") return true;
+  }
+  return false;
+}
+
+TEST(MetricTable, NamesAreUniqueAndEveryRowIsComplete) {
+  std::set<std::string_view> names, counters;
+  for (const MetricDef& m : MetricTable()) {
+    EXPECT_TRUE(names.insert(m.name).second) << m.name;
+    EXPECT_TRUE(counters.insert(m.counter).second) << m.counter;
+    EXPECT_FALSE(m.path.empty()) << m.name;
+    EXPECT_FALSE(m.meaning.empty()) << m.name;
+    EXPECT_NE(m.of, nullptr) << m.name;
+    EXPECT_EQ(FindMetric(m.name), &m);
+    EXPECT_EQ(&MetricTable()[MetricIndex(m)], &m);
+  }
+  EXPECT_EQ(FindMetric("no_such_metric"), nullptr);
+  EXPECT_EQ(MetricTable()[0].name, "throughput");  // the primary metric
+}
+
+TEST(MetricTable, SchemaListsTheTableAndDescribesEveryPath) {
+  const json schema = LoadSchema();
+  EXPECT_EQ(schema.at("x-metrics"), MetricTableJson())
+      << "results/result_schema.json's x-metrics must be the metric table; it is:\n"
+      << MetricTableJson().dump(2);
+  for (const MetricDef& m : MetricTable()) {
+    EXPECT_TRUE(SchemaHasNumberAt(schema, m.path)) << m.name << ": " << m.path;
+    if (!m.counted_by.empty()) {
+      EXPECT_TRUE(SchemaHasNumberAt(schema, m.counted_by)) << m.name << ": " << m.counted_by;
+    }
+  }
+}
+
+TEST(MetricTable, CompareAcceptsEveryRowAndItsHelpNamesIt) {
+  for (const MetricDef& m : MetricTable()) {
+    const std::vector<const MetricDef*> parsed = ParseMetricList(m.name);
+    ASSERT_EQ(parsed.size(), 1u);
+    EXPECT_EQ(parsed[0], &m);
+    EXPECT_THAT(MetricHelp(), HasSubstr(std::string(m.name) + " ("));
+  }
+}
+
+TEST(MetricTable, ReportHasAColumnForEveryRowThatNamesOne) {
+  const json run = {{"lock", "l"},
+                    {"workload", "w"},
+                    {"threads", 1},
+                    {"status", "ok"},
+                    {"fairness", {{"starved", false}}}};
+  const std::string report = RenderReport(json::array({run}), ReportFormat::kCsv);
+  const std::string header = report.substr(0, report.find('\n'));
+  for (const MetricDef& m : MetricTable()) {
+    if (!m.column.empty()) EXPECT_THAT(header, HasSubstr("," + std::string(m.column) + ","));
+  }
+}
+
+TEST(WriteMetrics, WritesEachValueWhereMetricValueReadsIt) {
+  RunSummary s;
+  s.throughput_ops_per_s = 2.5e6;
+  s.shared_acquire.Record(400);
+  s.fairness.jain_index = 0.75;
+  s.bypass_measured = true;
+  s.exclusive_bypass.over_fifo_bound = 0.25;
+  s.exclusive_bypass.waited = 8;
+  json run = {{"latency_ns", {{"shared", {{"count", 1}}}, {"exclusive", {{"count", 0}}}}},
+              {"handoff", {{"bypass", {{"exclusive", {{"waited", 8}}}}},
+                           {"reacquire_while_waited", nullptr},
+                           {"handoff_latency_ns", nullptr}}}};
+  WriteMetrics(s, &run);
+  EXPECT_EQ(MetricValue(*FindMetric("throughput"), run), 2.5e6);
+  EXPECT_EQ(MetricValue(*FindMetric("jain"), run), 0.75);
+  EXPECT_EQ(MetricValue(*FindMetric("bypass"), run), 0.25);
+  const std::optional<double> p50 = MetricValue(*FindMetric("shared_p50"), run);
+  ASSERT_TRUE(p50.has_value());
+  EXPECT_NEAR(*p50, 400, 4);
+  EXPECT_TRUE(run["latency_ns"]["shared"]["p50"].is_number_integer());  // as the file has it
+  // No timed exclusive acquisition: the value is written, but the metric has none.
+  EXPECT_FALSE(MetricValue(*FindMetric("exclusive_p99"), run).has_value());
+  // Not measured: the group stays one null rather than an object of nulls.
+  EXPECT_TRUE(run["handoff"]["reacquire_while_waited"].is_null());
+  EXPECT_TRUE(run["handoff"]["handoff_latency_ns"].is_null());
+  EXPECT_FALSE(MetricValue(*FindMetric("reacquire_while_waited"), run).has_value());
+}
+
+TEST(MetricValue, RefusesANonNumberNamingThePath) {
+  const json run = {{"fairness", {{"jain_index", "high"}}}};
+  try {
+    MetricValue(*FindMetric("jain"), run);
+    FAIL() << "a string was read as a number";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), HasSubstr("fairness.jain_index: expected a number, got string"));
+  }
+  EXPECT_FALSE(MetricValue(*FindMetric("jain"), json::object()).has_value());
+}
+
+TEST(FormatMetric, ShowsEachUnitAsPeopleReadIt) {
+  EXPECT_EQ(FormatMetric(*FindMetric("throughput"), 3.66e6), "3.660 Mops/s");
+  EXPECT_EQ(FormatMetricCell(*FindMetric("throughput"), 3.66e6), "3.660");
+  EXPECT_EQ(FormatMetric(*FindMetric("shared_p99"), 412.4), "412 ns");
+  EXPECT_EQ(FormatMetric(*FindMetric("bypass"), 0.125), "12.5%");
+  EXPECT_EQ(FormatMetric(*FindMetric("jain"), 0.98123), "0.981");
+}
+
+}  // namespace
+}  // namespace lockbench

@@ -1,0 +1,278 @@
+#include "results/result_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <string_view>
+
+#include "results/result_json.h"
+
+namespace lockbench {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kMaxNesting = 64;
+constexpr size_t kMaxFileBytes = size_t{256} << 20;
+
+// Reads fields of a parsed document, throwing one line "<path>: <where>: <what>" on the first
+// problem, so a user can find the bad field without a stack trace.
+class FieldReader {
+ public:
+  explicit FieldReader(const std::string& path) : path_(path) {}
+
+  [[noreturn]] void Fail(const std::string& what) const {
+    throw CompareInputError(path_ + ": " + what);
+  }
+
+  const json& Field(const json& obj, const char* name, const std::string& where) const {
+    const auto it = obj.find(name);
+    if (it == obj.end()) Fail(Join(where, "") + "missing field '" + name + "'");
+    return *it;
+  }
+
+  const json& Object(const json& obj, const char* name, const std::string& where) const {
+    const json& v = Field(obj, name, where);
+    if (!v.is_object()) Fail(Join(where, name) + "expected an object, got " + Shown(v));
+    return v;
+  }
+
+  std::string String(const json& obj, const char* name, const std::string& where) const {
+    const json& v = Field(obj, name, where);
+    if (!v.is_string()) Fail(Join(where, name) + "expected a string, got " + Shown(v));
+    return v.get<std::string>();
+  }
+
+  double Number(const json& obj, const char* name, const std::string& where) const {
+    const json& v = Field(obj, name, where);
+    if (!v.is_number()) Fail(Join(where, name) + "expected a number, got " + Shown(v));
+    const double d = v.get<double>();
+    if (!(d >= 0.0)) Fail(Join(where, name) + "expected a number >= 0, got " + Shown(v));
+    return d;
+  }
+
+  int64_t Integer(const json& obj, const char* name, const std::string& where, int64_t min) const {
+    const json& v = Field(obj, name, where);
+    if (!v.is_number_integer()) Fail(Join(where, name) + "expected an integer, got " + Shown(v));
+    const int64_t i = v.is_number_unsigned()
+                          ? static_cast<int64_t>(std::min<uint64_t>(v.get<uint64_t>(), INT64_MAX))
+                          : v.get<int64_t>();
+    if (i < min) {
+      Fail(Join(where, name) + "expected an integer >= " + std::to_string(min) + ", got " +
+           Shown(v));
+    }
+    return i;
+  }
+
+ private:
+  // "runs[3].latency_ns.shared.p99: " from where = "runs[3].latency_ns.shared" and name "p99".
+  static std::string Join(const std::string& where, const char* name) {
+    std::string s = where;
+    if (name != nullptr && *name != '\0') s += (s.empty() ? "" : ".") + std::string(name);
+    return s.empty() ? "" : s + ": ";
+  }
+
+  // The offending value in a message: its JSON type and a short excerpt.
+  static std::string Shown(const json& v) {
+    std::string text = v.dump();
+    if (text.size() > 40) text = text.substr(0, 37) + "...";
+    if (v.is_object() || v.is_array()) return std::string(v.type_name());
+    return std::string(v.type_name()) + " " + text;
+  }
+
+  const std::string& path_;
+};
+
+// nlohmann's messages start with "[json.exception.parse_error.101] "; users need the rest.
+std::string ParseErrorText(const std::string& what) {
+  const size_t close = what.find("] ");
+  return close == std::string::npos ? what : what.substr(close + 2);
+}
+
+// The metric's value at its dotted path, read with the reader's checks: each step an object, the
+// leaf a number >= 0, its count (counted_by) an integer >= 0. A metric that is not required may
+// be absent or null at any step. nullopt where the count is 0.
+std::optional<double> ReadMetric(const FieldReader& r, const json& run, const MetricDef& metric,
+                                 const std::string& where) {
+  const auto read = [&](std::string_view dotted, bool integer) -> std::optional<double> {
+    const json* at = &run;
+    std::string at_where = where;
+    for (;;) {
+      const size_t dot = dotted.find('.');
+      const std::string name(dotted.substr(0, dot));
+      const auto it = at->find(name);
+      if (!metric.required && (it == at->end() || it->is_null())) return std::nullopt;
+      if (dot == std::string_view::npos) {
+        if (integer) return static_cast<double>(r.Integer(*at, name.c_str(), at_where, 0));
+        return r.Number(*at, name.c_str(), at_where);
+      }
+      at = &r.Object(*at, name.c_str(), at_where);
+      at_where += "." + name;
+      dotted.remove_prefix(dot + 1);
+    }
+  };
+  if (!metric.counted_by.empty()) {
+    const std::optional<double> count = read(metric.counted_by, true);
+    if (!count.has_value()) return std::nullopt;
+    const std::optional<double> value = read(metric.path, false);
+    return *count > 0 ? value : std::nullopt;
+  }
+  return read(metric.path, false);
+}
+
+RunSample ReadRun(const FieldReader& r, const json& run, size_t index) {
+  const std::string where = "runs[" + std::to_string(index) + "]";
+  if (!run.is_object()) r.Fail(where + ": expected an object");
+  RunSample s;
+  s.key.lock = r.String(run, "lock", where);
+  s.key.workload = r.String(run, "workload", where);
+  s.key.threads =
+      static_cast<int>(std::min<int64_t>(r.Integer(run, "threads", where, 1), INT32_MAX));
+  s.key.placement = r.String(run, "placement", where);
+  s.repetition =
+      static_cast<int>(std::min<int64_t>(r.Integer(run, "repetition", where, 1), INT32_MAX));
+  s.status = r.String(run, "status", where);
+  for (const MetricDef& metric : MetricTable()) {
+    s.values.push_back(ReadMetric(r, run, metric, where));
+  }
+  // A run may name its own invocation (a file that gathers runs of several); else the file's.
+  if (run.contains("invocation")) {
+    s.invocation = r.String(run, "invocation", where);
+    if (s.invocation.empty()) r.Fail(where + ".invocation: expected a non-empty string");
+  }
+  return s;
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw CompareInputError(path + ": cannot read: " + std::strerror(errno));
+  std::string text;
+  char buf[1 << 16];
+  for (;;) {
+    // Bounded, so that /dev/zero or a runaway pipe is an error rather than all of memory.
+    if (text.size() > kMaxFileBytes) {
+      close(fd);
+      throw CompareInputError(path + ": larger than " + std::to_string(kMaxFileBytes >> 20) +
+                              " MiB; not a result file");
+    }
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const std::string why = std::strerror(errno);
+      close(fd);
+      throw CompareInputError(path + ": cannot read: " + why);
+    }
+    text.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return text;
+}
+
+}  // namespace
+
+std::string DescribeRunKey(const RunKey& key) {
+  return key.lock + " " + key.workload + " " + std::to_string(key.threads) +
+         (key.threads == 1 ? " thread " : " threads ") + key.placement;
+}
+
+ResultFile ParseResultFile(const std::string& path, const std::string& text) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    throw CompareInputError(path + ": empty file, not a result file");
+  }
+  json doc;
+  try {
+    // Result files nest under ten levels; far deeper is not one, and printing or comparing
+    // such values would recurse off the stack.
+    doc = json::parse(text, [&path](int depth, json::parse_event_t, json&) {
+      if (depth > kMaxNesting) {
+        throw CompareInputError(path + ": JSON nested deeper than " +
+                                std::to_string(kMaxNesting) + " levels; not a result file");
+      }
+      return true;
+    });
+  } catch (const json::exception& e) {
+    // parse_error, or out_of_range for a number beyond double ("1e400").
+    throw CompareInputError(
+        path + ": not valid JSON (truncated or not a result file): " + ParseErrorText(e.what()));
+  }
+  const FieldReader r(path);
+  if (!doc.is_object()) r.Fail("expected a JSON object with schema_version, context and runs");
+  ResultFile f;
+  f.path = path;
+  const int64_t version = r.Integer(doc, "schema_version", "", 0);
+  if (version != kSchemaVersion) {
+    r.Fail("schema_version " + std::to_string(version) +
+           " is not supported (this lockbench reads schema_version " +
+           std::to_string(kSchemaVersion) +
+           "); compare files written by the same lockbench version");
+  }
+  f.schema_version = static_cast<int>(version);
+  const json& context = r.Object(doc, "context", "");
+  f.cpu_model = r.String(context, "cpu_model", "context");
+  f.topology = r.String(context, "topology", "context");
+  if (const auto it = context.find("build_type"); it != context.end() && it->is_string()) {
+    f.build_type = it->get<std::string>();
+  }
+  if (const auto it = doc.find("config"); it != doc.end() && it->is_object()) {
+    if (const auto w = it->find("workload"); w != it->end() && w->is_object()) {
+      f.workload_config = *w;
+    }
+  }
+  const json& runs = r.Field(doc, "runs", "");
+  if (!runs.is_array()) {
+    r.Fail("runs: expected an array of runs, got " + std::string(runs.type_name()));
+  }
+  if (runs.empty()) r.Fail("runs is empty: the file holds no measurements");
+  f.invocation = path;
+  if (const auto it = context.find("invocation"); it != context.end()) {
+    if (!it->is_string() || it->get<std::string>().empty()) {
+      r.Fail("context.invocation: expected a non-empty string");
+    }
+    f.invocation = it->get<std::string>();
+  }
+  f.runs.reserve(runs.size());
+  for (size_t i = 0; i < runs.size(); ++i) {
+    f.runs.push_back(ReadRun(r, runs[i], i));
+    if (f.runs.back().invocation.empty()) f.runs.back().invocation = f.invocation;
+  }
+  return f;
+}
+
+std::vector<ResultFile> LoadResultPath(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) throw CompareInputError(path + ": does not exist");
+    throw CompareInputError(path + ": cannot read: " + std::strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode)) return {ParseResultFile(path, ReadWholeFile(path))};
+
+  std::vector<std::string> names;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(path, ec), end;
+  if (ec) throw CompareInputError(path + ": cannot read directory: " + ec.message());
+  for (; it != end; it.increment(ec)) {
+    if (ec) throw CompareInputError(path + ": cannot read directory: " + ec.message());
+    const std::string name = it->path().filename().string();
+    std::error_code type_ec;
+    if (name.size() > 5 && name.ends_with(".json") && it->is_regular_file(type_ec)) {
+      names.push_back(name);
+    }
+  }
+  if (names.empty()) throw CompareInputError(path + ": no *.json result files in this directory");
+  std::sort(names.begin(), names.end());
+  std::vector<ResultFile> files;
+  const std::string dir = path.ends_with('/') ? path : path + "/";
+  for (const std::string& name : names) {
+    const std::string file = dir + name;
+    files.push_back(ParseResultFile(file, ReadWholeFile(file)));
+  }
+  return files;
+}
+
+}  // namespace lockbench
