@@ -1,4 +1,4 @@
-#include "results/compare_render.h"
+#include "results/compare.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,8 +11,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "results/compare_test_support.h"
 
-namespace lockbench {
+namespace lockbench::compare_test {
 namespace {
 
 using nlohmann::json;
@@ -22,77 +23,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-const MetricDef* M(std::string_view name) {
-  const MetricDef* m = FindMetric(name);
-  if (m == nullptr) ADD_FAILURE() << "no metric " << name;
-  return m;
-}
-
-// The fields compare reads of a run, nothing more: compare must not depend on the rest.
-json RunJson(const std::string& lock, int rep, double throughput, double shared_p99 = 1000,
-             const std::string& status = "ok", uint64_t exclusive_count = 5) {
-  return {{"lock", lock},
-          {"workload", "read-mostly"},
-          {"threads", 2},
-          {"placement", "compact"},
-          {"repetition", rep},
-          {"status", status},
-          {"throughput_ops_per_s", throughput},
-          {"latency_ns",
-           {{"shared", {{"count", 10}, {"p50", 40}, {"p99", shared_p99}}},
-            {"exclusive", {{"count", exclusive_count}, {"p50", 60}, {"p99", 2000}}}}},
-          {"fairness", {{"jain_index", 0.95}}},
-          {"invocation", "invocation-" + std::to_string(rep)}};  // one repetition each
-}
-
-json Doc(std::vector<json> runs, const std::string& cpu = "CPU A",
-         const std::string& topology = "2 cores") {
-  return {
-      {"schema_version", 1},
-      {"context", {{"cpu_model", cpu}, {"topology", topology}, {"build_type", "optimized"}}},
-      {"config", {{"workload", {{"name", "read-mostly"}, {"duration", "1s"}, {"repetitions", 7}}}}},
-      {"runs", std::move(runs)}};
-}
-
-// Seven repetitions of `lock` at `base` ops/s times the factors (a noise pattern).
-std::vector<json> Reps(const std::string& lock, double base, const std::vector<double>& factors,
-                       double shared_p99 = 1000) {
-  std::vector<json> runs;
-  for (size_t i = 0; i < factors.size(); ++i) {
-    runs.push_back(
-        RunJson(lock, static_cast<int>(i) + 1, base * factors[i], shared_p99 * factors[i]));
-  }
-  return runs;
-}
-
-const std::vector<double> kNoiseA = {1.000, 1.008, 0.993, 1.004, 0.997, 1.011, 0.989};
-const std::vector<double> kNoiseB = {0.996, 1.003, 1.010, 0.991, 1.006, 0.998, 0.994};
-
-ResultSide Side(const std::string& label, const json& doc) {
-  return {label, {ParseResultFile(label, doc.dump())}};
-}
-
-CompareReport CompareDocs(const json& a, const json& b, CompareSettings settings = {}) {
-  return CompareResults(Side("base.json", a), Side("new.json", b), settings);
-}
-
-const MetricComparison& Only(const CompareReport& r) {
-  EXPECT_EQ(r.compared.size(), 1u);
-  EXPECT_EQ(r.compared.at(0).metrics.size(), 1u);
-  return r.compared.at(0).metrics.at(0);
-}
-
-// What a CompareInputError says, or "" when none is thrown.
-template <typename F>
-std::string ErrorOf(F f) {
-  try {
-    f();
-  } catch (const CompareInputError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // ---- Settings -------------------------------------------------------------------------------
 
@@ -149,132 +79,6 @@ TEST(SmallestPossiblePValue, IsTwoOverTheNumberOfRankAssignments) {
   EXPECT_DOUBLE_EQ(SmallestPossiblePValue(3, 4), 2.0 / 35);  // 0.057: does not
   EXPECT_DOUBLE_EQ(SmallestPossiblePValue(1, 1), 1.0);
   EXPECT_DOUBLE_EQ(SmallestPossiblePValue(0, 5), 1.0);
-}
-
-// ---- Reading --------------------------------------------------------------------------------
-
-TEST(ParseResultFile, ReadsWhatCompareNeeds) {
-  const ResultFile f = ParseResultFile("r.json", Doc({RunJson("eresource", 3, 2e6, 900)}).dump());
-  EXPECT_EQ(f.path, "r.json");
-  EXPECT_EQ(f.schema_version, 1);
-  EXPECT_EQ(f.cpu_model, "CPU A");
-  EXPECT_EQ(f.build_type, "optimized");
-  EXPECT_EQ(f.workload_config["name"], "read-mostly");
-  ASSERT_EQ(f.runs.size(), 1u);
-  const RunSample& s = f.runs[0];
-  EXPECT_EQ(s.key, (RunKey{"eresource", "read-mostly", 2, "compact"}));
-  EXPECT_EQ(s.repetition, 3);
-  EXPECT_EQ(s.status, "ok");
-  ASSERT_EQ(s.values.size(), MetricTable().size());
-  EXPECT_DOUBLE_EQ(s.Value(*M("throughput")).value(), 2e6);
-  EXPECT_TRUE(s.Value(*M("shared_p50")).has_value());  // 10 timed shared acquisitions
-  EXPECT_DOUBLE_EQ(s.Value(*M("shared_p99")).value(), 900);
-  EXPECT_DOUBLE_EQ(s.Value(*M("exclusive_p50")).value(), 60);
-  EXPECT_DOUBLE_EQ(s.Value(*M("jain")).value(), 0.95);
-  EXPECT_FALSE(s.Value(*M("bypass")).has_value());  // the run has no handoff.bypass
-}
-
-// Each malformed input gives one line that names the file and the field.
-struct Malformed {
-  const char* name;
-  std::string text;
-  const char* expected;
-};
-
-std::string Mutated(void (*mutate)(json&)) {
-  json doc = Doc({RunJson("eresource", 1, 2e6), RunJson("eresource", 2, 2e6)});
-  mutate(doc);
-  return doc.dump();
-}
-
-TEST(ParseResultFile, MalformedInputsGiveOneLineNamingFileAndField) {
-  const std::string good = Doc({RunJson("eresource", 1, 2e6)}).dump(2);
-  const std::vector<Malformed> cases = {
-      {"empty", "", "empty file"},
-      {"blank", " \n\t", "empty file"},
-      {"not json", "eresource 2.0 Mops/s", "not valid JSON"},
-      {"truncated", good.substr(0, good.size() / 2), "not valid JSON (truncated"},
-      {"array", "[1, 2]", "expected a JSON object"},
-      {"no version", Mutated([](json& d) { d.erase("schema_version"); }),
-       "missing field 'schema_version'"},
-      {"version string", Mutated([](json& d) { d["schema_version"] = "1"; }),
-       "schema_version: expected an integer, got string \"1\""},
-      {"version 2", Mutated([](json& d) { d["schema_version"] = 2; }),
-       "schema_version 2 is not supported"},
-      {"no context", Mutated([](json& d) { d.erase("context"); }), "missing field 'context'"},
-      {"no cpu model", Mutated([](json& d) { d["context"].erase("cpu_model"); }),
-       "context: missing field 'cpu_model'"},
-      {"topology number", Mutated([](json& d) { d["context"]["topology"] = 4; }),
-       "context.topology: expected a string, got number 4"},
-      {"no runs", Mutated([](json& d) { d.erase("runs"); }), "missing field 'runs'"},
-      {"runs object", Mutated([](json& d) { d["runs"] = json::object(); }),
-       "runs: expected an array"},
-      {"empty runs", Mutated([](json& d) { d["runs"] = json::array(); }), "runs is empty"},
-      {"run not object", Mutated([](json& d) { d["runs"][1] = 5; }), "runs[1]: expected an object"},
-      {"threads string", Mutated([](json& d) { d["runs"][1]["threads"] = "two"; }),
-       "runs[1].threads: expected an integer, got string \"two\""},
-      {"threads zero", Mutated([](json& d) { d["runs"][0]["threads"] = 0; }),
-       "runs[0].threads: expected an integer >= 1"},
-      {"no throughput", Mutated([](json& d) { d["runs"][0].erase("throughput_ops_per_s"); }),
-       "runs[0]: missing field 'throughput_ops_per_s'"},
-      {"negative throughput", Mutated([](json& d) { d["runs"][0]["throughput_ops_per_s"] = -1; }),
-       "runs[0].throughput_ops_per_s: expected a number >= 0"},
-      {"latency null", Mutated([](json& d) { d["runs"][0]["latency_ns"] = nullptr; }),
-       "runs[0].latency_ns: expected an object, got null"},
-      {"no p99", Mutated([](json& d) { d["runs"][1]["latency_ns"]["exclusive"].erase("p99"); }),
-       "runs[1].latency_ns.exclusive: missing field 'p99'"},
-      {"jain string", Mutated([](json& d) { d["runs"][0]["fairness"]["jain_index"] = "high"; }),
-       "runs[0].fairness.jain_index: expected a number, got string"},
-      {"status number", Mutated([](json& d) { d["runs"][0]["status"] = 0; }),
-       "runs[0].status: expected a string"},
-  };
-  for (const Malformed& c : cases) {
-    const std::string what = ErrorOf([&c] { ParseResultFile("dir/r.json", c.text); });
-    EXPECT_THAT(what,
-                AllOf(StartsWith("dir/r.json: "), HasSubstr(c.expected), Not(HasSubstr("\n"))))
-        << c.name;
-  }
-}
-
-// A scratch directory under the test's temporary directory.
-std::string ScratchDir(const std::string& name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  std::string dir = std::string(tmp != nullptr ? tmp : "/tmp") + "/compare_test_" + name + "_" +
-                    std::to_string(getpid());
-  mkdir(dir.c_str(), 0755);
-  return dir;
-}
-
-void WriteText(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
-
-TEST(LoadResultPath, ReadsOneFileOrEveryJsonFileOfADirectoryInNameOrder) {
-  const std::string dir = ScratchDir("load");
-  WriteText(dir + "/b.json", Doc({RunJson("eresource", 2, 2e6)}).dump());
-  WriteText(dir + "/a.json", Doc({RunJson("eresource", 1, 2e6)}).dump());
-  WriteText(dir + "/notes.txt", "not a result");
-  mkdir((dir + "/sub.json").c_str(), 0755);  // a directory, not a file: skipped
-  const std::vector<ResultFile> files = LoadResultPath(dir);
-  ASSERT_EQ(files.size(), 2u);
-  EXPECT_EQ(files[0].path, dir + "/a.json");
-  EXPECT_EQ(files[1].path, dir + "/b.json");
-  EXPECT_EQ(LoadResultPath(dir + "/b.json").at(0).runs.at(0).repetition, 2);
-}
-
-TEST(LoadResultPath, RefusesMissingPathsEmptyDirectoriesAndBadFilesInside) {
-  const std::string dir = ScratchDir("refuse");
-  EXPECT_EQ(ErrorOf([&] { LoadResultPath(dir + "/missing.json"); }),
-            dir + "/missing.json: does not exist");
-  const std::string empty = dir + "/empty";
-  mkdir(empty.c_str(), 0755);
-  WriteText(empty + "/readme.txt", "no results here");
-  EXPECT_EQ(ErrorOf([&] { LoadResultPath(empty); }),
-            empty + ": no *.json result files in this directory");
-  const std::string mixed = dir + "/mixed";
-  mkdir(mixed.c_str(), 0755);
-  WriteText(mixed + "/a.json", Doc({RunJson("eresource", 1, 2e6)}).dump());
-  WriteText(mixed + "/b.json", "{\"schema_version\": 1, \"context\"");
-  EXPECT_THAT(ErrorOf([&] { LoadResultPath(mixed); }),
-              AllOf(StartsWith(mixed + "/b.json: not valid JSON"), Not(HasSubstr("\n"))));
 }
 
 // ---- Comparing ------------------------------------------------------------------------------
@@ -647,44 +451,5 @@ TEST(ParseCorrection, NamesAndErrors) {
               AllOf(HasSubstr("'bonferroni' is not a correction"), HasSubstr("holm, bh or none")));
 }
 
-// ---- Reporting ------------------------------------------------------------------------------
-
-TEST(RenderCompareReport, AllFormatsNameTheRegression) {
-  CompareSettings settings;
-  settings.metrics = {M("throughput"), M("shared_p99")};
-  const CompareReport r = CompareDocs(Doc(Reps("eresource", 2e6, kNoiseA)),
-                                      Doc(Reps("eresource", 1.4e6, kNoiseB)), settings);
-  const std::string table = RenderCompareReport(r, CompareFormat::kTable);
-  EXPECT_THAT(table,
-              AllOf(HasSubstr("baseline: base.json (1 file, 7 runs)"), HasSubstr("threshold 5%"),
-                    HasSubstr("alpha 0.05 (correction holm)"), HasSubstr("REGRESSION"),
-                    HasSubstr("2.000 Mops/s"), HasSubstr("p adj"), HasSubstr("mde"),
-                    HasSubstr("1 regression, 0 improvements, 2 comparisons")));
-  const std::string md = RenderCompareReport(r, CompareFormat::kMarkdown);
-  EXPECT_THAT(md, AllOf(HasSubstr("| lock | workload | threads |"), HasSubstr("**regression**"),
-                        HasSubstr("| eresource | read-mostly | 2 | compact | throughput |")));
-  const json j = json::parse(RenderCompareReport(r, CompareFormat::kJson));
-  EXPECT_EQ(j["summary"]["regressions"], 1);
-  EXPECT_EQ(j["metrics"], json({"throughput", "shared_p99"}));
-  ASSERT_EQ(j["comparisons"].size(), 2u);
-  const json& c = j["comparisons"][0];
-  EXPECT_EQ(c["lock"], "eresource");
-  EXPECT_EQ(c["verdict"], "regression");
-  EXPECT_EQ(c["higher_is_better"], true);
-  EXPECT_EQ(c["baseline"]["n"], 7);
-  EXPECT_EQ(c["baseline"]["values"].size(), 7u);
-  EXPECT_DOUBLE_EQ(c["baseline"]["median"].get<double>(), 2e6);
-  EXPECT_NEAR(c["change"].get<double>(), -0.3, 0.01);
-  EXPECT_EQ(j["comparisons"][1]["metric"], "shared_p99");
-  EXPECT_EQ(j["only_in_baseline"], json::array());
-}
-
-TEST(RenderCompareReport, MarkdownListsWarningsAndEscapesPipes) {
-  json base = Doc(Reps("a|b", 2e6, {1.0, 0.5, 1.4}));
-  json next = Doc(Reps("a|b", 2e6, {0.6, 1.14, 0.42}));
-  const std::string md = RenderCompareReport(CompareDocs(base, next), CompareFormat::kMarkdown);
-  EXPECT_THAT(md, AllOf(HasSubstr("| a\\|b |"), HasSubstr("Warnings:"), HasSubstr("3 vs 3")));
-}
-
 }  // namespace
-}  // namespace lockbench
+}  // namespace lockbench::compare_test
