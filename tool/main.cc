@@ -15,36 +15,6 @@
 namespace lockbench {
 namespace {
 
-struct WorkloadFlag {
-  const char* field;
-  const char* help;
-};
-
-// Every workload field has a flag; values are parsed by the workload parser, so a flag and a
-// file field are checked the same way.
-constexpr WorkloadFlag kWorkloadFlags[] = {
-    {"threads", "thread count, sweep list (1,2,4,8) or per core (4/core)"},
-    {"readers", "dedicated reader threads (with --writers)"},
-    {"writers", "dedicated writer threads (with --readers)"},
-    {"read_ratio", "mixed roles: fraction of acquisitions made shared, 0..1"},
-    {"shared_cs", "critical-section length in shared mode (busy work), e.g. 200ns"},
-    {"exclusive_cs", "critical-section length in exclusive mode, e.g. 1us"},
-    {"shared_lines", "cache lines of protected data read in shared mode"},
-    {"exclusive_lines", "cache lines of protected data written in exclusive mode"},
-    {"think", "think time between acquisitions: none, fixed, uniform, exponential"},
-    {"think_time", "mean think time, e.g. 500ns"},
-    {"duration", "measured window per run, e.g. 1s"},
-    {"ops", "acquisitions per thread instead of a duration (0 = use duration)"},
-    {"warmup", "warm-up before the window, e.g. 100ms"},
-    {"repetitions", "repetitions per lock and thread count (interleaved across locks)"},
-    {"seed", "random seed"},
-    {"try_fraction", "fraction of acquisitions made with try_lock/try_lock_shared, 0..1"},
-    {"recursion_depth", "re-acquisitions while holding (locks that allow recursion)"},
-    {"lock_instances", "number of lock instances threads choose among"},
-    {"lock_choice", "how threads choose an instance: one, uniform, zipf"},
-    {"zipf_s", "Zipf exponent for lock_choice zipf"},
-};
-
 std::string FormatCheck(const std::string& value, std::initializer_list<const char*> allowed) {
   for (const char* a : allowed) {
     if (value == a) return "";
@@ -128,8 +98,11 @@ int Main(int argc, char** argv) {
   run_cmd->add_option("--workload,-w", run.workload,
                       "a preset name (see `lockbench list`) or a workload .json file; "
                       "default read-mostly");
-  for (const WorkloadFlag& f : kWorkloadFlags) {
-    run_cmd->add_option(FlagForField(f.field), run.workload_flags[f.field], f.help);
+  // Every workload field with a flag; values go through the workload parser, so a flag and a
+  // file field are checked the same way.
+  for (const WorkloadField& f : WorkloadFields()) {
+    if (f.flag.empty()) continue;
+    run_cmd->add_option(std::string(f.flag), run.workload_flags[std::string(f.name)], std::string(f.help));
   }
   run_cmd->add_option("--placement", run.placement,
                       "thread placement: compact, scatter, numa:<n>, split, cpus:<list>, none")
@@ -206,8 +179,10 @@ int Main(int argc, char** argv) {
 
   if (run_cmd->parsed()) {
     // Drop the workload flags that were not given, so they do not override the file.
-    for (const WorkloadFlag& f : kWorkloadFlags) {
-      if (run_cmd->count(FlagForField(f.field)) == 0) run.workload_flags.erase(f.field);
+    for (const WorkloadField& f : WorkloadFields()) {
+      if (f.flag.empty() || run_cmd->count(std::string(f.flag)) == 0) {
+        run.workload_flags.erase(std::string(f.name));
+      }
     }
     if (std::string bad = FormatCheck(run.format, {"table", "json", "csv", "markdown", "gbench"}); !bad.empty()) {
       return UsageError("--format: " + bad);
