@@ -9,6 +9,8 @@
 
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string_view>
 
 namespace lockbench {
@@ -30,6 +32,27 @@ struct LockTraits {
   std::string_view fairness;     // the grant policy, in words
   bool owner_query;              // can the lock report its owner
 };
+
+// A process-wide tunable of one lock type, shared by every instance (the push lock's spin count).
+// A lock that has any declares `static constexpr LockSetting kSettings[]`; the tool sets and
+// records them through the registry (LockList::Settings) without knowing lock names.
+struct LockSetting {
+  std::string_view name;  // "spin_count"; the `run` flag is --spin-count
+  std::string_view help;  // one line, for the flag
+  std::uint32_t max;      // the largest value a user may set
+  std::uint32_t (*get)();
+  void (*set)(std::uint32_t value);
+};
+
+// L's settings; none unless L declares kSettings.
+template <class L>
+constexpr std::span<const LockSetting> SettingsOf() {
+  if constexpr (requires { L::kSettings; }) {
+    return L::kSettings;
+  } else {
+    return {};
+  }
+}
 
 template <class L>
 concept SharedLockable = requires(L& l) {

@@ -60,6 +60,9 @@ struct PushLockFlavor {
 class PushLock final
     : public internal::WaitBlockLock<internal::PushLockFlavor, internal::kCheckedLocks> {
  public:
+  static constexpr LockSetting kSettings[] = {
+      {"spin_count", "polls of its wait block before a waiter sleeps (default 1024, 0 on one CPU)",
+       1'000'000, &PushLockSpinCount, &SetPushLockSpinCount}};
   static constexpr LockTraits kTraits = internal::WaitBlockLockTraits<internal::PushLockFlavor>(
       "push_lock", "Windows kernel push lock (EX_PUSH_LOCK): one word, stack wait blocks");
 };

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstddef>
+#include <span>
 #include <string_view>
 
 #include "lockimpls/absl_mutex.h"
@@ -20,6 +21,11 @@
 
 namespace lockbench {
 
+struct LockSettings {
+  std::string_view lock;  // LockTraits::name
+  std::span<const LockSetting> settings;
+};
+
 template <BenchLock... Ls>
 struct LockList {
   static constexpr std::size_t kSize = sizeof...(Ls);
@@ -29,6 +35,10 @@ struct LockList {
     (f.template operator()<Ls>(), ...);
   }
   static constexpr std::array<LockTraits, kSize> Traits() { return {Ls::kTraits...}; }
+  // Each lock's settings (LockSetting), by lock name, in list order; most locks have none.
+  static constexpr std::array<LockSettings, kSize> Settings() {
+    return {LockSettings{Ls::kTraits.name, SettingsOf<Ls>()}...};
+  }
 };
 
 using AllLocks = LockList<PushLock, EResource, SrwLock, StdSharedMutex, PthreadRwlock,

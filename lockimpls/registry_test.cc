@@ -61,5 +61,24 @@ TEST(RegistryTest, OnlyOwnerTrackingLocksClaimFullRecursion) {
   });
 }
 
+// The tool sets and records lock settings only through this list, so each must round-trip.
+TEST(RegistryTest, SettingsAreListedByLockAndRoundTrip) {
+  std::vector<std::string> with_settings;
+  for (const LockSettings& lock : AllLocks::Settings()) {
+    for (const LockSetting& s : lock.settings) {
+      SCOPED_TRACE(std::string(lock.lock) + "." + std::string(s.name));
+      EXPECT_FALSE(s.name.empty());
+      EXPECT_FALSE(s.help.empty());
+      EXPECT_GT(s.max, 0u);
+      const std::uint32_t before = s.get();
+      s.set(before + 1);
+      EXPECT_EQ(s.get(), before + 1);
+      s.set(before);
+      with_settings.push_back(std::string(lock.lock) + "." + std::string(s.name));
+    }
+  }
+  EXPECT_EQ(with_settings, (std::vector<std::string>{"push_lock.spin_count", "srwlock.spin_count"}));
+}
+
 }  // namespace
 }  // namespace lockbench

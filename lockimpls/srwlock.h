@@ -55,6 +55,9 @@ struct SrwLockFlavor {
 class SrwLock final
     : public internal::WaitBlockLock<internal::SrwLockFlavor, internal::kCheckedLocks> {
  public:
+  static constexpr LockSetting kSettings[] = {
+      {"spin_count", "polls of its wait block before a waiter sleeps (default 1024, 0 on one CPU)",
+       1'000'000, &SrwLockSpinCount, &SetSrwLockSpinCount}};
   static constexpr LockTraits kTraits = internal::WaitBlockLockTraits<internal::SrwLockFlavor>(
       "srwlock", "Windows slim reader/writer lock (SRWLOCK): push-lock word and wait blocks");
 };

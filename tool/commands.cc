@@ -8,13 +8,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <iostream>
+#include <optional>
 #include <sstream>
+#include <string_view>
 #include <sys/stat.h>
 
 #include "lockimpls/lock_concept.h"
-#include "lockimpls/push_lock.h"
-#include "lockimpls/srwlock.h"
+#include "lockimpls/registry.h"
 #include "results/gbench_json.h"
 #include "results/report.h"
 #include "results/result_json.h"
@@ -198,61 +200,111 @@ void WriteHgrmFiles(const std::string& dir, const RunRecord& r, const RunSummary
   }
 }
 
-int DoRun(RunOptions o) {
-  if (!o.out.empty()) o.out = UserPath(o.out);
-  if (!o.hgrm_dir.empty()) o.hgrm_dir = UserPath(o.hgrm_dir);
-  const WorkloadSpec spec = ResolveWorkload(o);
-  const std::vector<const LockRunner*> locks = ResolveLocks(o.locks);
+// Everything a sweep needs, resolved and checked from the flags before the first run.
+struct RunPlan {
+  WorkloadSpec spec;
+  std::vector<const LockRunner*> locks;
+  Topology topology;
+  MemoryPolicy memory;
+  uint64_t stall_ns = 0;
+  uint64_t interval_ns = 0;
+  std::vector<int> counts;  // thread counts of the sweep
+  std::vector<PlacementPlan> plans;  // one per thread count
+};
+
+void ResolvePaths(RunOptions* o) {
+  if (!o->out.empty()) o->out = UserPath(o->out);
+  if (!o->hgrm_dir.empty()) o->hgrm_dir = UserPath(o->hgrm_dir);
+}
+
+Topology RunTopology(const RunOptions& o) {
   const bool other_machine = !o.synthetic.empty() || !o.topology_xml.empty();
   if (other_machine && !o.dry_run) {
     throw SpecError(std::string(o.synthetic.empty() ? "--topology-xml" : "--synthetic") +
                     ": another machine's topology can only be planned; add --dry-run");
   }
-  const Topology topology = LoadTopology(o.synthetic, o.topology_xml);
+  return LoadTopology(o.synthetic, o.topology_xml);
+}
+
+MemoryPolicy ResolveMemory(const RunOptions& o, const Topology& topology) {
   std::string memory_spec = o.memory;
   if (!o.lock_node.empty()) {
     if (o.memory != "first-touch") throw SpecError("--lock-node: give it or --memory, not both");
     memory_spec = "node:" + o.lock_node;
   }
-  const MemoryPolicy memory =
-      ParseMemoryPolicy(memory_spec, topology, o.lock_node.empty() ? "--memory" : "--lock-node");
-  if (spec.recursion_depth > 0 && !o.allow_deadlock) {
-    for (const LockRunner* r : locks) {
-      if (r->traits.recursion == Recursion::kNone) {
-        throw SpecError("--recursion: lock '" + std::string(r->traits.name) +
-                        "' does not allow recursive acquisition (recursion: " +
-                        std::string(RecursionName(r->traits.recursion)) +
-                        "); drop it from --lock, or add --allow-deadlock to show the hang");
+  return ParseMemoryPolicy(memory_spec, topology, o.lock_node.empty() ? "--memory" : "--lock-node");
+}
+
+void CheckRecursion(const WorkloadSpec& spec, const std::vector<const LockRunner*>& locks,
+                    bool allow_deadlock) {
+  if (spec.recursion_depth == 0 || allow_deadlock) return;
+  for (const LockRunner* r : locks) {
+    if (r->traits.recursion == Recursion::kNone) {
+      throw SpecError("--recursion: lock '" + std::string(r->traits.name) +
+                      "' does not allow recursive acquisition (recursion: " +
+                      std::string(RecursionName(r->traits.recursion)) +
+                      "); drop it from --lock, or add --allow-deadlock to show the hang");
+    }
+  }
+}
+
+// Sets each given lock setting on every lock that has it.
+void ApplyLockSettings(const std::map<std::string, std::string>& given) {
+  for (const LockSettingFlag& f : LockSettingFlags()) {
+    const auto value = given.find(f.name);
+    if (value == given.end()) continue;
+    uint32_t n = 0;
+    try {
+      n = static_cast<uint32_t>(ParseCount(value->second, f.max));
+    } catch (const SpecError& e) {
+      throw SpecError(f.flag + ": " + e.what());
+    }
+    for (const LockSettings& lock : AllLocks::Settings()) {
+      for (const LockSetting& setting : lock.settings) {
+        if (setting.name == f.name) setting.set(n);
       }
     }
   }
-  if (!o.spin_count.empty()) {
-    try {
-      const auto spins = static_cast<uint32_t>(ParseCount(o.spin_count, 1'000'000));
-      SetPushLockSpinCount(spins);
-      SetSrwLockSpinCount(spins);
-    } catch (const SpecError& e) {
-      throw SpecError(std::string("--spin-count: ") + e.what());
-    }
-  }
-  const uint64_t stall_ns = DurationFlag("--stall-timeout", o.stall_timeout, 1'000'000);
-  const uint64_t interval_ns = DurationFlag("--time-series-interval", o.time_series_interval, 100'000);
-  const std::vector<int> counts = ThreadCounts(spec, topology);
+}
+
+std::vector<PlacementPlan> PlanPlacements(const RunOptions& o, const WorkloadSpec& spec,
+                                          const std::vector<int>& counts, const Topology& topology) {
   std::vector<PlacementPlan> plans;
   for (int n : counts) plans.push_back(PlanPlacement(o.placement, Roles(spec, n), o.smt == "on", topology));
+  return plans;
+}
 
-  if (o.dry_run) {
-    json plans_json = json::array();
-    for (const PlacementPlan& plan : plans) {
-      if (o.format == "json") {
-        plans_json.push_back(PlanToJson(plan));
-      } else {
-        std::cout << RenderPlanTable(plan) << "\n";
-      }
+// Checks the flags in the order a user reads them, so the first mistake is the one reported.
+RunPlan PlanRun(const RunOptions& o) {
+  WorkloadSpec spec = ResolveWorkload(o);
+  std::vector<const LockRunner*> locks = ResolveLocks(o.locks);
+  Topology topology = RunTopology(o);
+  MemoryPolicy memory = ResolveMemory(o, topology);
+  CheckRecursion(spec, locks, o.allow_deadlock);
+  ApplyLockSettings(o.lock_settings);
+  const uint64_t stall_ns = DurationFlag("--stall-timeout", o.stall_timeout, 1'000'000);
+  const uint64_t interval_ns =
+      DurationFlag("--time-series-interval", o.time_series_interval, 100'000);
+  std::vector<int> counts = ThreadCounts(spec, topology);
+  std::vector<PlacementPlan> plans = PlanPlacements(o, spec, counts, topology);
+  return RunPlan{std::move(spec), std::move(locks), std::move(topology), std::move(memory),
+                 stall_ns, interval_ns, std::move(counts), std::move(plans)};
+}
+
+void PrintPlans(const std::vector<PlacementPlan>& plans, const std::string& format) {
+  json plans_json = json::array();
+  for (const PlacementPlan& plan : plans) {
+    if (format == "json") {
+      plans_json.push_back(PlanToJson(plan));
+    } else {
+      std::cout << RenderPlanTable(plan) << "\n";
     }
-    if (o.format == "json") std::cout << plans_json.dump(2) << "\n";
-    return kExitOk;
   }
+  if (format == "json") std::cout << plans_json.dump(2) << "\n";
+}
+
+// The output paths are checked before any run, so a typo costs no measurement.
+void CheckOutputs(const RunOptions& o) {
   if (!o.out.empty()) {
     try {
       CheckWritable(o.out);
@@ -269,111 +321,169 @@ int DoRun(RunOptions o) {
       throw SpecError("--hgrm: directory '" + o.hgrm_dir + "' is not writable");
     }
   }
-  // Before any run, so a thread count the system's limits refuse costs no partial sweep.
-  CheckThreadsCanStart(*std::max_element(counts.begin(), counts.end()));
-  for (const PlacementPlan& plan : plans) {
-    for (const std::string& w : plan.warnings) PrintMessage("warning", w);
+}
+
+// Before any run, so a thread count the system's limits refuse costs no partial sweep.
+void Preflight(const RunPlan& plan) {
+  CheckThreadsCanStart(*std::max_element(plan.counts.begin(), plan.counts.end()));
+  for (const PlacementPlan& p : plan.plans) {
+    for (const std::string& w : p.warnings) PrintMessage("warning", w);
   }
+}
 
-  const ClockCalibration& clock = Clock();
-  const TimedAcquisitionCost& timed = MeasuredTimedAcquisitionCost();
-  const uint32_t sample_every = LatencySampling(o.latency_sample, spec, timed);
-  InstallSignalHandlers();
-  const bool tty = isatty(STDERR_FILENO) != 0;
+// Every lock's settings by lock name, as the sweep ran with them.
+json LockSettingsJson() {
+  json out = json::object();
+  for (const LockSettings& lock : AllLocks::Settings()) {
+    if (lock.settings.empty()) continue;
+    json& values = out[std::string(lock.lock)];
+    for (const LockSetting& s : lock.settings) values[std::string(s.name)] = s.get();
+  }
+  return out;
+}
 
+// The value of setting `name` on the first lock, in registry order, that has it.
+std::optional<uint32_t> FirstLockSetting(std::string_view name) {
+  for (const LockSettings& lock : AllLocks::Settings()) {
+    for (const LockSetting& s : lock.settings) {
+      if (s.name == name) return s.get();
+    }
+  }
+  return std::nullopt;
+}
+
+json RunConfig(const RunOptions& o, const RunPlan& plan, uint32_t sample_every) {
   json config;
-  config["workload"] = WorkloadToJson(spec);
+  config["workload"] = WorkloadToJson(plan.spec);
   json lock_names = json::array();
-  for (const LockRunner* r : locks) lock_names.push_back(r->traits.name);
+  for (const LockRunner* r : plan.locks) lock_names.push_back(r->traits.name);
   config["locks"] = lock_names;
-  config["thread_counts"] = counts;
+  config["thread_counts"] = plan.counts;
   config["placement"] = o.placement;
   config["smt"] = o.smt;
-  config["memory"] = memory.spec;
+  config["memory"] = plan.memory.spec;
   config["latency_sample_every"] = sample_every;
   config["verify"] = !o.no_verify;
-  config["stall_timeout_ns"] = stall_ns;
-  config["time_series_interval_ns"] = interval_ns;
-  config["spin_count"] = PushLockSpinCount();
+  config["stall_timeout_ns"] = plan.stall_ns;
+  config["time_series_interval_ns"] = plan.interval_ns;
+  config["lock_settings"] = LockSettingsJson();
+  // Results from before lock_settings hold one spin count, the first lock's; kept for their
+  // readers.
+  if (const std::optional<uint32_t> spins = FirstLockSetting("spin_count")) {
+    config["spin_count"] = *spins;
+  }
+  return config;
+}
 
+EngineConfig RunEngineConfig(const RunOptions& o, const RunPlan& plan, size_t count_index,
+                             int repetition, uint32_t sample_every) {
+  EngineConfig cfg;
+  cfg.spec = plan.spec;
+  cfg.threads = plan.counts[count_index];
+  cfg.repetition = repetition;
+  cfg.plan = plan.plans[count_index];
+  cfg.topology = &plan.topology;
+  cfg.memory = plan.memory;
+  cfg.latency_sample_every = sample_every;
+  cfg.verify = !o.no_verify;
+  cfg.allow_deadlock = o.allow_deadlock;
+  cfg.stall_timeout_ns = plan.stall_ns;
+  cfg.time_series_interval_ns = plan.interval_ns;
+  cfg.interrupt = &g_interrupted;
+  return cfg;
+}
+
+// What the finished runs add up to: the exit code so far, and whether the sweep must stop.
+struct SweepState {
   std::vector<json> runs;
   int exit_code = kExitOk;
   bool stop = false;
-  for (size_t c = 0; c < counts.size() && !stop; ++c) {
-    for (int rep = 1; rep <= spec.repetitions && !stop; ++rep) {
+};
+
+// Reports a run's status on stderr and folds it into the sweep's exit code.
+void NoteStatus(const RunRecord& record, const std::string& label, SweepState* state) {
+  for (const std::string& w : record.warnings) PrintMessage("warning", w);
+  switch (record.status) {
+    case RunStatus::kOk:
+      break;
+    case RunStatus::kViolation:
+      PrintMessage("VIOLATION", label + ": " + record.status_detail);
+      state->exit_code = kExitViolation;
+      break;
+    case RunStatus::kStalled:
+      PrintMessage("STALLED", label + ": " + record.status_detail);
+      state->exit_code = kExitStalled;
+      state->stop = true;
+      break;
+    case RunStatus::kInterrupted:
+      std::fprintf(stderr, "lockbench: interrupted during %s\n", label.c_str());
+      state->exit_code = kExitInterrupted;
+      state->stop = true;
+      break;
+  }
+}
+
+void RunOne(const RunOptions& o, EngineConfig cfg, const LockRunner& lock, SweepState* state) {
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  const std::string label = std::string(lock.traits.name) + ", " + std::to_string(cfg.threads) +
+                            " threads, repetition " + std::to_string(cfg.repetition) + "/" +
+                            std::to_string(cfg.spec.repetitions);
+  if (tty) cfg.progress = [label](double f) { Progress(label, f); };
+  const RunRecord record = lock.run(cfg);
+  if (tty) std::fprintf(stderr, "\r\033[K");
+  const RunSummary summary = Summarize(record);
+  state->runs.push_back(RunToJson(record, summary));
+  if (!o.hgrm_dir.empty()) WriteHgrmFiles(o.hgrm_dir, record, summary);
+  NoteStatus(record, label, state);
+}
+
+SweepState RunSweep(const RunOptions& o, const RunPlan& plan, uint32_t sample_every) {
+  SweepState state;
+  for (size_t c = 0; c < plan.counts.size() && !state.stop; ++c) {
+    for (int rep = 1; rep <= plan.spec.repetitions && !state.stop; ++rep) {
       // Interleaved: every lock's repetition 1, then every lock's repetition 2, ... so a slow
       // drift of the machine does not favour one lock.
-      for (size_t l = 0; l < locks.size() && !stop; ++l) {
-        EngineConfig cfg;
-        cfg.spec = spec;
-        cfg.threads = counts[c];
-        cfg.repetition = rep;
-        cfg.plan = plans[c];
-        cfg.topology = &topology;
-        cfg.memory = memory;
-        cfg.latency_sample_every = sample_every;
-        cfg.verify = !o.no_verify;
-        cfg.allow_deadlock = o.allow_deadlock;
-        cfg.stall_timeout_ns = stall_ns;
-        cfg.time_series_interval_ns = interval_ns;
-        cfg.interrupt = &g_interrupted;
-        const std::string label = std::string(locks[l]->traits.name) + ", " + std::to_string(counts[c]) +
-                                  " threads, repetition " + std::to_string(rep) + "/" +
-                                  std::to_string(spec.repetitions);
-        if (tty) cfg.progress = [label](double f) { Progress(label, f); };
-        const RunRecord record = locks[l]->run(cfg);
-        if (tty) std::fprintf(stderr, "\r\033[K");
-        const RunSummary summary = Summarize(record);
-        runs.push_back(RunToJson(record, summary));
-        if (!o.hgrm_dir.empty()) WriteHgrmFiles(o.hgrm_dir, record, summary);
-        for (const std::string& w : record.warnings) PrintMessage("warning", w);
-        switch (record.status) {
-          case RunStatus::kOk:
-            break;
-          case RunStatus::kViolation:
-            PrintMessage("VIOLATION", label + ": " + record.status_detail);
-            exit_code = kExitViolation;
-            break;
-          case RunStatus::kStalled:
-            PrintMessage("STALLED", label + ": " + record.status_detail);
-            exit_code = kExitStalled;
-            stop = true;
-            break;
-          case RunStatus::kInterrupted:
-            std::fprintf(stderr, "lockbench: interrupted during %s\n", label.c_str());
-            exit_code = kExitInterrupted;
-            stop = true;
-            break;
-        }
+      for (size_t l = 0; l < plan.locks.size() && !state.stop; ++l) {
+        RunOne(o, RunEngineConfig(o, plan, c, rep, sample_every), *plan.locks[l], &state);
       }
     }
   }
+  return state;
+}
 
-  const json doc = ResultDocument(BuildContext(topology, clock, timed), config, runs);
-  if (o.format == "json") {
+// The result on stdout, in the format asked for.
+void EmitResult(const json& doc, const std::string& format, const Topology& topology) {
+  if (format == "json") {
     std::cout << doc.dump(2) << "\n";
-  } else if (o.format == "gbench") {
+  } else if (format == "gbench") {
     json caches = json::array();
     for (const CacheInfo& c : topology.cache_list()) {
       caches.push_back(GbenchCache(c.level, c.type, c.size_bytes, c.pus_per_instance));
     }
     std::cout << ToGbenchJson(doc, caches).dump(2) << "\n";
   } else {
-    const ReportFormat f = o.format == "csv"        ? ReportFormat::kCsv
-                           : o.format == "markdown" ? ReportFormat::kMarkdown
-                                                    : ReportFormat::kTable;
+    const ReportFormat f = format == "csv"        ? ReportFormat::kCsv
+                           : format == "markdown" ? ReportFormat::kMarkdown
+                                                  : ReportFormat::kTable;
     std::cout << RenderReport(doc["runs"], f);
   }
   std::cout.flush();
-  if (!o.out.empty()) {
-    try {
-      WriteFileAtomically(o.out, doc.dump(2) + "\n");
-      std::fprintf(stderr, "lockbench: wrote %s\n", OneLine(o.out).c_str());
-    } catch (const std::exception& e) {
-      PrintMessage("error", std::string("--out: ") + e.what());
-      if (exit_code == kExitOk) exit_code = kExitUsage;
-    }
+}
+
+// Writes the result file, if asked for; returns the exit code with a failed write folded in.
+int WriteResultFile(const std::string& path, const json& doc, int exit_code) {
+  if (path.empty()) return exit_code;
+  try {
+    WriteFileAtomically(path, doc.dump(2) + "\n");
+    std::fprintf(stderr, "lockbench: wrote %s\n", OneLine(path).c_str());
+  } catch (const std::exception& e) {
+    PrintMessage("error", std::string("--out: ") + e.what());
+    if (exit_code == kExitOk) return kExitUsage;
   }
+  return exit_code;
+}
+
+int Finish(int exit_code) {
   if (exit_code == kExitStalled) {
     // Stuck threads cannot be joined; leave without running destructors under them.
     std::fflush(nullptr);
@@ -382,7 +492,50 @@ int DoRun(RunOptions o) {
   return exit_code;
 }
 
+// resolve options -> plan -> (dry run: print the plan) -> check outputs -> run each -> emit.
+int DoRun(RunOptions o) {
+  ResolvePaths(&o);
+  const RunPlan plan = PlanRun(o);
+  if (o.dry_run) {
+    PrintPlans(plan.plans, o.format);
+    return kExitOk;
+  }
+  CheckOutputs(o);
+  Preflight(plan);
+  const ClockCalibration& clock = Clock();
+  const TimedAcquisitionCost& timed = MeasuredTimedAcquisitionCost();
+  const uint32_t sample_every = LatencySampling(o.latency_sample, plan.spec, timed);
+  InstallSignalHandlers();
+  const json config = RunConfig(o, plan, sample_every);
+  const SweepState sweep = RunSweep(o, plan, sample_every);
+  const json doc = ResultDocument(BuildContext(plan.topology, clock, timed), config, sweep.runs);
+  EmitResult(doc, o.format, plan.topology);
+  return Finish(WriteResultFile(o.out, doc, sweep.exit_code));
+}
+
 }  // namespace
+
+std::vector<LockSettingFlag> LockSettingFlags() {
+  std::vector<LockSettingFlag> flags;
+  for (const LockSettings& lock : AllLocks::Settings()) {
+    for (const LockSetting& s : lock.settings) {
+      auto f = std::find_if(flags.begin(), flags.end(),
+                            [&](const LockSettingFlag& x) { return x.name == s.name; });
+      if (f == flags.end()) {
+        std::string flag = "--" + std::string(s.name);
+        std::replace(flag.begin(), flag.end(), '_', '-');
+        flags.push_back(
+            LockSettingFlag{std::string(s.name), flag, std::string(s.help) + "; for ", s.max});
+        f = std::prev(flags.end());
+      } else {
+        f->help += ", ";
+        f->max = std::min(f->max, s.max);
+      }
+      f->help += lock.lock;
+    }
+  }
+  return flags;
+}
 
 std::string UserPath(const std::string& path) {
   const char* base = std::getenv("BUILD_WORKING_DIRECTORY");

@@ -3,6 +3,7 @@
 #ifndef LOCKBENCH_TOOL_COMMANDS_H_
 #define LOCKBENCH_TOOL_COMMANDS_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -29,8 +30,19 @@ struct RunOptions {
   std::string stall_timeout = "10s";
   std::string time_series_interval = "10ms";
   bool allow_deadlock = false;
-  std::string spin_count;  // push lock and SRWLOCK polls before sleeping; empty: their default
+  // Lock settings that were given, by setting name ("spin_count" -> "64"); see LockSettingFlags.
+  std::map<std::string, std::string> lock_settings;
 };
+
+// One `run` flag per lock setting name (lockimpls' LockSetting), whichever locks have it; the
+// help names those locks. A given value is set on all of them.
+struct LockSettingFlag {
+  std::string name;  // "spin_count"
+  std::string flag;  // "--spin-count"
+  std::string help;
+  uint32_t max;      // the largest value every lock with the setting accepts
+};
+std::vector<LockSettingFlag> LockSettingFlags();
 
 // A path as the user meant it: relative paths are taken from where `bazel run` was started
 // (BUILD_WORKING_DIRECTORY) when run that way, else from the current directory.

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <fstream>
 #include <random>
+#include <string>
 
 #include "tool/build_info.h"
 
@@ -20,6 +21,20 @@ std::string ReadFirstLine(const std::string& path) {
   std::string line;
   if (in) std::getline(in, line);
   return line;
+}
+
+// The compiler that built this binary. Clang defines __GNUC__ too, so it is asked first.
+std::string Compiler() {
+#if defined(__clang__)
+  std::string version = __clang_version__;  // "17.0.6 " or "17.0.6 (https://... hash)"
+  while (!version.empty() && version.back() == ' ') version.pop_back();
+  return "clang " + version;
+#elif defined(__GNUC__)
+  return "gcc " + std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+         std::to_string(__GNUC_PATCHLEVEL__);
+#else
+  return "unknown compiler";
+#endif
 }
 
 std::string CpuModel() {
@@ -78,7 +93,7 @@ nlohmann::json BuildContext(const Topology& topology, const ClockCalibration& cl
 #elif defined(__SANITIZE_THREAD__)
   c["build_type"] = "tsan";
 #endif
-  c["compiler"] = std::string("gcc ") + __VERSION__;
+  c["compiler"] = Compiler();
   c["date"] = NowUtc();
   c["invocation"] = NewInvocationId();
   char host[256] = {};

@@ -5,12 +5,13 @@
 #include <map>
 #include <set>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "workloads/internal/preset_texts.h"
 
 namespace lockbench {
-namespace {
 
 using nlohmann::json;
 
@@ -25,18 +26,27 @@ struct FieldError {
   }
 };
 
+namespace {
+
 std::string TypeName(const json& v) { return v.type_name(); }
 
 constexpr uint64_t kMaxProtectedBytes = uint64_t{1} << 30;
 
-uint64_t GetDuration(const json& v, const FieldError& err) {
-  if (v.is_number_unsigned() && v.get<uint64_t>() == 0) return 0;
-  if (!v.is_string()) err.Fail("expected a duration string like \"200ns\" or \"1.5s\", got " + TypeName(v));
-  try {
-    return ParseDurationNs(v.get<std::string>());
-  } catch (const SpecError& e) {
-    err.Fail(e.what());
+uint64_t GetDuration(const json& v, const FieldError& err, uint64_t min_ns) {
+  uint64_t ns = 0;
+  if (!v.is_number_unsigned() || v.get<uint64_t>() != 0) {
+    if (!v.is_string()) err.Fail("expected a duration string like \"200ns\" or \"1.5s\", got " + TypeName(v));
+    try {
+      ns = ParseDurationNs(v.get<std::string>());
+    } catch (const SpecError& e) {
+      err.Fail(e.what());
+    }
   }
+  if (ns < min_ns) {
+    err.Fail("'" + (v.is_string() ? v.get<std::string>() : v.dump()) + "' is too short; at least " +
+             FormatDurationNs(min_ns));
+  }
+  return ns;
 }
 
 int64_t GetInt(const json& v, const FieldError& err, int64_t lo, int64_t hi) {
@@ -61,7 +71,9 @@ int64_t GetInt(const json& v, const FieldError& err, int64_t lo, int64_t hi) {
   return x;
 }
 
-double GetFraction(const json& v, const FieldError& err) {
+// A real number from 0 to `hi`, as a JSON number or a string.
+double GetNumber(const json& v, const FieldError& err, int hi) {
+  const std::string range = "0 to " + std::to_string(hi);
   double x = 0;
   if (v.is_number()) {
     x = v.get<double>();
@@ -69,11 +81,11 @@ double GetFraction(const json& v, const FieldError& err) {
     const std::string s = v.get<std::string>();
     char* end = nullptr;
     x = std::strtod(s.c_str(), &end);
-    if (s.empty() || end != s.c_str() + s.size()) err.Fail("'" + s + "' is not a number; expected 0 to 1");
+    if (s.empty() || end != s.c_str() + s.size()) err.Fail("'" + s + "' is not a number; expected " + range);
   } else {
-    err.Fail("expected a number from 0 to 1, got " + TypeName(v));
+    err.Fail("expected a number from " + range + ", got " + TypeName(v));
   }
-  if (!(x >= 0 && x <= 1)) err.Fail(std::to_string(x) + " is out of range; expected 0 to 1");
+  if (!(x >= 0 && x <= hi)) err.Fail(std::to_string(x) + " is out of range; expected " + range);
   return x;
 }
 
@@ -161,6 +173,119 @@ void ApplyThreads(const json& v, const FieldError& err, WorkloadSpec* spec) {
   }
 }
 
+std::optional<json> FormatThreads(const WorkloadSpec& spec) {
+  // Dedicated roles fix the thread count; "threads" beside them would not read back.
+  if (spec.threads_per_core > 0) return std::to_string(spec.threads_per_core) + "/core";
+  if (spec.DedicatedRoles()) return std::nullopt;
+  return spec.threads;
+}
+
+// Parsers and formatters for the rows below, by the member they read or write.
+template <auto M>
+using MemberOf = std::remove_cvref_t<decltype(std::declval<WorkloadSpec&>().*M)>;
+
+template <auto M>
+void ParseText(const json& v, const FieldError& err, WorkloadSpec* spec) {
+  if (!v.is_string()) err.Fail("expected a string, got " + TypeName(v));
+  spec->*M = v.get<std::string>();
+}
+
+template <auto M, int64_t kLo, int64_t kHi>
+void ParseWhole(const json& v, const FieldError& err, WorkloadSpec* spec) {
+  spec->*M = static_cast<MemberOf<M>>(GetInt(v, err, kLo, kHi));
+}
+
+template <auto M, int kHi>
+void ParseNumber(const json& v, const FieldError& err, WorkloadSpec* spec) {
+  spec->*M = GetNumber(v, err, kHi);
+}
+
+template <auto M, uint64_t kMinNs = 0>
+void ParseDuration(const json& v, const FieldError& err, WorkloadSpec* spec) {
+  spec->*M = GetDuration(v, err, kMinNs);
+}
+
+template <auto M, const auto& kNames>
+void ParseEnum(const json& v, const FieldError& err, WorkloadSpec* spec) {
+  spec->*M = GetEnum(v, err, kNames);
+}
+
+template <auto M>
+std::optional<json> FormatPlain(const WorkloadSpec& spec) {
+  return json(spec.*M);
+}
+
+// Only with dedicated roles (kDedicated) or only without them.
+template <auto M, bool kDedicated>
+std::optional<json> FormatForRoles(const WorkloadSpec& spec) {
+  if (spec.DedicatedRoles() != kDedicated) return std::nullopt;
+  return json(spec.*M);
+}
+
+template <auto M>
+std::optional<json> FormatDuration(const WorkloadSpec& spec) {
+  return FormatDurationNs(spec.*M);
+}
+
+template <auto M, const auto& kNames>
+std::optional<json> FormatEnum(const WorkloadSpec& spec) {
+  return EnumName(spec.*M, kNames);
+}
+
+using W = WorkloadSpec;
+
+// Every workload field, in documentation order.
+constexpr WorkloadField kFields[] = {
+    {"name", "", "", ParseText<&W::name>, FormatPlain<&W::name>},
+    {"description", "", "", ParseText<&W::description>, FormatPlain<&W::description>},
+    {"threads", "--threads", "thread count, sweep list (1,2,4,8) or per core (4/core)",
+     ApplyThreads, FormatThreads},
+    {"readers", "--readers", "dedicated reader threads (with --writers)",
+     ParseWhole<&W::readers, 0, kMaxThreads>, FormatForRoles<&W::readers, true>},
+    {"writers", "--writers", "dedicated writer threads (with --readers)",
+     ParseWhole<&W::writers, 0, kMaxThreads>, FormatForRoles<&W::writers, true>},
+    {"read_ratio", "--read-ratio", "mixed roles: fraction of acquisitions made shared, 0..1",
+     ParseNumber<&W::read_ratio, 1>, FormatForRoles<&W::read_ratio, false>},
+    {"shared_cs", "--shared-cs", "critical-section length in shared mode (busy work), e.g. 200ns",
+     ParseDuration<&W::shared_cs_ns>, FormatDuration<&W::shared_cs_ns>},
+    {"exclusive_cs", "--exclusive-cs", "critical-section length in exclusive mode, e.g. 1us",
+     ParseDuration<&W::exclusive_cs_ns>, FormatDuration<&W::exclusive_cs_ns>},
+    {"shared_lines", "--shared-lines", "cache lines of protected data read in shared mode",
+     ParseWhole<&W::shared_lines, 0, kMaxLines>, FormatPlain<&W::shared_lines>},
+    {"exclusive_lines", "--exclusive-lines", "cache lines of protected data written in exclusive mode",
+     ParseWhole<&W::exclusive_lines, 0, kMaxLines>, FormatPlain<&W::exclusive_lines>},
+    {"think", "--think", "think time between acquisitions: none, fixed, uniform, exponential",
+     ParseEnum<&W::think, kThinkNames>, FormatEnum<&W::think, kThinkNames>},
+    {"think_time", "--think-time", "mean think time, e.g. 500ns",
+     ParseDuration<&W::think_ns>, FormatDuration<&W::think_ns>},
+    {"duration", "--duration", "measured window per run, e.g. 1s",
+     ParseDuration<&W::duration_ns, 1'000'000>, FormatDuration<&W::duration_ns>},
+    {"ops", "--ops", "acquisitions per thread instead of a duration (0 = use duration)",
+     ParseWhole<&W::ops, 0, int64_t{1} << 50>, FormatPlain<&W::ops>},
+    {"warmup", "--warmup", "warm-up before the window, e.g. 100ms",
+     ParseDuration<&W::warmup_ns>, FormatDuration<&W::warmup_ns>},
+    {"repetitions", "--repetitions", "repetitions per lock and thread count (interleaved across locks)",
+     ParseWhole<&W::repetitions, 1, 1000>, FormatPlain<&W::repetitions>},
+    {"seed", "--seed", "random seed", ParseWhole<&W::seed, 0, INT64_MAX>, FormatPlain<&W::seed>},
+    {"try_fraction", "--try-fraction", "fraction of acquisitions made with try_lock/try_lock_shared, 0..1",
+     ParseNumber<&W::try_fraction, 1>, FormatPlain<&W::try_fraction>},
+    {"recursion_depth", "--recursion", "re-acquisitions while holding (locks that allow recursion)",
+     ParseWhole<&W::recursion_depth, 0, kMaxRecursion>, FormatPlain<&W::recursion_depth>},
+    {"lock_instances", "--lock-instances", "number of lock instances threads choose among",
+     ParseWhole<&W::lock_instances, 1, kMaxLockInstances>, FormatPlain<&W::lock_instances>},
+    {"lock_choice", "--lock-choice", "how threads choose an instance: one, uniform, zipf",
+     ParseEnum<&W::lock_choice, kChoiceNames>, FormatEnum<&W::lock_choice, kChoiceNames>},
+    {"zipf_s", "--zipf-s", "Zipf exponent for lock_choice zipf",
+     ParseNumber<&W::zipf_s, 10>, FormatPlain<&W::zipf_s>},
+};
+
+const WorkloadField* FindField(const std::string& name) {
+  for (const WorkloadField& f : kFields) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 const char* RoleName(Role r) {
@@ -181,17 +306,21 @@ Role WorkloadSpec::RoleOf(int index) const {
   return index < writers ? Role::kWriter : Role::kReader;
 }
 
+std::span<const WorkloadField> WorkloadFields() { return kFields; }
+
 const std::vector<std::string>& WorkloadFieldNames() {
-  static const std::vector<std::string> kNames = {
-      "name", "description", "threads", "readers", "writers", "read_ratio",
-      "shared_cs", "exclusive_cs", "shared_lines", "exclusive_lines", "think", "think_time",
-      "duration", "ops", "warmup", "repetitions", "seed", "try_fraction", "recursion_depth",
-      "lock_instances", "lock_choice", "zipf_s"};
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> names;
+    for (const WorkloadField& f : kFields) names.emplace_back(f.name);
+    return names;
+  }();
   return kNames;
 }
 
 std::string FlagForField(const std::string& field) {
-  if (field == "recursion_depth") return "--recursion";
+  if (const WorkloadField* f = FindField(field); f != nullptr && !f->flag.empty()) {
+    return std::string(f->flag);
+  }
   std::string flag = "--" + field;
   std::replace(flag.begin(), flag.end(), '_', '-');
   return flag;
@@ -230,73 +359,13 @@ void ApplyWorkloadJson(const json& fields, const std::string& origin, WorkloadSp
     spec->writers = -1;
   }
   for (const auto& [field, v] : fields.items()) {
-    const FieldError err{field, origin};
-    if (field == "name" || field == "description") {
-      if (!v.is_string()) err.Fail("expected a string, got " + TypeName(v));
-      (field == "name" ? spec->name : spec->description) = v.get<std::string>();
-    } else if (field == "threads") {
-      ApplyThreads(v, err, spec);
-    } else if (field == "readers") {
-      spec->readers = static_cast<int>(GetInt(v, err, 0, kMaxThreads));
-    } else if (field == "writers") {
-      spec->writers = static_cast<int>(GetInt(v, err, 0, kMaxThreads));
-    } else if (field == "read_ratio") {
-      spec->read_ratio = GetFraction(v, err);
-    } else if (field == "shared_cs") {
-      spec->shared_cs_ns = GetDuration(v, err);
-    } else if (field == "exclusive_cs") {
-      spec->exclusive_cs_ns = GetDuration(v, err);
-    } else if (field == "shared_lines") {
-      spec->shared_lines = static_cast<int>(GetInt(v, err, 0, kMaxLines));
-    } else if (field == "exclusive_lines") {
-      spec->exclusive_lines = static_cast<int>(GetInt(v, err, 0, kMaxLines));
-    } else if (field == "think") {
-      spec->think = GetEnum(v, err, kThinkNames);
-    } else if (field == "think_time") {
-      spec->think_ns = GetDuration(v, err);
-    } else if (field == "duration") {
-      spec->duration_ns = GetDuration(v, err);
-      if (spec->duration_ns < 1'000'000) {
-        err.Fail("'" + (v.is_string() ? v.get<std::string>() : v.dump()) +
-                 "' is too short; at least 1ms");
-      }
-    } else if (field == "ops") {
-      spec->ops = static_cast<uint64_t>(GetInt(v, err, 0, int64_t{1} << 50));
-    } else if (field == "warmup") {
-      spec->warmup_ns = GetDuration(v, err);
-    } else if (field == "repetitions") {
-      spec->repetitions = static_cast<int>(GetInt(v, err, 1, 1000));
-    } else if (field == "seed") {
-      spec->seed = static_cast<uint64_t>(GetInt(v, err, 0, INT64_MAX));
-    } else if (field == "try_fraction") {
-      spec->try_fraction = GetFraction(v, err);
-    } else if (field == "recursion_depth") {
-      spec->recursion_depth = static_cast<int>(GetInt(v, err, 0, kMaxRecursion));
-    } else if (field == "lock_instances") {
-      spec->lock_instances = static_cast<int>(GetInt(v, err, 1, kMaxLockInstances));
-    } else if (field == "lock_choice") {
-      spec->lock_choice = GetEnum(v, err, kChoiceNames);
-    } else if (field == "zipf_s") {
-      double s = 0;
-      if (v.is_number()) {
-        s = v.get<double>();
-      } else if (v.is_string()) {
-        const std::string text = v.get<std::string>();
-        char* end = nullptr;
-        s = std::strtod(text.c_str(), &end);
-        if (text.empty() || end != text.c_str() + text.size()) {
-          err.Fail("'" + text + "' is not a number; expected 0 to 10");
-        }
-      } else {
-        err.Fail("expected a number from 0 to 10, got " + TypeName(v));
-      }
-      if (!(s >= 0 && s <= 10)) err.Fail(std::to_string(s) + " is out of range; expected 0 to 10");
-      spec->zipf_s = s;
-    } else {
+    const WorkloadField* f = FindField(field);
+    if (f == nullptr) {
       const std::string hint = Suggest(field, WorkloadFieldNames());
       throw SpecError("workload " + origin + ": unknown field '" + field + "'" +
                       (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
     }
+    f->parse(v, FieldError{field, origin}, spec);
   }
 }
 
@@ -364,37 +433,10 @@ WorkloadSpec ParseWorkload(const std::string& text, const std::string& origin) {
 }
 
 json WorkloadToJson(const WorkloadSpec& spec) {
-  json j;
-  j["name"] = spec.name;
-  j["description"] = spec.description;
-  // Dedicated roles fix the thread count; "threads" beside them would not read back.
-  if (spec.threads_per_core > 0) {
-    j["threads"] = std::to_string(spec.threads_per_core) + "/core";
-  } else if (!spec.DedicatedRoles()) {
-    j["threads"] = spec.threads;
+  json j = json::object();
+  for (const WorkloadField& f : kFields) {
+    if (std::optional<json> value = f.format(spec)) j[std::string(f.name)] = *std::move(value);
   }
-  if (spec.DedicatedRoles()) {
-    j["readers"] = spec.readers;
-    j["writers"] = spec.writers;
-  } else {
-    j["read_ratio"] = spec.read_ratio;
-  }
-  j["shared_cs"] = FormatDurationNs(spec.shared_cs_ns);
-  j["exclusive_cs"] = FormatDurationNs(spec.exclusive_cs_ns);
-  j["shared_lines"] = spec.shared_lines;
-  j["exclusive_lines"] = spec.exclusive_lines;
-  j["think"] = EnumName(spec.think, kThinkNames);
-  j["think_time"] = FormatDurationNs(spec.think_ns);
-  j["duration"] = FormatDurationNs(spec.duration_ns);
-  j["ops"] = spec.ops;
-  j["warmup"] = FormatDurationNs(spec.warmup_ns);
-  j["repetitions"] = spec.repetitions;
-  j["seed"] = spec.seed;
-  j["try_fraction"] = spec.try_fraction;
-  j["recursion_depth"] = spec.recursion_depth;
-  j["lock_instances"] = spec.lock_instances;
-  j["lock_choice"] = EnumName(spec.lock_choice, kChoiceNames);
-  j["zipf_s"] = spec.zipf_s;
   return j;
 }
 

@@ -6,7 +6,10 @@
 #define LOCKBENCH_WORKLOADS_WORKLOAD_SPEC_H_
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nlohmann/json.hpp"
@@ -58,6 +61,26 @@ inline constexpr int kMaxThreads = 4096;
 inline constexpr int kMaxLines = 4096;
 inline constexpr int kMaxRecursion = 64;
 inline constexpr int kMaxLockInstances = 65536;
+
+// Where a field's value came from (its name and file, or a flag), for its errors.
+struct FieldError;
+
+// One workload field, declared once: the JSON reader and writer, WorkloadFieldNames and the
+// `run` flags all loop over WorkloadFields(). Adding a field is its WorkloadSpec member and one
+// row in workload_spec.cc (and its test).
+struct WorkloadField {
+  std::string_view name;  // JSON field
+  std::string_view flag;  // the `run` flag that sets it, or "" where only a file does
+  std::string_view help;  // the flag's help
+  // Reads `value` into `spec`, checking its type and range; errors go through `err`.
+  void (*parse)(const nlohmann::json& value, const FieldError& err, WorkloadSpec* spec);
+  // The value as a result file records it; nullopt where the field does not apply to `spec`
+  // (readers and writers without dedicated roles, threads and read_ratio with them).
+  std::optional<nlohmann::json> (*format)(const WorkloadSpec& spec);
+};
+
+// Every workload field, in documentation order.
+std::span<const WorkloadField> WorkloadFields();
 
 // The JSON field names a workload accepts, in documentation order.
 const std::vector<std::string>& WorkloadFieldNames();

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+#include <vector>
+
 namespace lockbench {
 namespace {
 
@@ -38,6 +42,40 @@ TEST(WorkloadSpec, ParsesEveryField) {
   // The resolved JSON parses back to the same spec.
   const WorkloadSpec again = ParseWorkload(WorkloadToJson(s).dump(), "again");
   EXPECT_EQ(WorkloadToJson(again), WorkloadToJson(s));
+}
+
+// Every row of the field table reaches every output: the field names, the flags, the result
+// file's workload (and back), and the errors.
+TEST(WorkloadSpec, EveryFieldReachesEveryOutput) {
+  std::vector<std::string> names;
+  for (const WorkloadField& f : WorkloadFields()) names.emplace_back(f.name);
+  EXPECT_EQ(names, WorkloadFieldNames());
+  WorkloadSpec dedicated = LoadPreset("reader-flood");
+  ASSERT_TRUE(dedicated.DedicatedRoles());
+  std::set<std::string> written;
+  for (const WorkloadSpec& spec : {WorkloadSpec{}, dedicated}) {
+    const json j = WorkloadToJson(spec);
+    for (const auto& [field, value] : j.items()) {
+      written.insert(field);
+      WorkloadSpec again = spec;
+      ApplyWorkloadJson(json{{field, value}}, "again", &again);
+      EXPECT_EQ(WorkloadToJson(again)[field], value) << field;
+    }
+  }
+  EXPECT_EQ(written, std::set<std::string>(names.begin(), names.end()));
+  for (const WorkloadField& f : WorkloadFields()) {
+    if (f.flag.empty()) continue;
+    const std::string name(f.name);
+    EXPECT_EQ(FlagForField(name), f.flag);
+    EXPECT_FALSE(f.help.empty()) << name;
+    WorkloadSpec s;
+    try {
+      ApplyWorkloadJson(json{{name, true}}, "", &s);
+      ADD_FAILURE() << name << " accepted a boolean";
+    } catch (const SpecError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(std::string(f.flag) + ": ", 0), 0u) << e.what();
+    }
+  }
 }
 
 TEST(WorkloadSpec, ErrorsNameTheField) {
