@@ -18,6 +18,7 @@
 #include "lockimpls/lock_concept.h"
 #include "lockimpls/registry.h"
 #include "results/gbench_json.h"
+#include "results/metrics.h"
 #include "results/report.h"
 #include "results/result_json.h"
 #include "results/summary.h"
@@ -573,7 +574,9 @@ int ListCommand(const ListOptions& options) {
     }
     json presets = json::array();
     for (const Preset& p : Presets()) presets.push_back({{"name", p.name}, {"description", p.description}});
-    std::cout << json{{"locks", locks}, {"workloads", presets}}.dump(2) << "\n";
+    std::cout << json{{"locks", locks}, {"workloads", presets}, {"metrics", MetricTableJson()}}
+                     .dump(2)
+              << "\n";
     return kExitOk;
   }
   std::cout << "Locks:\n";
@@ -586,6 +589,12 @@ int ListCommand(const ListOptions& options) {
   }
   std::cout << "\nWorkloads (presets):\n";
   for (const Preset& p : Presets()) std::printf("  %-18s %s\n", p.name.c_str(), p.description.c_str());
+  std::cout << "\nMetrics (the report's columns, compare --metric, the notebook columns):\n";
+  for (const MetricDef& m : MetricTable()) {
+    std::printf("  %-22s %s, %s is better: %s\n", std::string(m.name).c_str(),
+                std::string(UnitName(m.unit)).c_str(), HigherIsBetter(m) ? "higher" : "lower",
+                std::string(m.meaning).c_str());
+  }
   return kExitOk;
 }
 

@@ -30,8 +30,8 @@ int CompareCommand(const CompareOptions& options);
 
 // Help text for the flags, shared by main.cc and --help.
 inline const std::string kCompareMetricHelp =
-    "metrics to compare, comma-separated: " + MetricHelp() + "; `lockbench list --metrics` says "
-    "what each measures";
+    "metrics to compare, comma-separated: " + MetricHelp() + "; `lockbench list` says what each "
+    "measures";
 inline constexpr const char* kCompareThresholdHelp =
     "relative change that counts as a regression or improvement, e.g. 5% or 0.05";
 inline constexpr const char* kCompareAlphaHelp =

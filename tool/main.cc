@@ -167,7 +167,7 @@ CLI::App* AddRunCommand(CLI::App& app, RunOptions* run) {
 }
 
 CLI::App* AddListCommand(CLI::App& app, ListOptions* list) {
-  CLI::App* cmd = app.add_subcommand("list", "list the locks (with their traits) and the workload presets");
+  CLI::App* cmd = app.add_subcommand("list", "list the locks (with their traits), the workload presets and the metrics");
   cmd->add_option("--format", list->format, "table or json")->capture_default_str();
   return cmd;
 }
