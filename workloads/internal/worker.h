@@ -261,18 +261,147 @@ template <class L, BatchMode kMode>
   return c;
 }
 
+// The measured ops of one thread, and its tries; copied to its ThreadRecord at the end.
+struct OpCounts {
+  uint64_t shared = 0;
+  uint64_t exclusive = 0;
+  uint64_t try_attempts = 0;
+  uint64_t try_failures = 0;
+
+  void CopyTo(ThreadRecord& rec) const {
+    rec.shared_ops = shared;
+    rec.exclusive_ops = exclusive;
+    rec.try_attempts = try_attempts;
+    rec.try_failures = try_failures;
+  }
+};
+
+// After counting measured ops: true, and this thread reported finished, once its quota is done.
+[[gnu::always_inline]] inline bool QuotaDone(const Plan& p, const OpCounts& c, Shared& sh) {
+  if (p.ops_quota == 0 || p.ops_quota != c.shared + c.exclusive) return false;
+  sh.finished.fetch_add(1, std::memory_order_release);
+  return true;
+}
+
+// Counts a measured batch.
+[[gnu::always_inline]] inline void CountBatch(const BatchCounts& c, OpCounts& counts,
+                                              uint64_t* pending_shared,
+                                              uint64_t* pending_exclusive) {
+  counts.shared += c.shared;
+  counts.exclusive += c.ops - c.shared;
+  *pending_shared += c.shared;
+  *pending_exclusive += c.ops - c.shared;
+}
+
+// The batch runner for a role: its mode is fixed at compile time.
+template <class L>
+auto BatchRunnerFor(Role role) {
+  return role == Role::kReader   ? &RunBatch<L, BatchMode::kShared>
+         : role == Role::kWriter ? &RunBatch<L, BatchMode::kExclusive>
+                                 : &RunBatch<L, BatchMode::kMixed>;
+}
+
+// What one op of the general path does, drawn from the thread's generator in this order: the
+// lock instance, the mode, whether to try; then the think time before it (ThinkFor).
+struct OpChoice {
+  size_t instance;
+  bool shared_mode;
+  bool use_try;
+};
+
+[[gnu::always_inline]] inline OpChoice ChooseOp(const Plan& p, Role role, Rng& rng) {
+  OpChoice op{0, role == Role::kReader, false};
+  if (p.instances > 1) {
+    op.instance = p.choice == LockChoice::kZipf ? p.zipf_table[rng.Next() & 4095]
+                                                : rng.Next() % static_cast<uint64_t>(p.instances);
+  }
+  if (role == Role::kMixed) op.shared_mode = rng.Next() < p.read_threshold;
+  op.use_try = p.try_threshold != 0 && rng.Next() < p.try_threshold;
+  return op;
+}
+
+[[gnu::always_inline]] inline void ThinkFor(const Plan& p, Rng& rng) {
+  if (p.think == ThinkKind::kNone) return;
+  double it = p.think_ticks;
+  if (p.think == ThinkKind::kUniform) it *= 2 * rng.Uniform();
+  if (p.think == ThinkKind::kExponential) it *= -std::log(1.0 - rng.Uniform());
+  BusyFor(static_cast<uint64_t>(it));
+}
+
+// What one acquisition of the general path saw: whether it got the lock (a try may not), and,
+// when timed, its timer reads and bypass (-1 when not measured).
+struct OpOutcome {
+  bool got;
+  uint64_t t0, t1, t2;
+  int64_t bypass;
+};
+
+// One acquisition: publish the mode it is about to wait in, acquire (or try), re-acquire as
+// often as the plan's recursion, run the critical section, release. The timer reads and the
+// generation stamps for the bypass happen only when timed.
+template <class L>
+[[gnu::always_inline]] inline OpOutcome Acquisition(const Plan& p, L& lock, Line* data,
+                                                    const OpChoice& op, bool timed, uint64_t done,
+                                                    std::atomic<uint64_t>& progress, Shared& sh,
+                                                    int tid, bool log_grant,
+                                                    std::vector<uint32_t>& grant_log) {
+  const bool shared_mode = op.shared_mode;
+  const bool count_bypass = timed && !op.use_try && p.exclusive_lines > 0;
+  const uint64_t generation_before = count_bypass ? Generation(data) : 0;
+  progress.store((done << 2) | (shared_mode ? kWaitShared : kWaitExclusive),
+                 std::memory_order_relaxed);
+  OpOutcome out{true, timed ? Ticks() : 0, 0, 0, -1};
+  if (op.use_try) {
+    out.got = shared_mode ? lock.try_lock_shared() : lock.try_lock();
+  } else {
+    Acquire(lock, shared_mode);
+  }
+  out.t1 = timed ? Ticks() : 0;
+  if (!out.got) return out;
+  const int recursion = shared_mode ? p.shared_recursion : p.exclusive_recursion;
+  for (int r = 0; r < recursion; ++r) Acquire(lock, shared_mode);
+  CriticalSection(p, shared_mode, data, sh, tid, log_grant, grant_log);
+  for (int r = 0; r < recursion; ++r) Release(lock, shared_mode);
+  out.t2 = timed ? Ticks() : 0;
+  // Still held: an exclusive hold reads its own stamp, a shared one the last writer's.
+  if (count_bypass) out.bypass = Bypass(generation_before, Generation(data), shared_mode);
+  Release(lock, shared_mode);
+  return out;
+}
+
+// Counts a measured acquisition that got the lock, and records it when timed.
+[[gnu::always_inline]] inline void CountOp(const Plan& p, ThreadRecord& rec, const OpChoice& op,
+                                           const OpOutcome& out, bool timed, uint64_t start_ticks,
+                                           OpCounts& counts, uint64_t* last_timed,
+                                           uint64_t* pending_shared, uint64_t* pending_exclusive) {
+  if (op.use_try) ++counts.try_attempts;
+  if (op.shared_mode) {
+    ++counts.shared;
+    ++*pending_shared;
+  } else {
+    ++counts.exclusive;
+    ++*pending_exclusive;
+  }
+  if (timed) {
+    RecordTimed(p, rec,
+                {out.t0, out.t1, out.t2, out.bypass, op.shared_mode, op.use_try, op.instance == 0},
+                start_ticks, last_timed, pending_shared, pending_exclusive);
+  }
+}
+
 // The hot loop. Plan and counters are locals, so the compiler keeps them in registers instead
-// of reloading them after every store. Each op publishes the thread's progress word just before
-// the acquire: (acquisitions so far, the mode it is about to wait in). A thread stuck in a lock
-// call therefore shows as waiting in that mode, which is what the watchdog reports. For batched
-// plans, the untimed ops between two timed ones go through RunBatch.
+// of reloading them after every store; the helpers above are inlined into it. Each op publishes
+// the thread's progress word just before the acquire: (acquisitions so far, the mode it is about
+// to wait in). A thread stuck in a lock call therefore shows as waiting in that mode, which is
+// what the watchdog reports. For batched plans, the untimed ops between two timed ones go
+// through RunBatch.
 template <class L>
 void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& rec,
                 std::vector<uint32_t>& grant_log, std::byte* locks, size_t lock_stride,
                 Line* lines, uint64_t seed) {
   const Plan p = plan;
   Rng rng{seed};
-  uint64_t shared_ops = 0, exclusive_ops = 0, try_attempts = 0, try_failures = 0;
+  OpCounts counts;
   std::atomic<uint64_t>& progress = sh.progress[static_cast<size_t>(tid)].word;
   uint64_t done = 0;  // acquisitions completed, warm-up included
   uint32_t countdown = 1 + static_cast<uint32_t>(rng.Next() % p.sample_every);
@@ -280,17 +409,8 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
   uint64_t start_ticks = 0;
   uint64_t pending_shared = 0, pending_exclusive = 0;  // ops not yet put in a series bucket
   uint64_t last_timed = 0;  // t1 of the previous timed acquisition in the window
-  const auto quota_left = [&] { return p.ops_quota - (shared_ops + exclusive_ops); };
-  // After counting measured ops: true, and this thread reported finished, once its quota is done.
-  const auto quota_done = [&] {
-    if (p.ops_quota == 0 || quota_left() != 0) return false;
-    sh.finished.fetch_add(1, std::memory_order_release);
-    return true;
-  };
   L& first_lock = *std::launder(reinterpret_cast<L*>(locks));  // the batches' only instance
-  const auto run_batch = role == Role::kReader   ? &RunBatch<L, BatchMode::kShared>
-                         : role == Role::kWriter ? &RunBatch<L, BatchMode::kExclusive>
-                                                 : &RunBatch<L, BatchMode::kMixed>;
+  const auto run_batch = BatchRunnerFor<L>(role);
   for (;;) {
     const int phase = sh.phase.load(std::memory_order_acquire);
     if (phase == kStop) break;
@@ -300,89 +420,41 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
     }
     if (p.batched && countdown > 1) {
       uint64_t n = std::min<uint64_t>(countdown - 1, p.batch_max);
-      if (measuring && p.ops_quota != 0) n = std::min(n, quota_left());
+      if (measuring && p.ops_quota != 0) {
+        n = std::min(n, p.ops_quota - (counts.shared + counts.exclusive));
+      }
       const BatchCounts c =
           run_batch(p, first_lock, lines, sh, tid, phase, n, done, measuring, grant_log, rng);
       done += c.ops;
       countdown -= static_cast<uint32_t>(c.ops);
       if (!measuring) continue;
-      shared_ops += c.shared;
-      exclusive_ops += c.ops - c.shared;
-      pending_shared += c.shared;
-      pending_exclusive += c.ops - c.shared;
-      if (quota_done()) break;
+      CountBatch(c, counts, &pending_shared, &pending_exclusive);
+      if (QuotaDone(p, counts, sh)) break;
       continue;
     }
-    // Choose the lock instance and the mode.
-    size_t instance = 0;
-    if (p.instances > 1) {
-      instance = p.choice == LockChoice::kZipf ? p.zipf_table[rng.Next() & 4095]
-                                               : rng.Next() % static_cast<uint64_t>(p.instances);
-    }
-    bool shared_mode = role == Role::kReader;
-    if (role == Role::kMixed) shared_mode = rng.Next() < p.read_threshold;
-    const bool use_try = p.try_threshold != 0 && rng.Next() < p.try_threshold;
-    if (p.think != ThinkKind::kNone) {
-      double it = p.think_ticks;
-      if (p.think == ThinkKind::kUniform) it *= 2 * rng.Uniform();
-      if (p.think == ThinkKind::kExponential) it *= -std::log(1.0 - rng.Uniform());
-      BusyFor(static_cast<uint64_t>(it));
-    }
-    L& lock = *std::launder(reinterpret_cast<L*>(locks + instance * lock_stride));
-    Line* data = lines + instance * static_cast<size_t>(p.lines_per_instance);
+    const OpChoice op = ChooseOp(p, role, rng);
+    ThinkFor(p, rng);
+    L& lock = *std::launder(reinterpret_cast<L*>(locks + op.instance * lock_stride));
+    Line* data = lines + op.instance * static_cast<size_t>(p.lines_per_instance);
     const bool timed = --countdown == 0;
     if (timed) countdown = p.sample_every;
-    const bool count_bypass = timed && !use_try && p.exclusive_lines > 0;
-    const uint64_t generation_before = count_bypass ? Generation(data) : 0;
-
-    progress.store((done << 2) | (shared_mode ? kWaitShared : kWaitExclusive),
-                   std::memory_order_relaxed);
-    const uint64_t t0 = timed ? Ticks() : 0;
-    bool got = true;
-    if (use_try) {
-      got = shared_mode ? lock.try_lock_shared() : lock.try_lock();
-    } else {
-      Acquire(lock, shared_mode);
-    }
-    const uint64_t t1 = timed ? Ticks() : 0;
-    if (!got) {
+    const OpOutcome out = Acquisition(p, lock, data, op, timed, done, progress, sh, tid,
+                                      measuring && op.instance == 0, grant_log);
+    if (!out.got) {
       if (measuring) {
-        ++try_attempts;
-        ++try_failures;
+        ++counts.try_attempts;
+        ++counts.try_failures;
       }
       continue;
     }
-    const int recursion = shared_mode ? p.shared_recursion : p.exclusive_recursion;
-    for (int r = 0; r < recursion; ++r) Acquire(lock, shared_mode);
-    CriticalSection(p, shared_mode, data, sh, tid, measuring && instance == 0, grant_log);
-    for (int r = 0; r < recursion; ++r) Release(lock, shared_mode);
-    const uint64_t t2 = timed ? Ticks() : 0;
-    // Still held: an exclusive hold reads its own stamp, a shared one the last writer's.
-    const uint64_t generation_after = count_bypass ? Generation(data) : 0;
-    Release(lock, shared_mode);
     ++done;
     if (!measuring) continue;
-    if (use_try) ++try_attempts;
-    if (shared_mode) {
-      ++shared_ops;
-      ++pending_shared;
-    } else {
-      ++exclusive_ops;
-      ++pending_exclusive;
-    }
-    if (timed) {
-      const int64_t bypass =
-          count_bypass ? Bypass(generation_before, generation_after, shared_mode) : -1;
-      RecordTimed(p, rec, {t0, t1, t2, bypass, shared_mode, use_try, instance == 0}, start_ticks,
-                  &last_timed, &pending_shared, &pending_exclusive);
-    }
-    if (quota_done()) break;
+    CountOp(p, rec, op, out, timed, start_ticks, counts, &last_timed, &pending_shared,
+            &pending_exclusive);
+    if (QuotaDone(p, counts, sh)) break;
   }
   progress.store(done << 2, std::memory_order_relaxed);  // idle: out of the loop
-  rec.shared_ops = shared_ops;
-  rec.exclusive_ops = exclusive_ops;
-  rec.try_attempts = try_attempts;
-  rec.try_failures = try_failures;
+  counts.CopyTo(rec);
 }
 
 }  // namespace lockbench::engine_internal
