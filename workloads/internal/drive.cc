@@ -88,10 +88,12 @@ void Abandon(std::unique_ptr<Run> run) {
   [[maybe_unused]] Run* leaked = run.release();
 }
 
+// Thread tid's completed acquisitions, from its progress word.
 uint64_t Count(const Shared& sh, size_t tid) {
   return sh.progress[tid].word.load(std::memory_order_relaxed) >> 2;
 }
 
+// Which threads wait inside a lock call, and in which mode: what a stalled run reports.
 std::string DescribeWaiters(const Shared& sh, const EngineConfig& cfg) {
   std::string out;
   for (size_t t = 0; t < sh.progress.size(); ++t) {
