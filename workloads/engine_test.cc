@@ -15,6 +15,7 @@
 
 #include "lockimpls/eresource.h"
 #include "lockimpls/std_shared_mutex.h"
+#include "workloads/internal/drive.h"
 
 namespace lockbench {
 namespace {

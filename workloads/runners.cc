@@ -1,6 +1,7 @@
 #include "workloads/runners.h"
 
 #include "lockimpls/registry.h"
+#include "workloads/internal/drive.h"
 
 namespace lockbench {
 

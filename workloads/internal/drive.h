@@ -1,0 +1,69 @@
+// Engine internals: the run itself. MakePlan turns a config into the workers' plan; Drive does
+// the type-erased part of a run (memory, threads, start barrier, watchdog, the record) around a
+// worker body; RunLock<L> instantiates it for one lock type. Private to workloads/: runners.cc
+// and the engine's tests include it; the tool reaches runs through workloads/runners.h.
+#ifndef LOCKBENCH_WORKLOADS_INTERNAL_DRIVE_H_
+#define LOCKBENCH_WORKLOADS_INTERNAL_DRIVE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "lockimpls/lock_concept.h"
+#include "results/run_record.h"
+#include "workloads/clock.h"
+#include "workloads/engine.h"
+#include "workloads/internal/worker.h"
+
+namespace lockbench {
+namespace engine_internal {
+
+// Recursion follows the lock's traits: kFull re-acquires in both modes, kSharedOnly only shared
+// acquisitions, kNone never, unless cfg.allow_deadlock, which re-acquires in both modes anyway.
+Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock,
+              Recursion recursion = Recursion::kFull);
+
+// The type-erased part of a run: memory, threads, barrier, watchdog, and assembling the record.
+// `construct`/`destroy` place the lock objects; `body(thread, shared, record)` is the hot loop.
+struct LockOps {
+  size_t size;
+  size_t align;
+  void (*construct)(void* p);
+  void (*destroy)(void* p);
+};
+using WorkerBody = std::function<void(int thread, Shared& shared, ThreadRecord& record,
+                                      std::vector<uint32_t>& grant_log, std::byte* locks,
+                                      Line* lines)>;
+// Throws ThreadStartError if a thread cannot start. If the run stalls, the stuck threads are
+// left behind with everything they use (see Abandon in drive.cc).
+RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps& ops,
+                const Plan& plan, const WorkerBody& body);
+
+}  // namespace engine_internal
+
+// Runs lock type L once. Blocks until the run ends. If it stalled, the stuck threads are left
+// behind (they cannot be joined) with everything they use; the caller should exit soon.
+template <BenchLock L>
+RunRecord RunLock(const EngineConfig& cfg) {
+  using namespace engine_internal;
+  auto plan = std::make_shared<const Plan>(MakePlan(cfg, Clock(), L::kTraits.recursion));
+  const LockOps ops{sizeof(L), alignof(L), [](void* p) { new (p) L(); },
+                    [](void* p) { std::launder(static_cast<L*>(p))->~L(); }};
+  const size_t stride = (sizeof(L) + 63) / 64 * 64;
+  const uint64_t seed = cfg.spec.seed * 0x100000001b3ull + static_cast<uint64_t>(cfg.repetition);
+  // Captures by value: a stalled thread may outlive this call.
+  const WorkerBody body = [plan, spec = cfg.spec, stride, seed](
+                              int tid, Shared& shared, ThreadRecord& rec,
+                              std::vector<uint32_t>& grant_log, std::byte* locks, Line* lines) {
+    WorkerLoop<L>(*plan, tid, spec.RoleOf(tid), shared, rec, grant_log, locks, stride, lines,
+                  seed + static_cast<uint64_t>(tid) * 0x9e3779b97f4a7c15ull);
+  };
+  return Drive(cfg, L::kTraits, ops, *plan, body);
+}
+
+}  // namespace lockbench
+
+#endif  // LOCKBENCH_WORKLOADS_INTERNAL_DRIVE_H_
