@@ -1,11 +1,5 @@
 #include "results/compare_render.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cmath>
-#include <cstdlib>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -18,11 +12,7 @@ namespace {
 
 using nlohmann::json;
 using ::testing::AllOf;
-using ::testing::Contains;
-using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using ::testing::Not;
-using ::testing::StartsWith;
 
 // ---- Reporting ------------------------------------------------------------------------------
 

@@ -1,11 +1,9 @@
 #include "results/compare.h"
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
+
 #include <string>
 #include <vector>
 
@@ -21,7 +19,6 @@ using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using ::testing::Not;
 using ::testing::StartsWith;
 
 // ---- Settings -------------------------------------------------------------------------------
