@@ -3,9 +3,9 @@
 #include <sched.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
+#include <string_view>
 
+#include "lockimpls/internal/check.h"
 #include "lockimpls/internal/futex.h"
 
 namespace lockbench {
@@ -16,10 +16,7 @@ std::uintptr_t CurrentThread() {
   return reinterpret_cast<std::uintptr_t>(&tag);
 }
 
-[[noreturn]] void Fail(const char* what) {
-  std::fprintf(stderr, "EResource: %s\n", what);
-  std::abort();
-}
+constexpr std::string_view kComponent = "EResource";
 
 }  // namespace
 
@@ -96,10 +93,9 @@ void EResource::Delete() {
 }
 
 void EResource::CheckIdle(const char* what) const {
-  if (active_count_ != 0 || shared_waiters_ != 0 || exclusive_waiters_ != 0 ||
-      wait_tail_ != nullptr) {
-    Fail(what);
-  }
+  LOCKBENCH_CHECK(active_count_ == 0 && shared_waiters_ == 0 && exclusive_waiters_ == 0 &&
+                      wait_tail_ == nullptr,
+                  kComponent, what);
 }
 
 // A FIFO (ticket) spin lock: Windows takes an in-stack queued spin lock here on multiprocessors,
@@ -171,7 +167,8 @@ EResource::OwnerEntry* EResource::NewSharedEntry(std::uintptr_t thread) {
 bool EResource::AcquireExclusive(bool wait) {
   const std::uintptr_t me = CurrentThread();
   LockSpin();
-  if (flag_ & kNeverExclusive) Fail("exclusive acquire of a resource marked NeverExclusive");
+  LOCKBENCH_CHECK(!(flag_ & kNeverExclusive), kComponent,
+                  "exclusive acquire of a resource marked NeverExclusive");
   if (active_count_ == 0) {
     flag_ |= kOwnedExclusive;
     owner_entry_ = {me, 1};
@@ -311,7 +308,8 @@ void EResource::Release() {
   const std::uintptr_t me = CurrentThread();
   LockSpin();
   if (flag_ & kOwnedExclusive) {
-    if (owner_entry_.thread != me) Fail("release of a resource owned exclusive by another thread");
+    LOCKBENCH_CHECK(owner_entry_.thread == me, kComponent,
+                    "release of a resource owned exclusive by another thread");
     if (--owner_entry_.count != 0) {
       UnlockSpin();
       return;
@@ -320,8 +318,8 @@ void EResource::Release() {
   } else {
     OwnerEntry* free_entry;
     OwnerEntry* mine = FindSharedEntry(me, &free_entry);
-    if (mine == nullptr || active_count_ == 0)
-      Fail("release of a resource the caller does not hold");
+    LOCKBENCH_CHECK(mine != nullptr && active_count_ != 0, kComponent,
+                    "release of a resource the caller does not hold");
     if (--mine->count != 0) {
       UnlockSpin();
       return;
@@ -350,9 +348,8 @@ void EResource::Release() {
 void EResource::ConvertExclusiveToShared() {
   const std::uintptr_t me = CurrentThread();
   LockSpin();
-  if (!(flag_ & kOwnedExclusive) || owner_entry_.thread != me) {
-    Fail("convert to shared by a thread that does not own the resource exclusive");
-  }
+  LOCKBENCH_CHECK((flag_ & kOwnedExclusive) && owner_entry_.thread == me, kComponent,
+                  "convert to shared by a thread that does not own the resource exclusive");
   const std::uint32_t count = owner_entry_.count;
   owner_entry_ = {};
   NewSharedEntry(me)->count = count;

@@ -11,7 +11,7 @@ void InvalidPushLockFlags(const char* call, ULONG flags) {
                 call, static_cast<unsigned>(flags),
                 static_cast<unsigned>(flags & ~FLT_PUSH_LOCK_VALID_FLAGS),
                 static_cast<unsigned>(FLT_PUSH_LOCK_VALID_FLAGS));
-  LockCheckFailed(message);
+  Fatal(kFltComponent, message);
 }
 
 }  // namespace lockbench::internal

@@ -20,8 +20,9 @@
 #define LOCKBENCH_LOCKIMPLS_FLT_PUSH_LOCK_H_
 
 #include <new>
+#include <string_view>
 
-#include "lockimpls/internal/lock_checks.h"
+#include "lockimpls/internal/check.h"
 #include "lockimpls/internal/windows_types.h"
 #include "lockimpls/push_lock.h"
 
@@ -38,6 +39,9 @@ namespace internal {
 
 inline thread_local int critical_region_depth = 0;
 
+// What the checks below name in their message.
+inline constexpr std::string_view kFltComponent = "FltPushLock";
+
 // Aborts: `call` got flag bits outside FLT_PUSH_LOCK_VALID_FLAGS.
 [[noreturn]] void InvalidPushLockFlags(const char* call, ULONG flags);
 
@@ -52,9 +56,8 @@ inline void CheckPushLockFlags(const char* call, ULONG flags) {
 inline VOID KeEnterCriticalRegion() { ++internal::critical_region_depth; }
 
 inline VOID KeLeaveCriticalRegion() {
-  if (internal::critical_region_depth == 0) [[unlikely]] {
-    internal::LockCheckFailed("KeLeaveCriticalRegion without a matching KeEnterCriticalRegion");
-  }
+  LOCKBENCH_CHECK(internal::critical_region_depth != 0, internal::kFltComponent,
+                  "KeLeaveCriticalRegion without a matching KeEnterCriticalRegion");
   --internal::critical_region_depth;
 }
 
@@ -70,7 +73,8 @@ inline VOID FltInitializePushLock(PEX_PUSH_LOCK lock) { ::new (static_cast<void*
 // REQUIRES: `lock` is free and nobody waits. Checked builds abort otherwise.
 inline VOID FltDeletePushLock(PEX_PUSH_LOCK lock) {
   if constexpr (PushLock::kCheckedBuild) {
-    if (lock->RawWord() != 0) internal::LockCheckFailed("FltDeletePushLock on a push lock in use");
+    LOCKBENCH_CHECK(lock->RawWord() == 0, internal::kFltComponent,
+                    "FltDeletePushLock on a push lock in use");
   }
   lock->~PushLock();
 }

@@ -21,10 +21,10 @@
 #include <pthread.h>
 
 #include <cerrno>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
+#include <string>
 
+#include "lockimpls/internal/check.h"
 #include "lockimpls/lock_concept.h"
 
 namespace lockbench {
@@ -55,10 +55,7 @@ class PthreadRwlockBase {
 
  private:
   static void Check(int rc, const char* call) {
-    if (__builtin_expect(rc != 0, 0)) {
-      std::fprintf(stderr, "%s failed: %s\n", call, std::strerror(rc));
-      std::abort();
-    }
+    LOCKBENCH_CHECK(rc == 0, "PthreadRwlock", std::string(call) + " failed: " + std::strerror(rc));
   }
   static bool TryResult(int rc, const char* call) {
     if (rc == EBUSY) return false;

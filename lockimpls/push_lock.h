@@ -47,6 +47,7 @@ namespace internal {
 
 struct PushLockFlavor {
   static std::uint32_t SpinCount() { return PushLockSpinCount(); }
+  static constexpr std::string_view kComponent = "PushLock";
   static constexpr const char* kReentryMessage =
       "push lock re-acquired by the thread that holds it exclusive "
       "(not recursive: this hangs on Windows)";

@@ -42,6 +42,7 @@ namespace internal {
 
 struct SrwLockFlavor {
   static std::uint32_t SpinCount() { return SrwLockSpinCount(); }
+  static constexpr std::string_view kComponent = "SrwLock";
   static constexpr const char* kReentryMessage =
       "SRWLOCK re-acquired by the thread that holds it exclusive "
       "(not recursive: this hangs on Windows)";

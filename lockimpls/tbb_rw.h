@@ -22,9 +22,7 @@
 #ifndef LOCKBENCH_LOCKIMPLS_TBB_RW_H_
 #define LOCKBENCH_LOCKIMPLS_TBB_RW_H_
 
-#include <cstdio>
-#include <cstdlib>
-
+#include "lockimpls/internal/check.h"
 #include "lockimpls/internal/tsan_library_lock.h"
 #include "lockimpls/lock_concept.h"
 #include "oneapi/tbb/queuing_rw_mutex.h"
@@ -85,19 +83,14 @@ class TbbQueuingRw {
     for (int i = 0; i < kMaxHeldPerThread; ++i) {
       if (pool.holder[i] == nullptr) return i;
     }
-    Fail("a thread holds more than kMaxHeldPerThread queuing locks");
+    Fatal("TbbQueuingRw", "a thread holds more than kMaxHeldPerThread queuing locks");
   }
 
   int HeldSlot(const NodePool& pool) const {
     for (int i = 0; i < kMaxHeldPerThread; ++i) {
       if (pool.holder[i] == this) return i;
     }
-    Fail("release of a queuing lock this thread does not hold");
-  }
-
-  [[noreturn]] static void Fail(const char* what) {
-    std::fprintf(stderr, "TbbQueuingRw: %s\n", what);
-    std::abort();
+    Fatal("TbbQueuingRw", "release of a queuing lock this thread does not hold");
   }
 
   void Acquire(bool write) {

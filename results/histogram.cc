@@ -3,18 +3,15 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <ostream>
+#include <string_view>
+
+#include "lockimpls/internal/check.h"
 
 namespace lockbench {
 namespace {
 
-void CheckOrDie(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "lockbench: internal error: Histogram: %s\n", what);
-    std::abort();
-  }
-}
+constexpr std::string_view kComponent = "Histogram";
 
 // Just enough 256-bit arithmetic to form n * sum(v^2) - (sum v)^2 exactly: the variance
 // numerator cancels catastrophically in floating point when the spread is small next to the mean.
@@ -50,21 +47,22 @@ int SignificantDigits(int sub_bucket_bits) {
 
 Histogram::Histogram(const HistogramOptions& options)
     : sub_bucket_bits_(options.sub_bucket_bits), sub_bucket_half_(0), highest_(0) {
-  CheckOrDie(sub_bucket_bits_ >= kMinSubBucketBits && sub_bucket_bits_ <= kMaxSubBucketBits,
-             "sub_bucket_bits out of range");
-  CheckOrDie(options.highest_trackable_value <= kMaxTrackableValue,
-             "highest_trackable_value above kMaxTrackableValue");
+  LOCKBENCH_CHECK(
+      sub_bucket_bits_ >= kMinSubBucketBits && sub_bucket_bits_ <= kMaxSubBucketBits,
+      kComponent, "sub_bucket_bits out of range");
+  LOCKBENCH_CHECK(options.highest_trackable_value <= kMaxTrackableValue, kComponent,
+                  "highest_trackable_value above kMaxTrackableValue");
   sub_bucket_half_ = uint64_t{1} << sub_bucket_bits_;
   // At least the exact range [0, 2^(S+1)) is always covered.
   const uint64_t floor_value = (uint64_t{1} << (sub_bucket_bits_ + 1)) - 1;
   const int bits = std::bit_width(std::max(options.highest_trackable_value, floor_value));
   highest_ = (uint64_t{1} << bits) - 1;
   counts_.assign(static_cast<std::size_t>(bits + 1 - sub_bucket_bits_) << sub_bucket_bits_, 0);
-  CheckOrDie(IndexOf(highest_) + 1 == counts_.size(), "layout mismatch");
+  LOCKBENCH_CHECK(IndexOf(highest_) + 1 == counts_.size(), kComponent, "layout mismatch");
 }
 
 void Histogram::Merge(const Histogram& other) {
-  CheckOrDie(SameLayout(other), "Merge of histograms with different layouts");
+  LOCKBENCH_CHECK(SameLayout(other), kComponent, "Merge of histograms with different layouts");
   for (std::size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
   total_ += other.total_;
   overflow_ += other.overflow_;
@@ -117,8 +115,9 @@ uint64_t Histogram::ValueAtPercentile(double p) const {
 int Histogram::HdrBucketCount() const { return std::bit_width(highest_) - sub_bucket_bits_; }
 
 void WriteHgrm(const Histogram& h, std::ostream& out, const HgrmOptions& options) {
-  CheckOrDie(options.ticks_per_half_distance >= 1, "ticks_per_half_distance must be >= 1");
-  CheckOrDie(options.value_unit_ratio > 0.0, "value_unit_ratio must be > 0");
+  LOCKBENCH_CHECK(options.ticks_per_half_distance >= 1, kComponent,
+                  "ticks_per_half_distance must be >= 1");
+  LOCKBENCH_CHECK(options.value_unit_ratio > 0.0, kComponent, "value_unit_ratio must be > 0");
   const int decimals =
       options.value_decimals >= 0 ? options.value_decimals : SignificantDigits(h.SubBucketBits());
   const double ratio = options.value_unit_ratio;

@@ -8,17 +8,18 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <random>
 #include <sstream>
+#include <string_view>
 #include <vector>
 
+#include "lockimpls/internal/check.h"
 #include "results/histogram.h"
 
 namespace lockbench {
 namespace {
 
+constexpr std::string_view kName = "histogram_benchmark";  // in a failed check's message
 constexpr std::size_t kStreamSize = std::size_t{1} << 16;
 
 // Lock latencies: log-normal around 1 us, spanning tens of ns to tens of ms.
@@ -33,13 +34,6 @@ const std::vector<uint64_t>& LatencyStream() {
   return stream;
 }
 
-void Expect(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "histogram_benchmark: %s\n", what);
-    std::abort();
-  }
-}
-
 void BM_Record(benchmark::State& state) {
   const std::vector<uint64_t>& stream = LatencyStream();
   Histogram h;
@@ -47,7 +41,8 @@ void BM_Record(benchmark::State& state) {
   for (auto _ : state) {
     h.Record(stream[i++ & (kStreamSize - 1)]);
   }
-  Expect(h.TotalCount() == static_cast<uint64_t>(state.iterations()), "Record lost counts");
+  LOCKBENCH_CHECK(h.TotalCount() == static_cast<uint64_t>(state.iterations()), kName,
+                  "Record lost counts");
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Record);
@@ -59,8 +54,8 @@ void BM_RecordSameValue(benchmark::State& state) {
   for (auto _ : state) {
     h.Record(v);
   }
-  Expect(h.TotalCount() == static_cast<uint64_t>(state.iterations()) && h.Max() == 1234,
-         "Record lost counts");
+  LOCKBENCH_CHECK(h.TotalCount() == static_cast<uint64_t>(state.iterations()) && h.Max() == 1234,
+                  kName, "Record lost counts");
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_RecordSameValue);
@@ -81,7 +76,8 @@ void BM_ValueAtPercentile(benchmark::State& state) {
     benchmark::DoNotOptimize(value);
     last = value;
   }
-  Expect(last >= h.ValueAtPercentile(50) && last <= h.Max(), "percentile out of order");
+  LOCKBENCH_CHECK(last >= h.ValueAtPercentile(50) && last <= h.Max(), kName,
+                  "percentile out of order");
 }
 BENCHMARK(BM_ValueAtPercentile);
 
@@ -91,8 +87,9 @@ void BM_Merge(benchmark::State& state) {
   for (auto _ : state) {
     total.Merge(part);
   }
-  Expect(total.TotalCount() == part.TotalCount() * static_cast<uint64_t>(state.iterations()),
-         "Merge lost counts");
+  LOCKBENCH_CHECK(
+      total.TotalCount() == part.TotalCount() * static_cast<uint64_t>(state.iterations()), kName,
+      "Merge lost counts");
 }
 BENCHMARK(BM_Merge);
 
@@ -106,7 +103,7 @@ void BM_WriteHgrm(benchmark::State& state) {
     benchmark::DoNotOptimize(size);
     bytes = size;
   }
-  Expect(bytes > 0, "empty .hgrm");
+  LOCKBENCH_CHECK(bytes > 0, kName, "empty .hgrm");
 }
 BENCHMARK(BM_WriteHgrm);
 

@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <limits>
 #include <numbers>
+#include <string>
+
+#include "lockimpls/internal/check.h"
 
 namespace lockbench {
 namespace {
@@ -162,10 +163,8 @@ std::string_view FairShareBinLabel(int bin) {
   static constexpr std::string_view kLabels[kFairShareBins] = {
       "[0,0.25)",   "[0.25,0.5)", "[0.5,0.75)", "[0.75,1)", "[1,1.25)",
       "[1.25,1.5)", "[1.5,1.75)", "[1.75,2)",   "[2,inf)"};
-  if (bin < 0 || bin >= kFairShareBins) {
-    std::fprintf(stderr, "lockbench: internal error: FairShareBinLabel(%d)\n", bin);
-    std::abort();
-  }
+  LOCKBENCH_CHECK(bin >= 0 && bin < kFairShareBins, "stats",
+                  "FairShareBinLabel(" + std::to_string(bin) + "): no such bin");
   return kLabels[bin];
 }
 

@@ -7,8 +7,6 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <new>
@@ -17,6 +15,7 @@
 #include <tuple>
 #include <utility>
 
+#include "lockimpls/internal/check.h"
 #include "nlohmann/json.hpp"
 
 namespace lockbench {
@@ -412,11 +411,8 @@ PlacementPlan PlanPlacement(const PlacementPolicy& given, const std::vector<Thre
                           const std::string& where, bool drop_siblings, int node) {
     if (drop_siblings) DropSmtSiblings(&pus);
     if (members.empty()) return;
-    if (pus.empty()) {
-      // Parsing guarantees every policy has at least one PU; reaching here is a bug.
-      std::fprintf(stderr, "lockbench: placement %s has no PUs\n", policy.spec.c_str());
-      std::abort();
-    }
+    // Parsing guarantees every policy has at least one PU; failing here is a bug.
+    LOCKBENCH_CHECK(!pus.empty(), "placement", "policy " + policy.spec + " has no PUs");
     if (members.size() > pus.size()) {
       plan.warnings.push_back(
           WrapWarning(static_cast<int>(members.size()), pus.size(), where, smt));

@@ -1,8 +1,5 @@
 #include "lockimpls/internal/lock_checks.h"
 
-#include <cstdio>
-#include <cstdlib>
-
 namespace lockbench::internal {
 namespace {
 
@@ -14,12 +11,6 @@ struct HeldTable {
 thread_local HeldTable held_table{};
 
 }  // namespace
-
-void LockCheckFailed(const char* message) {
-  std::fprintf(stderr, "lockbench: %s\n", message);
-  std::fflush(stderr);
-  std::abort();
-}
 
 void NoteExclusiveHeld(const void* lock) {
   HeldTable& t = held_table;

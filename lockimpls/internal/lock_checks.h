@@ -1,7 +1,7 @@
 // Checks for the misuse that the Windows locks do not diagnose, compiled only into checked
 // builds. A Windows thread that re-acquires a push lock or SRWLOCK it holds exclusive hangs
-// forever; a checked lockbench build aborts with a message instead, so tests can prove the rule
-// with a death test rather than a hang.
+// forever; a checked lockbench build aborts with a message instead (Fatal, as a kernel bugcheck
+// would stop Windows), so tests can prove the rule with a death test rather than a hang.
 //
 // Checked builds: LOCKBENCH_CHECKED_LOCKS=1 (or 0) decides; without it, builds without NDEBUG
 // are checked. The choice changes lock types, so set it for the whole program. The checked lock
@@ -25,9 +25,6 @@ inline constexpr bool kCheckedLocks = true;
 #endif
 
 inline constexpr int kMaxTracked = 32;
-
-// Prints "lockbench: <message>" to stderr and aborts, as a kernel bugcheck would stop Windows.
-[[noreturn]] void LockCheckFailed(const char* message);
 
 // The calling thread's table of locks it holds exclusive.
 void NoteExclusiveHeld(const void* lock);

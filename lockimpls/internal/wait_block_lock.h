@@ -1,6 +1,7 @@
 // The lock front shared by PushLock and SrwLock: the standard lock names over a WaitBlockWord,
 // plus the re-entry check of checked builds. A Flavor supplies what differs between the two:
 //   static std::uint32_t SpinCount();            // polls before a waiter sleeps
+//   static constexpr std::string_view kComponent;  // names the lock in a failed check
 //   static constexpr const char* kReentryMessage; // printed when a checked build catches re-entry
 //   static constexpr std::string_view kFairness;  // LockTraits::fairness
 #ifndef LOCKBENCH_LOCKIMPLS_INTERNAL_WAIT_BLOCK_LOCK_H_
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lockimpls/internal/check.h"
 #include "lockimpls/internal/lock_checks.h"
 #include "lockimpls/internal/wait_block_word.h"
 #include "lockimpls/lock_concept.h"
@@ -69,7 +71,7 @@ class WaitBlockLock {
  private:
   void CheckNotHeldExclusive() const {
     if constexpr (kChecked) {
-      if (HoldsExclusive(this)) LockCheckFailed(Flavor::kReentryMessage);
+      LOCKBENCH_CHECK(!HoldsExclusive(this), Flavor::kComponent, Flavor::kReentryMessage);
     }
   }
 
