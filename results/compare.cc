@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "results/stats.h"
 #include "results/strings.h"
@@ -241,12 +242,11 @@ std::string StatusWarning(const RunKey& key, const char* side,
     ++total;
   }
   if (bad.empty()) return "";
-  std::string what;
-  for (const auto& [status, n] : bad) {
-    what += (what.empty() ? "" : ", ") + std::to_string(n) + " " + status;
-  }
+  std::vector<std::string> counts;
+  for (const auto& [status, n] : bad) counts.push_back(std::to_string(n) + " " + status);
   return DescribeRunKey(key) + ": " + side + " has " + std::to_string(total) + " of " +
-         std::to_string(runs.size()) + " repetitions not ok (" + what + "); they are left out";
+         std::to_string(runs.size()) + " repetitions not ok (" + Join(counts) +
+         "); they are left out";
 }
 
 // Each side's values (one per invocation), medians, change and raw p; the verdict waits for the

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "results/strings.h"
@@ -84,10 +85,10 @@ std::string SideSummary(const std::string& label, size_t files, size_t runs) {
 }
 
 std::string SettingsSummary(const CompareSettings& s) {
-  std::string metrics;
-  for (const MetricDef* m : s.metrics) metrics += (metrics.empty() ? "" : ",") + std::string(m->name);
+  std::vector<std::string_view> metrics;
+  for (const MetricDef* m : s.metrics) metrics.push_back(m->name);
   return "threshold " + Percent(s.threshold) + ", alpha " + Shortest(s.alpha) +
-         " (correction " + std::string(CorrectionName(s.correction)) + "), metrics " + metrics;
+         " (correction " + std::string(CorrectionName(s.correction)) + "), metrics " + Join(metrics, ",");
 }
 
 std::string SummaryLine(const CompareReport& r) {

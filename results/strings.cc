@@ -79,8 +79,13 @@ std::size_t EditDistance(std::string_view a, std::string_view b) {
 }
 
 std::string ClosestName(std::string_view word, std::span<const std::string> candidates) {
+  return ClosestName(word, candidates, std::max<std::size_t>(2, word.size() / 3));
+}
+
+std::string ClosestName(std::string_view word, std::span<const std::string> candidates,
+                        std::size_t max_edits) {
   std::string best;
-  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  std::size_t best_distance = max_edits + 1;
   for (const std::string& c : candidates) {
     const std::size_t d = EditDistance(word, c);
     if (d < best_distance && d < c.size()) {
@@ -89,6 +94,15 @@ std::string ClosestName(std::string_view word, std::span<const std::string> cand
     }
   }
   return best;
+}
+
+std::string DidYouMeanText(std::string_view suggestion) {
+  if (suggestion.empty()) return "";
+  return " (did you mean '" + std::string(suggestion) + "'?)";
+}
+
+std::string DidYouMean(std::string_view word, std::span<const std::string> candidates) {
+  return DidYouMeanText(ClosestName(word, candidates));
 }
 
 }  // namespace lockbench

@@ -44,6 +44,17 @@ std::size_t EditDistance(std::string_view a, std::string_view b);
 // suggest "x").
 std::string ClosestName(std::string_view word, std::span<const std::string> candidates);
 
+// As above with an explicit bound: at most `max_edits` edits (and fewer than the candidate has
+// letters).
+std::string ClosestName(std::string_view word, std::span<const std::string> candidates,
+                        std::size_t max_edits);
+
+// " (did you mean 'X'?)" for a non-empty `suggestion`, else "": how every message offers one.
+std::string DidYouMeanText(std::string_view suggestion);
+
+// DidYouMeanText of ClosestName(word, candidates).
+std::string DidYouMean(std::string_view word, std::span<const std::string> candidates);
+
 }  // namespace lockbench
 
 #endif  // LOCKBENCH_RESULTS_STRINGS_H_

@@ -53,5 +53,30 @@ TEST(ClosestName, SuggestsPlausibleTyposOnly) {
   EXPECT_EQ(ClosestName("x", names), "");  // "ab" is two edits away but only two letters long
 }
 
+TEST(ClosestName, FindsCloseNamesOnly) {
+  const std::vector<std::string> names = {"push_lock", "eresource", "srwlock", "shared_mutex"};
+  EXPECT_EQ(ClosestName("push_lok", names), "push_lock");
+  EXPECT_EQ(ClosestName("srwlck", names), "srwlock");
+  EXPECT_EQ(ClosestName("completely_different", names), "");
+}
+
+TEST(ClosestName, AllowsAThirdOfTheWordOrAnExplicitBound) {
+  const std::vector<std::string> names = {"interleave", "compact"};
+  EXPECT_EQ(ClosestName("intrlav", names), "");               // 3 edits: 7 letters allow 2
+  EXPECT_EQ(ClosestName("intrleavX", names), "interleave");   // 2 edits
+  EXPECT_EQ(ClosestName("interlXXXe", names), "interleave");  // 3 edits: 10 letters allow 3
+  EXPECT_EQ(ClosestName("interlXXXe", names, 2), "");
+  EXPECT_EQ(ClosestName("compactXX", names, 2), "compact");
+  EXPECT_EQ(ClosestName("ab", std::vector<std::string>{"xy"}, 5), "");  // no fewer edits than letters
+}
+
+TEST(DidYouMean, FormatsOneSuggestionOrNothing) {
+  EXPECT_EQ(DidYouMeanText("scatter"), " (did you mean 'scatter'?)");
+  EXPECT_EQ(DidYouMeanText(""), "");
+  const std::vector<std::string> names = {"read-mostly", "writer-storm"};
+  EXPECT_EQ(DidYouMean("writer-strom", names), " (did you mean 'writer-storm'?)");
+  EXPECT_EQ(DidYouMean("balanced", names), "");
+}
+
 }  // namespace
 }  // namespace lockbench

@@ -21,6 +21,7 @@
 #include "results/metrics.h"
 #include "results/report.h"
 #include "results/result_json.h"
+#include "results/strings.h"
 #include "results/summary.h"
 #include "tool/context.h"
 #include "tool/exit_codes.h"
@@ -101,17 +102,14 @@ std::vector<const LockRunner*> ResolveLocks(const std::string& list) {
   }
   std::vector<std::string> names;
   for (const LockRunner& r : LockRunners()) names.emplace_back(r.traits.name);
-  std::string allowed;
-  for (const std::string& n : names) allowed += (allowed.empty() ? "" : ", ") + n;
+  const std::string allowed = Join(names);
   std::stringstream in(list);
   std::string name;
   while (std::getline(in, name, ',')) {
     const LockRunner* r = FindLockRunner(name);
     if (r == nullptr) {
-      const std::string hint = Suggest(name, names);
-      throw SpecError("--lock: unknown lock '" + name + "'" +
-                      (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; locks: " +
-                      allowed + ", or all");
+      throw SpecError("--lock: unknown lock '" + name + "'" + DidYouMean(name, names) +
+                      "; locks: " + allowed + ", or all");
     }
     for (const LockRunner* seen : out) {
       if (seen == r) throw SpecError("--lock: '" + name + "' is named twice");

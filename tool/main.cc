@@ -3,9 +3,11 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "results/strings.h"
 #include "tool/commands.h"
 #include "tool/compare_command.h"
 #include "tool/context.h"
@@ -20,24 +22,20 @@ std::string FormatCheck(const std::string& value, std::initializer_list<const ch
   for (const char* a : allowed) {
     if (value == a) return "";
   }
-  std::string list;
-  for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-  return "'" + value + "' is not allowed; use one of " + list;
+  const std::vector<std::string_view> names(allowed.begin(), allowed.end());
+  return "'" + value + "' is not allowed; use one of " + Join(names);
 }
 
 // CLI11 reports an unknown subcommand as a missing one; name it, with a suggestion.
 std::string UnknownSubcommand(CLI::App& app, int argc, char** argv) {
   if (argc < 2 || argv[1][0] == '-') return "";
   std::vector<std::string> names;
-  std::string joined;
   for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
     if (sub->get_name() == argv[1]) return "";
     names.push_back(sub->get_name());
-    joined += (joined.empty() ? "" : ", ") + sub->get_name();
   }
-  const std::string hint = Suggest(argv[1], names);
-  return "unknown subcommand '" + std::string(argv[1]) + "'" +
-         (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; subcommands: " + joined;
+  return "unknown subcommand '" + std::string(argv[1]) + "'" + DidYouMean(argv[1], names) +
+         "; subcommands: " + Join(names);
 }
 
 // " (did you mean '--lock'?)" for the first --flag that neither the subcommand nor the app has.
@@ -62,8 +60,7 @@ std::string FlagSuggestion(CLI::App& app, int argc, char** argv) {
     if (!arg.starts_with("--")) continue;
     const std::string name = arg.substr(0, arg.find('='));
     if (std::find(flags.begin(), flags.end(), name) != flags.end()) continue;
-    const std::string hint = Suggest(name, flags);
-    return hint.empty() ? "" : " (did you mean '" + hint + "'?)";
+    return DidYouMean(name, flags);
   }
   return "";
 }

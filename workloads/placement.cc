@@ -17,6 +17,7 @@
 
 #include "lockimpls/internal/check.h"
 #include "nlohmann/json.hpp"
+#include "results/strings.h"
 
 namespace lockbench {
 namespace {
@@ -54,44 +55,26 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-int EditDistance(std::string_view a, std::string_view b) {
-  std::vector<int> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = static_cast<int>(j);
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    int diagonal = row[0];
-    row[0] = static_cast<int>(i);
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const int substitute = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
-      diagonal = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, substitute});
-    }
-  }
-  return row[b.size()];
-}
-
 struct Candidate {
   std::string_view name;  // what is compared with the user's word
   std::string_view form;  // what is suggested
 };
 
-// The closest form to `word`: exact synonyms first (names other tools use for the same idea),
-// then the nearest name by edit distance if it is a plausible typo. "" when nothing is close.
-std::string Suggest(std::string_view word, const std::vector<Candidate>& names,
-                    const std::vector<Candidate>& synonyms) {
+// " (did you mean 'X'?)" for the closest form to `word`: exact synonyms first (names other tools
+// use for the same idea), then the nearest name if at most two edits away; "" if nothing is close.
+std::string Suggestion(std::string_view word, const std::vector<Candidate>& names,
+                       const std::vector<Candidate>& synonyms) {
   const std::string lower = Lower(word);
   for (const Candidate& s : synonyms) {
-    if (lower == s.name) return std::string(s.form);
+    if (lower == s.name) return DidYouMeanText(s.form);
   }
-  std::string best;
-  int best_distance = 3;  // more than two edits away is not a typo
+  std::vector<std::string> keys;
+  for (const Candidate& c : names) keys.emplace_back(c.name);
+  const std::string closest = ClosestName(lower, keys, 2);
   for (const Candidate& c : names) {
-    const int d = EditDistance(lower, c.name);
-    if (d < best_distance && d < static_cast<int>(c.name.size())) {
-      best_distance = d;
-      best = std::string(c.form);
-    }
+    if (c.name == closest) return DidYouMeanText(c.form);
   }
-  return best;
+  return "";
 }
 
 // A non-negative decimal that fits in int, nothing else (no sign, spaces or suffix).
@@ -284,10 +267,6 @@ std::string WrapWarning(int threads, std::size_t pus, const std::string& where, 
          ": placement wraps round, so some PUs run more than one thread";
 }
 
-std::string PadLeft(const std::string& s, std::size_t width) {
-  return s.size() < width ? std::string(width - s.size(), ' ') + s : s;
-}
-
 }  // namespace
 
 std::string_view ThreadRoleName(ThreadRole role) {
@@ -385,10 +364,9 @@ PlacementPolicy ParsePlacementPolicy(std::string_view spec, const Topology& topo
       {"cpulist", "cpus:<list>"}, {"pus", "cpus:<list>"},
       {"pu", "cpus:<list>"},      {"off", "none"},
       {"unpinned", "none"},       {"os", "none"}};
-  const std::string suggestion = Suggest(name, kNames, kSynonyms);
   throw PlacementError(where + ": unknown policy '" + std::string(name) + "'" +
-                       (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
-                       "; allowed: " + std::string(kPlacementForms));
+                       Suggestion(name, kNames, kSynonyms) + "; allowed: " +
+                       std::string(kPlacementForms));
 }
 
 PlacementPlan PlanPlacement(const PlacementPolicy& given, const std::vector<ThreadRole>& roles,
@@ -599,10 +577,9 @@ MemoryPolicy ParseMemoryPolicy(std::string_view spec, const Topology& topology,
       {"firsttouch", "first-touch"}, {"first_touch", "first-touch"}, {"local", "first-touch"},
       {"default", "first-touch"},    {"numa", "node:<node>"},        {"bind", "node:<node>"},
       {"membind", "node:<node>"},    {"interleaved", "interleave"}};
-  const std::string suggestion = Suggest(name, kNames, kSynonyms);
   throw PlacementError(where + ": unknown memory policy '" + std::string(spec) + "'" +
-                       (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
-                       "; allowed: " + std::string(kMemoryForms));
+                       Suggestion(name, kNames, kSynonyms) + "; allowed: " +
+                       std::string(kMemoryForms));
 }
 
 MemoryBlock MemoryBlock::Allocate(const Topology& topology, std::size_t bytes,

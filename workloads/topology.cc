@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "nlohmann/json.hpp"
+#include "results/strings.h"
 
 namespace lockbench {
 namespace {
@@ -78,15 +79,6 @@ std::string FormatBytes(std::uint64_t bytes) {
     std::snprintf(text, sizeof(text), "%.1f %s", static_cast<double>(bytes) / scale, kUnits[unit]);
   }
   return text;
-}
-
-std::string PadRight(std::string s, std::size_t width) {
-  if (s.size() < width) s.append(width - s.size(), ' ');
-  return s;
-}
-
-std::string PadLeft(const std::string& s, std::size_t width) {
-  return s.size() < width ? std::string(width - s.size(), ' ') + s : s;
 }
 
 // hwloc builds a synthetic topology object by object, in time that grows faster than the PU

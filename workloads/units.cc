@@ -5,17 +5,13 @@
 #include <cmath>
 #include <string>
 
+#include "results/strings.h"
+
 namespace lockbench {
 namespace {
 
 constexpr uint64_t kMaxDurationNs = 86'400ull * 1'000'000'000ull;  // one day
 constexpr size_t kMaxListItems = 1'000'000;
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // Splits "1.5ms" into a non-negative number and its suffix.
 bool SplitNumber(std::string_view s, double* value, std::string_view* suffix) {
@@ -137,32 +133,6 @@ std::vector<uint64_t> ParseIntList(std::string_view text, uint64_t max) {
     start = comma + 1;
   }
   return out;
-}
-
-std::string Suggest(std::string_view word, const std::vector<std::string>& candidates) {
-  auto distance = [](std::string_view a, std::string_view b) {
-    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-      cur[0] = i;
-      for (size_t j = 1; j <= b.size(); ++j) {
-        const size_t subst = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
-      }
-      std::swap(prev, cur);
-    }
-    return prev[b.size()];
-  };
-  std::string best;
-  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
-  for (const std::string& c : candidates) {
-    const size_t d = distance(word, c);
-    if (d < best_distance) {
-      best_distance = d;
-      best = c;
-    }
-  }
-  return best;
 }
 
 }  // namespace lockbench

@@ -35,9 +35,6 @@ uint64_t ParseCount(std::string_view text, uint64_t max);
 // SpecError on a malformed item or a list of more than 1,000,000 numbers in all.
 std::vector<uint64_t> ParseIntList(std::string_view text, uint64_t max);
 
-// The closest of `candidates` to `word` by edit distance, or "" if none is close enough.
-std::string Suggest(std::string_view word, const std::vector<std::string>& candidates);
-
 }  // namespace lockbench
 
 #endif  // LOCKBENCH_WORKLOADS_UNITS_H_

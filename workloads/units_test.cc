@@ -59,12 +59,5 @@ TEST(ParseIntList, ItemsAndRanges) {
   EXPECT_THROW(ParseIntList("11", 10), SpecError);
 }
 
-TEST(Suggest, FindsCloseNamesOnly) {
-  const std::vector<std::string> names = {"push_lock", "eresource", "srwlock", "shared_mutex"};
-  EXPECT_EQ(Suggest("push_lok", names), "push_lock");
-  EXPECT_EQ(Suggest("srwlck", names), "srwlock");
-  EXPECT_EQ(Suggest("completely_different", names), "");
-}
-
 }  // namespace
 }  // namespace lockbench

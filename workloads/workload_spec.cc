@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "results/strings.h"
 #include "workloads/internal/preset_texts.h"
 
 namespace lockbench {
@@ -93,16 +94,13 @@ template <class E>
 E GetEnum(const json& v, const FieldError& err, const std::vector<std::pair<std::string, E>>& names) {
   std::vector<std::string> allowed;
   for (const auto& [n, e] : names) allowed.push_back(n);
-  std::string joined;
-  for (const std::string& n : allowed) joined += (joined.empty() ? "" : ", ") + n;
+  const std::string joined = Join(allowed);
   if (!v.is_string()) err.Fail("expected one of " + joined + ", got " + TypeName(v));
   const std::string s = v.get<std::string>();
   for (const auto& [n, e] : names) {
     if (n == s) return e;
   }
-  const std::string hint = Suggest(s, allowed);
-  err.Fail("unknown value '" + s + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-           "; allowed: " + joined);
+  err.Fail("unknown value '" + s + "'" + DidYouMean(s, allowed) + "; allowed: " + joined);
 }
 
 const std::vector<std::pair<std::string, ThinkKind>> kThinkNames = {
@@ -361,9 +359,8 @@ void ApplyWorkloadJson(const json& fields, const std::string& origin, WorkloadSp
   for (const auto& [field, v] : fields.items()) {
     const WorkloadField* f = FindField(field);
     if (f == nullptr) {
-      const std::string hint = Suggest(field, WorkloadFieldNames());
       throw SpecError("workload " + origin + ": unknown field '" + field + "'" +
-                      (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+                      DidYouMean(field, WorkloadFieldNames()));
     }
     f->parse(v, FieldError{field, origin}, spec);
   }
@@ -460,12 +457,8 @@ WorkloadSpec LoadPreset(const std::string& name) {
     if (p.name == name) return ParseWorkload(p.json, "preset '" + name + "'");
     names.push_back(p.name);
   }
-  const std::string hint = Suggest(name, names);
-  std::string joined;
-  for (const std::string& n : names) joined += (joined.empty() ? "" : ", ") + n;
-  throw SpecError("--workload: unknown workload '" + name + "'" +
-                  (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                  "; presets: " + joined + ", or a path to a .json file");
+  throw SpecError("--workload: unknown workload '" + name + "'" + DidYouMean(name, names) +
+                  "; presets: " + Join(names) + ", or a path to a .json file");
 }
 
 }  // namespace lockbench

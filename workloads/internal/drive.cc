@@ -8,7 +8,9 @@
 #include <system_error>
 #include <thread>
 #include <utility>
+#include <vector>
 
+#include "results/strings.h"
 #include "workloads/placement.h"
 
 namespace lockbench::engine_internal {
@@ -95,15 +97,15 @@ uint64_t Count(const Shared& sh, size_t tid) {
 
 // Which threads wait inside a lock call, and in which mode: what a stalled run reports.
 std::string DescribeWaiters(const Shared& sh, const EngineConfig& cfg) {
-  std::string out;
+  std::vector<std::string> waiters;
   for (size_t t = 0; t < sh.progress.size(); ++t) {
     const uint64_t activity = sh.progress[t].word.load(std::memory_order_relaxed) & 3;
     if (activity == kIdle) continue;
-    out += out.empty() ? "" : ", ";
-    out += "thread " + std::to_string(t) + " (" + RoleName(cfg.spec.RoleOf(static_cast<int>(t))) +
-           ") waiting " + (activity == kWaitShared ? "shared" : "exclusive");
+    waiters.push_back("thread " + std::to_string(t) + " (" +
+                      RoleName(cfg.spec.RoleOf(static_cast<int>(t))) + ") waiting " +
+                      (activity == kWaitShared ? "shared" : "exclusive"));
   }
-  return out.empty() ? "no thread is inside a lock call" : out;
+  return waiters.empty() ? "no thread is inside a lock call" : Join(waiters);
 }
 
 // ---- start ----
