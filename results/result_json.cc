@@ -144,7 +144,7 @@ json RunToJson(const RunRecord& r, const RunSummary& s) {
   for (const ThreadRecord& t : r.per_thread) {
     auto loc = [](int v) { return v < 0 ? json(nullptr) : json(v); };
     per_thread.push_back({{"thread", t.thread},
-                          {"role", t.role},
+                          {"role", RoleName(t.role)},
                           {"pu", loc(t.pu)},
                           {"core", loc(t.core)},
                           {"numa_node", loc(t.numa_node)},

@@ -16,4 +16,16 @@ const char* RunStatusName(RunStatus s) {
   return "?";
 }
 
+const char* RoleName(Role r) {
+  switch (r) {
+    case Role::kReader:
+      return "reader";
+    case Role::kWriter:
+      return "writer";
+    case Role::kMixed:
+      return "mixed";
+  }
+  return "?";
+}
+
 }  // namespace lockbench

@@ -18,6 +18,13 @@ enum class RunStatus { kOk, kViolation, kStalled, kInterrupted };
 
 const char* RunStatusName(RunStatus s);
 
+// What a thread does: only shared acquisitions, only exclusive ones, or a mix of both (by the
+// workload's read ratio). The workload assigns it, placement groups by it, summaries split by it.
+enum class Role { kReader, kWriter, kMixed };
+
+// "reader", "writer", "mixed": as the result file and the placement table write it.
+const char* RoleName(Role r);
+
 // One timed acquisition of a lock: asked for, granted, and the release begun. The engine logs
 // TSC ticks and hands the record over in ns since the measured window's start.
 struct HoldInterval {
@@ -36,8 +43,8 @@ inline constexpr HistogramOptions kBypassHistogram{.sub_bucket_bits = 7,
 
 struct ThreadRecord {
   int thread = 0;
-  std::string role;  // "reader", "writer" or "mixed"
-  int pu = -1;       // OS index; -1 when unpinned
+  Role role = Role::kMixed;
+  int pu = -1;  // OS index; -1 when unpinned
   int core = -1;
   int numa_node = -1;
   int package = -1;

@@ -157,12 +157,12 @@ RunSummary Summarize(const RunRecord& r) {
     s.exclusive_hold.Merge(t.exclusive_hold);
     all.push_back(t.ops());
     // Mixed-role threads count in both roles by the ops they made in each mode.
-    if (t.role != "writer") {
+    if (t.role != Role::kWriter) {
       readers.push_back(t.shared_ops);
       s.reader_max_wait_ns = std::max(s.reader_max_wait_ns, t.shared_acquire.Max());
       s.reader_max_gap_ns = std::max(s.reader_max_gap_ns, t.max_gap_ns);
     }
-    if (t.role != "reader") {
+    if (t.role != Role::kReader) {
       writers.push_back(t.exclusive_ops);
       s.writer_max_wait_ns = std::max(s.writer_max_wait_ns, t.exclusive_acquire.Max());
       s.writer_max_gap_ns = std::max(s.writer_max_gap_ns, t.max_gap_ns);

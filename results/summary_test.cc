@@ -5,7 +5,7 @@
 namespace lockbench {
 namespace {
 
-ThreadRecord Thread(int id, const char* role, int node, uint64_t shared, uint64_t exclusive) {
+ThreadRecord Thread(int id, Role role, int node, uint64_t shared, uint64_t exclusive) {
   ThreadRecord t;
   t.thread = id;
   t.role = role;
@@ -25,12 +25,18 @@ HoldInterval Exclusive(uint64_t granted, uint64_t released) {
   return Hold(false, granted, granted, released);
 }
 
+TEST(RoleName, NamesEveryRoleAsResultFilesWriteIt) {
+  EXPECT_STREQ(RoleName(Role::kReader), "reader");
+  EXPECT_STREQ(RoleName(Role::kWriter), "writer");
+  EXPECT_STREQ(RoleName(Role::kMixed), "mixed");
+}
+
 TEST(Summarize, ThroughputAndFairnessPerRole) {
   RunRecord r;
   r.duration_s = 2.0;
-  r.per_thread.push_back(Thread(0, "writer", 0, 0, 10));
-  r.per_thread.push_back(Thread(1, "reader", 0, 100, 0));
-  r.per_thread.push_back(Thread(2, "reader", 1, 40, 0));
+  r.per_thread.push_back(Thread(0, Role::kWriter, 0, 0, 10));
+  r.per_thread.push_back(Thread(1, Role::kReader, 0, 100, 0));
+  r.per_thread.push_back(Thread(2, Role::kReader, 1, 40, 0));
   const RunSummary s = Summarize(r);
   EXPECT_EQ(s.ops, 150u);
   EXPECT_DOUBLE_EQ(s.throughput_ops_per_s, 75.0);
@@ -43,9 +49,9 @@ TEST(Summarize, ThroughputAndFairnessPerRole) {
 
 TEST(Summarize, HandoffsAcrossNodes) {
   RunRecord r;
-  r.per_thread.push_back(Thread(0, "writer", 0, 0, 3));
-  r.per_thread.push_back(Thread(1, "writer", 0, 0, 2));
-  r.per_thread.push_back(Thread(2, "writer", 1, 0, 2));
+  r.per_thread.push_back(Thread(0, Role::kWriter, 0, 0, 3));
+  r.per_thread.push_back(Thread(1, Role::kWriter, 0, 0, 2));
+  r.per_thread.push_back(Thread(2, Role::kWriter, 1, 0, 2));
   r.grant_sequence = {0, 0, 1, 2, 2, 0, 1};
   const RunSummary s = Summarize(r);
   // Pairs: 0-0 same, 0-1 same, 1-2 cross, 2-2 same, 2-0 cross, 0-1 same.
@@ -57,8 +63,8 @@ TEST(Summarize, HandoffsAcrossNodes) {
 
 TEST(Summarize, UnpinnedThreadsHaveNoNodeHandoffs) {
   RunRecord r;
-  r.per_thread.push_back(Thread(0, "writer", -1, 0, 2));
-  r.per_thread.push_back(Thread(1, "writer", -1, 0, 2));
+  r.per_thread.push_back(Thread(0, Role::kWriter, -1, 0, 2));
+  r.per_thread.push_back(Thread(1, Role::kWriter, -1, 0, 2));
   r.grant_sequence = {0, 1, 0, 1};
   const RunSummary s = Summarize(r);
   EXPECT_EQ(s.same_node_handoffs + s.cross_node_handoffs, 0u);
@@ -66,9 +72,9 @@ TEST(Summarize, UnpinnedThreadsHaveNoNodeHandoffs) {
 
 TEST(Summarize, ReaderBatchesFromOverlappingHolds) {
   RunRecord r;
-  ThreadRecord a = Thread(0, "reader", 0, 2, 0);
-  ThreadRecord b = Thread(1, "reader", 0, 2, 0);
-  ThreadRecord c = Thread(2, "reader", 0, 1, 0);
+  ThreadRecord a = Thread(0, Role::kReader, 0, 2, 0);
+  ThreadRecord b = Thread(1, Role::kReader, 0, 2, 0);
+  ThreadRecord c = Thread(2, Role::kReader, 0, 1, 0);
   a.holds = {Shared(10, 20), Shared(30, 40), Exclusive(45, 46)};  // exclusive holds do not count
   b.holds = {Shared(15, 25), Shared(40, 50)};  // 40: a hand-over at the same ns, not an overlap
   c.holds = {Shared(16, 17)};
@@ -81,8 +87,8 @@ TEST(Summarize, ReaderBatchesFromOverlappingHolds) {
 
 TEST(Summarize, ReaderBatchesStopWhereALogWasCut) {
   RunRecord r;
-  ThreadRecord a = Thread(0, "reader", 0, 1, 0);
-  ThreadRecord b = Thread(1, "reader", 0, 3, 0);
+  ThreadRecord a = Thread(0, Role::kReader, 0, 1, 0);
+  ThreadRecord b = Thread(1, Role::kReader, 0, 3, 0);
   a.holds = {Shared(10, 20)};
   a.holds_truncated = true;  // what a did after 20 is unknown
   b.holds = {Shared(12, 14), Shared(30, 31), Shared(40, 41)};
@@ -125,9 +131,9 @@ TEST(SummarizeBypass, NoWaitsMeansNoFractionAndABoundAtTheFifoLimitIsNotOver) {
 
 TEST(Summarize, BypassMergesThreadsPerModeWithTheBoundFromTheThreadCount) {
   RunRecord r;
-  ThreadRecord a = Thread(0, "mixed", 0, 1, 2);
-  ThreadRecord b = Thread(1, "mixed", 0, 1, 1);
-  ThreadRecord c = Thread(2, "mixed", 0, 0, 0);
+  ThreadRecord a = Thread(0, Role::kMixed, 0, 1, 2);
+  ThreadRecord b = Thread(1, Role::kMixed, 0, 1, 1);
+  ThreadRecord c = Thread(2, Role::kMixed, 0, 0, 0);
   a.exclusive_bypass.Record(3);  // over the bound of 2
   a.exclusive_bypass.Record(1);
   b.exclusive_bypass.Record(2);
@@ -147,10 +153,10 @@ TEST(Summarize, BypassMergesThreadsPerModeWithTheBoundFromTheThreadCount) {
 TEST(Summarize, HandoffLatencyRunsFromTheLatestConflictingReleaseToAWaitersGrant) {
   RunRecord r;
   r.latency_sample_every = 1;
-  ThreadRecord a = Thread(0, "mixed", 0, 0, 2);
-  ThreadRecord b = Thread(1, "mixed", 0, 0, 1);
-  ThreadRecord c = Thread(2, "mixed", 0, 1, 0);
-  ThreadRecord d = Thread(3, "mixed", 0, 2, 0);
+  ThreadRecord a = Thread(0, Role::kMixed, 0, 0, 2);
+  ThreadRecord b = Thread(1, Role::kMixed, 0, 0, 1);
+  ThreadRecord c = Thread(2, Role::kMixed, 0, 1, 0);
+  ThreadRecord d = Thread(3, Role::kMixed, 0, 2, 0);
   // a's release at 100 lets waiting b in at 130: 30.
   a.holds = {Hold(false, 0, 0, 100), Hold(false, 280, 320, 330)};
   b.holds = {Hold(false, 50, 130, 200)};
@@ -177,8 +183,8 @@ TEST(Summarize, HandoffLatencyRunsFromTheLatestConflictingReleaseToAWaitersGrant
 TEST(Summarize, ReacquireWhileWaitedCountsOnlyReleasesThatFoundAWaiter) {
   RunRecord r;
   r.latency_sample_every = 1;
-  ThreadRecord a = Thread(0, "writer", 0, 0, 4);
-  ThreadRecord b = Thread(1, "writer", 0, 0, 2);
+  ThreadRecord a = Thread(0, Role::kWriter, 0, 0, 4);
+  ThreadRecord b = Thread(1, Role::kWriter, 0, 0, 2);
   // a takes the lock back at 10 and 30 while nobody waits (b asks only at 35); at 50 a takes it
   // back past b, who has waited since 35 (barging); at 70 the lock goes to b, who waited.
   a.holds = {Hold(false, 0, 0, 10), Hold(false, 11, 12, 30), Hold(false, 31, 32, 50),
@@ -195,8 +201,8 @@ TEST(Summarize, ReacquireWhileWaitedCountsOnlyReleasesThatFoundAWaiter) {
 
 TEST(Summarize, SeriesAddUpAndTrailingEmptyIntervalsGo) {
   RunRecord r;
-  ThreadRecord a = Thread(0, "mixed", 0, 3, 1);
-  ThreadRecord b = Thread(1, "mixed", 0, 2, 2);
+  ThreadRecord a = Thread(0, Role::kMixed, 0, 3, 1);
+  ThreadRecord b = Thread(1, Role::kMixed, 0, 2, 2);
   a.shared_series = {1, 2, 0, 0};
   a.exclusive_series = {1, 0, 0, 0};
   b.shared_series = {2, 0, 0, 0};

@@ -126,14 +126,9 @@ std::vector<int> ThreadCounts(const WorkloadSpec& spec, const Topology& topology
   return spec.threads;
 }
 
-std::vector<ThreadRole> Roles(const WorkloadSpec& spec, int threads) {
-  std::vector<ThreadRole> roles;
-  for (int i = 0; i < threads; ++i) {
-    const Role r = spec.RoleOf(i);
-    roles.push_back(r == Role::kReader   ? ThreadRole::kReader
-                    : r == Role::kWriter ? ThreadRole::kWriter
-                                         : ThreadRole::kMixed);
-  }
+std::vector<Role> Roles(const WorkloadSpec& spec, int threads) {
+  std::vector<Role> roles;
+  for (int i = 0; i < threads; ++i) roles.push_back(spec.RoleOf(i));
   return roles;
 }
 

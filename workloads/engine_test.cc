@@ -79,7 +79,7 @@ EngineConfig Config(const Topology& topology, int threads) {
   cfg.spec.duration_ns = 100'000'000;
   cfg.spec.warmup_ns = 10'000'000;
   cfg.threads = threads;
-  std::vector<ThreadRole> roles(static_cast<size_t>(threads), ThreadRole::kMixed);
+  std::vector<Role> roles(static_cast<size_t>(threads), Role::kMixed);
   cfg.plan = PlanPlacement("none", roles, true, topology);
   cfg.topology = &topology;
   cfg.latency_sample_every = 1;
@@ -131,11 +131,11 @@ TEST_F(EngineTest, DedicatedRolesAndOpQuota) {
     cfg.spec.warmup_ns = 0;
     const RunRecord r = RunLock<StdSharedMutex>(cfg);
     ASSERT_EQ(r.status, RunStatus::kOk) << r.status_detail;
-    EXPECT_EQ(r.per_thread[0].role, "writer");
+    EXPECT_EQ(r.per_thread[0].role, Role::kWriter);
     EXPECT_EQ(r.per_thread[0].exclusive_ops, 1'000u) << "sampling 1 in " << sample_every;
     EXPECT_EQ(r.per_thread[0].shared_ops, 0u);
     for (size_t i = 1; i < 3; ++i) {
-      EXPECT_EQ(r.per_thread[i].role, "reader");
+      EXPECT_EQ(r.per_thread[i].role, Role::kReader);
       EXPECT_EQ(r.per_thread[i].shared_ops, 1'000u) << "sampling 1 in " << sample_every;
     }
   }

@@ -255,7 +255,7 @@ std::vector<int> DropSmtSiblings(std::vector<const PuInfo*>* pus) {
   return dropped;
 }
 
-ThreadPlacement Place(int thread, ThreadRole role, const PuInfo* pu) {
+ThreadPlacement Place(int thread, Role role, const PuInfo* pu) {
   if (pu == nullptr) return ThreadPlacement{thread, role, false, -1, -1, -1, -1, -1};
   return ThreadPlacement{thread,   role,          true,       pu->os_index, pu->logical_index,
                          pu->core, pu->numa_node, pu->package};
@@ -268,18 +268,6 @@ std::string WrapWarning(int threads, std::size_t pus, const std::string& where, 
 }
 
 }  // namespace
-
-std::string_view ThreadRoleName(ThreadRole role) {
-  switch (role) {
-    case ThreadRole::kReader:
-      return "reader";
-    case ThreadRole::kWriter:
-      return "writer";
-    case ThreadRole::kMixed:
-      break;
-  }
-  return "mixed";
-}
 
 PlacementPolicy ParsePlacementPolicy(std::string_view spec, const Topology& topology,
                                      std::string_view option) {
@@ -369,7 +357,7 @@ PlacementPolicy ParsePlacementPolicy(std::string_view spec, const Topology& topo
                        std::string(kPlacementForms));
 }
 
-PlacementPlan PlanPlacement(const PlacementPolicy& given, const std::vector<ThreadRole>& roles,
+PlacementPlan PlanPlacement(const PlacementPolicy& given, const std::vector<Role>& roles,
                             bool smt, const Topology& topology, std::string_view option) {
   const PlacementPolicy policy = ParsePlacementPolicy(given.spec, topology, option);
   PlacementPlan plan;
@@ -420,13 +408,13 @@ PlacementPlan PlanPlacement(const PlacementPolicy& given, const std::vector<Thre
     case PlacementKind::kSplit: {
       std::vector<int> readers, writers;
       for (int t = 0; t < threads; ++t) {
-        if (roles[t] == ThreadRole::kMixed) {
+        if (roles[t] == Role::kMixed) {
           throw PlacementError(std::string(option) + " " + policy.spec + ": thread " +
                                std::to_string(t) +
                                " is mixed (reads and writes); split needs every thread to be a " +
                                "reader or a writer (use compact, scatter or numa:<node>)");
         }
-        (roles[t] == ThreadRole::kReader ? readers : writers).push_back(t);
+        (roles[t] == Role::kReader ? readers : writers).push_back(t);
       }
       assign(readers, CompactOrder(topology, policy.reader_node),
              " of reader node " + std::to_string(policy.reader_node), !smt, policy.reader_node);
@@ -465,7 +453,7 @@ PlacementPlan PlanPlacement(const PlacementPolicy& given, const std::vector<Thre
   return plan;
 }
 
-PlacementPlan PlanPlacement(std::string_view spec, const std::vector<ThreadRole>& roles, bool smt,
+PlacementPlan PlanPlacement(std::string_view spec, const std::vector<Role>& roles, bool smt,
                             const Topology& topology, std::string_view option) {
   PlacementPolicy policy;
   policy.spec = std::string(spec);
@@ -479,8 +467,7 @@ std::string RenderPlanTable(const PlacementPlan& plan) {
       << plan.topology << (plan.binds ? "" : " (plan only: threads are not bound)") << "\n";
   out << "thread  role    PU (os)  PU (logical)  core  NUMA node  package\n";
   for (const ThreadPlacement& t : plan.threads) {
-    out << PadLeft(std::to_string(t.thread), 6) << "  " << ThreadRoleName(t.role)
-        << std::string(8 - ThreadRoleName(t.role).size(), ' ');
+    out << PadLeft(std::to_string(t.thread), 6) << "  " << PadRight(RoleName(t.role), 8);
     if (!t.pinned) {
       out << PadLeft("unpinned", 7) << "\n";
       continue;
@@ -503,7 +490,7 @@ nlohmann::json PlanToJson(const PlacementPlan& plan) {
   for (const ThreadPlacement& t : plan.threads) {
     const auto field = [&](int v) { return t.pinned ? nlohmann::json(v) : nlohmann::json(); };
     j["threads"].push_back({{"thread", t.thread},
-                            {"role", ThreadRoleName(t.role)},
+                            {"role", RoleName(t.role)},
                             {"pinned", t.pinned},
                             {"pu", field(t.pu_os)},
                             {"pu_logical", field(t.pu_logical)},

@@ -35,14 +35,10 @@
 #include <vector>
 
 #include "nlohmann/json_fwd.hpp"
+#include "results/run_record.h"
 #include "workloads/topology.h"
 
 namespace lockbench {
-
-enum class ThreadRole { kReader, kWriter, kMixed };
-
-// "reader", "writer", "mixed".
-std::string_view ThreadRoleName(ThreadRole role);
 
 enum class PlacementKind { kCompact, kScatter, kNuma, kSplit, kCpus, kNone };
 
@@ -63,7 +59,7 @@ PlacementPolicy ParsePlacementPolicy(std::string_view spec, const Topology& topo
 
 struct ThreadPlacement {
   int thread;
-  ThreadRole role;
+  Role role;
   bool pinned;  // false for policy none; then the fields below are -1
   int pu_os;
   int pu_logical;
@@ -89,12 +85,12 @@ struct PlacementPlan {
 // parsed for another topology cannot name PUs this one lacks. Throws PlacementError (naming
 // `option`) for anything ParsePlacementPolicy rejects and for split with mixed-role threads.
 // O(PUs log PUs + threads); allocates only the plan.
-PlacementPlan PlanPlacement(const PlacementPolicy& policy, const std::vector<ThreadRole>& roles,
+PlacementPlan PlanPlacement(const PlacementPolicy& policy, const std::vector<Role>& roles,
                             bool smt, const Topology& topology,
                             std::string_view option = "--placement");
 
 // Parse and plan in one call.
-PlacementPlan PlanPlacement(std::string_view spec, const std::vector<ThreadRole>& roles, bool smt,
+PlacementPlan PlanPlacement(std::string_view spec, const std::vector<Role>& roles, bool smt,
                             const Topology& topology, std::string_view option = "--placement");
 
 // A header line, one row per thread, then the warnings, each prefixed "warning: ".

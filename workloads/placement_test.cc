@@ -19,9 +19,9 @@ using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-constexpr ThreadRole R = ThreadRole::kReader;
-constexpr ThreadRole W = ThreadRole::kWriter;
-constexpr ThreadRole M = ThreadRole::kMixed;
+constexpr Role R = Role::kReader;
+constexpr Role W = Role::kWriter;
+constexpr Role M = Role::kMixed;
 
 // One package, one node, four 2-thread cores: PUs 2c and 2c+1 are core c.
 constexpr const char* kOneSocketSmt = "pack:1 core:4 pu:2";
@@ -32,7 +32,7 @@ constexpr const char* kEightNodes = "pack:2 numa:4 core:2 pu:1";
 // Two packages of four 2-thread cores, core c's second thread numbered c + 8 (Linux on Intel).
 constexpr const char* kLinuxSmtXml = "workloads/testdata/two_socket_linux_smt_numbering.xml";
 
-std::vector<ThreadRole> Readers(int n) { return std::vector<ThreadRole>(n, R); }
+std::vector<Role> Readers(int n) { return std::vector<Role>(n, R); }
 
 std::vector<int> Pus(const PlacementPlan& plan) {
   std::vector<int> pus;

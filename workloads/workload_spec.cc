@@ -286,18 +286,6 @@ const WorkloadField* FindField(const std::string& name) {
 
 }  // namespace
 
-const char* RoleName(Role r) {
-  switch (r) {
-    case Role::kReader:
-      return "reader";
-    case Role::kWriter:
-      return "writer";
-    case Role::kMixed:
-      return "mixed";
-  }
-  return "?";
-}
-
 Role WorkloadSpec::RoleOf(int index) const {
   if (!DedicatedRoles()) return Role::kMixed;
   // Writers first, so a sweep that cuts the thread count keeps at least one writer.

@@ -13,16 +13,13 @@
 #include <vector>
 
 #include "nlohmann/json.hpp"
+#include "results/run_record.h"
 #include "workloads/units.h"
 
 namespace lockbench {
 
 enum class ThinkKind { kNone, kFixed, kUniform, kExponential };
 enum class LockChoice { kOne, kUniform, kZipf };
-enum class Role { kReader, kWriter, kMixed };
-
-const char* RoleName(Role r);
-
 struct WorkloadSpec {
   std::string name = "custom";
   std::string description;

@@ -287,7 +287,7 @@ void AddBindWarnings(RunRecord& record, const Run& run, const EngineConfig& cfg)
 void FillPlacement(ThreadRecord& r, const EngineConfig& cfg, size_t t) {
   const ThreadPlacement& where = cfg.plan.threads[t];
   r.thread = static_cast<int>(t);
-  r.role = RoleName(cfg.spec.RoleOf(static_cast<int>(t)));
+  r.role = cfg.spec.RoleOf(static_cast<int>(t));
   r.pu = where.pinned ? where.pu_os : -1;
   r.core = where.pinned ? where.core : -1;
   r.numa_node = where.pinned ? where.numa_node : -1;
