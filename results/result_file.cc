@@ -1,8 +1,6 @@
 #include "results/result_file.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -10,6 +8,7 @@
 #include <filesystem>
 #include <string_view>
 
+#include "results/file_io.h"
 #include "results/result_json.h"
 
 namespace lockbench {
@@ -148,30 +147,15 @@ RunSample ReadRun(const FieldReader& r, const json& run, size_t index) {
   return s;
 }
 
+// The text of a result file, with the reader's messages in compare's wording.
 std::string ReadWholeFile(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw CompareInputError(path + ": cannot read: " + std::strerror(errno));
-  std::string text;
-  char buf[1 << 16];
-  for (;;) {
-    // Bounded, so that /dev/zero or a runaway pipe is an error rather than all of memory.
-    if (text.size() > kMaxFileBytes) {
-      close(fd);
-      throw CompareInputError(path + ": larger than " + std::to_string(kMaxFileBytes >> 20) +
-                              " MiB; not a result file");
-    }
-    const ssize_t n = read(fd, buf, sizeof buf);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const std::string why = std::strerror(errno);
-      close(fd);
-      throw CompareInputError(path + ": cannot read: " + why);
-    }
-    text.append(buf, static_cast<size_t>(n));
+  try {
+    return ReadFileBounded(path, kMaxFileBytes);
+  } catch (const FileTooLarge& e) {
+    throw CompareInputError(std::string(e.what()) + "; not a result file");
+  } catch (const std::runtime_error& e) {
+    throw CompareInputError(e.what());
   }
-  close(fd);
-  return text;
 }
 
 }  // namespace

@@ -30,16 +30,6 @@ nlohmann::json RunToJson(const RunRecord& record, const RunSummary& summary);
 nlohmann::json ResultDocument(nlohmann::json context, nlohmann::json config,
                               std::vector<nlohmann::json> runs);
 
-// Writes `text` to `path` whole or not at all: a temporary file beside it, fsync, rename.
-// Throws std::runtime_error with a one-line reason (missing directory, permission) on failure;
-// an existing file at `path` is then left untouched. A device or pipe at `path` (/dev/null,
-// /dev/stdout, a FIFO) is written through instead, and a symlink keeps naming the new file.
-void WriteFileAtomically(const std::string& path, const std::string& text);
-
-// Checks that a file can later be created at `path` (its directory exists and is writable),
-// so a run can refuse a bad --out before spending minutes measuring. Throws like above.
-void CheckWritable(const std::string& path);
-
 }  // namespace lockbench
 
 #endif  // LOCKBENCH_RESULTS_RESULT_JSON_H_

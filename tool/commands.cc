@@ -7,7 +7,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iterator>
 #include <iostream>
 #include <optional>
@@ -17,6 +16,7 @@
 
 #include "lockimpls/lock_concept.h"
 #include "lockimpls/registry.h"
+#include "results/file_io.h"
 #include "results/gbench_json.h"
 #include "results/metrics.h"
 #include "results/report.h"
@@ -65,19 +65,14 @@ std::string ReadWorkloadFile(const std::string& path) {
     throw SpecError("--workload: '" + path + "' is neither a preset nor a readable file");
   }
   if (S_ISDIR(st.st_mode)) throw SpecError("--workload: '" + path + "' is a directory, not a workload file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw SpecError("--workload: cannot read '" + path + "'");
-  // Bounded, so that /dev/zero or a runaway pipe is an error rather than all of memory.
-  constexpr std::streamsize kMaxBytes = 1 << 20;
-  std::string text(static_cast<size_t>(kMaxBytes) + 1, '\0');
-  in.read(text.data(), kMaxBytes + 1);
-  if (in.bad()) throw SpecError("--workload: cannot read '" + path + "'");
-  if (in.gcount() > kMaxBytes) {
+  try {
+    return ReadFileBounded(path, std::size_t{1} << 20);
+  } catch (const FileTooLarge&) {
     throw SpecError("--workload: '" + path +
                     "' is larger than 1 MiB; a workload file is a small JSON object");
+  } catch (const std::runtime_error&) {
+    throw SpecError("--workload: cannot read '" + path + "'");
   }
-  text.resize(static_cast<size_t>(in.gcount()));
-  return text;
 }
 
 WorkloadSpec ResolveWorkload(const RunOptions& o) {

@@ -1,0 +1,37 @@
+// Reading and writing whole files, for every command that takes or leaves one: a reader with a
+// size bound (a result file, a workload file), and a writer that leaves a file whole or not at
+// all. Messages are one line that names the path, for the caller to pass on or reword.
+#ifndef LOCKBENCH_RESULTS_FILE_IO_H_
+#define LOCKBENCH_RESULTS_FILE_IO_H_
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+namespace lockbench {
+
+// The file held more than the reader's bound.
+class FileTooLarge : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// All of `path`, refusing more than `max_bytes`, so that /dev/zero or a runaway pipe is an error
+// rather than all of memory. Throws FileTooLarge "<path>: larger than N MiB" (N bytes when
+// max_bytes is not a whole number of MiB), or std::runtime_error "<path>: cannot read:
+// <strerror>". Reads at most max_bytes + 1 bytes.
+std::string ReadFileBounded(const std::string& path, std::size_t max_bytes);
+
+// Writes `text` to `path` whole or not at all: a temporary file beside it, fsync, rename.
+// Throws std::runtime_error with a one-line reason (missing directory, permission) on failure;
+// an existing file at `path` is then left untouched. A device or pipe at `path` (/dev/null,
+// /dev/stdout, a FIFO) is written through instead, and a symlink keeps naming the new file.
+void WriteFileAtomically(const std::string& path, const std::string& text);
+
+// Checks that a file can later be created at `path` (its directory exists and is writable),
+// so a run can refuse a bad --out before spending minutes measuring. Throws like above.
+void CheckWritable(const std::string& path);
+
+}  // namespace lockbench
+
+#endif  // LOCKBENCH_RESULTS_FILE_IO_H_
