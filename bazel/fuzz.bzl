@@ -22,5 +22,5 @@ def fuzz_replay_test(name, fuzzer, corpus, deps):
         copts = LOCKBENCH_COPTS,
         data = [":" + inputs],
         linkopts = LOCKBENCH_LINKOPTS,
-        deps = deps + ["//results:fuzz_replay_main"],
+        deps = deps + ["//bazel:fuzz_replay_main"],
     )

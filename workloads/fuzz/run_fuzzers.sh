@@ -31,19 +31,24 @@ flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -pthread -I"$root"
 # The compiled-in presets, generated as the Bazel genrule does.
 sh "$root/bazel/embed_files.sh" "$out/preset_texts.cc" "$root"/workloads/presets/*.json
 
-sources() {
+# A target's sources are those of its Bazel replay test (the fuzzer and every .cc of lockbench
+# it depends on, without the replay main), so this list never falls behind the BUILD files.
+replay_test() {
   case "$1" in
-    workload)
-      echo workloads/fuzz/workload_fuzzer.cc workloads/workload_spec.cc workloads/units.cc
-      echo "$out/preset_texts.cc" ;;
-    units)
-      echo workloads/fuzz/units_fuzzer.cc workloads/units.cc ;;
-    compare_reader)
-      echo results/fuzz/compare_reader_fuzzer.cc results/compare.cc results/result_json.cc
-      echo results/stats.cc results/histogram.cc results/run_record.cc results/summary.cc ;;
+    workload) echo //workloads:workload_fuzz_replay_test ;;
+    units) echo //workloads:units_fuzz_replay_test ;;
+    compare_reader) echo //results:compare_reader_fuzz_replay_test ;;
     *) echo "run_fuzzers: unknown target '$1' (targets: workload units compare_reader)" >&2
        return 1 ;;
   esac
+}
+sources() {
+  local test
+  test=$(replay_test "$1") || return 1
+  (cd "$root" && bazel query "kind('source file', deps($test))" --output=label 2>/dev/null) |
+    grep -E '^//(lockimpls|workloads|results)[:/].*\.cc$' | sed 's|^//||; s|:|/|'
+  # The compiled-in presets, generated as the Bazel genrule does.
+  [ "$1" != workload ] || echo "$out/preset_texts.cc"
 }
 
 # Seed corpus, past crashes and dictionary of each target.
