@@ -3,8 +3,8 @@
 // compiler. Each argument is a file, or a directory whose regular files are replayed in name
 // order. A target signals a finding by crashing or throwing, exactly as under libFuzzer.
 //
-// It lives in results/ because both the workload and the result-file targets link it, and
-// workloads may depend on results but not the other way round.
+// It is build support, not product code: every package's fuzz_replay_test (bazel/fuzz.bzl) links
+// it.
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
