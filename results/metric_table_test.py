@@ -54,11 +54,14 @@ def schema_allows_number(dotted):
     level = [SCHEMA["$defs"]["run"]]
     for key in dotted.split("."):
         level = [n for node in level for n in schema_nodes(node, key)]
-    for leaf in level:
+    while level:
+        leaf = level.pop()
         if "$ref" in leaf:
-            leaf = at(SCHEMA, leaf["$ref"][2:].replace("/", "."))
+            level.append(at(SCHEMA, leaf["$ref"][2:].replace("/", ".")))
+            continue
         if leaf.get("type") in ("number", "integer"):
             return True
+        level += leaf.get("oneOf", []) + leaf.get("anyOf", [])  # a nullable number
     return False
 
 

@@ -14,6 +14,8 @@ json Percentile(const Histogram& h, double percentile) { return h.ValueAtPercent
 
 json Maximum(const Histogram& h) { return h.Max(); }
 
+json OrNull(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
 constexpr MetricDef kTable[] = {
     {.name = "throughput",
      .path = "throughput_ops_per_s",
@@ -148,6 +150,53 @@ constexpr MetricDef kTable[] = {
        if (!s.handoff_latency_measured) return nullptr;
        return Percentile(s.handoff_latency, 50);
      }},
+    {.name = "cpu_per_op",
+     .path = "cost.cpu_ns_per_op",
+     .unit = Unit::kNanoseconds,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "CPU time of all threads per acquisition in the window: spinning waiters burn it, "
+                "sleeping ones give it back",
+     .counted_by = "",
+     .required = false,
+     .column = "cpu/op",
+     .counter = "cpu_ns_per_op",
+     .of = [](const RunSummary& s) { return OrNull(s.cost.cpu_ns_per_op); }},
+    {.name = "lock_cpu_per_op",
+     .path = "cost.lock_cpu_ns_per_op",
+     .unit = Unit::kNanoseconds,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "CPU per acquisition beyond the configured critical sections and think time: what "
+                "the lock calls (and the harness loop) cost",
+     .counted_by = "",
+     .required = false,
+     .column = "",
+     .counter = "lock_cpu_ns_per_op",
+     .of = [](const RunSummary& s) { return OrNull(s.cost.lock_cpu_ns_per_op); }},
+    {.name = "voluntary_switches_per_op",
+     .path = "cost.voluntary_switches_per_op",
+     .unit = Unit::kPerOp,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "context switches per acquisition made by blocking (a waiter that went to sleep)",
+     .counted_by = "",
+     .required = false,
+     .column = "sleeps/op",
+     .counter = "voluntary_switches_per_op",
+     .of = [](const RunSummary& s) { return OrNull(s.cost.voluntary_switches_per_op); }},
+    {.name = "involuntary_switches_per_op",
+     .path = "cost.involuntary_switches_per_op",
+     .unit = Unit::kPerOp,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "context switches per acquisition forced by the scheduler (a thread preempted, "
+                "e.g. while it spun or held the lock)",
+     .counted_by = "",
+     .required = false,
+     .column = "",
+     .counter = "involuntary_switches_per_op",
+     .of = [](const RunSummary& s) { return OrNull(s.cost.involuntary_switches_per_op); }},
 };
 
 json::json_pointer Pointer(std::string_view dotted) {
@@ -215,6 +264,8 @@ std::string_view UnitName(Unit unit) {
       return "fraction";
     case Unit::kIndex:
       return "index";
+    case Unit::kPerOp:
+      return "per op";
   }
   return "";
 }
@@ -247,6 +298,8 @@ std::string FormatMetricCell(const MetricDef& metric, double value) {
     case Unit::kFraction:
       return Fixed(value * 100.0, 1) + "%";
     case Unit::kIndex:
+      return Fixed(value, 3);
+    case Unit::kPerOp:
       return Fixed(value, 3);
   }
   return "";

@@ -29,6 +29,7 @@ enum class Unit {
   kNanoseconds,
   kFraction,  // 0..1, shown as a percentage
   kIndex,     // a dimensionless score such as Jain's index
+  kPerOp,     // a count per acquisition, such as context switches
 };
 
 enum class Better { kHigher, kLower };

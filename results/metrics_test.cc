@@ -54,13 +54,21 @@ bool SchemaHasNumberAt(const json& root, std::string_view dotted) {
     level = std::move(next);
     start = dot + 1;
   }
-  for (const json* leaf : level) {
-    const json& resolved =
-        leaf->contains("$ref")
-            ? root.at(json::json_pointer(leaf->at("$ref").get<std::string>().substr(1)))
-            : *leaf;
-    const json type = resolved.value("type", json());
+  std::vector<const json*> leaves = level;
+  while (!leaves.empty()) {
+    const json* leaf = leaves.back();
+    leaves.pop_back();
+    if (leaf->contains("$ref")) {
+      leaves.push_back(&root.at(json::json_pointer(leaf->at("$ref").get<std::string>().substr(1))));
+      continue;
+    }
+    const json type = leaf->value("type", json());
     if (type == "number" || type == "integer") return true;
+    for (const char* combinator : {"oneOf", "anyOf"}) {  // a nullable number
+      if (const auto list = leaf->find(combinator); list != leaf->end()) {
+        for (const json& alternative : *list) leaves.push_back(&alternative);
+      }
+    }
   }
   return false;
 }

@@ -51,6 +51,34 @@ json FairnessToJson(const FairnessSummary& f) {
   return j;
 }
 
+json OrNull(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+// The run's cost object, or null for a run whose counters were not read (a stalled run).
+json CostToJson(const CostSummary& c) {
+  if (!c.measured) return nullptr;
+  return {{"cpu_ns", c.cpu_ns},
+          {"voluntary_switches", c.voluntary_switches},
+          {"involuntary_switches", c.involuntary_switches},
+          {"cpu_ns_per_op", OrNull(c.cpu_ns_per_op)},
+          {"lock_cpu_ns_per_op", OrNull(c.lock_cpu_ns_per_op)},
+          {"voluntary_switches_per_op", OrNull(c.voluntary_switches_per_op)},
+          {"involuntary_switches_per_op", OrNull(c.involuntary_switches_per_op)},
+          {"running_fraction", {{"min", c.running_fraction_min},
+                                {"median", c.running_fraction_median}}},
+          {"other_load", OrNull(c.other_load)}};
+}
+
+json ThreadCostToJson(const CostSummary& c, size_t thread) {
+  if (!c.measured) return nullptr;
+  const ThreadCost& t = c.per_thread[thread];
+  return {{"cpu_ns", t.cpu_ns},
+          {"cpu_ns_per_op", OrNull(t.cpu_ns_per_op)},
+          {"lock_cpu_ns_per_op", OrNull(t.lock_cpu_ns_per_op)},
+          {"voluntary_switches_per_op", OrNull(t.voluntary_switches_per_op)},
+          {"involuntary_switches_per_op", OrNull(t.involuntary_switches_per_op)},
+          {"running_fraction", t.running_fraction}};
+}
+
 json BypassToJson(const BypassSummary& b) {
   json counts = json::object();
   for (const auto& [bypass, n] : b.counts) counts[std::to_string(bypass)] = n;
@@ -133,7 +161,8 @@ json RunToJson(const RunRecord& r, const RunSummary& s) {
     b.erase("counts");
     return b;
   };
-  for (const ThreadRecord& t : r.per_thread) {
+  for (size_t i = 0; i < r.per_thread.size(); ++i) {
+    const ThreadRecord& t = r.per_thread[i];
     auto loc = [](int v) { return v < 0 ? json(nullptr) : json(v); };
     per_thread.push_back({{"thread", t.thread},
                           {"role", RoleName(t.role)},
@@ -155,12 +184,14 @@ json RunToJson(const RunRecord& r, const RunSummary& s) {
                           {"bypass", r.bypass_measured
                                          ? json{{"shared", bypass(t.shared_bypass)},
                                                 {"exclusive", bypass(t.exclusive_bypass)}}
-                                         : json(nullptr)}});
+                                         : json(nullptr)},
+                          {"cost", ThreadCostToJson(s.cost, i)}});
   }
   j["per_thread"] = std::move(per_thread);
   j["time_series"] = {{"interval_ns", r.time_series_interval_ns},
                       {"shared_ops", s.shared_series},
                       {"exclusive_ops", s.exclusive_series}};
+  j["cost"] = CostToJson(s.cost);
   j["lock_memory"] = {{"nodes", r.lock_memory_nodes}, {"note", r.lock_memory_note}};
   j["warnings"] = r.warnings;
   WriteMetrics(s, &j);

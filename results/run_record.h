@@ -71,6 +71,14 @@ struct ThreadRecord {
   // latency, with no shared counter in the hot loop.
   std::vector<HoldInterval> holds;
   bool holds_truncated = false;
+  // What the window cost this thread, from counters read when it saw the window start and when
+  // it left its loop (never per operation): CPU time, and context switches it made by blocking
+  // (voluntary) or was made to by the scheduler (involuntary). counters_read is false for a
+  // thread that never saw the window (a stalled run).
+  bool counters_read = false;
+  uint64_t cpu_ns = 0;
+  uint64_t voluntary_switches = 0;
+  uint64_t involuntary_switches = 0;
   // Completed ops in each time_series interval of the measured window, by mode.
   std::vector<uint32_t> shared_series;
   std::vector<uint32_t> exclusive_series;
@@ -99,6 +107,19 @@ struct RunRecord {
   // shared write beyond the protected data the writer owns.
   std::vector<uint32_t> grant_sequence;
   bool grant_sequence_truncated = false;
+  // The configured busy work of one operation (critical section per mode, mean think time per
+  // attempt), which the cost of waiting subtracts to leave the lock's own CPU (results/cost.h).
+  struct BusyWork {
+    uint64_t shared_cs_ns = 0;
+    uint64_t exclusive_cs_ns = 0;
+    uint64_t think_ns = 0;
+  } busy_work;
+  // Every thread's counters were read (ThreadRecord::counters_read).
+  bool cost_measured = false;
+  // The whole machine's busy and total CPU time during the window (/proc/stat), for the load of
+  // other processes; 0 when it could not be read.
+  uint64_t machine_busy_ns = 0;
+  uint64_t machine_total_ns = 0;
   // Whether the acquisitions carry a bypass count: the exclusive sections write lines, whose
   // generation stamps number the exclusive grants of each lock instance.
   bool bypass_measured = false;

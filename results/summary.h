@@ -8,6 +8,7 @@
 #include <map>
 #include <vector>
 
+#include "results/cost.h"
 #include "results/histogram.h"
 #include "results/run_record.h"
 #include "results/stats.h"
@@ -88,6 +89,7 @@ struct RunSummary {
   // Empty unless every acquisition was timed (RunRecord::latency_sample_every == 1).
   std::map<uint64_t, uint64_t> reader_batches;
   double mean_reader_batch = 0;
+  CostSummary cost;  // what waiting cost in CPU and context switches
   std::vector<uint64_t> shared_series;  // ops per interval, summed over threads
   std::vector<uint64_t> exclusive_series;
 };

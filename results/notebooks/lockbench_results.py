@@ -297,6 +297,28 @@ def plot_throughput_vs_threads(df, workload=None):
     return fig
 
 
+def plot_throughput_vs_cpu(df, workload=None, threads="max"):
+    """Median throughput (Mops/s) against median CPU per acquisition (ns), one point per lock: the
+    lock that wins throughput by burning cores sits up and to the right. Locks whose runs did
+    not measure cost (files written before it was measured) are left out."""
+    runs, workload, threads = _pick(ok_runs(df), workload, threads)
+    med = median_by(runs, ["throughput", "cpu_per_op", "voluntary_switches_per_op"])
+    med = med.dropna(subset=["cpu_per_op"])
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for _, row in med.iterrows():
+        ax.scatter(row["cpu_per_op"], row["throughput"] / 1e6, label=row["lock"])
+        ax.annotate(f"{row['lock']}\n{row['voluntary_switches_per_op']:.2g} sleeps/op",
+                    (row["cpu_per_op"], row["throughput"] / 1e6), fontsize=8,
+                    xytext=(4, 4), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_xlabel("CPU per acquisition (ns, all threads, median)")
+    ax.set_ylabel("throughput (Mops/s, median)")
+    ax.set_title(f"{workload}, {threads} threads: what throughput costs in CPU")
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
 def plot_latency_percentiles(df, workload=None, threads="max"):
     """Shared and exclusive acquire latency by percentile on a log axis, one line per lock."""
     lat, workload, threads = _pick(latency_percentiles(df), workload, threads)

@@ -159,6 +159,27 @@ class LockbenchResultsTest(unittest.TestCase):
         fig.savefig(out)
         self.assertGreater(os.path.getsize(out), 1000)
 
+    def test_cpu_plot_has_one_point_per_lock_that_measured_cost(self):
+        def costed(lock, rep, throughput, cpu_per_op, sleeps_per_op):
+            r = run(lock, 2, rep, throughput)
+            r["cost"] = {"cpu_ns_per_op": cpu_per_op, "lock_cpu_ns_per_op": cpu_per_op / 2,
+                         "voluntary_switches_per_op": sleeps_per_op,
+                         "involuntary_switches_per_op": 0.0}
+            return r
+        runs = [costed("tbb_spin_rw", rep, 8e6, 400.0 + rep, 0.0) for rep in (1, 2, 3)]
+        runs += [costed("eresource", rep, 2e6, 90.0, 0.5) for rep in (1, 2, 3)]
+        runs.append(run("push_lock", 2, 1, 5e6))  # a file written before cost was measured
+        path = os.path.join(self.dir, "cost.json")
+        with open(path, "w") as f:
+            json.dump(document(runs), f)
+        df = lr.load_runs(path)
+        self.assertTrue(df[df["lock"] == "push_lock"]["cpu_per_op"].isna().all())
+        ax = lr.plot_throughput_vs_cpu(df).axes[0]
+        points = sorted(tuple(c.get_offsets()[0]) for c in ax.collections)
+        self.assertEqual(points, [(90.0, 2.0), (402.0, 8.0)])  # medians; push_lock left out
+        self.assertEqual(ax.get_xscale(), "log")
+        self.assertIn("0.5 sleeps/op", " ".join(t.get_text() for t in ax.texts))
+
     def test_plots_pick_a_workload_and_thread_count(self):
         runs = [run("push_lock", 2, 1, 4e6, workload="writer-storm"),
                 run("push_lock", 2, 1, 5e6, workload="read-mostly")]

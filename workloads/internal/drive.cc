@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <latch>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "results/strings.h"
+#include "workloads/cost_counters.h"
 #include "workloads/placement.h"
 
 namespace lockbench::engine_internal {
@@ -166,6 +168,7 @@ void StartThreads(Run& run, const EngineConfig& cfg, const Plan& plan, const Wor
 struct Window {
   uint64_t start_ticks = 0;
   uint64_t end_ticks = 0;
+  std::optional<MachineCpu> machine_start, machine_end;  // /proc/stat at its start and end
   bool stalled = false;
   bool interrupted = false;
 };
@@ -237,6 +240,7 @@ Window Watch(Shared& sh, const EngineConfig& cfg, const Plan& plan) {
       break;
     }
     if (!measuring && now - begin >= warmup) {
+      w.machine_start = ReadMachineCpu();
       w.start_ticks = StartWindow(sh);
       measure_begin = now;
       measuring = true;
@@ -250,6 +254,7 @@ Window Watch(Shared& sh, const EngineConfig& cfg, const Plan& plan) {
   }
   sh.phase.store(kStop, std::memory_order_release);
   w.end_ticks = Ticks();
+  if (measuring) w.machine_end = ReadMachineCpu();
   if (!measuring) w.start_ticks = w.end_ticks;
   return w;
 }
@@ -268,6 +273,9 @@ RunRecord NewRecord(const EngineConfig& cfg, const LockTraits& traits, const Pla
   record.latency_sample_every = plan.sample_every;
   record.bypass_measured = plan.exclusive_lines > 0;
   record.time_series_interval_ns = cfg.time_series_interval_ns;
+  record.busy_work = {.shared_cs_ns = cfg.spec.shared_cs_ns,
+                      .exclusive_cs_ns = cfg.spec.exclusive_cs_ns,
+                      .think_ns = cfg.spec.think == ThinkKind::kNone ? 0 : cfg.spec.think_ns};
   std::string memory_error;
   record.lock_memory_nodes = memory.NodesHoldingMemory(&memory_error);
   record.lock_memory_note = memory.note().empty() ? memory_error : memory.note();
@@ -304,6 +312,19 @@ void EmitStalled(RunRecord& record, const Shared& sh, const EngineConfig& cfg) {
     ThreadRecord r;
     FillPlacement(r, cfg, t);
     record.per_thread.push_back(std::move(r));
+  }
+}
+
+// The cost counters: every thread's read, and the machine's over the window.
+void CollectCost(RunRecord& record, const Window& window) {
+  record.cost_measured = !record.per_thread.empty();
+  for (const ThreadRecord& t : record.per_thread) {
+    record.cost_measured = record.cost_measured && t.counters_read;
+  }
+  if (window.machine_start && window.machine_end &&
+      window.machine_end->total_ns > window.machine_start->total_ns) {
+    record.machine_busy_ns = window.machine_end->busy_ns - window.machine_start->busy_ns;
+    record.machine_total_ns = window.machine_end->total_ns - window.machine_start->total_ns;
   }
 }
 
@@ -379,6 +400,7 @@ RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps
   run->JoinThreads();
   EmitEnding(record, run->shared, window);
   CollectThreads(record, *run, cfg, plan, window.start_ticks);
+  CollectCost(record, window);
   CollectGrantSequence(record, *run, plan);
   return record;
 }

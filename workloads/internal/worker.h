@@ -17,6 +17,7 @@
 
 #include "results/run_record.h"
 #include "workloads/clock.h"
+#include "workloads/cost_counters.h"
 #include "workloads/workload_spec.h"
 
 namespace lockbench::engine_internal {
@@ -411,12 +412,14 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
   uint64_t last_timed = 0;  // t1 of the previous timed acquisition in the window
   L& first_lock = *std::launder(reinterpret_cast<L*>(locks));  // the batches' only instance
   const auto run_batch = BatchRunnerFor<L>(role);
+  ThreadCounters window_start;  // read once, when this thread sees the window start
   for (;;) {
     const int phase = sh.phase.load(std::memory_order_acquire);
     if (phase == kStop) break;
     if (phase == kMeasure && !measuring) {
       measuring = true;
       start_ticks = sh.measure_start_ticks.load(std::memory_order_relaxed);
+      window_start = ReadThreadCounters();
     }
     if (p.batched && countdown > 1) {
       uint64_t n = std::min<uint64_t>(countdown - 1, p.batch_max);
@@ -455,6 +458,13 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
   }
   progress.store(done << 2, std::memory_order_relaxed);  // idle: out of the loop
   counts.CopyTo(rec);
+  if (measuring) {
+    const ThreadCounters window = CountersBetween(window_start, ReadThreadCounters());
+    rec.counters_read = true;
+    rec.cpu_ns = window.cpu_ns;
+    rec.voluntary_switches = window.voluntary_switches;
+    rec.involuntary_switches = window.involuntary_switches;
+  }
 }
 
 }  // namespace lockbench::engine_internal
