@@ -171,6 +171,8 @@ bad "arrival rate absurdly large" "--arrival-rate: .* above the limit of 1G/s" \
   "${R[@]}" --arrival-rate 5G/s
 bad "arrival rate below one per thread" "--arrival-rate: .* below 1 request per second per thread" \
   "${R[@]}" --arrival-rate 1 --threads 2
+bad "arrival rate with sampled latency" "--latency-sample: '16' samples; the open loop" \
+  "${R[@]}" --arrival-rate 10k/s --latency-sample 16
 bad "arrival kind unknown" "--arrival: unknown value 'bursty'" "${R[@]}" --arrival bursty
 bad "arrival rate with think time" "--arrival-rate: .*arrivals replace think time" \
   "${R[@]}" --arrival-rate 10k/s --think fixed --think-time 1us
