@@ -85,6 +85,9 @@ struct ThreadRecord {
   Histogram shared_response;
   Histogram exclusive_response;
   uint64_t late_requests = 0;
+  // Time spent waiting, busy, for arrivals not yet due: busy work like think time, which the
+  // cost of waiting subtracts (results/cost.h).
+  uint64_t arrival_wait_ns = 0;
   // Completed ops in each time_series interval of the measured window, by mode.
   std::vector<uint32_t> shared_series;
   std::vector<uint32_t> exclusive_series;

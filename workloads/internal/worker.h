@@ -399,11 +399,13 @@ template <class L>
 // Open loop: waits (busy, on the clock) for the next scheduled arrival if it is not due yet,
 // and returns its time; a thread behind its schedule issues the request at once, so no arrival
 // is ever skipped. Returns 0 if the run stopped during the wait. *late: the arrival was already
-// due when the thread got to it.
+// due when the thread got to it; *waited: the ticks it waited.
 [[gnu::always_inline]] inline uint64_t AwaitArrival(ArrivalSchedule& arrivals, const Shared& sh,
-                                                    bool* late) {
+                                                    bool* late, uint64_t* waited) {
   const uint64_t due = arrivals.Next();
-  *late = Ticks() > due;
+  const uint64_t now = Ticks();
+  *late = now > due;
+  *waited = *late ? 0 : due - now;
   while (Ticks() < due) {
     if (sh.phase.load(std::memory_order_relaxed) == kStop) return 0;
   }
@@ -412,11 +414,13 @@ template <class L>
 
 // Open loop: the response time of a granted request, from its scheduled arrival to its grant.
 [[gnu::noinline]] inline void RecordResponse(const Plan& p, ThreadRecord& rec, bool shared_mode,
-                                             uint64_t due, uint64_t granted, bool late) {
+                                             uint64_t due, uint64_t granted, bool late,
+                                             uint64_t waited) {
   const uint64_t ticks = granted > due ? granted - due : 0;
   (shared_mode ? rec.shared_response : rec.exclusive_response)
       .Record(static_cast<uint64_t>(static_cast<double>(ticks) * p.ns_per_tick));
   rec.late_requests += late;
+  rec.arrival_wait_ns += static_cast<uint64_t>(static_cast<double>(waited) * p.ns_per_tick);
 }
 
 // The hot loop. Plan and counters are locals, so the compiler keeps them in registers instead
@@ -471,10 +475,10 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
       continue;
     }
     const OpChoice op = ChooseOp(p, role, rng);
-    uint64_t due = 0;
+    uint64_t due = 0, waited = 0;
     bool late = false;
     if constexpr (kOpenLoop) {
-      due = AwaitArrival(arrivals, sh, &late);
+      due = AwaitArrival(arrivals, sh, &late, &waited);
       if (due == 0) break;
     } else {
       ThinkFor(p, rng);
@@ -496,7 +500,7 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
     if (!measuring) continue;
     CountOp(p, rec, op, out, timed, start_ticks, counts, &last_timed, &pending_shared,
             &pending_exclusive);
-    if constexpr (kOpenLoop) RecordResponse(p, rec, op.shared_mode, due, out.t1, late);
+    if constexpr (kOpenLoop) RecordResponse(p, rec, op.shared_mode, due, out.t1, late, waited);
     if (QuotaDone(p, counts, sh)) break;
   }
   progress.store(done << 2, std::memory_order_relaxed);  // idle: out of the loop
