@@ -13,11 +13,12 @@ std::optional<double> PerOp(double total, uint64_t ops) {
 }
 
 // The configured busy work a thread did in the window: its sections and, before every attempt
-// (try failures included), its think time.
+// (try failures included), its think time; in open loop, its waits for arrivals.
 double BusyWorkNs(const RunRecord& r, const ThreadRecord& t) {
   return static_cast<double>(t.shared_ops) * static_cast<double>(r.busy_work.shared_cs_ns) +
          static_cast<double>(t.exclusive_ops) * static_cast<double>(r.busy_work.exclusive_cs_ns) +
-         static_cast<double>(t.ops() + t.try_failures) * static_cast<double>(r.busy_work.think_ns);
+         static_cast<double>(t.ops() + t.try_failures) * static_cast<double>(r.busy_work.think_ns) +
+         static_cast<double>(t.arrival_wait_ns);
 }
 
 }  // namespace

@@ -57,6 +57,15 @@ TEST(SummarizeCost, PerThreadFiguresAndASleeperThatDidOnlyBusyWork) {
   EXPECT_DOUBLE_EQ(*c.per_thread[1].involuntary_switches_per_op, 0.04);
 }
 
+TEST(SummarizeCost, OpenLoopWaitsForArrivalsAreBusyWork) {
+  RunRecord r = TwoThreads();
+  r.busy_work.think_ns = 0;  // arrivals replace think time
+  r.per_thread[0].arrival_wait_ns = 200'000;
+  const CostSummary c = SummarizeCost(r);
+  // Thread 0: 500 us of CPU, 100 us of sections and 200 us of waiting for arrivals, 1000 ops.
+  EXPECT_DOUBLE_EQ(*c.per_thread[0].lock_cpu_ns_per_op, 200.0);
+}
+
 TEST(SummarizeCost, NoOpsNoCountersAndNoProcStatGiveNoFigures) {
   RunRecord r = TwoThreads();
   r.per_thread[0].shared_ops = 0;  // a starved thread: CPU but no acquisition

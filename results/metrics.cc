@@ -150,6 +150,66 @@ constexpr MetricDef kTable[] = {
        if (!s.handoff_latency_measured) return nullptr;
        return Percentile(s.handoff_latency, 50);
      }},
+    {.name = "shared_response_p50",
+     .path = "open_loop.response_ns.shared.p50",
+     .unit = Unit::kNanoseconds,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "open loop: median time from a shared request's scheduled arrival to its grant "
+                "(queueing behind a slow lock included); needs --arrival-rate",
+     .counted_by = "open_loop.response_ns.shared.count",
+     .required = false,
+     .column = "",
+     .counter = "shared_response_p50_ns",
+     .of = [](const RunSummary& s) -> json {
+       if (!s.open_loop) return nullptr;
+       return Percentile(s.shared_response, 50);
+     }},
+    {.name = "shared_response_p99",
+     .path = "open_loop.response_ns.shared.p99",
+     .unit = Unit::kNanoseconds,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "open loop: 99th percentile of the shared requests' time from scheduled arrival "
+                "to grant; needs --arrival-rate",
+     .counted_by = "open_loop.response_ns.shared.count",
+     .required = false,
+     .column = "",
+     .counter = "shared_response_p99_ns",
+     .of = [](const RunSummary& s) -> json {
+       if (!s.open_loop) return nullptr;
+       return Percentile(s.shared_response, 99);
+     }},
+    {.name = "exclusive_response_p99",
+     .path = "open_loop.response_ns.exclusive.p99",
+     .unit = Unit::kNanoseconds,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "open loop: 99th percentile of the exclusive requests' time from scheduled "
+                "arrival to grant; needs --arrival-rate",
+     .counted_by = "open_loop.response_ns.exclusive.count",
+     .required = false,
+     .column = "",
+     .counter = "exclusive_response_p99_ns",
+     .of = [](const RunSummary& s) -> json {
+       if (!s.open_loop) return nullptr;
+       return Percentile(s.exclusive_response, 99);
+     }},
+    {.name = "late_fraction",
+     .path = "open_loop.late_fraction",
+     .unit = Unit::kFraction,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "open loop: fraction of the completed requests issued after their scheduled "
+                "arrival (their thread was still busy or off its core); needs --arrival-rate",
+     .counted_by = "",
+     .required = false,
+     .column = "",
+     .counter = "late_fraction",
+     .of = [](const RunSummary& s) -> json {
+       if (!s.open_loop) return nullptr;
+       return s.late_fraction;
+     }},
     {.name = "cpu_per_op",
      .path = "cost.cpu_ns_per_op",
      .unit = Unit::kNanoseconds,

@@ -192,6 +192,14 @@ json RunToJson(const RunRecord& r, const RunSummary& s) {
                       {"shared_ops", s.shared_series},
                       {"exclusive_ops", s.exclusive_series}};
   j["cost"] = CostToJson(s.cost);
+  j["open_loop"] =
+      s.open_loop ? json{{"arrival", r.arrival},
+                         {"offered_ops_per_s", s.offered_ops_per_s},
+                         {"achieved_ops_per_s", s.throughput_ops_per_s},
+                         {"late_fraction", s.late_fraction},
+                         {"response_ns", {{"shared", LatencyToJson(s.shared_response)},
+                                          {"exclusive", LatencyToJson(s.exclusive_response)}}}}
+                  : json(nullptr);
   j["lock_memory"] = {{"nodes", r.lock_memory_nodes}, {"note", r.lock_memory_note}};
   j["warnings"] = r.warnings;
   WriteMetrics(s, &j);

@@ -79,6 +79,15 @@ struct ThreadRecord {
   uint64_t cpu_ns = 0;
   uint64_t voluntary_switches = 0;
   uint64_t involuntary_switches = 0;
+  // Open loop only: each acquisition's response time, from its scheduled arrival to its grant
+  // (queueing behind a slow lock included), and the requests issued after their scheduled time
+  // because the thread was still busy with earlier ones.
+  Histogram shared_response;
+  Histogram exclusive_response;
+  uint64_t late_requests = 0;
+  // Time spent waiting, busy, for arrivals not yet due: busy work like think time, which the
+  // cost of waiting subtracts (results/cost.h).
+  uint64_t arrival_wait_ns = 0;
   // Completed ops in each time_series interval of the measured window, by mode.
   std::vector<uint32_t> shared_series;
   std::vector<uint32_t> exclusive_series;
@@ -120,6 +129,10 @@ struct RunRecord {
   // other processes; 0 when it could not be read.
   uint64_t machine_busy_ns = 0;
   uint64_t machine_total_ns = 0;
+  // Open loop: requests due at scheduled times (workloads/arrivals.h) at this rate over all
+  // threads, with fixed or Poisson ("fixed", "poisson") gaps. 0 for a closed-loop run.
+  double offered_ops_per_s = 0;
+  std::string arrival;
   // Whether the acquisitions carry a bypass count: the exclusive sections write lines, whose
   // generation stamps number the exclusive grants of each lock instance.
   bool bypass_measured = false;

@@ -178,6 +178,17 @@ RunSummary Summarize(const RunRecord& r) {
     }
   }
   s.ops = s.shared_ops + s.exclusive_ops;
+  s.open_loop = r.offered_ops_per_s > 0;
+  if (s.open_loop) {
+    s.offered_ops_per_s = r.offered_ops_per_s;
+    uint64_t late = 0;
+    for (const ThreadRecord& t : r.per_thread) {
+      late += t.late_requests;
+      s.shared_response.Merge(t.shared_response);
+      s.exclusive_response.Merge(t.exclusive_response);
+    }
+    s.late_fraction = s.ops > 0 ? static_cast<double>(late) / static_cast<double>(s.ops) : 0;
+  }
   s.throughput_ops_per_s = r.duration_s > 0 ? static_cast<double>(s.ops) / r.duration_s : 0;
   s.fairness = SummarizeFairness(all);
   s.readers = SummarizeFairness(readers);

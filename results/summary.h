@@ -90,6 +90,14 @@ struct RunSummary {
   std::map<uint64_t, uint64_t> reader_batches;
   double mean_reader_batch = 0;
   CostSummary cost;  // what waiting cost in CPU and context switches
+  // Open loop (RunRecord::offered_ops_per_s > 0): the offered rate against the achieved one
+  // (throughput_ops_per_s), the fraction of completed requests issued after their scheduled
+  // time, and the response times from scheduled arrival to grant, merged over threads.
+  bool open_loop = false;
+  double offered_ops_per_s = 0;
+  double late_fraction = 0;
+  Histogram shared_response;
+  Histogram exclusive_response;
   std::vector<uint64_t> shared_series;  // ops per interval, summed over threads
   std::vector<uint64_t> exclusive_series;
 };

@@ -47,6 +47,30 @@ TEST(Summarize, ThroughputAndFairnessPerRole) {
   EXPECT_TRUE(s.fairness.starved);
 }
 
+TEST(Summarize, OpenLoopMergesResponsesAndCountsLateRequests) {
+  RunRecord closed;
+  closed.duration_s = 1;
+  closed.per_thread.resize(2);
+  EXPECT_FALSE(Summarize(closed).open_loop);
+  RunRecord r = closed;
+  r.offered_ops_per_s = 1000;
+  r.arrival = "poisson";
+  r.per_thread[0].shared_ops = 300;
+  r.per_thread[0].late_requests = 30;
+  r.per_thread[0].shared_response.RecordN(1000, 300);
+  r.per_thread[1].exclusive_ops = 100;
+  r.per_thread[1].late_requests = 10;
+  r.per_thread[1].exclusive_response.RecordN(50'000, 100);
+  const RunSummary s = Summarize(r);
+  EXPECT_TRUE(s.open_loop);
+  EXPECT_EQ(s.offered_ops_per_s, 1000);
+  EXPECT_DOUBLE_EQ(s.throughput_ops_per_s, 400);
+  EXPECT_DOUBLE_EQ(s.late_fraction, 0.1);
+  EXPECT_EQ(s.shared_response.TotalCount(), 300u);
+  EXPECT_EQ(s.exclusive_response.TotalCount(), 100u);
+  EXPECT_NEAR(static_cast<double>(s.exclusive_response.ValueAtPercentile(50)), 50'000, 500);
+}
+
 TEST(Summarize, HandoffsAcrossNodes) {
   RunRecord r;
   r.per_thread.push_back(Thread(0, Role::kWriter, 0, 0, 3));

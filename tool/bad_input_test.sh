@@ -162,6 +162,20 @@ bad "think unknown with suggestion" "--think: unknown value 'fixd' \(did you mea
 bad "think without think time" "--think-time: think 'fixed' needs a mean think time above 0" \
   "${R[@]}" --think fixed
 bad "think time negative" "--think-time: '-1s' is negative" "${R[@]}" --think-time -1s
+bad "arrival rate zero" "--arrival-rate: '0' is not above 0" "${R[@]}" --arrival-rate 0
+bad "arrival rate negative" "--arrival-rate: '-5k/s' is negative" "${R[@]}" --arrival-rate -5k/s
+bad "arrival rate unknown unit" "--arrival-rate: '5k/min' is not a rate" \
+  "${R[@]}" --arrival-rate 5k/min
+bad "arrival rate empty" "--arrival-rate: " "${R[@]}" --arrival-rate ""
+bad "arrival rate absurdly large" "--arrival-rate: .* above the limit of 1G/s" \
+  "${R[@]}" --arrival-rate 5G/s
+bad "arrival rate below one per thread" "--arrival-rate: .* below 1 request per second per thread" \
+  "${R[@]}" --arrival-rate 1 --threads 2
+bad "arrival rate with sampled latency" "--latency-sample: '16' samples; the open loop" \
+  "${R[@]}" --arrival-rate 10k/s --latency-sample 16
+bad "arrival kind unknown" "--arrival: unknown value 'bursty'" "${R[@]}" --arrival bursty
+bad "arrival rate with think time" "--arrival-rate: .*arrivals replace think time" \
+  "${R[@]}" --arrival-rate 10k/s --think fixed --think-time 1us
 bad "duration zero" "--duration: '0' is too short; at least 1ms" \
   run --lock shared_mutex --duration 0
 bad "duration above a day" "--duration: '1441m' is too large" \

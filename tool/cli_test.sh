@@ -133,6 +133,13 @@ f="$tmp/hgrm/shared_mutex.read-mostly.t2.r1.shared.hgrm"
 [ -f "$f" ] && head -1 "$f" | grep -q "Value.*Percentile.*TotalCount" && grep -q "^#\[Max" "$f" \
   && grep -Eq '^ +[0-9.]+ +1\.000000000000 ' "$f"
 check $? "--hgrm writes .hgrm percentile files: $(ls "$tmp/hgrm")"
+! ls "$tmp/hgrm" | grep -q response
+check $? "closed loop writes no response .hgrm files"
+mkdir -p "$tmp/hgrm-open"
+"$bin" run --lock shared_mutex --threads 2 --duration 50ms --warmup 0 --repetitions 1 --arrival-rate 20k/s --hgrm "$tmp/hgrm-open" >/dev/null 2>&1
+f="$tmp/hgrm-open/shared_mutex.read-mostly.t2.r1.shared.response.hgrm"
+[ -f "$f" ] && head -1 "$f" | grep -q "Value.*Percentile.*TotalCount"
+check $? "open loop --hgrm adds the response-time files: $(ls "$tmp/hgrm-open")"
 expect_usage_error "hgrm dir missing" "--hgrm" run --lock shared_mutex --hgrm "$tmp/no-such-dir"
 
 # Topology and the placement plan on another machine's topology.

@@ -139,11 +139,15 @@ uint32_t LatencySampling(const std::string& flag, const WorkloadSpec& spec,
     try {
       const uint64_t n = ParseCount(flag, 1'000'000);
       if (n == 0) throw SpecError("'0' is out of range");
+      if (n != 1 && spec.OpenLoop()) {
+        throw SpecError("'" + flag + "' samples; the open loop (--arrival-rate) times every acquisition");
+      }
       return static_cast<uint32_t>(n);
     } catch (const SpecError& e) {
       throw SpecError(std::string("--latency-sample: ") + e.what() + "; expected auto or 1 to 1000000");
     }
   }
+  if (spec.OpenLoop()) return 1;  // every request's response time is recorded
   const double rr = spec.DedicatedRoles() ? (spec.readers + spec.writers > 0
                                                  ? static_cast<double>(spec.readers) / (spec.readers + spec.writers)
                                                  : 0)
@@ -176,8 +180,12 @@ void WriteHgrmFiles(const std::string& dir, const RunRecord& r, const RunSummary
                            ".r" + std::to_string(r.repetition) + ".";
   HgrmOptions options;
   options.value_unit_ratio = 1000.0;
-  for (const auto& [mode, h] : {std::pair<const char*, const Histogram*>{"shared", &s.shared_acquire},
-                                {"exclusive", &s.exclusive_acquire}}) {
+  // The open loop's response times go beside the acquire times, as *.response.hgrm.
+  for (const auto& [mode, h] :
+       {std::pair<const char*, const Histogram*>{"shared", &s.shared_acquire},
+        {"exclusive", &s.exclusive_acquire},
+        {"shared.response", &s.shared_response},
+        {"exclusive.response", &s.exclusive_response}}) {
     if (h->TotalCount() == 0) continue;
     std::ostringstream text;
     WriteHgrm(*h, text, options);

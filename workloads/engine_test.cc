@@ -5,7 +5,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -66,6 +68,34 @@ struct NeverReleasesCounting {
   void unlock_shared() {}
   bool try_lock() { return m.try_lock(); }
   bool try_lock_shared() { return m.try_lock(); }
+};
+
+// std::shared_mutex whose `stall_at`-th acquisition (either mode, counted over all threads)
+// holds it exclusive for 50 ms first: every other thread falls behind its schedule meanwhile.
+struct StallsOnce {
+  static constexpr LockTraits kTraits{"stalls_once", "holds once for 50 ms", 56, Recursion::kNone,
+                                      "none", false};
+  static inline std::atomic<int> calls{0};
+  static inline int stall_at = 0;
+  std::shared_mutex m;
+  void Stall() {
+    if (calls.fetch_add(1) + 1 != stall_at) return;
+    m.lock();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    m.unlock();
+  }
+  void lock() {
+    Stall();
+    m.lock();
+  }
+  void unlock() { m.unlock(); }
+  void lock_shared() {
+    Stall();
+    m.lock_shared();
+  }
+  void unlock_shared() { m.unlock_shared(); }
+  bool try_lock() { return m.try_lock(); }
+  bool try_lock_shared() { return m.try_lock_shared(); }
 };
 
 size_t CountOccurrences(const std::string& text, const std::string& what) {
@@ -482,6 +512,89 @@ TEST(EngineDeathTest, RefusedThreadsFailCleanly) {
   EXPECT_EXIT(RunUnderThreadLimit(true), ::testing::ExitedWithCode(0), "could not start thread");
 }
 #endif
+
+}  // namespace
+}  // namespace lockbench
+
+namespace lockbench {
+namespace {
+
+EngineConfig OpenLoopConfig(const Topology& topology) {
+  EngineConfig cfg = Config(topology, 2);
+  cfg.latency_sample_every = 256;  // the open loop times every acquisition anyway
+  cfg.spec.read_ratio = 0.95;
+  cfg.spec.duration_ns = 300'000'000;
+  cfg.spec.arrival_rate = 20'000;
+  cfg.spec.arrival = ArrivalKind::kFixed;
+  return cfg;
+}
+
+double Achieved(const RunRecord& r) { return static_cast<double>(r.ops()) / r.duration_s; }
+
+TEST(EnginePlan, OpenLoopTimesEveryAcquisitionAndSplitsTheRate) {
+  EngineConfig cfg;
+  cfg.threads = 4;
+  cfg.latency_sample_every = 256;
+  cfg.spec.arrival_rate = 400'000;
+  ClockCalibration clock;
+  clock.ticks_per_ns = 2.0;
+  const engine_internal::Plan p = engine_internal::MakePlan(cfg, clock, Recursion::kFull);
+  EXPECT_TRUE(p.open_loop);
+  EXPECT_EQ(p.sample_every, 1u);
+  EXPECT_FALSE(p.batched);
+  EXPECT_DOUBLE_EQ(p.arrival_gap_ticks, 20'000.0);  // 100k/s per thread: 10 us, 20000 ticks
+  cfg.spec.arrival_rate = 0;
+  EXPECT_FALSE(engine_internal::MakePlan(cfg, clock, Recursion::kFull).open_loop);
+}
+
+TEST_F(EngineTest, OpenLoopAtALowRateKeepsTheOfferedRate) {
+  for (const ArrivalKind kind : {ArrivalKind::kFixed, ArrivalKind::kPoisson}) {
+    EngineConfig cfg = OpenLoopConfig(topology_);
+    cfg.spec.arrival = kind;
+    const RunRecord r = RunLock<StdSharedMutex>(cfg);
+    ASSERT_EQ(r.status, RunStatus::kOk) << r.status_detail;
+    EXPECT_EQ(r.offered_ops_per_s, 20'000);
+    EXPECT_EQ(r.arrival, kind == ArrivalKind::kFixed ? "fixed" : "poisson");
+    EXPECT_EQ(r.latency_sample_every, 1u);
+    // Poisson counts vary more over a window (the seed is fixed, so not from run to run).
+    EXPECT_NEAR(Achieved(r), 20'000, kind == ArrivalKind::kFixed ? 600 : 1'000);
+    for (const ThreadRecord& t : r.per_thread) {
+      EXPECT_EQ(t.shared_response.TotalCount(), t.shared_ops);
+      EXPECT_EQ(t.exclusive_response.TotalCount(), t.exclusive_ops);
+      EXPECT_EQ(t.shared_acquire.TotalCount(), t.shared_ops);
+      // Far below capacity, a request is late only when it fell due while its thread had lost
+      // its core (the thread waits busy, so it runs all the time it is given): the late
+      // fraction stays near the fraction of the window the thread was not running, however
+      // loaded the machine is.
+      ASSERT_TRUE(t.counters_read);
+      const double off = 1.0 - static_cast<double>(t.cpu_ns) / (r.duration_s * 1e9);
+      EXPECT_LE(static_cast<double>(t.late_requests),
+                (std::max(off, 0.0) + 0.1) * static_cast<double>(t.ops()))
+          << "not running " << off << " of the window";
+    }
+  }
+}
+
+TEST_F(EngineTest, OpenLoopNeverSkipsALateRequest) {
+  // The 3000th acquisition (about 150 ms into the window) holds the lock for 50 ms: about 1000
+  // requests fall due meanwhile. They are issued late, not dropped, so the run still achieves
+  // the offered rate (dropping them would lose a sixth of the window's requests), and their
+  // response times include the stall.
+  StallsOnce::calls = 0;
+  StallsOnce::stall_at = 3000;
+  const EngineConfig cfg = OpenLoopConfig(topology_);
+  const RunRecord r = RunLock<StallsOnce>(cfg);
+  ASSERT_EQ(r.status, RunStatus::kOk) << r.status_detail;
+  ASSERT_GT(StallsOnce::calls.load(), 3000);
+  EXPECT_NEAR(Achieved(r), 20'000, 600);
+  uint64_t late = 0, longest = 0;
+  for (const ThreadRecord& t : r.per_thread) {
+    late += t.late_requests;
+    longest = std::max({longest, t.shared_response.Max(), t.exclusive_response.Max()});
+  }
+  EXPECT_GT(late, 800u);
+  EXPECT_GT(longest, 45'000'000u);
+}
 
 }  // namespace
 }  // namespace lockbench

@@ -108,6 +108,8 @@ const std::vector<std::pair<std::string, ThinkKind>> kThinkNames = {
     {"fixed", ThinkKind::kFixed},
     {"uniform", ThinkKind::kUniform},
     {"exponential", ThinkKind::kExponential}};
+const std::vector<std::pair<std::string, ArrivalKind>> kArrivalNames = {
+    {"poisson", ArrivalKind::kPoisson}, {"fixed", ArrivalKind::kFixed}};
 const std::vector<std::pair<std::string, LockChoice>> kChoiceNames = {
     {"one", LockChoice::kOne}, {"uniform", LockChoice::kUniform}, {"zipf", LockChoice::kZipf}};
 
@@ -169,6 +171,49 @@ void ApplyThreads(const json& v, const FieldError& err, WorkloadSpec* spec) {
     if (n == 0) err.Fail("0 threads is out of range; expected " + allowed);
     spec->threads.push_back(static_cast<int>(n));
   }
+}
+
+// "500k/s", "2M/s", "200000/s", "200000" or a JSON number: requests per second, above 0.
+void ParseArrivalRate(const json& v, const FieldError& err, WorkloadSpec* spec) {
+  const std::string allowed = "a rate above 0 like 500k/s, 2M/s or 200000 (per second, over all "
+                              "threads); leave it out for a closed loop";
+  double rate = 0;
+  if (v.is_number()) {
+    rate = v.get<double>();
+  } else if (v.is_string()) {
+    std::string s = v.get<std::string>();
+    const std::string text = s;
+    if (s.ends_with("/s")) s.resize(s.size() - 2);
+    double scale = 1;
+    if (!s.empty() && (s.back() == 'k' || s.back() == 'M' || s.back() == 'G')) {
+      scale = s.back() == 'k' ? 1e3 : s.back() == 'M' ? 1e6 : 1e9;
+      s.pop_back();
+    }
+    char* end = nullptr;
+    rate = std::strtod(s.c_str(), &end);
+    if (s.empty() || end != s.c_str() + s.size() || !std::isdigit(static_cast<unsigned char>(s[0]))) {
+      if (!s.empty() && s[0] == '-') err.Fail("'" + text + "' is negative; expected " + allowed);
+      err.Fail("'" + text + "' is not a rate; expected " + allowed);
+    }
+    rate *= scale;
+  } else {
+    err.Fail("expected " + allowed + ", got " + TypeName(v));
+  }
+  const std::string shown = v.is_string() ? v.get<std::string>() : v.dump();
+  if (!(rate > 0)) err.Fail("'" + shown + "' is not above 0; expected " + allowed);
+  if (rate > kMaxArrivalRate) err.Fail("'" + shown + "' is above the limit of 1G/s");
+  spec->arrival_rate = rate;
+}
+
+// Open-loop fields appear only in open-loop workloads.
+std::optional<json> FormatArrivalRate(const WorkloadSpec& spec) {
+  if (!spec.OpenLoop()) return std::nullopt;
+  return spec.arrival_rate;
+}
+
+std::optional<json> FormatArrival(const WorkloadSpec& spec) {
+  if (!spec.OpenLoop()) return std::nullopt;
+  return EnumName(spec.arrival, kArrivalNames);
 }
 
 std::optional<json> FormatThreads(const WorkloadSpec& spec) {
@@ -275,6 +320,11 @@ constexpr WorkloadField kFields[] = {
      ParseEnum<&W::lock_choice, kChoiceNames>, FormatEnum<&W::lock_choice, kChoiceNames>},
     {"zipf_s", "--zipf-s", "Zipf exponent for lock_choice zipf",
      ParseNumber<&W::zipf_s, 10>, FormatPlain<&W::zipf_s>},
+    {"arrival_rate", "--arrival-rate",
+     "open loop: requests per second over all threads, e.g. 500k/s (absent: closed loop)",
+     ParseArrivalRate, FormatArrivalRate},
+    {"arrival", "--arrival", "open-loop gaps between a thread's requests: poisson, fixed",
+     ParseEnum<&W::arrival, kArrivalNames>, FormatArrival},
 };
 
 const WorkloadField* FindField(const std::string& name) {
@@ -382,6 +432,19 @@ void ValidateWorkload(const WorkloadSpec& spec) {
                     std::to_string(data_bytes >> 20) +
                     " MiB of protected data; at most 1024 MiB (lower --lock-instances, "
                     "--shared-lines or --exclusive-lines)");
+  }
+  if (spec.OpenLoop() && spec.think != ThinkKind::kNone) {
+    throw SpecError("--arrival-rate: open loop cannot be combined with think '" +
+                    EnumName(spec.think, kThinkNames) + "'; arrivals replace think time");
+  }
+  // The stall watchdog needs each thread to ask at least once a second.
+  const int most_threads =
+      spec.DedicatedRoles() ? spec.readers + spec.writers
+      : spec.threads.empty() ? 1 : *std::max_element(spec.threads.begin(), spec.threads.end());
+  if (spec.OpenLoop() && spec.arrival_rate < most_threads) {
+    throw SpecError("--arrival-rate: " + Fixed(spec.arrival_rate, 3) + "/s over " +
+                    std::to_string(most_threads) +
+                    " threads is below 1 request per second per thread");
   }
   if (spec.lock_choice != LockChoice::kOne && spec.lock_instances < 2) {
     throw SpecError("--lock-choice: '" + EnumName(spec.lock_choice, kChoiceNames) +

@@ -14,6 +14,7 @@
 
 #include "nlohmann/json.hpp"
 #include "results/run_record.h"
+#include "workloads/arrivals.h"
 #include "workloads/units.h"
 
 namespace lockbench {
@@ -47,6 +48,13 @@ struct WorkloadSpec {
   int lock_instances = 1;
   LockChoice lock_choice = LockChoice::kOne;
   double zipf_s = 0.99;
+  // Open loop: requests per second over all threads (each thread gets an equal share), due at
+  // scheduled times whatever the lock does; 0 = closed loop (each thread asks again as soon as
+  // its previous acquisition and think time are done).
+  double arrival_rate = 0;
+  ArrivalKind arrival = ArrivalKind::kPoisson;
+
+  bool OpenLoop() const { return arrival_rate > 0; }
 
   bool DedicatedRoles() const { return readers >= 0 && writers >= 0; }
   // The role of thread `index` in a run of `n` threads.
@@ -58,6 +66,7 @@ inline constexpr int kMaxThreads = 4096;
 inline constexpr int kMaxLines = 4096;
 inline constexpr int kMaxRecursion = 64;
 inline constexpr int kMaxLockInstances = 65536;
+inline constexpr double kMaxArrivalRate = 1e9;  // requests per second, over all threads
 
 // Where a field's value came from (its name and file, or a flag), for its errors.
 struct FieldError;

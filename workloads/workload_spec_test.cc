@@ -52,8 +52,10 @@ TEST(WorkloadSpec, EveryFieldReachesEveryOutput) {
   EXPECT_EQ(names, WorkloadFieldNames());
   WorkloadSpec dedicated = LoadPreset("reader-flood");
   ASSERT_TRUE(dedicated.DedicatedRoles());
+  WorkloadSpec open_loop;
+  open_loop.arrival_rate = 200'000;
   std::set<std::string> written;
-  for (const WorkloadSpec& spec : {WorkloadSpec{}, dedicated}) {
+  for (const WorkloadSpec& spec : {WorkloadSpec{}, dedicated, open_loop}) {
     const json j = WorkloadToJson(spec);
     for (const auto& [field, value] : j.items()) {
       written.insert(field);
@@ -134,6 +136,52 @@ TEST(WorkloadSpec, PerCoreThreads) {
   ApplyWorkloadJson(json{{"threads", "4/core"}}, "", &s);
   EXPECT_EQ(s.threads_per_core, 4);
   EXPECT_THROW(ApplyWorkloadJson(json{{"threads", "0/core"}}, "", &s), SpecError);
+}
+
+TEST(WorkloadSpec, OpenLoopRates) {
+  const auto rate = [](const json& v) {
+    WorkloadSpec s;
+    ApplyWorkloadJson(json{{"arrival_rate", v}}, "", &s);
+    return s.arrival_rate;
+  };
+  EXPECT_DOUBLE_EQ(rate("500k/s"), 500'000);
+  EXPECT_DOUBLE_EQ(rate("2M/s"), 2'000'000);
+  EXPECT_DOUBLE_EQ(rate("1.5M"), 1'500'000);
+  EXPECT_DOUBLE_EQ(rate("200000/s"), 200'000);
+  EXPECT_DOUBLE_EQ(rate("200000"), 200'000);
+  EXPECT_DOUBLE_EQ(rate(200000), 200'000);
+  EXPECT_FALSE(WorkloadSpec{}.OpenLoop());
+  EXPECT_EQ(ParseWorkload(R"({"arrival_rate": "20k/s", "arrival": "fixed"})", "w").arrival,
+            ArrivalKind::kFixed);
+  EXPECT_EQ(ParseWorkload(R"({"arrival_rate": "20k/s"})", "w").arrival, ArrivalKind::kPoisson);
+  // Closed-loop workloads record no open-loop fields.
+  EXPECT_FALSE(WorkloadToJson(WorkloadSpec{}).contains("arrival_rate"));
+  EXPECT_FALSE(WorkloadToJson(WorkloadSpec{}).contains("arrival"));
+  const auto error = [](const json& fields) -> std::string {
+    try {
+      WorkloadSpec s;
+      ApplyWorkloadJson(fields, "", &s);
+      ValidateWorkload(s);
+    } catch (const SpecError& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_NE(error({{"arrival_rate", "0"}}).find("--arrival-rate: '0' is not above 0"),
+            std::string::npos);
+  EXPECT_NE(error({{"arrival_rate", 0}}).find("is not above 0"), std::string::npos);
+  EXPECT_NE(error({{"arrival_rate", "-5k/s"}}).find("is negative"), std::string::npos);
+  EXPECT_NE(error({{"arrival_rate", "5x/s"}}).find("is not a rate"), std::string::npos);
+  EXPECT_NE(error({{"arrival_rate", "5k/min"}}).find("is not a rate"), std::string::npos);
+  EXPECT_NE(error({{"arrival_rate", "2G/s"}}).find("above the limit"), std::string::npos);
+  EXPECT_NE(error({{"arrival", "bursty"}}).find("--arrival: unknown value 'bursty'"),
+            std::string::npos);
+  EXPECT_NE(error({{"arrival_rate", "10k/s"}, {"think", "fixed"}, {"think_time", "1us"}})
+                .find("arrivals replace think time"),
+            std::string::npos);
+  EXPECT_NE(error({{"arrival_rate", "3/s"}, {"threads", 4}}).find("below 1 request per second"),
+            std::string::npos);
+  EXPECT_EQ(error({{"arrival_rate", "10k/s"}, {"threads", 4}}), "accepted");
 }
 
 TEST(WorkloadSpec, CrossFieldChecks) {

@@ -272,6 +272,10 @@ RunRecord NewRecord(const EngineConfig& cfg, const LockTraits& traits, const Pla
   record.placement = cfg.plan.policy;
   record.latency_sample_every = plan.sample_every;
   record.bypass_measured = plan.exclusive_lines > 0;
+  if (plan.open_loop) {
+    record.offered_ops_per_s = cfg.spec.arrival_rate;
+    record.arrival = cfg.spec.arrival == ArrivalKind::kFixed ? "fixed" : "poisson";
+  }
   record.time_series_interval_ns = cfg.time_series_interval_ns;
   record.busy_work = {.shared_cs_ns = cfg.spec.shared_cs_ns,
                       .exclusive_cs_ns = cfg.spec.exclusive_cs_ns,
@@ -454,7 +458,12 @@ Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock, Recursion 
   p.interval_log_cap = std::clamp<size_t>((size_t{1} << 22) / static_cast<size_t>(cfg.threads),
                                           1024, size_t{1} << 16);
   p.verify = cfg.verify;
-  p.batched = p.instances == 1 && p.try_threshold == 0 && p.think == ThinkKind::kNone &&
+  // Open loop: every request's response time is recorded, so every acquisition is timed.
+  p.open_loop = s.OpenLoop();
+  p.arrival = s.arrival;
+  p.arrival_gap_ticks = p.open_loop ? 1e9 * clock.ticks_per_ns * cfg.threads / s.arrival_rate : 0;
+  if (p.open_loop) p.sample_every = 1;
+  p.batched = !p.open_loop && p.instances == 1 && p.try_threshold == 0 && p.think == ThinkKind::kNone &&
               p.shared_recursion == 0 && p.exclusive_recursion == 0;
   // About 64 us of critical sections at most between two progress stores, so the watchdog's
   // counts stay fresh even for long holds; 64 ops when sections are short.

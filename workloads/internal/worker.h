@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "results/run_record.h"
+#include "workloads/arrivals.h"
 #include "workloads/clock.h"
 #include "workloads/cost_counters.h"
 #include "workloads/workload_spec.h"
@@ -61,6 +62,11 @@ struct Plan {
   std::vector<uint32_t> zipf_table;  // instance for each of 4096 equal-probability slots
   int shared_recursion;     // re-acquisitions while holding, per mode (see MakePlan)
   int exclusive_recursion;
+  // Open loop: each thread's requests are due on its own schedule, ArrivalSchedule(arrival,
+  // arrival_gap_ticks); every acquisition is timed and none is batched.
+  bool open_loop;
+  ArrivalKind arrival;
+  double arrival_gap_ticks;  // mean ticks between two of one thread's arrivals
   uint64_t ops_quota;       // 0 = run until stop
   uint32_t sample_every;
   // Untimed acquisitions run in lean batches (see RunBatch) when every op is the same shape:
@@ -390,18 +396,51 @@ template <class L>
   }
 }
 
+// Open loop: waits (busy, on the clock) for the next scheduled arrival if it is not due yet,
+// and returns its time; a thread behind its schedule issues the request at once, so no arrival
+// is ever skipped. Returns 0 if the run stopped during the wait. *late: the arrival was already
+// due when the thread got to it; *waited: the ticks it waited.
+[[gnu::always_inline]] inline uint64_t AwaitArrival(ArrivalSchedule& arrivals, const Shared& sh,
+                                                    bool* late, uint64_t* waited) {
+  const uint64_t due = arrivals.Next();
+  const uint64_t now = Ticks();
+  *late = now > due;
+  *waited = *late ? 0 : due - now;
+  while (Ticks() < due) {
+    if (sh.phase.load(std::memory_order_relaxed) == kStop) return 0;
+  }
+  return due;
+}
+
+// Open loop: the response time of a granted request, from its scheduled arrival to its grant.
+[[gnu::noinline]] inline void RecordResponse(const Plan& p, ThreadRecord& rec, bool shared_mode,
+                                             uint64_t due, uint64_t granted, bool late,
+                                             uint64_t waited) {
+  const uint64_t ticks = granted > due ? granted - due : 0;
+  (shared_mode ? rec.shared_response : rec.exclusive_response)
+      .Record(static_cast<uint64_t>(static_cast<double>(ticks) * p.ns_per_tick));
+  rec.late_requests += late;
+  rec.arrival_wait_ns += static_cast<uint64_t>(static_cast<double>(waited) * p.ns_per_tick);
+}
+
 // The hot loop. Plan and counters are locals, so the compiler keeps them in registers instead
 // of reloading them after every store; the helpers above are inlined into it. Each op publishes
 // the thread's progress word just before the acquire: (acquisitions so far, the mode it is about
 // to wait in). A thread stuck in a lock call therefore shows as waiting in that mode, which is
 // what the watchdog reports. For batched plans, the untimed ops between two timed ones go
-// through RunBatch.
-template <class L>
-void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& rec,
-                std::vector<uint32_t>& grant_log, std::byte* locks, size_t lock_stride,
-                Line* lines, uint64_t seed) {
+// through RunBatch. The open loop
+// waits for each request's scheduled arrival instead of thinking, and times every acquisition.
+// One instantiation each for the closed (kOpenLoop false) and the open loop, so the closed
+// loop's ops carry no open-loop test.
+template <class L, bool kOpenLoop>
+void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& rec,
+                  std::vector<uint32_t>& grant_log, std::byte* locks, size_t lock_stride,
+                  Line* lines, uint64_t seed) {
   const Plan p = plan;
   Rng rng{seed};
+  // Its own seed, so the ops a thread makes do not depend on the schedule, nor it on them.
+  ArrivalSchedule arrivals(p.arrival, kOpenLoop ? p.arrival_gap_ticks : 1.0,
+                           seed ^ 0x5851f42d4c957f2dull, Ticks());
   OpCounts counts;
   std::atomic<uint64_t>& progress = sh.progress[static_cast<size_t>(tid)].word;
   uint64_t done = 0;  // acquisitions completed, warm-up included
@@ -421,7 +460,7 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
       start_ticks = sh.measure_start_ticks.load(std::memory_order_relaxed);
       window_start = ReadThreadCounters();
     }
-    if (p.batched && countdown > 1) {
+    if (!kOpenLoop && p.batched && countdown > 1) {
       uint64_t n = std::min<uint64_t>(countdown - 1, p.batch_max);
       if (measuring && p.ops_quota != 0) {
         n = std::min(n, p.ops_quota - (counts.shared + counts.exclusive));
@@ -436,7 +475,14 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
       continue;
     }
     const OpChoice op = ChooseOp(p, role, rng);
-    ThinkFor(p, rng);
+    uint64_t due = 0, waited = 0;
+    bool late = false;
+    if constexpr (kOpenLoop) {
+      due = AwaitArrival(arrivals, sh, &late, &waited);
+      if (due == 0) break;
+    } else {
+      ThinkFor(p, rng);
+    }
     L& lock = *std::launder(reinterpret_cast<L*>(locks + op.instance * lock_stride));
     Line* data = lines + op.instance * static_cast<size_t>(p.lines_per_instance);
     const bool timed = --countdown == 0;
@@ -454,6 +500,7 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
     if (!measuring) continue;
     CountOp(p, rec, op, out, timed, start_ticks, counts, &last_timed, &pending_shared,
             &pending_exclusive);
+    if constexpr (kOpenLoop) RecordResponse(p, rec, op.shared_mode, due, out.t1, late, waited);
     if (QuotaDone(p, counts, sh)) break;
   }
   progress.store(done << 2, std::memory_order_relaxed);  // idle: out of the loop
@@ -464,6 +511,17 @@ void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& 
     rec.cpu_ns = window.cpu_ns;
     rec.voluntary_switches = window.voluntary_switches;
     rec.involuntary_switches = window.involuntary_switches;
+  }
+}
+
+template <class L>
+void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& rec,
+                std::vector<uint32_t>& grant_log, std::byte* locks, size_t lock_stride,
+                Line* lines, uint64_t seed) {
+  if (plan.open_loop) {
+    WorkerLoopOf<L, true>(plan, tid, role, sh, rec, grant_log, locks, lock_stride, lines, seed);
+  } else {
+    WorkerLoopOf<L, false>(plan, tid, role, sh, rec, grant_log, locks, lock_stride, lines, seed);
   }
 }
 
