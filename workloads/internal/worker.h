@@ -428,10 +428,10 @@ template <class L>
 // the thread's progress word just before the acquire: (acquisitions so far, the mode it is about
 // to wait in). A thread stuck in a lock call therefore shows as waiting in that mode, which is
 // what the watchdog reports. For batched plans, the untimed ops between two timed ones go
-// through RunBatch. The open loop
-// waits for each request's scheduled arrival instead of thinking, and times every acquisition.
-// One instantiation each for the closed (kOpenLoop false) and the open loop, so the closed
-// loop's ops carry no open-loop test.
+// through RunBatch. The open loop waits for each request's scheduled arrival instead of
+// thinking, and times every acquisition; its schedule starts with the thread, so arrivals that
+// fell behind in the warm-up are still served in the window. One instantiation each for the
+// closed (kOpenLoop false) and the open loop, so the closed loop's ops carry no open-loop test.
 template <class L, bool kOpenLoop>
 void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& rec,
                   std::vector<uint32_t>& grant_log, std::byte* locks, size_t lock_stride,
