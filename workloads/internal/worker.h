@@ -396,6 +396,15 @@ template <class L>
   }
 }
 
+// What the window cost this thread: its counters now less those read at the window's start.
+inline void StoreWindowCost(const ThreadCounters& window_start, ThreadRecord& rec) {
+  const ThreadCounters window = CountersBetween(window_start, ReadThreadCounters());
+  rec.counters_read = true;
+  rec.cpu_ns = window.cpu_ns;
+  rec.voluntary_switches = window.voluntary_switches;
+  rec.involuntary_switches = window.involuntary_switches;
+}
+
 // Open loop: waits (busy, on the clock) for the next scheduled arrival if it is not due yet,
 // and returns its time; a thread behind its schedule issues the request at once, so no arrival
 // is ever skipped. Returns 0 if the run stopped during the wait. *late: the arrival was already
@@ -505,13 +514,7 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
   }
   progress.store(done << 2, std::memory_order_relaxed);  // idle: out of the loop
   counts.CopyTo(rec);
-  if (measuring) {
-    const ThreadCounters window = CountersBetween(window_start, ReadThreadCounters());
-    rec.counters_read = true;
-    rec.cpu_ns = window.cpu_ns;
-    rec.voluntary_switches = window.voluntary_switches;
-    rec.involuntary_switches = window.involuntary_switches;
-  }
+  if (measuring) StoreWindowCost(window_start, rec);
 }
 
 template <class L>
