@@ -441,7 +441,7 @@ CompareReport CompareResults(const ResultSide& baseline, const ResultSide& candi
 
   if (report.compared.empty()) {
     throw CompareInputError("no run in " + baseline.label + " matches a run in " + candidate.label +
-                            " by lock, workload, threads and placement (" +
+                            " by lock, workload, threads, placement and arrival rate (" +
                             std::to_string(report.only_in_baseline.size()) + " only in baseline, " +
                             std::to_string(report.only_in_candidate.size()) + " only in new)");
   }

@@ -127,7 +127,7 @@ std::string RenderTable(const CompareReport& r) {
     for (const MetricComparison& m : c.metrics) {
       const bool data = m.verdict != Verdict::kNoData;
       rows.push_back({{c.key.lock},
-                      {c.key.workload},
+                      {WorkloadLabel(c.key)},
                       {std::to_string(c.key.threads), true},
                       {c.key.placement},
                       {std::string(m.metric->name)},
@@ -188,7 +188,7 @@ std::string RenderMarkdown(const CompareReport& r) {
       std::string verdict = VerdictLabel(m.verdict);
       if (m.verdict == Verdict::kRegression) verdict = "**regression**";
       if (m.verdict == Verdict::kImprovement) verdict = "**improvement**";
-      out += "| " + MarkdownEscape(c.key.lock) + " | " + MarkdownEscape(c.key.workload) + " | " +
+      out += "| " + MarkdownEscape(c.key.lock) + " | " + MarkdownEscape(WorkloadLabel(c.key)) + " | " +
              std::to_string(c.key.threads) + " | " + MarkdownEscape(c.key.placement) + " | " +
              std::string(m.metric->name) + " | " +
              (data ? FormatMetric(*m.metric, m.baseline_median) : "-") + " | " +
@@ -216,10 +216,12 @@ std::string RenderMarkdown(const CompareReport& r) {
 }
 
 json KeyToJson(const RunKey& k) {
-  return {{"lock", k.lock},
-          {"workload", k.workload},
-          {"threads", k.threads},
-          {"placement", k.placement}};
+  json out = {{"lock", k.lock},
+              {"workload", k.workload},
+              {"threads", k.threads},
+              {"placement", k.placement}};
+  if (k.arrival_rate > 0) out["arrival_rate"] = k.arrival_rate;  // open loop only
+  return out;
 }
 
 }  // namespace

@@ -83,13 +83,16 @@ std::map<std::string, double> Counters(const json& run) {
 struct Instance {
   std::string lock, workload, placement;
   int64_t threads = 0;
+  double rate = 0;  // open loop's offered rate; 0 = closed loop
   int family_index = 0;
   int per_family_instance_index = 0;
   std::vector<const json*> runs;
 };
 
 std::string BaseName(const Instance& in) {
-  return in.lock + "/" + in.workload + "/repeats:" + std::to_string(in.runs.size()) +
+  // An open-loop run's rate is one more argument, e.g. "/rate:200000".
+  const std::string rate = in.rate > 0 ? "/rate:" + std::to_string(std::llround(in.rate)) : "";
+  return in.lock + "/" + in.workload + rate + "/repeats:" + std::to_string(in.runs.size()) +
          "/threads:" + std::to_string(in.threads);
 }
 
@@ -139,7 +142,7 @@ namespace {
 // Instances in order of first appearance; families are (lock, workload).
 std::vector<Instance> GroupInstances(const json& runs) {
   std::vector<Instance> instances;
-  std::map<std::tuple<std::string, std::string, int64_t, std::string>, size_t> index;
+  std::map<std::tuple<std::string, std::string, int64_t, std::string, double>, size_t> index;
   std::map<std::pair<std::string, std::string>, std::pair<int, int>>
       families;  // -> (index, instances)
   if (!runs.is_array()) return instances;
@@ -148,7 +151,8 @@ std::vector<Instance> GroupInstances(const json& runs) {
     const std::string placement = Str(At(run, "placement"));
     const int64_t threads =
         At(run, "threads").is_number_integer() ? At(run, "threads").get<int64_t>() : 0;
-    const auto key = std::make_tuple(lock, workload, threads, placement);
+    const double rate = OfferedRate(run);
+    const auto key = std::make_tuple(lock, workload, threads, placement, rate);
     auto [it, inserted] = index.emplace(key, instances.size());
     if (inserted) {
       auto [fam, new_family] = families.emplace(
@@ -158,6 +162,7 @@ std::vector<Instance> GroupInstances(const json& runs) {
       in.workload = workload;
       in.placement = placement;
       in.threads = threads;
+      in.rate = rate;
       in.family_index = fam->second.first;
       in.per_family_instance_index = fam->second.second++;
       instances.push_back(std::move(in));

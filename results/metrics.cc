@@ -349,6 +349,11 @@ std::optional<double> MetricValue(const MetricDef& metric, const json& run) {
   return NumberAt(metric.path, *value);
 }
 
+double OfferedRate(const json& run) {
+  const json* rate = Find(run, "open_loop.offered_ops_per_s");
+  return rate == nullptr || rate->is_null() ? 0 : NumberAt("open_loop.offered_ops_per_s", *rate);
+}
+
 std::string FormatMetricCell(const MetricDef& metric, double value) {
   switch (metric.unit) {
     case Unit::kOpsPerSecond:

@@ -79,6 +79,10 @@ std::string_view AcrossName(Across across);
 // the value is there but not a number.
 std::optional<double> MetricValue(const MetricDef& metric, const nlohmann::json& run);
 
+// The open-loop rate a run (a parsed `runs[]` entry) was offered, its
+// open_loop.offered_ops_per_s; 0 for a closed-loop run. Runs of one rate sweep differ by it.
+double OfferedRate(const nlohmann::json& run);
+
 // A value for people: "3.660 Mops/s", "412 ns", "12.5%", "0.981".
 std::string FormatMetric(const MetricDef& metric, double value);
 // The same without the unit word, for table cells under a header that names it: "3.660", "412".

@@ -22,7 +22,7 @@ struct Row {
   std::string status = "ok";
 };
 
-// One (workload, threads) pair.
+// One (workload, threads) pair; the workload names its open-loop rate.
 struct Table {
   std::string workload;
   int threads;
@@ -45,7 +45,10 @@ T& FindOrAdd(std::vector<T>& items, Match match, T fresh) {
 }
 
 void AddRun(const json& run, std::vector<Table>* tables) {
-  const std::string workload = run.at("workload").get<std::string>();
+  // The runs of an open-loop rate sweep get a table per rate.
+  const double rate = OfferedRate(run);
+  const std::string workload =
+      run.at("workload").get<std::string>() + (rate > 0 ? " at " + FormatRate(rate) : "");
   const int threads = run.at("threads").get<int>();
   Table& t = FindOrAdd(
       *tables, [&](const Table& x) { return x.workload == workload && x.threads == threads; },

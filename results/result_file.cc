@@ -10,6 +10,7 @@
 
 #include "results/file_io.h"
 #include "results/result_json.h"
+#include "results/strings.h"
 
 namespace lockbench {
 namespace {
@@ -133,6 +134,11 @@ RunSample ReadRun(const FieldReader& r, const json& run, size_t index) {
   s.key.threads =
       static_cast<int>(std::min<int64_t>(r.Integer(run, "threads", where, 1), INT32_MAX));
   s.key.placement = r.String(run, "placement", where);
+  // Open-loop runs of one sweep differ by their rate (the object is null or absent otherwise).
+  if (const auto open = run.find("open_loop"); open != run.end() && !open->is_null()) {
+    s.key.arrival_rate =
+        r.Number(r.Object(run, "open_loop", where), "offered_ops_per_s", where + ".open_loop");
+  }
   s.repetition =
       static_cast<int>(std::min<int64_t>(r.Integer(run, "repetition", where, 1), INT32_MAX));
   s.status = r.String(run, "status", where);
@@ -160,8 +166,12 @@ std::string ReadWholeFile(const std::string& path) {
 
 }  // namespace
 
+std::string WorkloadLabel(const RunKey& key) {
+  return key.arrival_rate > 0 ? key.workload + " at " + FormatRate(key.arrival_rate) : key.workload;
+}
+
 std::string DescribeRunKey(const RunKey& key) {
-  return key.lock + " " + key.workload + " " + std::to_string(key.threads) +
+  return key.lock + " " + WorkloadLabel(key) + " " + std::to_string(key.threads) +
          (key.threads == 1 ? " thread " : " threads ") + key.placement;
 }
 

@@ -1,5 +1,5 @@
 // Reading result files for compare: each file checked field by field, each run reduced to its
-// key (lock, workload, threads, placement), status, invocation and the values of the metric
+// key (lock, workload, threads, placement, open-loop rate), status, invocation and the values of the metric
 // table's rows (results/metrics.h).
 //
 // A malformed file (not JSON, truncated, wrong types, missing fields, no runs) raises
@@ -29,10 +29,14 @@ struct RunKey {
   std::string workload;
   int threads = 0;
   std::string placement;
+  double arrival_rate = 0;  // open loop: the offered requests per second; 0 = closed loop
 
   friend bool operator==(const RunKey&, const RunKey&) = default;
   friend auto operator<=>(const RunKey&, const RunKey&) = default;
 };
+
+// "read-mostly", or "read-mostly at 200k/s" for an open-loop run: the workload as tables show it.
+std::string WorkloadLabel(const RunKey& key);
 
 // "eresource read-mostly 2 threads compact": how reports and messages name a run.
 std::string DescribeRunKey(const RunKey& key);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 namespace lockbench {
 namespace {
@@ -55,6 +56,13 @@ std::string Shortest(double value) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", value);
   return buf;
+}
+
+std::string FormatRate(double per_second) {
+  for (const auto& [scale, unit] : {std::pair{1e9, "G"}, {1e6, "M"}, {1e3, "k"}}) {
+    if (per_second >= scale) return Shortest(per_second / scale) + unit + "/s";
+  }
+  return Shortest(per_second) + "/s";
 }
 
 std::string_view Trim(std::string_view s) {

@@ -33,6 +33,10 @@ std::string Percent(double fraction);
 // The shortest form printf's %g gives: 0.05 -> "0.05", 1e-05 -> "1e-05".
 std::string Shortest(double value);
 
+// A rate per second as lockbench's flags write it: 200000 -> "200k/s", 1.5e6 -> "1.5M/s",
+// 750 -> "750/s" (six significant digits).
+std::string FormatRate(double per_second);
+
 // `s` without leading and trailing spaces and tabs.
 std::string_view Trim(std::string_view s);
 

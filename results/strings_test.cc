@@ -70,6 +70,15 @@ TEST(ClosestName, AllowsAThirdOfTheWordOrAnExplicitBound) {
   EXPECT_EQ(ClosestName("ab", std::vector<std::string>{"xy"}, 5), "");  // no fewer edits than letters
 }
 
+TEST(FormatRate, ScalesToTheLargestUnitBelowTheRate) {
+  EXPECT_EQ(FormatRate(200'000), "200k/s");
+  EXPECT_EQ(FormatRate(1'500'000), "1.5M/s");
+  EXPECT_EQ(FormatRate(1e9), "1G/s");
+  EXPECT_EQ(FormatRate(999), "999/s");
+  EXPECT_EQ(FormatRate(2.5), "2.5/s");
+  EXPECT_EQ(FormatRate(1'000), "1k/s");
+}
+
 TEST(DidYouMean, FormatsOneSuggestionOrNothing) {
   EXPECT_EQ(DidYouMeanText("scatter"), " (did you mean 'scatter'?)");
   EXPECT_EQ(DidYouMeanText(""), "");

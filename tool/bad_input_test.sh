@@ -174,6 +174,17 @@ bad "arrival rate below one per thread" "--arrival-rate: .* below 1 request per 
 bad "arrival rate with sampled latency" "--latency-sample: '16' samples; the open loop" \
   "${R[@]}" --arrival-rate 10k/s --latency-sample 16
 bad "arrival kind unknown" "--arrival: unknown value 'bursty'" "${R[@]}" --arrival bursty
+bad "arrival kind without a rate" "--arrival: 'fixed' shapes the open loop's arrivals; give arrival_rate" \
+  "${R[@]}" --arrival fixed
+bad "arrival rate list with an empty item" "--arrival-rate: '' is not a rate" \
+  "${R[@]}" --arrival-rate 10k/s,,20k/s
+bad "arrival rate listed twice" "--arrival-rate: '10000' is listed twice" \
+  "${R[@]}" --arrival-rate 10k/s,10000
+bad "arrival rate list with a bad unit" "--arrival-rate: '20k/h' is not a rate" \
+  "${R[@]}" --arrival-rate 10k/s,20k/h
+bad "arrival rate below one per thread of a per-core count" \
+  "--arrival-rate: 3.000/s over [0-9]+ threads is below 1 request per second per thread" \
+  "${R[@]}" --threads 4/core --arrival-rate 3
 bad "arrival rate with think time" "--arrival-rate: .*arrivals replace think time" \
   "${R[@]}" --arrival-rate 10k/s --think fixed --think-time 1us
 bad "duration zero" "--duration: '0' is too short; at least 1ms" \

@@ -137,9 +137,42 @@ check $? "--hgrm writes .hgrm percentile files: $(ls "$tmp/hgrm")"
 check $? "closed loop writes no response .hgrm files"
 mkdir -p "$tmp/hgrm-open"
 "$bin" run --lock shared_mutex --threads 2 --duration 50ms --warmup 0 --repetitions 1 --arrival-rate 20k/s --hgrm "$tmp/hgrm-open" >/dev/null 2>&1
-f="$tmp/hgrm-open/shared_mutex.read-mostly.t2.r1.shared.response.hgrm"
+f="$tmp/hgrm-open/shared_mutex.read-mostly.t2.a20k.r1.shared.response.hgrm"
 [ -f "$f" ] && head -1 "$f" | grep -q "Value.*Percentile.*TotalCount"
-check $? "open loop --hgrm adds the response-time files: $(ls "$tmp/hgrm-open")"
+check $? "open loop --hgrm adds the response-time files, named by rate: $(ls "$tmp/hgrm-open")"
+
+# An open-loop rate sweep: every rate runs every lock and repetition, and each rate stays apart
+# in the report, the .hgrm names, the gbench names and compare's matching.
+mkdir -p "$tmp/hgrm-sweep"
+"$bin" run --lock shared_mutex,push_lock --threads 2 --duration 30ms --warmup 0 --repetitions 2 \
+  --arrival-rate 10k/s,40k/s --hgrm "$tmp/hgrm-sweep" --out "$tmp/sweep.json" >"$tmp/sweep.txt" 2>&1
+check $? "an arrival-rate sweep runs"
+python3 - "$tmp/sweep.json" <<'PY'
+import collections, json, sys
+d = json.load(open(sys.argv[1]))
+assert d["config"]["workload"]["arrival_rate"] == [10000, 40000], d["config"]["workload"]
+runs = collections.Counter((r["lock"], r["open_loop"]["offered_ops_per_s"], r["repetition"])
+                           for r in d["runs"])
+planned = {(l, rate, rep) for l in ("shared_mutex", "push_lock") for rate in (10000, 40000)
+           for rep in (1, 2)}
+assert set(runs) == planned and set(runs.values()) == {1}, runs
+# Rates in the planned order: the whole of 10k/s before 40k/s.
+assert [r["open_loop"]["offered_ops_per_s"] for r in d["runs"]] == [10000] * 4 + [40000] * 4
+PY
+check $? "the sweep's file holds each lock, rate and repetition once, rate by rate"
+grep -q "workload read-mostly at 10k/s, 2 threads" "$tmp/sweep.txt" \
+  && grep -q "workload read-mostly at 40k/s, 2 threads" "$tmp/sweep.txt"
+check $? "the report has a table per rate"
+ls "$tmp/hgrm-sweep" | grep -q "push_lock.read-mostly.t2.a10k.r2.shared.response.hgrm" \
+  && ls "$tmp/hgrm-sweep" | grep -q "push_lock.read-mostly.t2.a40k.r2.shared.response.hgrm"
+check $? "each rate has its own .hgrm files: $(ls "$tmp/hgrm-sweep" | head -4)"
+"$bin" compare "$tmp/sweep.json" "$tmp/sweep.json" --metric shared_response_p99 --format json \
+  | python3 -c 'import json,sys; c=json.load(sys.stdin)["comparisons"]; rates=sorted(x["arrival_rate"] for x in c); assert rates == [10000, 10000, 40000, 40000], c'
+check $? "compare matches runs rate by rate"
+"$bin" run --lock shared_mutex --threads 2 --duration 30ms --warmup 0 --repetitions 1 \
+  --arrival-rate 10k/s,40k/s --format gbench \
+  | python3 -c 'import json,sys; n=[b["name"] for b in json.load(sys.stdin)["benchmarks"]]; assert any("/rate:10000/" in x for x in n) and any("/rate:40000/" in x for x in n), n'
+check $? "gbench names carry the rate"
 expect_usage_error "hgrm dir missing" "--hgrm" run --lock shared_mutex --hgrm "$tmp/no-such-dir"
 
 # Topology and the placement plan on another machine's topology.

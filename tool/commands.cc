@@ -174,10 +174,13 @@ void Progress(const std::string& what, double fraction) {
   std::fflush(stderr);
 }
 
-// <dir>/<lock>.<workload>.t<threads>.r<repetition>.<mode>.hgrm, in microseconds.
+// <dir>/<lock>.<workload>.t<threads>[.a<rate>].r<repetition>.<mode>.hgrm, in microseconds; the
+// rate (open loop, e.g. a200k) tells a sweep's rates apart.
 void WriteHgrmFiles(const std::string& dir, const RunRecord& r, const RunSummary& s) {
+  std::string rate = r.offered_ops_per_s > 0 ? ".a" + FormatRate(r.offered_ops_per_s) : "";
+  if (rate.ends_with("/s")) rate.resize(rate.size() - 2);
   const std::string stem = dir + "/" + r.lock + "." + r.workload + ".t" + std::to_string(r.threads) +
-                           ".r" + std::to_string(r.repetition) + ".";
+                           rate + ".r" + std::to_string(r.repetition) + ".";
   HgrmOptions options;
   options.value_unit_ratio = 1000.0;
   // The open loop's response times go beside the acquire times, as *.response.hgrm.
@@ -207,6 +210,7 @@ struct RunPlan {
   uint64_t interval_ns = 0;
   std::vector<int> counts;  // thread counts of the sweep
   std::vector<PlacementPlan> plans;  // one per thread count
+  std::vector<double> rates;  // open-loop arrival rates of the sweep; {0} for a closed loop
 };
 
 void ResolvePaths(RunOptions* o) {
@@ -283,9 +287,11 @@ RunPlan PlanRun(const RunOptions& o) {
   const uint64_t interval_ns =
       DurationFlag("--time-series-interval", o.time_series_interval, 100'000);
   std::vector<int> counts = ThreadCounts(spec, topology);
+  CheckArrivalRates(spec, *std::max_element(counts.begin(), counts.end()));  // 4/core resolved
   std::vector<PlacementPlan> plans = PlanPlacements(o, spec, counts, topology);
+  std::vector<double> rates = spec.OpenLoop() ? spec.arrival_rates : std::vector<double>{0};
   return RunPlan{std::move(spec), std::move(locks), std::move(topology), std::move(memory),
-                 stall_ns, interval_ns, std::move(counts), std::move(plans)};
+                 stall_ns, interval_ns, std::move(counts), std::move(plans), std::move(rates)};
 }
 
 void PrintPlans(const std::vector<PlacementPlan>& plans, const std::string& format) {
@@ -373,10 +379,11 @@ json RunConfig(const RunOptions& o, const RunPlan& plan, uint32_t sample_every) 
 }
 
 EngineConfig RunEngineConfig(const RunOptions& o, const RunPlan& plan, size_t count_index,
-                             int repetition, uint32_t sample_every) {
+                             double rate, int repetition, uint32_t sample_every) {
   EngineConfig cfg;
   cfg.spec = plan.spec;
   cfg.threads = plan.counts[count_index];
+  cfg.arrival_rate = rate;
   cfg.repetition = repetition;
   cfg.plan = plan.plans[count_index];
   cfg.topology = &plan.topology;
@@ -423,7 +430,9 @@ void NoteStatus(const RunRecord& record, const std::string& label, SweepState* s
 void RunOne(const RunOptions& o, EngineConfig cfg, const LockRunner& lock, SweepState* state) {
   const bool tty = isatty(STDERR_FILENO) != 0;
   const std::string label = std::string(lock.traits.name) + ", " + std::to_string(cfg.threads) +
-                            " threads, repetition " + std::to_string(cfg.repetition) + "/" +
+                            " threads" +
+                            (cfg.arrival_rate > 0 ? " at " + FormatRate(cfg.arrival_rate) : "") +
+                            ", repetition " + std::to_string(cfg.repetition) + "/" +
                             std::to_string(cfg.spec.repetitions);
   if (tty) cfg.progress = [label](double f) { Progress(label, f); };
   const RunRecord record = lock.run(cfg);
@@ -437,11 +446,14 @@ void RunOne(const RunOptions& o, EngineConfig cfg, const LockRunner& lock, Sweep
 SweepState RunSweep(const RunOptions& o, const RunPlan& plan, uint32_t sample_every) {
   SweepState state;
   for (size_t c = 0; c < plan.counts.size() && !state.stop; ++c) {
-    for (int rep = 1; rep <= plan.spec.repetitions && !state.stop; ++rep) {
-      // Interleaved: every lock's repetition 1, then every lock's repetition 2, ... so a slow
-      // drift of the machine does not favour one lock.
-      for (size_t l = 0; l < plan.locks.size() && !state.stop; ++l) {
-        RunOne(o, RunEngineConfig(o, plan, c, rep, sample_every), *plan.locks[l], &state);
+    for (size_t r = 0; r < plan.rates.size() && !state.stop; ++r) {
+      for (int rep = 1; rep <= plan.spec.repetitions && !state.stop; ++rep) {
+        // Interleaved: every lock's repetition 1, then every lock's repetition 2, ... so a slow
+        // drift of the machine does not favour one lock.
+        for (size_t l = 0; l < plan.locks.size() && !state.stop; ++l) {
+          RunOne(o, RunEngineConfig(o, plan, c, plan.rates[r], rep, sample_every), *plan.locks[l],
+                 &state);
+        }
       }
     }
   }

@@ -38,8 +38,11 @@
 namespace lockbench {
 
 struct EngineConfig {
-  WorkloadSpec spec;  // resolved: spec.threads is ignored, `threads` is this run's count
+  // Resolved: spec.threads and spec.arrival_rates are ignored; `threads` and `arrival_rate` are
+  // this run's.
+  WorkloadSpec spec;
   int threads = 1;
+  double arrival_rate = 0;  // open loop: requests per second over all threads; 0 = closed loop
   int repetition = 1;
   PlacementPlan plan;  // one entry per thread
   const Topology* topology = nullptr;

@@ -524,7 +524,7 @@ EngineConfig OpenLoopConfig(const Topology& topology) {
   cfg.latency_sample_every = 256;  // the open loop times every acquisition anyway
   cfg.spec.read_ratio = 0.95;
   cfg.spec.duration_ns = 300'000'000;
-  cfg.spec.arrival_rate = 20'000;
+  cfg.arrival_rate = 20'000;
   cfg.spec.arrival = ArrivalKind::kFixed;
   return cfg;
 }
@@ -535,7 +535,7 @@ TEST(EnginePlan, OpenLoopTimesEveryAcquisitionAndSplitsTheRate) {
   EngineConfig cfg;
   cfg.threads = 4;
   cfg.latency_sample_every = 256;
-  cfg.spec.arrival_rate = 400'000;
+  cfg.arrival_rate = 400'000;
   ClockCalibration clock;
   clock.ticks_per_ns = 2.0;
   const engine_internal::Plan p = engine_internal::MakePlan(cfg, clock, Recursion::kFull);
@@ -543,7 +543,7 @@ TEST(EnginePlan, OpenLoopTimesEveryAcquisitionAndSplitsTheRate) {
   EXPECT_EQ(p.sample_every, 1u);
   EXPECT_FALSE(p.batched);
   EXPECT_DOUBLE_EQ(p.arrival_gap_ticks, 20'000.0);  // 100k/s per thread: 10 us, 20000 ticks
-  cfg.spec.arrival_rate = 0;
+  cfg.arrival_rate = 0;
   EXPECT_FALSE(engine_internal::MakePlan(cfg, clock, Recursion::kFull).open_loop);
 }
 

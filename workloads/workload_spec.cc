@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -173,16 +174,15 @@ void ApplyThreads(const json& v, const FieldError& err, WorkloadSpec* spec) {
   }
 }
 
-// "500k/s", "2M/s", "200000/s", "200000" or a JSON number: requests per second, above 0.
-void ParseArrivalRate(const json& v, const FieldError& err, WorkloadSpec* spec) {
-  const std::string allowed = "a rate above 0 like 500k/s, 2M/s or 200000 (per second, over all "
-                              "threads); leave it out for a closed loop";
+// One rate: "500k/s", "2M/s", "200000/s", "200000" or a JSON number: requests per second,
+// above 0 and at most kMaxArrivalRate.
+double ParseOneRate(const json& v, const FieldError& err, const std::string& allowed) {
   double rate = 0;
   if (v.is_number()) {
     rate = v.get<double>();
   } else if (v.is_string()) {
-    std::string s = v.get<std::string>();
-    const std::string text = s;
+    const std::string text = v.get<std::string>();
+    std::string s(Trim(text));
     if (s.ends_with("/s")) s.resize(s.size() - 2);
     double scale = 1;
     if (!s.empty() && (s.back() == 'k' || s.back() == 'M' || s.back() == 'G')) {
@@ -202,13 +202,47 @@ void ParseArrivalRate(const json& v, const FieldError& err, WorkloadSpec* spec) 
   const std::string shown = v.is_string() ? v.get<std::string>() : v.dump();
   if (!(rate > 0)) err.Fail("'" + shown + "' is not above 0; expected " + allowed);
   if (rate > kMaxArrivalRate) err.Fail("'" + shown + "' is above the limit of 1G/s");
-  spec->arrival_rate = rate;
+  return rate;
+}
+
+// A rate, a sweep list of rates ("100k/s,200k/s,400k/s" or a JSON array), each as ParseOneRate.
+void ParseArrivalRate(const json& v, const FieldError& err, WorkloadSpec* spec) {
+  const std::string allowed = "a rate above 0 like 500k/s, 2M/s or 200000 (per second, over all "
+                              "threads), or a list like 100k/s,200k/s; leave it out for a closed "
+                              "loop";
+  std::vector<json> items;
+  if (v.is_array()) {
+    items.assign(v.begin(), v.end());
+  } else if (v.is_string()) {
+    std::stringstream in(v.get<std::string>());
+    for (std::string item; std::getline(in, item, ',');) items.emplace_back(item);
+    if (!v.get<std::string>().empty() && v.get<std::string>().back() == ',') items.emplace_back("");
+  } else {
+    items.push_back(v);
+  }
+  if (items.empty()) err.Fail("empty list; expected " + allowed);
+  if (items.size() > kMaxSweep) {
+    err.Fail(std::to_string(items.size()) + " rates; a sweep has at most " +
+             std::to_string(kMaxSweep));
+  }
+  std::vector<double> rates;
+  for (const json& item : items) {
+    const double rate = ParseOneRate(item, err, allowed);
+    if (std::find(rates.begin(), rates.end(), rate) != rates.end()) {
+      err.Fail("'" + (item.is_string() ? item.get<std::string>() : item.dump()) +
+               "' is listed twice");
+    }
+    rates.push_back(rate);
+  }
+  spec->arrival_rates = std::move(rates);
 }
 
 // Open-loop fields appear only in open-loop workloads.
 std::optional<json> FormatArrivalRate(const WorkloadSpec& spec) {
   if (!spec.OpenLoop()) return std::nullopt;
-  return spec.arrival_rate;
+  // One rate reads as a number, as before sweeps of rates.
+  if (spec.arrival_rates.size() == 1) return spec.arrival_rates.front();
+  return spec.arrival_rates;
 }
 
 std::optional<json> FormatArrival(const WorkloadSpec& spec) {
@@ -321,7 +355,8 @@ constexpr WorkloadField kFields[] = {
     {"zipf_s", "--zipf-s", "Zipf exponent for lock_choice zipf",
      ParseNumber<&W::zipf_s, 10>, FormatPlain<&W::zipf_s>},
     {"arrival_rate", "--arrival-rate",
-     "open loop: requests per second over all threads, e.g. 500k/s (absent: closed loop)",
+     "open loop: requests per second over all threads, e.g. 500k/s, or a sweep list "
+     "(100k/s,200k/s); absent: closed loop",
      ParseArrivalRate, FormatArrivalRate},
     {"arrival", "--arrival", "open-loop gaps between a thread's requests: poisson, fixed",
      ParseEnum<&W::arrival, kArrivalNames>, FormatArrival},
@@ -402,6 +437,13 @@ void ApplyWorkloadJson(const json& fields, const std::string& origin, WorkloadSp
     }
     f->parse(v, FieldError{field, origin}, spec);
   }
+  // An arrival kind without a rate would be silently ignored by the closed loop.
+  if (fields.contains("arrival") && !spec->OpenLoop()) {
+    const std::string field = "arrival";
+    FieldError{field, origin}.Fail("'" + EnumName(spec->arrival, kArrivalNames) +
+                                   "' shapes the open loop's arrivals; give arrival_rate "
+                                   "(--arrival-rate) too");
+  }
 }
 
 void ValidateWorkload(const WorkloadSpec& spec) {
@@ -437,18 +479,24 @@ void ValidateWorkload(const WorkloadSpec& spec) {
     throw SpecError("--arrival-rate: open loop cannot be combined with think '" +
                     EnumName(spec.think, kThinkNames) + "'; arrivals replace think time");
   }
-  // The stall watchdog needs each thread to ask at least once a second.
   const int most_threads =
       spec.DedicatedRoles() ? spec.readers + spec.writers
       : spec.threads.empty() ? 1 : *std::max_element(spec.threads.begin(), spec.threads.end());
-  if (spec.OpenLoop() && spec.arrival_rate < most_threads) {
-    throw SpecError("--arrival-rate: " + Fixed(spec.arrival_rate, 3) + "/s over " +
-                    std::to_string(most_threads) +
-                    " threads is below 1 request per second per thread");
-  }
+  CheckArrivalRates(spec, most_threads);
   if (spec.lock_choice != LockChoice::kOne && spec.lock_instances < 2) {
     throw SpecError("--lock-choice: '" + EnumName(spec.lock_choice, kChoiceNames) +
                     "' needs --lock-instances of 2 or more");
+  }
+}
+
+void CheckArrivalRates(const WorkloadSpec& spec, int most_threads) {
+  if (!spec.OpenLoop()) return;
+  // The stall watchdog needs each thread to ask at least once a second.
+  const double lowest = *std::min_element(spec.arrival_rates.begin(), spec.arrival_rates.end());
+  if (lowest < most_threads) {
+    throw SpecError("--arrival-rate: " + Fixed(lowest, 3) + "/s over " +
+                    std::to_string(most_threads) +
+                    " threads is below 1 request per second per thread");
   }
 }
 

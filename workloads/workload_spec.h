@@ -49,12 +49,12 @@ struct WorkloadSpec {
   LockChoice lock_choice = LockChoice::kOne;
   double zipf_s = 0.99;
   // Open loop: requests per second over all threads (each thread gets an equal share), due at
-  // scheduled times whatever the lock does; 0 = closed loop (each thread asks again as soon as
-  // its previous acquisition and think time are done).
-  double arrival_rate = 0;
+  // scheduled times whatever the lock does; a sweep list like the thread counts. Empty = closed
+  // loop (each thread asks again as soon as its previous acquisition and think time are done).
+  std::vector<double> arrival_rates;
   ArrivalKind arrival = ArrivalKind::kPoisson;
 
-  bool OpenLoop() const { return arrival_rate > 0; }
+  bool OpenLoop() const { return !arrival_rates.empty(); }
 
   bool DedicatedRoles() const { return readers >= 0 && writers >= 0; }
   // The role of thread `index` in a run of `n` threads.
@@ -106,6 +106,11 @@ nlohmann::json WorkloadToJson(const WorkloadSpec& spec);
 
 // Cross-field checks that hold after every override (e.g. roles against thread counts).
 void ValidateWorkload(const WorkloadSpec& spec);
+
+// Open loop: every rate of the sweep gives each of `most_threads` threads at least one request
+// a second (the stall watchdog's pace). ValidateWorkload checks the listed thread counts; the
+// tool checks again once per-core counts are resolved. Throws SpecError.
+void CheckArrivalRates(const WorkloadSpec& spec, int most_threads);
 
 struct Preset {
   std::string name;

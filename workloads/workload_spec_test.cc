@@ -53,7 +53,7 @@ TEST(WorkloadSpec, EveryFieldReachesEveryOutput) {
   WorkloadSpec dedicated = LoadPreset("reader-flood");
   ASSERT_TRUE(dedicated.DedicatedRoles());
   WorkloadSpec open_loop;
-  open_loop.arrival_rate = 200'000;
+  open_loop.arrival_rates = {200'000};
   std::set<std::string> written;
   for (const WorkloadSpec& spec : {WorkloadSpec{}, dedicated, open_loop}) {
     const json j = WorkloadToJson(spec);
@@ -142,14 +142,24 @@ TEST(WorkloadSpec, OpenLoopRates) {
   const auto rate = [](const json& v) {
     WorkloadSpec s;
     ApplyWorkloadJson(json{{"arrival_rate", v}}, "", &s);
-    return s.arrival_rate;
+    return s.arrival_rates;
   };
-  EXPECT_DOUBLE_EQ(rate("500k/s"), 500'000);
-  EXPECT_DOUBLE_EQ(rate("2M/s"), 2'000'000);
-  EXPECT_DOUBLE_EQ(rate("1.5M"), 1'500'000);
-  EXPECT_DOUBLE_EQ(rate("200000/s"), 200'000);
-  EXPECT_DOUBLE_EQ(rate("200000"), 200'000);
-  EXPECT_DOUBLE_EQ(rate(200000), 200'000);
+  using Rates = std::vector<double>;
+  EXPECT_EQ(rate("500k/s"), Rates{500'000});
+  EXPECT_EQ(rate("2M/s"), Rates{2'000'000});
+  EXPECT_EQ(rate("1.5M"), Rates{1'500'000});
+  EXPECT_EQ(rate("200000/s"), Rates{200'000});
+  EXPECT_EQ(rate("200000"), Rates{200'000});
+  EXPECT_EQ(rate(200000), Rates{200'000});
+  // A sweep list, in the order given, as a flag's text or a JSON array.
+  EXPECT_EQ(rate("400k/s,100k/s, 2M/s"), (Rates{400'000, 100'000, 2'000'000}));
+  EXPECT_EQ(rate(json::array({"100k/s", 250000})), (Rates{100'000, 250'000}));
+  // One rate is written as a number, a list as a list; both read back.
+  WorkloadSpec sweep;
+  sweep.arrival_rates = {100'000, 200'000};
+  EXPECT_EQ(WorkloadToJson(sweep)["arrival_rate"], json::array({100'000.0, 200'000.0}));
+  sweep.arrival_rates = {100'000};
+  EXPECT_EQ(WorkloadToJson(sweep)["arrival_rate"], json(100'000.0));
   EXPECT_FALSE(WorkloadSpec{}.OpenLoop());
   EXPECT_EQ(ParseWorkload(R"({"arrival_rate": "20k/s", "arrival": "fixed"})", "w").arrival,
             ArrivalKind::kFixed);
@@ -182,6 +192,18 @@ TEST(WorkloadSpec, OpenLoopRates) {
   EXPECT_NE(error({{"arrival_rate", "3/s"}, {"threads", 4}}).find("below 1 request per second"),
             std::string::npos);
   EXPECT_EQ(error({{"arrival_rate", "10k/s"}, {"threads", 4}}), "accepted");
+  // Every rate of a sweep is checked: the lowest against the most threads.
+  EXPECT_NE(error({{"arrival_rate", "10k/s,3/s"}, {"threads", "1,4"}}).find("3.000/s over 4 threads"),
+            std::string::npos);
+  EXPECT_NE(error({{"arrival_rate", "10k/s,,20k/s"}}).find("'' is not a rate"), std::string::npos);
+  EXPECT_NE(error({{"arrival_rate", "10k/s,"}}).find("'' is not a rate"), std::string::npos);
+  EXPECT_NE(error({{"arrival_rate", "10k/s,10000"}}).find("'10000' is listed twice"),
+            std::string::npos);
+  EXPECT_NE(error({{"arrival_rate", json::array()}}).find("empty list"), std::string::npos);
+  // An arrival kind alone would be ignored by the closed loop: refused.
+  EXPECT_EQ(error({{"arrival", "fixed"}}),
+            "--arrival: 'fixed' shapes the open loop's arrivals; give arrival_rate "
+            "(--arrival-rate) too");
 }
 
 TEST(WorkloadSpec, CrossFieldChecks) {

@@ -41,7 +41,9 @@ import matplotlib.pyplot as plt  # noqa: E402  (after the backend choice)
 import matplotlib.ticker as mticker  # noqa: E402
 import pandas as pd  # noqa: E402
 
-KEY = ["lock", "workload", "threads"]
+# What tells runs apart, beside the repetition: arrival_rate is the open loop's offered rate
+# (open_loop.offered_ops_per_s) and 0 for a closed-loop run, so a rate sweep's runs stay apart.
+KEY = ["lock", "workload", "threads", "arrival_rate"]
 
 
 def _metric_table():
@@ -147,7 +149,10 @@ def load_runs(paths):
         for key in ("cpu_model", "hostname", "commit"):
             df[key] = ctx.get(key)
         frames.append(df)
-    return _metric_columns(_grant_order_columns(pd.concat(frames, ignore_index=True)))
+    df = pd.concat(frames, ignore_index=True)
+    df["arrival_rate"] = pd.to_numeric(df["open_loop.offered_ops_per_s"], errors="coerce") \
+        .fillna(0) if "open_loop.offered_ops_per_s" in df.columns else 0.0
+    return _metric_columns(_grant_order_columns(df))
 
 
 def _metric_columns(df):
@@ -189,7 +194,8 @@ def ok_runs(df):
 # ---- Tables derived from the runs --------------------------------------------------------------
 
 def median_by(df, columns, by=KEY):
-    """Medians over repetitions of the given columns, one row per (lock, workload, threads)."""
+    """Medians over repetitions of the given columns, one row per (lock, workload, threads,
+    arrival_rate)."""
     return ok_runs(df).groupby(by, as_index=False)[columns].median()
 
 
@@ -260,8 +266,60 @@ def latency_percentiles(df):
         for _, r in med.iterrows():
             for p in PERCENTILES:
                 rows.append({"lock": r["lock"], "workload": r["workload"], "threads": r["threads"],
-                             "mode": mode, "percentile": p, "ns": r[f"{base}.{p}"]})
+                             "arrival_rate": r["arrival_rate"], "mode": mode, "percentile": p, "ns": r[f"{base}.{p}"]})
     return pd.DataFrame(rows, columns=KEY + ["mode", "percentile", "ns"])
+
+
+RESPONSE_PERCENTILES = ["p50", "p99", "p999"]
+
+
+def latency_load(df, tolerance=0.03):
+    """The open loop's latency-load table: one row per (lock, workload, threads, arrival_rate,
+    mode) of the open-loop runs, with the medians over repetitions of achieved_ops_per_s,
+    late_fraction and the response-time percentiles p50, p99, p999 (ns, from scheduled arrival
+    to grant), and `saturated`: the achieved rate fell more than `tolerance` below the offered
+    one, so requests queue without bound and response times grow with the window. Modes with no
+    request in a run are left out; closed-loop runs are not in it."""
+    columns = KEY + ["mode", "achieved_ops_per_s", "late_fraction", "saturated"] + \
+        RESPONSE_PERCENTILES
+    runs = ok_runs(df)
+    runs = runs[runs["arrival_rate"] > 0]
+    frames = []
+    for mode in ("shared", "exclusive"):
+        base = f"open_loop.response_ns.{mode}"
+        if f"{base}.count" not in runs.columns:
+            continue
+        timed = runs[pd.to_numeric(runs[f"{base}.count"], errors="coerce") > 0]
+        if timed.empty:
+            continue
+        med = timed.groupby(KEY, as_index=False)[
+            ["open_loop.achieved_ops_per_s", "late_fraction"] +
+            [f"{base}.{p}" for p in RESPONSE_PERCENTILES]].median()
+        med = med.rename(columns={"open_loop.achieved_ops_per_s": "achieved_ops_per_s",
+                                  **{f"{base}.{p}": p for p in RESPONSE_PERCENTILES}})
+        med["mode"] = mode
+        med["saturated"] = med["achieved_ops_per_s"] < (1 - tolerance) * med["arrival_rate"]
+        frames.append(med)
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns].sort_values(
+        ["mode"] + KEY, ignore_index=True)
+
+
+def saturation_points(df, tolerance=0.03):
+    """Per (lock, workload, threads): the lowest offered rate at which the lock fell behind
+    (achieved more than `tolerance` below offered; NaN when it kept up at every rate) and the
+    highest rate it kept up with."""
+    table = latency_load(df, tolerance).drop_duplicates(KEY)
+    rows = []
+    for key, g in table.groupby(["lock", "workload", "threads"]):
+        fell = g[g["saturated"]]["arrival_rate"]
+        kept = g[~g["saturated"]]["arrival_rate"]
+        rows.append(dict(zip(["lock", "workload", "threads"], key),
+                         saturated_at=fell.min() if len(fell) else float("nan"),
+                         kept_up_to=kept.max() if len(kept) else float("nan")))
+    return pd.DataFrame(rows, columns=["lock", "workload", "threads", "saturated_at",
+                                       "kept_up_to"])
 
 
 # ---- Plots -------------------------------------------------------------------------------------
@@ -315,6 +373,50 @@ def plot_throughput_vs_cpu(df, workload=None, threads="max"):
     ax.set_ylabel("throughput (Mops/s, median)")
     ax.set_title(f"{workload}, {threads} threads: what throughput costs in CPU")
     ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_latency_load(df, workload=None, threads="max", tolerance=0.03):
+    """The latency-load curve: response time (scheduled arrival to grant; p50 solid, p99
+    dashed, p99.9 dotted, log) against offered load, one colour per lock, one panel per mode.
+    A lock's saturation point, the lowest offered rate it could not keep up with (achieved more
+    than `tolerance` below offered), is marked with an X on its p50 line and a vertical line: the
+    figure shows where each lock falls over."""
+    table = latency_load(df, tolerance)
+    if table.empty:
+        fig, ax = plt.subplots(figsize=(7, 3))
+        ax.text(0.5, 0.5, "no open-loop runs: measure with --arrival-rate RATE,RATE,...",
+                ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    table, workload, threads = _pick(table, workload, threads)
+    modes = [m for m in ("shared", "exclusive") if (table["mode"] == m).any()] or ["shared"]
+    fig, axes = plt.subplots(1, len(modes), figsize=(6 * len(modes), 4.5), squeeze=False)
+    styles = {"p50": "-", "p99": "--", "p999": ":"}
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, mode in zip(axes[0], modes):
+        t = table[table["mode"] == mode]
+        for i, (lock, g) in enumerate(t.groupby("lock")):
+            g = g.sort_values("arrival_rate")
+            colour = colours[i % len(colours)]
+            for p, style in styles.items():
+                ax.plot(g["arrival_rate"] / 1e6, g[p].clip(lower=1), linestyle=style, marker=".",
+                        color=colour, label=f"{lock} {p}" if p == "p50" else None)
+            fell = g[g["saturated"]]
+            if len(fell):
+                first = fell.iloc[0]
+                ax.scatter([first["arrival_rate"] / 1e6], [max(first["p50"], 1)], marker="X",
+                           s=90, color=colour, zorder=3)
+                ax.axvline(first["arrival_rate"] / 1e6, color=colour, alpha=0.4, linewidth=1)
+        ax.set_yscale("log")
+        ax.set_xlabel("offered load (Mops/s)")
+        ax.set_title(f"{mode} requests ({threads} threads)")
+        ax.grid(True, which="both", alpha=0.3)
+        if not t.empty:
+            ax.legend(fontsize="small", title="p50 ─, p99 ╌, p99.9 ┈; X saturated")
+    axes[0][0].set_ylabel("response time (ns, log)")
+    fig.suptitle(f"{workload}: response time against offered load")
     fig.tight_layout()
     return fig
 

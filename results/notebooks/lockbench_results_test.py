@@ -339,5 +339,75 @@ class BypassTest(unittest.TestCase):
         self.assertEqual(labels, ["srwlock: 10.0% beyond", "FIFO bound (3)"])
 
 
+def open_loop_run(lock, rate, rep, achieved, p50, p99, late=0.01):
+    """A run of an open-loop rate sweep: offered `rate`, `achieved` completed per second."""
+    r = run(lock, 2, rep, achieved)
+    r["open_loop"] = {"arrival": "poisson", "offered_ops_per_s": rate,
+                      "achieved_ops_per_s": achieved, "late_fraction": late,
+                      "response_ns": {"shared": latency(8, p50, p99),
+                                      "exclusive": latency(0, 0, 0)}}
+    return r
+
+
+class LatencyLoadTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.path = os.path.join(self.dir, "load.json")
+        runs = []
+        for rep in (1, 2):
+            # push_lock keeps up at every rate; eresource falls 5% behind at 400k/s and further
+            # at 800k/s; a closed-loop run beside them is not part of the curve.
+            for rate in (100e3, 400e3, 800e3):
+                runs.append(open_loop_run("push_lock", rate, rep, rate * 0.99, 50, 500))
+            runs.append(open_loop_run("eresource", 100e3, rep, 99e3, 80, 900))
+            runs.append(open_loop_run("eresource", 400e3, rep, 380e3, 5000, 90000, late=0.6))
+            runs.append(open_loop_run("eresource", 800e3, rep, 390e3, 9e6, 2e7, late=0.99))
+            runs.append(run("push_lock", 2, rep, 5e6))
+        with open(self.path, "w") as f:
+            json.dump(document(runs), f)
+        self.df = lr.load_runs(self.path)
+
+    def tearDown(self):
+        lr.plt.close("all")
+
+    def test_runs_of_a_rate_sweep_stay_apart_by_rate(self):
+        self.assertEqual(sorted(self.df["arrival_rate"].unique()), [0, 100e3, 400e3, 800e3])
+        med = lr.median_by(self.df, ["throughput"])
+        self.assertEqual(len(med), 7)  # 3 rates x 2 locks, and the closed loop
+
+    def test_latency_load_has_a_row_per_rate_and_timed_mode(self):
+        t = lr.latency_load(self.df)
+        self.assertEqual(len(t), 6)  # no exclusive request was timed
+        self.assertEqual(set(t["mode"]), {"shared"})
+        er = t[t["lock"] == "eresource"].set_index("arrival_rate")
+        self.assertEqual(list(er["saturated"]), [False, True, True])
+        self.assertEqual(er.loc[800e3, "p99"], 2e7)
+        self.assertAlmostEqual(er.loc[400e3, "late_fraction"], 0.6)
+
+    def test_saturation_point_is_the_lowest_rate_a_lock_fell_behind(self):
+        sat = lr.saturation_points(self.df).set_index("lock")
+        self.assertEqual(sat.loc["eresource", "saturated_at"], 400e3)
+        self.assertEqual(sat.loc["eresource", "kept_up_to"], 100e3)
+        self.assertTrue(pd.isna(sat.loc["push_lock", "saturated_at"]))
+        # A looser tolerance forgives eresource's 5% shortfall at 400k/s.
+        loose = lr.saturation_points(self.df, tolerance=0.1).set_index("lock")
+        self.assertEqual(loose.loc["eresource", "saturated_at"], 800e3)
+
+    def test_plot_marks_the_saturation_point_of_the_lock_that_fell_over(self):
+        ax = lr.plot_latency_load(self.df).axes[0]
+        self.assertEqual(ax.get_yscale(), "log")
+        self.assertEqual(len(ax.lines), 2 * 3 + 1)  # p50, p99, p99.9 per lock, eresource's marker
+        marks = [c.get_offsets().tolist() for c in ax.collections]
+        self.assertEqual(marks, [[[0.4, 5000.0]]])  # eresource at 400k/s, on its p50
+
+    def test_closed_loop_files_plot_a_notice(self):
+        closed = os.path.join(self.dir, "closed.json")
+        with open(closed, "w") as f:
+            json.dump(document([run("push_lock", 2, 1, 5e6)]), f)
+        self.assertTrue(lr.latency_load(lr.load_runs(closed)).empty)
+        fig = lr.plot_latency_load(lr.load_runs(closed))
+        self.assertIn("no open-loop runs", fig.axes[0].texts[0].get_text())
+
+
 if __name__ == "__main__":
     unittest.main()

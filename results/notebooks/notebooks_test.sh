@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs a short lockbench sweep, executes both notebooks headless on its results with Debian's
+# Runs short lockbench sweeps, executes the notebooks headless on its results with Debian's
 # /usr/bin/python3 kernel, and checks that every cell ran without error and that the figures
 # were drawn. Also checks that the notebooks are committed without outputs.
 # Usage: notebooks_test.sh LOCKBENCH_BINARY PATH/TO/notebooks/lockbench_results.py
@@ -15,7 +15,8 @@ export JUPYTER_RUNTIME_DIR="$tmp/jupyter-runtime" JUPYTER_CONFIG_DIR="$tmp/jupyt
 export PYDEVD_DISABLE_FILE_VALIDATION=1  # the kernel's debugger notice is not an error
 mkdir -p "$HOME" "$MPLCONFIGDIR"
 
-python3 - "$notebooks"/lockbench.ipynb "$notebooks"/seed_claims.ipynb <<'PY'
+NOTEBOOKS=(lockbench.ipynb seed_claims.ipynb latency_load.ipynb)
+python3 - "${NOTEBOOKS[@]/#/$notebooks/}" <<'PY'
 import json, sys
 for path in sys.argv[1:]:
     nb = json.load(open(path))
@@ -29,26 +30,31 @@ PY
   --duration 100ms --warmup 20ms --repetitions 2 --out "$tmp/read-mostly.json" >/dev/null
 "$bin" run --lock push_lock,eresource --workload writer-storm --threads 2 \
   --duration 100ms --warmup 20ms --repetitions 2 --out "$tmp/writer-storm.json" >/dev/null
+# An open-loop sweep from a rate every lock keeps up with to one none can on this machine (a
+# shared_mutex round trip alone is some 20 ns; 2 threads cannot serve 500M requests a second).
+"$bin" run --lock push_lock,eresource,shared_mutex --threads 2 --arrival-rate 20k/s,100k/s,500M/s \
+  --duration 100ms --warmup 20ms --repetitions 1 --out "$tmp/latency-load.json" >/dev/null
 
 export LOCKBENCH_BIN="$bin"
 export LOCKBENCH_RESULTS="$tmp/read-mostly.json"
 export LOCKBENCH_READ_MOSTLY="$tmp/read-mostly.json"
 export LOCKBENCH_WRITER_STORM="$tmp/writer-storm.json"
+export LOCKBENCH_LATENCY_LOAD="$tmp/latency-load.json"
 
 # The notebooks import lockbench_results from their working directory: run copies in one.
 mkdir -p "$tmp/nb" "$tmp/out"
-cp "$notebooks"/lockbench.ipynb "$notebooks"/seed_claims.ipynb "$notebooks"/lockbench_results.py \
-  "$tmp/nb/"
+cp "${NOTEBOOKS[@]/#/$notebooks/}" "$notebooks"/lockbench_results.py "$tmp/nb/"
 cp "$notebooks"/../result_schema.json "$tmp/"  # the metric table, where the repository has it
 cd "$tmp/nb"
 timeout 240 jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=python3 \
-  --ExecutePreprocessor.timeout=300 --output-dir "$tmp/out" lockbench.ipynb seed_claims.ipynb \
+  --ExecutePreprocessor.timeout=300 --output-dir "$tmp/out" "${NOTEBOOKS[@]}" \
   2>"$tmp/nbconvert.log" || { cat "$tmp/nbconvert.log" >&2; exit 1; }
 
 python3 - "$tmp/out" <<'PY'
 import json, os, sys
 out = sys.argv[1]
-expected = {"lockbench.ipynb": (5, 0), "seed_claims.ipynb": (4, 5)}  # (figures, verdict lines)
+# (figures, verdict lines)
+expected = {"lockbench.ipynb": (5, 0), "seed_claims.ipynb": (4, 5), "latency_load.ipynb": (1, 0)}
 for name, (figures, verdicts) in expected.items():
     nb = json.load(open(os.path.join(out, name)))
     pngs, text = 0, ""

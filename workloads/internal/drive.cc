@@ -273,7 +273,7 @@ RunRecord NewRecord(const EngineConfig& cfg, const LockTraits& traits, const Pla
   record.latency_sample_every = plan.sample_every;
   record.bypass_measured = plan.exclusive_lines > 0;
   if (plan.open_loop) {
-    record.offered_ops_per_s = cfg.spec.arrival_rate;
+    record.offered_ops_per_s = cfg.arrival_rate;
     record.arrival = cfg.spec.arrival == ArrivalKind::kFixed ? "fixed" : "poisson";
   }
   record.time_series_interval_ns = cfg.time_series_interval_ns;
@@ -459,9 +459,9 @@ Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock, Recursion 
                                           1024, size_t{1} << 16);
   p.verify = cfg.verify;
   // Open loop: every request's response time is recorded, so every acquisition is timed.
-  p.open_loop = s.OpenLoop();
+  p.open_loop = cfg.arrival_rate > 0;
   p.arrival = s.arrival;
-  p.arrival_gap_ticks = p.open_loop ? 1e9 * clock.ticks_per_ns * cfg.threads / s.arrival_rate : 0;
+  p.arrival_gap_ticks = p.open_loop ? 1e9 * clock.ticks_per_ns * cfg.threads / cfg.arrival_rate : 0;
   if (p.open_loop) p.sample_every = 1;
   p.batched = !p.open_loop && p.instances == 1 && p.try_threshold == 0 && p.think == ThinkKind::kNone &&
               p.shared_recursion == 0 && p.exclusive_recursion == 0;
