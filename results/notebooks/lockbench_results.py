@@ -149,7 +149,7 @@ def load_runs(paths):
         for key in ("cpu_model", "hostname", "commit"):
             df[key] = ctx.get(key)
         frames.append(df)
-    df = pd.concat(frames, ignore_index=True)
+    df = pd.concat(frames, ignore_index=True).copy()  # one block per dtype, not per column
     df["arrival_rate"] = pd.to_numeric(df["open_loop.offered_ops_per_s"], errors="coerce") \
         .fillna(0) if "open_loop.offered_ops_per_s" in df.columns else 0.0
     return _metric_columns(_grant_order_columns(df))
@@ -410,6 +410,9 @@ def plot_latency_load(df, workload=None, threads="max", tolerance=0.03):
                            s=90, color=colour, zorder=3)
                 ax.axvline(first["arrival_rate"] / 1e6, color=colour, alpha=0.4, linewidth=1)
         ax.set_yscale("log")
+        rates = t["arrival_rate"]
+        if len(rates) and rates.max() >= 10 * rates.min():  # sweeps by factors: even steps
+            ax.set_xscale("log")
         ax.set_xlabel("offered load (Mops/s)")
         ax.set_title(f"{mode} requests ({threads} threads)")
         ax.grid(True, which="both", alpha=0.3)

@@ -396,6 +396,7 @@ class LatencyLoadTest(unittest.TestCase):
     def test_plot_marks_the_saturation_point_of_the_lock_that_fell_over(self):
         ax = lr.plot_latency_load(self.df).axes[0]
         self.assertEqual(ax.get_yscale(), "log")
+        self.assertEqual(ax.get_xscale(), "linear")  # 100k..800k/s: less than a factor of 10
         self.assertEqual(len(ax.lines), 2 * 3 + 1)  # p50, p99, p99.9 per lock, eresource's marker
         marks = [c.get_offsets().tolist() for c in ax.collections]
         self.assertEqual(marks, [[[0.4, 5000.0]]])  # eresource at 400k/s, on its p50
