@@ -58,7 +58,9 @@ struct ThreadRecord {
   Histogram exclusive_hold;
   // Longest time between two consecutive timed acquisitions by this thread (starvation). Exact
   // when every acquisition is timed (latency_sample_every == 1); otherwise it spans
-  // latency_sample_every acquisitions and is an upper bound.
+  // latency_sample_every acquisitions and is an upper bound. In open loop a gap runs from the
+  // later of the previous grant and the request's scheduled arrival: waiting for an arrival is
+  // idle, not starved.
   uint64_t max_gap_ns = 0;
   // Grants that went to other threads while one of this thread's timed acquisitions waited
   // (its bypass), per mode; see RunRecord::bypass_measured. Every timed blocking acquisition is

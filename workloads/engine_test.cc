@@ -562,6 +562,10 @@ TEST_F(EngineTest, OpenLoopAtALowRateKeepsTheOfferedRate) {
       EXPECT_EQ(t.shared_response.TotalCount(), t.shared_ops);
       EXPECT_EQ(t.exclusive_response.TotalCount(), t.exclusive_ops);
       EXPECT_EQ(t.shared_acquire.TotalCount(), t.shared_ops);
+      // A thread waiting for its next arrival is idle, not starved: its longest gap runs from
+      // the later of its previous grant and the request's arrival, so it never exceeds its
+      // longest response (the 100 us between one thread's arrivals would, idle included).
+      EXPECT_LE(t.max_gap_ns, std::max(t.shared_response.Max(), t.exclusive_response.Max()));
       // Far below capacity, a request is late only when it fell due while its thread had lost
       // its core (the thread waits busy, so it runs all the time it is given): the late
       // fraction stays near the fraction of the window the thread was not running, however

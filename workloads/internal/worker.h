@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <new>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "results/run_record.h"
@@ -432,6 +433,17 @@ inline void StoreWindowCost(const ThreadCounters& window_start, ThreadRecord& re
   rec.arrival_wait_ns += static_cast<uint64_t>(static_cast<double>(waited) * p.ns_per_tick);
 }
 
+// Open loop: the thread's own arrival schedule, from its own seed so that the ops a thread makes
+// do not depend on the schedule, nor it on them. The closed loop has none.
+template <bool kOpenLoop>
+auto MakeArrivals(const Plan& p, uint64_t seed) {
+  if constexpr (kOpenLoop) {
+    return ArrivalSchedule(p.arrival, p.arrival_gap_ticks, seed ^ 0x5851f42d4c957f2dull, Ticks());
+  } else {
+    return std::monostate{};
+  }
+}
+
 // The hot loop. Plan and counters are locals, so the compiler keeps them in registers instead
 // of reloading them after every store; the helpers above are inlined into it. Each op publishes
 // the thread's progress word just before the acquire: (acquisitions so far, the mode it is about
@@ -447,9 +459,7 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
                   Line* lines, uint64_t seed) {
   const Plan p = plan;
   Rng rng{seed};
-  // Its own seed, so the ops a thread makes do not depend on the schedule, nor it on them.
-  ArrivalSchedule arrivals(p.arrival, kOpenLoop ? p.arrival_gap_ticks : 1.0,
-                           seed ^ 0x5851f42d4c957f2dull, Ticks());
+  [[maybe_unused]] auto arrivals = MakeArrivals<kOpenLoop>(p, seed);
   OpCounts counts;
   std::atomic<uint64_t>& progress = sh.progress[static_cast<size_t>(tid)].word;
   uint64_t done = 0;  // acquisitions completed, warm-up included
@@ -507,6 +517,9 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
     }
     ++done;
     if (!measuring) continue;
+    // Open loop: a thread without a request due is idle, not starved, so its longest gap
+    // (max_gap_ns) runs from the later of its previous grant and this request's arrival.
+    if (kOpenLoop && last_timed != 0) last_timed = std::max(last_timed, due);
     CountOp(p, rec, op, out, timed, start_ticks, counts, &last_timed, &pending_shared,
             &pending_exclusive);
     if constexpr (kOpenLoop) RecordResponse(p, rec, op.shared_mode, due, out.t1, late, waited);
