@@ -200,6 +200,13 @@ json RunToJson(const RunRecord& r, const RunSummary& s) {
                          {"response_ns", {{"shared", LatencyToJson(s.shared_response)},
                                           {"exclusive", LatencyToJson(s.exclusive_response)}}}}
                   : json(nullptr);
+  j["torture"] = r.torture ? json{{"seed", r.torture->seed},
+                                   {"cs_delays", r.torture->cs_delays},
+                                   {"holder_sleeps", r.torture->holder_sleeps},
+                                   {"stutters", r.torture->stutters},
+                                   {"repins", r.torture->repins},
+                                   {"signals", r.torture->signals}}
+                           : json(nullptr);
   j["lock_memory"] = {{"nodes", r.lock_memory_nodes}, {"note", r.lock_memory_note}};
   j["warnings"] = r.warnings;
   WriteMetrics(s, &j);

@@ -6,6 +6,7 @@
 #define LOCKBENCH_RESULTS_RUN_RECORD_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -90,11 +91,25 @@ struct ThreadRecord {
   // Time spent waiting, busy, for arrivals not yet due: busy work like think time, which the
   // cost of waiting subtracts (results/cost.h).
   uint64_t arrival_wait_ns = 0;
+  // Torture mode: the disturbances this thread made inside its holds (a busy delay, a sleep).
+  uint64_t torture_cs_delays = 0;
+  uint64_t torture_holder_sleeps = 0;
   // Completed ops in each time_series interval of the measured window, by mode.
   std::vector<uint32_t> shared_series;
   std::vector<uint32_t> exclusive_series;
 
   uint64_t ops() const { return shared_ops + exclusive_ops; }
+};
+
+// Torture mode (workloads/internal/torture.h): the seed and the disturbances injected over the
+// whole run, warm-up included.
+struct TortureCounts {
+  uint64_t seed = 0;
+  uint64_t cs_delays = 0;      // busy delays inside holds
+  uint64_t holder_sleeps = 0;  // holders put to sleep while holding
+  uint64_t stutters = 0;       // every thread paused, then released together
+  uint64_t repins = 0;         // a thread moved to another processor mid-run
+  uint64_t signals = 0;        // a signal delivered to a thread (interrupting a futex wait)
 };
 
 struct RunRecord {
@@ -138,6 +153,8 @@ struct RunRecord {
   // Whether the acquisitions carry a bypass count: the exclusive sections write lines, whose
   // generation stamps number the exclusive grants of each lock instance.
   bool bypass_measured = false;
+  // Torture mode only: what was injected.
+  std::optional<TortureCounts> torture;
 
   uint64_t ops() const {
     uint64_t n = 0;

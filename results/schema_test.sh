@@ -15,7 +15,13 @@ python3 "$validator" "$schema" "$tmp/run.json" "$@"
   --out "$tmp/timed.json" >/dev/null
 "$bin" run --lock eresource --threads 2 --duration 100ms --warmup 10ms --latency-sample 256 \
   --exclusive-lines 0 --shared-lines 0 --out "$tmp/unstamped.json" >/dev/null
-python3 "$validator" "$schema" "$tmp/timed.json" "$tmp/unstamped.json"
+# An open-loop rate sweep and a torture run: their objects as the schema describes them.
+"$bin" run --lock eresource --threads 2 --duration 50ms --warmup 10ms --repetitions 1 \
+  --arrival-rate 10k/s,20k/s --out "$tmp/open.json" >/dev/null
+"$bin" run --lock push_lock --threads 2 --duration 50ms --warmup 10ms --repetitions 1 --torture \
+  --out "$tmp/torture.json" >/dev/null
+python3 "$validator" "$schema" "$tmp/timed.json" "$tmp/unstamped.json" "$tmp/open.json" \
+  "$tmp/torture.json"
 python3 - "$tmp/run.json" "$tmp/timed.json" "$tmp/unstamped.json" <<'PY'
 import json, sys
 sampled, timed, unstamped = (json.load(open(p))["runs"] for p in sys.argv[1:])

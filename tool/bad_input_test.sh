@@ -174,6 +174,10 @@ bad "arrival rate below one per thread" "--arrival-rate: .* below 1 request per 
 bad "arrival rate with sampled latency" "--latency-sample: '16' samples; the open loop" \
   "${R[@]}" --arrival-rate 10k/s --latency-sample 16
 bad "arrival kind unknown" "--arrival: unknown value 'bursty'" "${R[@]}" --arrival bursty
+bad "torture seed without torture" "--torture-seed: given without --torture" \
+  "${R[@]}" --torture-seed 5
+bad "torture seed not a number" "--torture-seed: .*expected 0 to 9223372036854775807" \
+  "${R[@]}" --torture --torture-seed five
 bad "arrival kind without a rate" "--arrival: 'fixed' shapes the open loop's arrivals; give arrival_rate" \
   "${R[@]}" --arrival fixed
 bad "arrival rate list with an empty item" "--arrival-rate: '' is not a rate" \

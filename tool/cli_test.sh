@@ -175,6 +175,23 @@ check $? "compare matches runs rate by rate"
 check $? "gbench names carry the rate"
 expect_usage_error "hgrm dir missing" "--hgrm" run --lock shared_mutex --hgrm "$tmp/no-such-dir"
 
+# Torture mode: the run records its seed and what it injected.
+"$bin" run --lock push_lock --threads 4 --duration 100ms --warmup 10ms --repetitions 1 --torture \
+  --torture-seed 99 --out "$tmp/torture.json" >/dev/null 2>&1
+check $? "run --torture exits 0"
+python3 - "$tmp/torture.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["config"]["torture"] == {"seed": 99}, d["config"]["torture"]
+(run,) = d["runs"]
+t = run["torture"]
+assert run["status"] == "ok" and t["seed"] == 99 and t["cs_delays"] > 0 and t["stutters"] > 0, t
+PY
+check $? "a torture run records its seed and the disturbances it injected"
+"$bin" run --lock push_lock --threads 1 --duration 20ms --warmup 0 --repetitions 1 --out "$tmp/plain.json" >/dev/null 2>&1
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["config"]["torture"] is None and d["runs"][0]["torture"] is None' "$tmp/plain.json"
+check $? "a plain run records no torture"
+
 # Topology and the placement plan on another machine's topology.
 "$bin" topology >"$tmp/topo"
 check $? "topology exits 0"

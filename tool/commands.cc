@@ -211,6 +211,7 @@ struct RunPlan {
   std::vector<int> counts;  // thread counts of the sweep
   std::vector<PlacementPlan> plans;  // one per thread count
   std::vector<double> rates;  // open-loop arrival rates of the sweep; {0} for a closed loop
+  std::optional<uint64_t> torture_seed;  // torture mode
 };
 
 void ResolvePaths(RunOptions* o) {
@@ -275,6 +276,21 @@ std::vector<PlacementPlan> PlanPlacements(const RunOptions& o, const WorkloadSpe
   return plans;
 }
 
+// Torture mode's seed: --torture-seed, else the workload's; none without --torture.
+std::optional<uint64_t> TortureSeed(const RunOptions& o, const WorkloadSpec& spec) {
+  if (!o.torture) {
+    if (!o.torture_seed.empty()) throw SpecError("--torture-seed: given without --torture");
+    return std::nullopt;
+  }
+  if (o.torture_seed.empty()) return spec.seed;
+  try {
+    return ParseCount(o.torture_seed, INT64_MAX);
+  } catch (const SpecError& e) {
+    throw SpecError(std::string("--torture-seed: ") + e.what() + "; expected 0 to " +
+                    std::to_string(INT64_MAX));
+  }
+}
+
 // Checks the flags in the order a user reads them, so the first mistake is the one reported.
 RunPlan PlanRun(const RunOptions& o) {
   WorkloadSpec spec = ResolveWorkload(o);
@@ -290,8 +306,10 @@ RunPlan PlanRun(const RunOptions& o) {
   CheckArrivalRates(spec, *std::max_element(counts.begin(), counts.end()));  // 4/core resolved
   std::vector<PlacementPlan> plans = PlanPlacements(o, spec, counts, topology);
   std::vector<double> rates = spec.OpenLoop() ? spec.arrival_rates : std::vector<double>{0};
-  return RunPlan{std::move(spec), std::move(locks), std::move(topology), std::move(memory),
-                 stall_ns, interval_ns, std::move(counts), std::move(plans), std::move(rates)};
+  std::optional<uint64_t> torture_seed = TortureSeed(o, spec);
+  return RunPlan{std::move(spec),   std::move(locks), std::move(topology), std::move(memory),
+                 stall_ns,          interval_ns,      std::move(counts),   std::move(plans),
+                 std::move(rates),  torture_seed};
 }
 
 void PrintPlans(const std::vector<PlacementPlan>& plans, const std::string& format) {
@@ -367,6 +385,7 @@ json RunConfig(const RunOptions& o, const RunPlan& plan, uint32_t sample_every) 
   config["memory"] = plan.memory.spec;
   config["latency_sample_every"] = sample_every;
   config["verify"] = !o.no_verify;
+  config["torture"] = plan.torture_seed ? json{{"seed", *plan.torture_seed}} : json(nullptr);
   config["stall_timeout_ns"] = plan.stall_ns;
   config["time_series_interval_ns"] = plan.interval_ns;
   config["lock_settings"] = LockSettingsJson();
@@ -391,6 +410,7 @@ EngineConfig RunEngineConfig(const RunOptions& o, const RunPlan& plan, size_t co
   cfg.latency_sample_every = sample_every;
   cfg.verify = !o.no_verify;
   cfg.allow_deadlock = o.allow_deadlock;
+  cfg.torture_seed = plan.torture_seed;
   cfg.stall_timeout_ns = plan.stall_ns;
   cfg.time_series_interval_ns = plan.interval_ns;
   cfg.interrupt = &g_interrupted;

@@ -30,6 +30,10 @@ struct RunOptions {
   std::string stall_timeout = "10s";
   std::string time_series_interval = "10ms";
   bool allow_deadlock = false;
+  // Torture mode (workloads/internal/torture.h); its seed, as given, or empty for the
+  // workload's seed.
+  bool torture = false;
+  std::string torture_seed;
   // Lock settings that were given, by setting name ("spin_count" -> "64"); see LockSettingFlags.
   std::map<std::string, std::string> lock_settings;
 };

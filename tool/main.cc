@@ -147,6 +147,11 @@ void AddOutputFlags(CLI::App* cmd, RunOptions* run) {
   }
   cmd->add_flag("--allow-deadlock", run->allow_deadlock,
                 "run recursion on locks that cannot recurse (to show the hang)");
+  cmd->add_flag("--torture", run->torture,
+                "disturb the lock on purpose: delays and sleeps inside holds, stutters, "
+                "re-pinning and signals to waiting threads (README, \"Torture mode\")");
+  cmd->add_option("--torture-seed", run->torture_seed,
+                  "seed of torture mode's disturbances (default: the workload's seed)");
 }
 
 CLI::App* AddRunCommand(CLI::App& app, RunOptions* run) {

@@ -12,7 +12,9 @@
 # Not part of `bazel test //...` (tagged manual and soak); CI runs it by name with a time bound:
 #   bazel test //tool:soak_test --test_env=SOAK_SECONDS=30 --test_timeout=1200
 # Environment: SOAK_SECONDS per lock (default 3), SOAK_SEED to replay a mix (default random,
-#   printed), SOAK_THREADS (default 64), SOAK_LOCKS (comma-separated names; default all).
+#   printed), SOAK_THREADS (default 64), SOAK_LOCKS (comma-separated names; default all),
+#   SOAK_TORTURE=1 to run each lock in torture mode (`run --torture`, seeded from the mix) and
+#   check that every kind of disturbance was injected.
 #
 # Usage: soak_test.sh path/to/lockbench
 set -uo pipefail
@@ -63,6 +65,7 @@ while read -r lock recursion; do
        --recursion "$depth" --shared-cs "$(pick 0 50ns 200ns 1us)" --exclusive-cs "$(pick 0 100ns 500ns)"
        --lock-instances "$instances" --lock-choice "$choice" --think "$think" --seed "$RANDOM")
   [ "$think" != none ] && mix+=(--think-time "$(pick 100ns 1us)")
+  [ "${SOAK_TORTURE:-0}" = 1 ] && mix+=(--torture --torture-seed "$RANDOM")
   echo "soak: $lock ${mix[*]}"
   # tbb_queuing_rw manages about 1 Mops/s here with 64 threads on 2 cores: the stall timeout is
   # generous, and the outer bound leaves room for warm-up, start-up and the result file.
@@ -81,13 +84,22 @@ per = [t["ops"] for t in run["per_thread"]]
 assert len(per) == int(sys.argv[2]), f"{len(per)} threads reported"
 stuck = [i for i, n in enumerate(per) if n == 0]
 assert not stuck, f"threads without progress: {stuck}"
-print(f'{run["ops"]} {run["duration_s"]:.3f} {min(per)} {max(per)}')
+torture = run.get("torture")
+if doc["config"].get("torture"):
+    # Every kind of disturbance was injected (re-pinning needs this machine's topology, which a
+    # run has unless told otherwise).
+    quiet = [k for k, v in torture.items() if k != "seed" and v == 0]
+    assert not quiet, f"torture injected no {quiet}: {torture}"
+print(f'{run["ops"]} {run["duration_s"]:.3f} {min(per)} {max(per)}'
+      + (f' {torture["holder_sleeps"]} {torture["stutters"]} {torture["repins"]} {torture["signals"]}'
+         if torture else ""))
 PY
   )
   check $? "$lock: status ok and every thread made progress (${report:-see above})"
   if [ -n "$report" ]; then
-    read -r ops duration least most <<<"$report"
-    echo "soak: $lock: $ops operations in ${duration}s, per thread $least..$most"
+    read -r ops duration least most sleeps stutters repins signals <<<"$report"
+    echo "soak: $lock: $ops operations in ${duration}s, per thread $least..$most" \
+      "${sleeps:+(torture: $sleeps holder sleeps, $stutters stutters, $repins re-pins, $signals signals)}"
     echo "$ops $duration" >>"$tmp/totals"
   fi
 done <<<"$locks"

@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -49,6 +50,8 @@ struct EngineConfig {
   MemoryPolicy memory;
   uint32_t latency_sample_every = 1;  // time 1 in N acquisitions; 1 = every one
   bool verify = true;
+  // Torture mode (workloads/internal/torture.h): disturbances drawn from this seed.
+  std::optional<uint64_t> torture_seed;
   // Recursion on a lock whose traits forbid it (to show the hang) instead of skipping it.
   bool allow_deadlock = false;
   uint64_t stall_timeout_ns = 10'000'000'000;

@@ -362,6 +362,20 @@ void CollectThreads(RunRecord& record, Run& run, const EngineConfig& cfg, const 
   }
 }
 
+// Torture mode: the threads' disturbances added to the controller's, and the seed named in a
+// violation or a stall, so it can be run again.
+void AddTortureCounts(RunRecord& record, const EngineConfig& cfg) {
+  if (!record.torture) return;
+  record.torture->seed = *cfg.torture_seed;
+  for (const ThreadRecord& t : record.per_thread) {
+    record.torture->cs_delays += t.torture_cs_delays;
+    record.torture->holder_sleeps += t.torture_holder_sleeps;
+  }
+  if (record.status == RunStatus::kViolation || record.status == RunStatus::kStalled) {
+    record.status_detail += " (torture seed " + std::to_string(*cfg.torture_seed) + ")";
+  }
+}
+
 // The exclusive grant order of lock instance 0, from the threads' grant logs. Where a thread's
 // log was cut short, its later grants are unknown: keep only the grants up to the earliest cut,
 // so the order has no holes that would look like long runs.
@@ -392,18 +406,25 @@ RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps
   auto run = std::make_unique<Run>(cfg, ops, plan);
   RunRecord record = NewRecord(cfg, traits, plan, run->memory);
   StartThreads(*run, cfg, plan, body);
+  std::optional<TortureController> torture;
+  if (cfg.torture_seed) {
+    torture.emplace(*cfg.torture_seed, &run->shared.stutter, &run->threads, cfg.topology);
+  }
   const Window window = Watch(run->shared, cfg, plan);
+  if (torture) record.torture = torture->Stop();
   record.duration_s =
       static_cast<double>(window.end_ticks - window.start_ticks) * plan.ns_per_tick * 1e-9;
   AddBindWarnings(record, *run, cfg);
   if (window.stalled) {
     EmitStalled(record, run->shared, cfg);
+    AddTortureCounts(record, cfg);
     Abandon(std::move(run));
     return record;
   }
   run->JoinThreads();
   EmitEnding(record, run->shared, window);
   CollectThreads(record, *run, cfg, plan, window.start_ticks);
+  AddTortureCounts(record, cfg);
   CollectCost(record, window);
   CollectGrantSequence(record, *run, plan);
   return record;
@@ -458,12 +479,14 @@ Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock, Recursion 
   p.interval_log_cap = std::clamp<size_t>((size_t{1} << 22) / static_cast<size_t>(cfg.threads),
                                           1024, size_t{1} << 16);
   p.verify = cfg.verify;
+  p.torture = cfg.torture_seed.has_value();
+  p.torture_seed = cfg.torture_seed.value_or(0);
   // Open loop: every request's response time is recorded, so every acquisition is timed.
   p.open_loop = cfg.arrival_rate > 0;
   p.arrival = s.arrival;
   p.arrival_gap_ticks = p.open_loop ? 1e9 * clock.ticks_per_ns * cfg.threads / cfg.arrival_rate : 0;
   if (p.open_loop) p.sample_every = 1;
-  p.batched = !p.open_loop && p.instances == 1 && p.try_threshold == 0 && p.think == ThinkKind::kNone &&
+  p.batched = !p.open_loop && !p.torture && p.instances == 1 && p.try_threshold == 0 && p.think == ThinkKind::kNone &&
               p.shared_recursion == 0 && p.exclusive_recursion == 0;
   // About 64 us of critical sections at most between two progress stores, so the watchdog's
   // counts stay fresh even for long holds; 64 ops when sections are short.

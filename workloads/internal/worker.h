@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <new>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -20,6 +21,8 @@
 #include "workloads/arrivals.h"
 #include "workloads/clock.h"
 #include "workloads/cost_counters.h"
+#include "workloads/internal/rng.h"
+#include "workloads/internal/torture.h"
 #include "workloads/workload_spec.h"
 
 namespace lockbench::engine_internal {
@@ -42,6 +45,7 @@ struct Shared {
   std::atomic<uint64_t> measure_start_ticks{0};
   alignas(64) std::atomic<bool> violation{false};
   std::atomic<int> finished{0};  // threads done with an op-count quota
+  std::atomic<bool> stutter{false};  // torture mode: every thread pauses between acquisitions
   std::string violation_detail;  // written once, by the thread that set `violation` first
   std::vector<ProgressWord> progress;
 };
@@ -80,19 +84,9 @@ struct Plan {
   size_t grant_log_cap;
   size_t interval_log_cap;  // holds logged per thread (reader batches, hand-off latency)
   bool verify;
-};
-
-// xoshiro-style small fast generator; one per thread.
-struct Rng {
-  uint64_t s;
-  uint64_t Next() {
-    s += 0x9e3779b97f4a7c15ull;
-    uint64_t z = s;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
+  // Torture mode (internal/torture.h): disturbances drawn from torture_seed; never batched.
+  bool torture;
+  uint64_t torture_seed;
 };
 
 // What the verifier saw. The message is built out of line, so the hot loop carries no strings.
@@ -352,7 +346,8 @@ template <class L>
                                                     const OpChoice& op, bool timed, uint64_t done,
                                                     std::atomic<uint64_t>& progress, Shared& sh,
                                                     int tid, bool log_grant,
-                                                    std::vector<uint32_t>& grant_log) {
+                                                    std::vector<uint32_t>& grant_log,
+                                                    TortureHold* torture) {
   const bool shared_mode = op.shared_mode;
   const bool count_bypass = timed && !op.use_try && p.exclusive_lines > 0;
   const uint64_t generation_before = count_bypass ? Generation(data) : 0;
@@ -369,6 +364,7 @@ template <class L>
   const int recursion = shared_mode ? p.shared_recursion : p.exclusive_recursion;
   for (int r = 0; r < recursion; ++r) Acquire(lock, shared_mode);
   CriticalSection(p, shared_mode, data, sh, tid, log_grant, grant_log);
+  if (torture != nullptr) torture->InHold();
   for (int r = 0; r < recursion; ++r) Release(lock, shared_mode);
   out.t2 = timed ? Ticks() : 0;
   // Still held: an exclusive hold reads its own stamp, a shared one the last writer's.
@@ -471,6 +467,9 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
   L& first_lock = *std::launder(reinterpret_cast<L*>(locks));  // the batches' only instance
   const auto run_batch = BatchRunnerFor<L>(role);
   ThreadCounters window_start;  // read once, when this thread sees the window start
+  std::optional<TortureHold> torture;
+  if (p.torture) torture.emplace(p.torture_seed ^ seed, 1.0 / p.ns_per_tick);
+  TortureHold* const torture_hold = torture ? &*torture : nullptr;
   for (;;) {
     const int phase = sh.phase.load(std::memory_order_acquire);
     if (phase == kStop) break;
@@ -493,6 +492,7 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
       if (QuotaDone(p, counts, sh)) break;
       continue;
     }
+    if (torture_hold != nullptr) TortureHold::AwaitStutter(sh.stutter);
     const OpChoice op = ChooseOp(p, role, rng);
     uint64_t due = 0, waited = 0;
     bool late = false;
@@ -507,7 +507,7 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
     const bool timed = --countdown == 0;
     if (timed) countdown = p.sample_every;
     const OpOutcome out = Acquisition(p, lock, data, op, timed, done, progress, sh, tid,
-                                      measuring && op.instance == 0, grant_log);
+                                      measuring && op.instance == 0, grant_log, torture_hold);
     if (!out.got) {
       if (measuring) {
         ++counts.try_attempts;
@@ -528,6 +528,10 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
   progress.store(done << 2, std::memory_order_relaxed);  // idle: out of the loop
   counts.CopyTo(rec);
   if (measuring) StoreWindowCost(window_start, rec);
+  if (torture) {
+    rec.torture_cs_delays = torture->cs_delays();
+    rec.torture_holder_sleeps = torture->holder_sleeps();
+  }
 }
 
 template <class L>
