@@ -69,22 +69,21 @@ class MetricTableTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp()
-        cls.result = os.path.join(cls.tmp, "run.json")
-        # Both modes, contention and every acquisition timed: every metric has a value.
+        # Both modes, contention and every acquisition timed: every closed-loop metric has a
+        # value. The open-loop rows exist only in open-loop runs: a second run at a fixed rate.
+        cls.result, cls.run_doc = cls.measure("run.json", ["--latency-sample", "1"])
+        cls.open_result, cls.open_doc = cls.measure("open.json", ["--arrival-rate", "100k/s"])
+
+    @classmethod
+    def measure(cls, name, extra):
+        """Runs eresource on the balanced workload at 2 threads for 200 ms with `extra` flags;
+        returns the result file's path and its one run."""
+        path = os.path.join(cls.tmp, name)
         subprocess.run([LOCKBENCH, "run", "--lock", "eresource", "--workload", "balanced",
                         "--threads", "2", "--duration", "200ms", "--repetitions", "1",
-                        "--latency-sample", "1", "--out", cls.result],
-                       check=True, stdout=subprocess.DEVNULL)
-        with open(cls.result) as f:
-            cls.run_doc = json.load(f)["runs"][0]
-        # The open-loop rows exist only in open-loop runs: a second invocation at a fixed rate.
-        cls.open_result = os.path.join(cls.tmp, "open.json")
-        subprocess.run([LOCKBENCH, "run", "--lock", "eresource", "--workload", "balanced",
-                        "--threads", "2", "--duration", "200ms", "--repetitions", "1",
-                        "--arrival-rate", "100k/s", "--out", cls.open_result],
-                       check=True, stdout=subprocess.DEVNULL)
-        with open(cls.open_result) as f:
-            cls.open_doc = json.load(f)["runs"][0]
+                        "--out", path] + extra, check=True, stdout=subprocess.DEVNULL)
+        with open(path) as f:
+            return path, json.load(f)["runs"][0]
 
     @classmethod
     def source(cls, m):
