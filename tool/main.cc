@@ -149,6 +149,29 @@ void AddOutputFlags(CLI::App* cmd, RunOptions* run) {
                 "run recursion on locks that cannot recurse (to show the hang)");
 }
 
+// --resume takes a sweep's flags from its journal (tool/run_journal.h).
+void AddResumeFlags(CLI::App* cmd, RunOptions* run) {
+  cmd->add_option("--resume", run->resume,
+                  "finish the sweep into FILE that ended early: skip the runs FILE.journal holds, "
+                  "run the rest with the flags it recorded and write FILE; takes no other flag "
+                  "but --format and --force");
+  cmd->add_flag("--force", run->force,
+                "with --resume: resume a journal of another lockbench version, machine or "
+                "config");
+}
+
+// A flag given with --resume would not apply (the journal's do), so it is refused.
+std::string ResumeConflict(CLI::App* cmd) {
+  if (cmd->count("--resume") == 0) return cmd->count("--force") > 0 ? "--force: only with --resume" : "";
+  for (const CLI::Option* opt : cmd->get_options()) {
+    const std::string name = opt->get_name();
+    if (opt->count() == 0 || name == "--resume" || name == "--force" || name == "--format") continue;
+    return "--resume: " + name + " cannot be given with it; a resume takes the sweep's flags "
+           "from its journal";
+  }
+  return "";
+}
+
 CLI::App* AddRunCommand(CLI::App& app, RunOptions* run) {
   CLI::App* cmd = app.add_subcommand("run", "run workloads on locks and report");
   cmd->footer(kExitCodesHelp);
@@ -160,6 +183,7 @@ CLI::App* AddRunCommand(CLI::App& app, RunOptions* run) {
   AddWorkloadFlags(cmd, run);
   AddPlacementFlags(cmd, run);
   AddOutputFlags(cmd, run);
+  AddResumeFlags(cmd, run);
   return cmd;
 }
 
@@ -210,6 +234,7 @@ std::optional<int> Parse(CLI::App& app, int argc, char** argv) {
 }
 
 int Run(CLI::App* cmd, RunOptions* run) {
+  if (std::string bad = ResumeConflict(cmd); !bad.empty()) return UsageError(bad);
   DropUngivenFlags(cmd, run);
   if (std::string bad = FormatCheck(run->format, {"table", "json", "csv", "markdown", "gbench"});
       !bad.empty()) {
