@@ -473,6 +473,12 @@ other = json.loads(base)
 other["context"]["cpu_model"] = "Other CPU"
 put("other-machine.json", other)
 put("number-overflow.json", base.replace('"schema_version": 1', '"schema_version": 1e400', 1))
+conflict = json.loads(base)
+conflict["runs"][0]["ops"] += 1
+put("conflict.json", conflict)
+merged = dict(schema_version=1, contexts=[doc["context"]], configs=[doc["config"]],
+              runs=[dict(r, context_index=i) for i, r in enumerate(doc["runs"])])
+put("merged-bad-index.json", merged)
 deep = json.loads(base); deep["runs"][0]["lock"] = "@DEEP@"
 put("deep-nesting.json", json.dumps(deep).replace('"@DEEP@"', "[" * 100000 + "]" * 100000))
 PY
@@ -513,6 +519,22 @@ if [ "$sanitized" -eq 0 ]; then
 else
   skip "compare endless input" "memory limits do not work under a sanitizer"
 fi
+bad "compare merged file with a bad context index" \
+  "merged-bad-index.json: runs\[1\].context_index: 1 is past the 1 contexts" \
+  compare "$B" "$c/merged-bad-index.json"
+
+# ---- merge ----
+bad "merge other schema version" \
+  "schema2.json: schema_version 2 is not supported \(this lockbench reads schema_version 1\)" \
+  merge m.json "$B" "$c/schema2.json"
+bad "merge truncated" "truncated.json: not valid JSON" merge m.json "$B" "$c/truncated.json"
+bad "merge one run with different numbers" \
+  "conflict.json: runs\[0\] \(shared_mutex, 1 threads, repetition 1\) differs from the same run" \
+  merge m.json "$B" "$c/conflict.json"
+bad "merge input missing" "IN is required" merge m.json
+bad "merge input does not exist" "nosuch.json: does not exist" merge m.json "$c/nosuch.json"
+bad "merge out in a missing directory" "OUT: directory 'nodir' does not exist" \
+  merge nodir/m.json "$B"
 
 total=$((passed + failed + skipped))
 echo "bad_input_test: $total bad inputs: $passed passed, $failed failed, $skipped skipped"

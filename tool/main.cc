@@ -12,6 +12,7 @@
 #include "tool/compare_command.h"
 #include "tool/context.h"
 #include "tool/exit_codes.h"
+#include "tool/merge_command.h"
 #include "tool/messages.h"
 #include "workloads/workload_spec.h"
 
@@ -216,6 +217,16 @@ CLI::App* AddCompareCommand(CLI::App& app, CompareOptions* compare) {
   return cmd;
 }
 
+CLI::App* AddMergeCommand(CLI::App& app, MergeOptions* merge) {
+  CLI::App* cmd = app.add_subcommand(
+      "merge", "combine result files from one or more machines into one result file");
+  cmd->add_option("OUT", merge->out, "the merged result file")->required();
+  cmd->add_option("IN", merge->inputs, "result files (merged ones too) or directories of them")
+      ->required();
+  cmd->footer(std::string(kMergeFooter) + "\n" + kExitCodesHelp);
+  return cmd;
+}
+
 // Parses the command line; an exit code when that already ends the program (help, version, a
 // usage error), else nullopt.
 std::optional<int> Parse(CLI::App& app, int argc, char** argv) {
@@ -271,15 +282,18 @@ int Main(int argc, char** argv) {
   ListOptions list;
   TopologyOptions topo;
   CompareOptions compare;
+  MergeOptions merge;
   CLI::App* run_cmd = AddRunCommand(app, &run);
   CLI::App* list_cmd = AddListCommand(app, &list);
   CLI::App* topo_cmd = AddTopologyCommand(app, &topo);
   CLI::App* compare_cmd = AddCompareCommand(app, &compare);
+  CLI::App* merge_cmd = AddMergeCommand(app, &merge);
   if (std::optional<int> done = Parse(app, argc, argv)) return *done;
   if (run_cmd->parsed()) return Run(run_cmd, &run);
   if (list_cmd->parsed()) return List(list);
   if (topo_cmd->parsed()) return Topo(topo);
   if (compare_cmd->parsed()) return CompareCommand(compare);
+  if (merge_cmd->parsed()) return MergeCommand(merge);
   return UsageError("no subcommand");
 }
 
