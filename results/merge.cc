@@ -67,10 +67,12 @@ json MergeResults(const std::vector<LoadedResult>& inputs) {
     } else {
       index.push_back(merged.AddContext(doc["context"], doc.value("config", json())));
     }
+    const bool merged_input = doc.contains("contexts");
     const json& runs = doc["runs"];
     for (size_t i = 0; i < runs.size(); ++i) {
       json run = runs[i];
-      run["context_index"] = index[run.value("context_index", size_t{0})];
+      // Checked by the reader to be within the input's contexts; other files have one context.
+      run["context_index"] = index[merged_input ? run["context_index"].get<size_t>() : 0];
       merged.AddRun(std::move(run), in.path + ": runs[" + std::to_string(i) + "]");
     }
   }

@@ -446,7 +446,7 @@ SweepState RunSweep(const RunOptions& o, const RunPlan& plan, uint32_t sample_ev
         const LockRunner& lock = *plan.locks[l];
         if (const json* done = journal->Finished(lock.traits.name, plan.counts[c], rep)) {
           state.runs.push_back(*done);  // finished before a resume
-          if ((*done)["status"] == "violation") state.exit_code = kExitViolation;
+          if (done->value("status", "") == "violation") state.exit_code = kExitViolation;
           continue;
         }
         RunOne(o, RunEngineConfig(o, plan, c, rep, sample_every), lock, &state);

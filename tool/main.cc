@@ -126,7 +126,9 @@ void AddPlacementFlags(CLI::App* cmd, RunOptions* run) {
 
 // What is measured and written, and the knobs of the measurement itself.
 void AddOutputFlags(CLI::App* cmd, RunOptions* run) {
-  cmd->add_option("--out,-o", run->out, "write the JSON result file here");
+  cmd->add_option("--out,-o", run->out,
+                  "write the JSON result file here; until the sweep completes, each finished run "
+                  "is also kept in FILE.journal (see --resume)");
   cmd->add_option("--hgrm", run->hgrm_dir,
                   "also write each run's acquire-latency histograms into this directory in "
                   "HdrHistogram's .hgrm percentile format (values in microseconds)");

@@ -69,6 +69,18 @@ check $? "a merged file merged again with one of its inputs is unchanged"
 "$bin" merge "$tmp/fromdir.json" "$tmp/dir" 2>/dev/null && cmp -s "$tmp/fromdir.json" "$tmp/m.json"
 check $? "a directory is merged like its files"
 
+# A file of one invocation whose runs happen to carry a context_index: it names nothing there.
+python3 - "$tmp/a.json" "$tmp/stray.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["runs"][0]["context_index"] = 7
+json.dump(doc, open(sys.argv[2], "w"))
+PY
+"$bin" merge "$tmp/stray-merged.json" "$tmp/stray.json" 2>/dev/null &&
+  python3 -c 'import json, sys; assert {r["context_index"] for r in json.load(open(sys.argv[1]))["runs"]} == {0}' \
+    "$tmp/stray-merged.json"
+check $? "a stray context_index in a file of one invocation is replaced by its context's"
+
 # compare reads each context of a merged file as its own file.
 "$bin" compare "$tmp/a.json" "$tmp/m.json" >"$tmp/stdout" 2>"$tmp/stderr"
 rc=$?
