@@ -5,7 +5,7 @@
 # it. The result must hold exactly the planned runs in the interleaved order, none twice, and
 # every run the journal held with the journal's numbers, unchanged; the journal is then gone.
 # A sweep ended by SIGTERM keeps its journal too, and the resume measures the interrupted run
-# again.
+# again; --force resumes a journal of another machine with a warning.
 #
 # Usage: resume_test.sh path/to/lockbench
 set -uo pipefail
@@ -106,6 +106,31 @@ rc=$?
 check $((rc == 0 ? 0 : 1)) "sigterm: the resume exits 0 (rc=$rc; $(cat "$d/resume.stderr"))"
 out=$(check_result "$d/r.json" "$d/journal.copy" 2>&1)
 check $? "sigterm: the planned runs once each, all ok, the journal's unchanged ($out)"
+
+# --force resumes a journal of another machine, saying so.
+d="$tmp/force"
+mkdir -p "$d"
+"$bin" "${sweep[@]}" --out "$d/r.json" >"$d/stdout" 2>"$d/stderr" &
+pid=$!
+wait_for 60 lines_at_least "$d/r.json.journal" 3
+kill -KILL "$pid"
+{ wait "$pid"; } 2>/dev/null
+python3 - "$d/r.json.journal" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().split("\n")
+header = json.loads(lines[0])
+header["context"]["hostname"] = "another-host"
+open(sys.argv[1], "w").write("\n".join([json.dumps(header)] + lines[1:]))
+PY
+cp "$d/r.json.journal" "$d/journal.copy"
+"$bin" run --resume "$d/r.json" --force >/dev/null 2>"$d/resume.stderr"
+rc=$?
+check $((rc == 0 ? 0 : 1)) "force: the resume exits 0 (rc=$rc; $(cat "$d/resume.stderr"))"
+grep -q "^lockbench: warning: --resume --force: .*r.json.journal comes from another machine (context.hostname 'another-host' vs " \
+  "$d/resume.stderr"
+check $? "force: a warning names the difference ($(cat "$d/resume.stderr"))"
+out=$(check_result "$d/r.json" "$d/journal.copy" 2>&1)
+check $? "force: the planned runs once each, the journal's unchanged ($out)"
 
 # A complete sweep leaves no journal behind.
 d="$tmp/complete"

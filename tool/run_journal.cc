@@ -6,6 +6,7 @@
 #include <set>
 
 #include "results/file_io.h"
+#include "tool/context.h"
 #include "tool/messages.h"
 #include "workloads/units.h"
 
@@ -14,8 +15,8 @@ namespace {
 
 using nlohmann::json;
 
-// The flags that decide what a sweep measures. --out, --format and --hgrm's existence aside,
-// these are every run flag: a resume needs no other.
+// Every run flag that decides what a sweep measures or writes beside its result, but --out (the
+// journal's own name) and --format (stdout only): a resume needs no other.
 json OptionsToJson(const RunOptions& o, uint32_t sample_every) {
   return {{"locks", o.locks},
           {"workload", o.workload},
@@ -75,17 +76,23 @@ std::string FirstDifference(const json& was, const json& now, const std::string&
   return "";
 }
 
-// Why the journal does not belong to this binary, machine or config; "" when it does.
+// Refuses (or with --force, warns about) a resume by another binary: checked before the
+// journal's flags are planned, since another version may not know them.
+void CheckVersion(const std::string& path, const json& was, bool force) {
+  if (was["version"] == ToolVersion() && was["commit"] == ToolCommit()) return;
+  const std::string why = path + " was written by lockbench " + Shown(was["version"]) +
+                          " (commit " + Shown(was["commit"]) + "), this is " +
+                          Shown(ToolVersion()) + " (commit " + Shown(ToolCommit()) +
+                          "); resume with the binary that started the sweep";
+  if (!force) throw SpecError("--resume: " + why + ", or add --force");
+  PrintMessage("warning", "--resume --force: " + why);
+}
+
+// Why the journal does not belong to this machine or config; empty when it does.
 std::vector<std::string> Mismatches(const std::string& path, const json& header,
                                     const json& context, const json& config) {
   std::vector<std::string> why;
   const json& was = header["context"];
-  if (was["version"] != context["version"] || was["commit"] != context["commit"]) {
-    why.push_back(path + " was written by lockbench " + Shown(was["version"]) + " (commit " +
-                  Shown(was["commit"]) + "), this is " + Shown(context["version"]) +
-                  " (commit " + Shown(context["commit"]) + "); resume with the binary that "
-                  "started the sweep");
-  }
   for (const char* field : {"hostname", "cpu_model", "topology"}) {
     if (was[field] != context[field]) {
       why.push_back(path + " comes from another machine (context." + field + " " +
@@ -126,6 +133,7 @@ RunOptions ResumedOptions(const RunOptions& given, Journal* journal) {
     throw SpecError("--resume: " + path + ":1: not the header of a lockbench journal (" +
                     e.what() + ")");
   }
+  CheckVersion(path, h["context"], given.force);
   if (journal->torn_line != 0) {
     PrintMessage("warning", "--resume: " + path + ":" + std::to_string(journal->torn_line) +
                                 ": the last line is cut short (the sweep ended while writing "
