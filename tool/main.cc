@@ -157,7 +157,8 @@ void AddResumeFlags(CLI::App* cmd, RunOptions* run) {
   cmd->add_option("--resume", run->resume,
                   "finish the sweep into FILE that ended early: skip the runs FILE.journal holds, "
                   "run the rest with the flags it recorded and write FILE; takes no other flag "
-                  "but --format and --force");
+                  "but --format and --force")
+      ->type_name("FILE");
   cmd->add_flag("--force", run->force,
                 "with --resume: resume a journal of another lockbench version, machine or "
                 "config");
