@@ -44,13 +44,6 @@ std::string DirectoryOf(const std::string& path) {
   return path.substr(0, slash);
 }
 
-// A device, pipe or socket, after symlinks: /dev/null, /dev/stdout, a FIFO. Renaming a file over
-// one would replace the node itself (as root, /dev/null for everyone), so it is written through.
-bool IsStream(const std::string& path) {
-  struct stat st {};
-  return stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
-}
-
 // Writes all of `text` to fd, past short writes and EINTR; returns 0 or the failure's errno.
 int WriteAll(int fd, const std::string& text) {
   size_t written = 0;
@@ -86,6 +79,25 @@ std::string ReplacedFile(const std::string& path) {
 }
 
 }  // namespace
+
+// Renaming a file over a device would replace the node itself (as root, /dev/null for everyone).
+bool IsStream(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+DurableAppender::DurableAppender(const std::string& path)
+    : path_(path), fd_(open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC)) {
+  if (fd_ < 0) throw std::runtime_error("cannot append to '" + path + "': " + std::strerror(errno));
+}
+
+DurableAppender::~DurableAppender() { close(fd_); }
+
+void DurableAppender::Append(const std::string& text) {
+  int err = WriteAll(fd_, text);
+  if (err == 0 && fsync(fd_) != 0) err = errno;
+  if (err != 0) throw std::runtime_error("cannot append to '" + path_ + "': " + std::strerror(err));
+}
 
 std::string ReadFileBounded(const std::string& path, std::size_t max_bytes) {
   const Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));

@@ -28,6 +28,27 @@ std::string ReadFileBounded(const std::string& path, std::size_t max_bytes);
 // /dev/stdout, a FIFO) is written through instead, and a symlink keeps naming the new file.
 void WriteFileAtomically(const std::string& path, const std::string& text);
 
+// A device, pipe or socket (after symlinks) at `path`: /dev/null, /dev/stdout, a FIFO. Written
+// through rather than replaced; nothing beside it (a journal) belongs there.
+bool IsStream(const std::string& path);
+
+// A file that grows by whole records: each Append writes its text with one write() where it can,
+// then fsyncs, so a record is on disk before Append returns and a process killed meanwhile leaves
+// at most the last record cut short. Opens `path` (which must exist) for appending; throws
+// std::runtime_error "cannot append to '<path>': <strerror>" on open and on a failed Append.
+class DurableAppender {
+ public:
+  explicit DurableAppender(const std::string& path);
+  ~DurableAppender();
+  DurableAppender(const DurableAppender&) = delete;
+  DurableAppender& operator=(const DurableAppender&) = delete;
+  void Append(const std::string& text);
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
 // Checks that a file can later be created at `path` (its directory exists and is writable),
 // so a run can refuse a bad --out before spending minutes measuring. Throws like above.
 void CheckWritable(const std::string& path);

@@ -153,6 +153,114 @@ RunSample ReadRun(const FieldReader& r, const json& run, size_t index) {
   return s;
 }
 
+// The text of a result file as a JSON object whose schema_version this lockbench reads.
+json ParseDocument(const std::string& path, const std::string& text) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    throw CompareInputError(path + ": empty file, not a result file");
+  }
+  json doc;
+  try {
+    // Result files nest under ten levels; far deeper is not one, and printing or comparing
+    // such values would recurse off the stack.
+    doc = json::parse(text, [&path](int depth, json::parse_event_t, json&) {
+      if (depth > kMaxNesting) {
+        throw CompareInputError(path + ": JSON nested deeper than " +
+                                std::to_string(kMaxNesting) + " levels; not a result file");
+      }
+      return true;
+    });
+  } catch (const json::exception& e) {
+    // parse_error, or out_of_range for a number beyond double ("1e400").
+    throw CompareInputError(
+        path + ": not valid JSON (truncated or not a result file): " + ParseErrorText(e.what()));
+  }
+  const FieldReader r(path);
+  if (!doc.is_object()) r.Fail("expected a JSON object with schema_version, context and runs");
+  const int64_t version = r.Integer(doc, "schema_version", "", 0);
+  if (version != kSchemaVersion) {
+    r.Fail("schema_version " + std::to_string(version) +
+           " is not supported (this lockbench reads schema_version " +
+           std::to_string(kSchemaVersion) + "); use files written by the same lockbench version");
+  }
+  return doc;
+}
+
+// What compare reads of one context (and its config, or null) into `f`; `where` names the
+// context in messages ("context" or "contexts[1]").
+ResultFile ReadContext(const FieldReader& r, const std::string& path, const json& context,
+                       const json& config, const std::string& where) {
+  ResultFile f;
+  f.path = path;
+  f.schema_version = kSchemaVersion;
+  f.cpu_model = r.String(context, "cpu_model", where);
+  f.topology = r.String(context, "topology", where);
+  if (const auto it = context.find("build_type"); it != context.end() && it->is_string()) {
+    f.build_type = it->get<std::string>();
+  }
+  if (config.is_object()) {
+    if (const auto w = config.find("workload"); w != config.end() && w->is_object()) {
+      f.workload_config = *w;
+    }
+  }
+  f.invocation = path;
+  if (const auto it = context.find("invocation"); it != context.end()) {
+    if (!it->is_string() || it->get<std::string>().empty()) {
+      r.Fail(where + ".invocation: expected a non-empty string");
+    }
+    f.invocation = it->get<std::string>();
+  }
+  return f;
+}
+
+// One ResultFile per context: the file's own, or each of a merged file's `contexts` (named
+// "<path>:contexts[i]"), with the runs that refer to it. A merged file's context that no run
+// refers to is left out.
+std::vector<ResultFile> ReadDocument(const std::string& path, const json& doc) {
+  const FieldReader r(path);
+  const bool merged = doc.contains("contexts");
+  std::vector<ResultFile> files;
+  if (merged) {
+    const json& contexts = r.Field(doc, "contexts", "");
+    if (!contexts.is_array() || contexts.empty()) {
+      r.Fail("contexts: expected a non-empty array of context objects");
+    }
+    const json& configs = r.Field(doc, "configs", "");
+    if (!configs.is_array() || configs.size() != contexts.size()) {
+      r.Fail("configs: expected an array as long as contexts");
+    }
+    for (size_t i = 0; i < contexts.size(); ++i) {
+      const std::string where = "contexts[" + std::to_string(i) + "]";
+      if (!contexts[i].is_object()) r.Fail(where + ": expected an object");
+      files.push_back(ReadContext(r, path + ":" + where, contexts[i], configs[i], where));
+    }
+  } else {
+    const json& context = r.Object(doc, "context", "");
+    files.push_back(ReadContext(r, path, context, doc.value("config", json()), "context"));
+  }
+  const json& runs = r.Field(doc, "runs", "");
+  if (!runs.is_array()) {
+    r.Fail("runs: expected an array of runs, got " + std::string(runs.type_name()));
+  }
+  if (runs.empty()) r.Fail("runs is empty: the file holds no measurements");
+  for (size_t i = 0; i < runs.size(); ++i) {
+    size_t index = 0;
+    if (merged) {
+      const std::string where = "runs[" + std::to_string(i) + "]";
+      if (!runs[i].is_object()) r.Fail(where + ": expected an object");
+      index = static_cast<size_t>(r.Integer(runs[i], "context_index", where, 0));
+      if (index >= files.size()) {
+        r.Fail(where + ".context_index: " + std::to_string(index) + " is past the " +
+               std::to_string(files.size()) + " contexts");
+      }
+    }
+    ResultFile& f = files[index];
+    f.runs.push_back(ReadRun(r, runs[i], i));
+    if (f.runs.back().invocation.empty()) f.runs.back().invocation = f.invocation;
+  }
+  std::erase_if(files, [](const ResultFile& f) { return f.runs.empty(); });
+  return files;
+}
+
 // The text of a result file, with the reader's messages in compare's wording.
 std::string ReadWholeFile(const std::string& path) {
   try {
@@ -176,75 +284,25 @@ std::string DescribeRunKey(const RunKey& key) {
 }
 
 ResultFile ParseResultFile(const std::string& path, const std::string& text) {
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
-    throw CompareInputError(path + ": empty file, not a result file");
+  std::vector<ResultFile> files = ParseResultFiles(path, text);
+  if (files.size() != 1) {
+    throw CompareInputError(path + ": a merged file of " + std::to_string(files.size()) +
+                            " contexts; read it with ParseResultFiles");
   }
-  json doc;
-  try {
-    // Result files nest under ten levels; far deeper is not one, and printing or comparing
-    // such values would recurse off the stack.
-    doc = json::parse(text, [&path](int depth, json::parse_event_t, json&) {
-      if (depth > kMaxNesting) {
-        throw CompareInputError(path + ": JSON nested deeper than " +
-                                std::to_string(kMaxNesting) + " levels; not a result file");
-      }
-      return true;
-    });
-  } catch (const json::exception& e) {
-    // parse_error, or out_of_range for a number beyond double ("1e400").
-    throw CompareInputError(
-        path + ": not valid JSON (truncated or not a result file): " + ParseErrorText(e.what()));
-  }
-  const FieldReader r(path);
-  if (!doc.is_object()) r.Fail("expected a JSON object with schema_version, context and runs");
-  ResultFile f;
-  f.path = path;
-  const int64_t version = r.Integer(doc, "schema_version", "", 0);
-  if (version != kSchemaVersion) {
-    r.Fail("schema_version " + std::to_string(version) +
-           " is not supported (this lockbench reads schema_version " +
-           std::to_string(kSchemaVersion) +
-           "); compare files written by the same lockbench version");
-  }
-  f.schema_version = static_cast<int>(version);
-  const json& context = r.Object(doc, "context", "");
-  f.cpu_model = r.String(context, "cpu_model", "context");
-  f.topology = r.String(context, "topology", "context");
-  if (const auto it = context.find("build_type"); it != context.end() && it->is_string()) {
-    f.build_type = it->get<std::string>();
-  }
-  if (const auto it = doc.find("config"); it != doc.end() && it->is_object()) {
-    if (const auto w = it->find("workload"); w != it->end() && w->is_object()) {
-      f.workload_config = *w;
-    }
-  }
-  const json& runs = r.Field(doc, "runs", "");
-  if (!runs.is_array()) {
-    r.Fail("runs: expected an array of runs, got " + std::string(runs.type_name()));
-  }
-  if (runs.empty()) r.Fail("runs is empty: the file holds no measurements");
-  f.invocation = path;
-  if (const auto it = context.find("invocation"); it != context.end()) {
-    if (!it->is_string() || it->get<std::string>().empty()) {
-      r.Fail("context.invocation: expected a non-empty string");
-    }
-    f.invocation = it->get<std::string>();
-  }
-  f.runs.reserve(runs.size());
-  for (size_t i = 0; i < runs.size(); ++i) {
-    f.runs.push_back(ReadRun(r, runs[i], i));
-    if (f.runs.back().invocation.empty()) f.runs.back().invocation = f.invocation;
-  }
-  return f;
+  return std::move(files[0]);
 }
 
-std::vector<ResultFile> LoadResultPath(const std::string& path) {
+std::vector<ResultFile> ParseResultFiles(const std::string& path, const std::string& text) {
+  return ReadDocument(path, ParseDocument(path, text));
+}
+
+std::vector<std::string> ResultPaths(const std::string& path) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) throw CompareInputError(path + ": does not exist");
     throw CompareInputError(path + ": cannot read: " + std::strerror(errno));
   }
-  if (!S_ISDIR(st.st_mode)) return {ParseResultFile(path, ReadWholeFile(path))};
+  if (!S_ISDIR(st.st_mode)) return {path};
 
   std::vector<std::string> names;
   std::error_code ec;
@@ -260,13 +318,27 @@ std::vector<ResultFile> LoadResultPath(const std::string& path) {
   }
   if (names.empty()) throw CompareInputError(path + ": no *.json result files in this directory");
   std::sort(names.begin(), names.end());
-  std::vector<ResultFile> files;
   const std::string dir = path.ends_with('/') ? path : path + "/";
-  for (const std::string& name : names) {
-    const std::string file = dir + name;
-    files.push_back(ParseResultFile(file, ReadWholeFile(file)));
+  for (std::string& name : names) name = dir + name;
+  return names;
+}
+
+std::vector<ResultFile> LoadResultPath(const std::string& path) {
+  std::vector<ResultFile> files;
+  for (const std::string& file : ResultPaths(path)) {
+    for (ResultFile& f : ParseResultFiles(file, ReadWholeFile(file))) files.push_back(std::move(f));
   }
   return files;
+}
+
+std::vector<LoadedResult> LoadResultDocuments(const std::string& path) {
+  std::vector<LoadedResult> loaded;
+  for (const std::string& file : ResultPaths(path)) {
+    json doc = ParseDocument(file, ReadWholeFile(file));
+    ReadDocument(file, doc);  // checked as compare checks it
+    loaded.push_back(LoadedResult{file, std::move(doc)});
+  }
+  return loaded;
 }
 
 }  // namespace lockbench

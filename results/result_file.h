@@ -71,13 +71,31 @@ struct ResultFile {
 };
 
 // Parses and checks the text of a result file. `path` only names the file in messages.
-// Throws CompareInputError "<path>: <what is wrong>".
+// Throws CompareInputError "<path>: <what is wrong>", also for a merged file of several contexts.
 ResultFile ParseResultFile(const std::string& path, const std::string& text);
 
-// Reads a result file, or every regular *.json file directly inside a directory (in name order).
-// Throws CompareInputError for a missing or unreadable path, a directory without result files,
-// or any malformed file.
+// As ParseResultFile, for any result file: one ResultFile for a file of one invocation, one per
+// context for a merged file (`lockbench merge`: `contexts` and `configs` arrays, each run with
+// its `context_index`), named "<path>:contexts[i]", so compare treats each like its own file.
+std::vector<ResultFile> ParseResultFiles(const std::string& path, const std::string& text);
+
+// `path` itself, or every regular *.json file directly inside the directory `path`, in name
+// order. Throws CompareInputError for a missing or unreadable path or a directory without any.
+std::vector<std::string> ResultPaths(const std::string& path);
+
+// Reads the result files at `path` (ResultPaths) with ParseResultFiles. Throws
+// CompareInputError for a missing or unreadable path, a directory without result files, or any
+// malformed file.
 std::vector<ResultFile> LoadResultPath(const std::string& path);
+
+// A result file's whole document, for the commands that rewrite results (merge).
+struct LoadedResult {
+  std::string path;
+  nlohmann::json doc;
+};
+
+// The documents of the result files at `path`, each checked as LoadResultPath checks it.
+std::vector<LoadedResult> LoadResultDocuments(const std::string& path);
 
 }  // namespace lockbench
 

@@ -44,6 +44,39 @@ TEST(ParseResultFile, ReadsWhatCompareNeeds) {
   EXPECT_FALSE(s.Value(*M("bypass")).has_value());  // the run has no handoff.bypass
 }
 
+// A merged file (lockbench merge) reads as one file per context, each with the runs that name it.
+TEST(ParseResultFiles, ReadsAMergedFileAsOneFilePerContext) {
+  const json a = Doc({}, "CPU A");
+  const json b = Doc({}, "CPU B", "64 cores");
+  json run0 = RunJson("eresource", 1, 2e6);
+  json run1 = RunJson("eresource", 1, 1e6);
+  json run2 = RunJson("eresource", 2, 1e6);
+  run0["context_index"] = 0;
+  run1["context_index"] = 1;
+  run2["context_index"] = 1;
+  json merged = {{"schema_version", 1},
+                 {"contexts", {a["context"], b["context"]}},
+                 {"configs", {a["config"], b["config"]}},
+                 {"runs", {run0, run1, run2}}};
+  const std::vector<ResultFile> files = ParseResultFiles("m.json", merged.dump());
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].path, "m.json:contexts[0]");
+  EXPECT_EQ(files[0].cpu_model, "CPU A");
+  EXPECT_EQ(files[0].runs.size(), 1u);
+  EXPECT_EQ(files[1].path, "m.json:contexts[1]");
+  EXPECT_EQ(files[1].topology, "64 cores");
+  ASSERT_EQ(files[1].runs.size(), 2u);
+  EXPECT_DOUBLE_EQ(files[1].runs[1].Value(*M("throughput")).value(), 1e6);
+  EXPECT_EQ(files[1].workload_config["name"], "read-mostly");
+
+  merged["runs"][2]["context_index"] = 2;
+  EXPECT_EQ(ErrorOf([&] { ParseResultFiles("m.json", merged.dump()); }),
+            "m.json: runs[2].context_index: 2 is past the 2 contexts");
+  merged["configs"].erase(1);
+  EXPECT_EQ(ErrorOf([&] { ParseResultFiles("m.json", merged.dump()); }),
+            "m.json: configs: expected an array as long as contexts");
+}
+
 // Each malformed input gives one line that names the file and the field.
 struct Malformed {
   const char* name;

@@ -13,6 +13,11 @@ import jsonschema
 def consistency_problems(doc):
     """What the schema cannot say: sums and orders that must hold between fields."""
     for i, run in enumerate(doc["runs"]):
+        if "contexts" in doc and run["context_index"] >= len(doc["contexts"]):
+            yield f"runs[{i}]: context_index {run['context_index']} is past the contexts"
+    if "contexts" in doc and len(doc["configs"]) != len(doc["contexts"]):
+        yield "configs and contexts differ in length"
+    for i, run in enumerate(doc["runs"]):
         where = f"runs[{i}] ({run['lock']}, {run['threads']} threads, rep {run['repetition']})"
         if run["ops"] != run["shared_ops"] + run["exclusive_ops"]:
             yield f"{where}: ops != shared_ops + exclusive_ops"

@@ -49,7 +49,7 @@ bad() {
   printf 'existing result for %s\n' "$name" >"$dir/keep.json"
   cp "$dir/keep.json" "$tmp/keep.expected"
   local args=("$@") has_out=0 a
-  for a in "${args[@]}"; do [ "$a" = "--out" ] && has_out=1; done
+  for a in "${args[@]}"; do [ "$a" = "--out" ] || [ "$a" = "--resume" ] && has_out=1; done
   if [ "${args[0]:-}" = run ] && [ "$has_out" -eq 0 ]; then args+=(--out "$dir/keep.json"); fi
   # Bounded, so that an input wrongly accepted cannot start a long measurement.
   (cd "$dir" && timeout 30 "$bin" "${args[@]}" >"$tmp/out" 2>"$tmp/err")
@@ -384,6 +384,83 @@ bad "topology xml is a directory" "--topology-xml .*: not a valid hwloc XML topo
 bad "no subcommand" "A subcommand is required"
 bad "unknown subcommand with suggestion" "unknown subcommand 'ruun' \(did you mean 'run'\?\)" ruun
 
+# ---- run --resume: journals of other versions, machines and configs, missing or malformed ----
+# A journal left by a sweep killed after its first runs, and copies of it edited one way each.
+# Each refused resume must leave its journal byte-identical.
+j="$tmp/journal"
+mkdir -p "$j"
+printf '{"read_ratio": 0.9, "duration": "20ms", "warmup": "0"}\n' >"$j/w.json"
+printf '{"read_ratio": 0.9, "duration": "30ms", "warmup": "0"}\n' >"$j/w-edited.json"
+"$bin" run --lock shared_mutex,push_lock --threads 1 --repetitions 50 --workload "$j/w.json" \
+  --out "$j/base.json" >/dev/null 2>&1 &
+jpid=$!
+for _ in $(seq 3000); do
+  [ -f "$j/base.json.journal" ] && [ "$(wc -l <"$j/base.json.journal")" -ge 3 ] && break
+  sleep 0.01
+done
+kill -KILL "$jpid"
+{ wait "$jpid"; } 2>/dev/null
+python3 - "$j" <<'PY'
+import json, os, sys
+j = sys.argv[1]
+lines = open(os.path.join(j, "base.json.journal")).read().split("\n")[:3]
+header, runs = json.loads(lines[0]), lines[1:3]
+def put(name, header, runs, tail=""):
+    text = "\n".join([json.dumps(header)] + runs) + "\n" + tail
+    open(os.path.join(j, name + ".json.journal"), "w").write(text)
+put("good", header, runs)
+put("torn", header, runs[:1], runs[1][: len(runs[1]) // 2])
+put("torn-middle", header, [runs[0][: len(runs[0]) // 2], runs[1]])
+put("version", dict(header, context=dict(header["context"], version="0.0.1")), runs)
+put("machine", dict(header, context=dict(header["context"], hostname="another-host")), runs)
+put("config", dict(header, options=dict(header["options"], workload=os.path.join(j, "w-edited.json"))), runs)
+put("not-journal", {"hello": "world"}, runs)
+PY
+# resumed NAME ARGS...: a `bad` case of `lockbench run --resume $j/NAME.json ARGS`, whose
+# journal must stay byte-identical.
+resumed() {
+  local name=$1 pattern=$2
+  shift 2
+  cp "$j/$name.json.journal" "$tmp/journal.expected"
+  bad "resume: $name" "$pattern" run --resume "$j/$name.json" "$@"
+  cmp -s "$j/$name.json.journal" "$tmp/journal.expected" ||
+    fail "resume: $name" "the journal changed"
+}
+resumed version "--resume: .*/version.json.journal was written by lockbench '0.0.1' \(commit .*\), this is '[0-9.]+' .*, or add --force$"
+resumed machine "--resume: .*/machine.json.journal comes from another machine \(context.hostname 'another-host' vs '.*'\); .*, or add --force$"
+resumed config "--resume: .*/config.json.journal was written for another configuration \(config.workload.duration '20ms' vs '30ms'\); .*, or add --force$"
+resumed torn-middle "--resume: .*/torn-middle.json.journal:2: not valid JSON: "
+resumed not-journal "--resume: .*/not-journal.json.journal:1: not the header of a lockbench journal"
+resumed good "--resume: --lock cannot be given with it; a resume takes the sweep's flags from its journal" \
+  --lock shared_mutex
+bad "resume: missing journal" "--resume: no journal '.*/nosuch.json.journal': nothing to resume" \
+  run --resume "$j/nosuch.json"
+bad "force without resume" "--force: only with --resume" "${R[@]}" --force
+cp "$j/good.json.journal" "$tmp/journal.expected"
+bad "run over an unfinished sweep's journal" \
+  "--out: '.*/good.json.journal' holds the finished runs of a sweep into '.*/good.json' that did not finish; resume it with" \
+  "${R[@]}" --out "$j/good.json"
+cmp -s "$j/good.json.journal" "$tmp/journal.expected" ||
+  fail "run over an unfinished sweep's journal" "the journal changed"
+
+# A torn last line is no error: a warning naming it, and that run is measured again.
+(cd "$tmp" && timeout 120 "$bin" run --resume "$j/torn.json" --format csv >"$tmp/out" 2>"$tmp/err")
+rc=$?
+torn_problems=""
+[ "$rc" -eq 0 ] || torn_problems+="exit $rc, not 0; "
+grep -Eq "^lockbench: warning: --resume: .*/torn.json.journal:3: the last line is cut short \(the sweep ended while writing it\); that run is measured again$" "$tmp/err" ||
+  torn_problems+="no warning naming line 3; "
+python3 - "$j/torn.json" "$j/good.json.journal" <<'PY' || torn_problems+="result not complete; "
+import json, sys
+runs = json.load(open(sys.argv[1]))["runs"]
+kept = [json.loads(line) for line in open(sys.argv[2]).read().splitlines()[1:]]
+assert len(runs) == 100 and runs[:1] == kept[:1], len(runs)
+assert runs[1] != kept[1], "the torn run is measured again"
+PY
+[ ! -e "$j/torn.json.journal" ] || torn_problems+="journal left; "
+if [ -z "$torn_problems" ]; then pass "resume: torn last line"; else
+  fail "resume: torn last line" "$torn_problems stderr: $(head -c 300 "$tmp/err")"; fi
+
 # ---- compare ----
 c="$tmp/compare"
 mkdir -p "$c/empty-dir"
@@ -411,6 +488,12 @@ other = json.loads(base)
 other["context"]["cpu_model"] = "Other CPU"
 put("other-machine.json", other)
 put("number-overflow.json", base.replace('"schema_version": 1', '"schema_version": 1e400', 1))
+conflict = json.loads(base)
+conflict["runs"][0]["ops"] += 1
+put("conflict.json", conflict)
+merged = dict(schema_version=1, contexts=[doc["context"]], configs=[doc["config"]],
+              runs=[dict(r, context_index=i) for i, r in enumerate(doc["runs"])])
+put("merged-bad-index.json", merged)
 deep = json.loads(base); deep["runs"][0]["lock"] = "@DEEP@"
 put("deep-nesting.json", json.dumps(deep).replace('"@DEEP@"', "[" * 100000 + "]" * 100000))
 PY
@@ -451,6 +534,22 @@ if [ "$sanitized" -eq 0 ]; then
 else
   skip "compare endless input" "memory limits do not work under a sanitizer"
 fi
+bad "compare merged file with a bad context index" \
+  "merged-bad-index.json: runs\[1\].context_index: 1 is past the 1 contexts" \
+  compare "$B" "$c/merged-bad-index.json"
+
+# ---- merge ----
+bad "merge other schema version" \
+  "schema2.json: schema_version 2 is not supported \(this lockbench reads schema_version 1\)" \
+  merge m.json "$B" "$c/schema2.json"
+bad "merge truncated" "truncated.json: not valid JSON" merge m.json "$B" "$c/truncated.json"
+bad "merge one run with different numbers" \
+  "conflict.json: runs\[0\] \(shared_mutex, 1 threads, repetition 1\) differs from the same run" \
+  merge m.json "$B" "$c/conflict.json"
+bad "merge input missing" "IN is required" merge m.json
+bad "merge input does not exist" "nosuch.json: does not exist" merge m.json "$c/nosuch.json"
+bad "merge out in a missing directory" "OUT: directory 'nodir' does not exist" \
+  merge nodir/m.json "$B"
 
 total=$((passed + failed + skipped))
 echo "bad_input_test: $total bad inputs: $passed passed, $failed failed, $skipped skipped"

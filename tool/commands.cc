@@ -26,6 +26,7 @@
 #include "tool/context.h"
 #include "tool/exit_codes.h"
 #include "tool/messages.h"
+#include "tool/run_journal.h"
 #include "workloads/clock.h"
 #include "workloads/engine.h"
 #include "workloads/placement.h"
@@ -463,7 +464,8 @@ void RunOne(const RunOptions& o, EngineConfig cfg, const LockRunner& lock, Sweep
   NoteStatus(record, label, state);
 }
 
-SweepState RunSweep(const RunOptions& o, const RunPlan& plan, uint32_t sample_every) {
+SweepState RunSweep(const RunOptions& o, const RunPlan& plan, uint32_t sample_every,
+                    SweepJournal* journal) {
   SweepState state;
   for (size_t c = 0; c < plan.counts.size() && !state.stop; ++c) {
     for (size_t r = 0; r < plan.rates.size() && !state.stop; ++r) {
@@ -471,8 +473,16 @@ SweepState RunSweep(const RunOptions& o, const RunPlan& plan, uint32_t sample_ev
         // Interleaved: every lock's repetition 1, then every lock's repetition 2, ... so a slow
         // drift of the machine does not favour one lock.
         for (size_t l = 0; l < plan.locks.size() && !state.stop; ++l) {
-          RunOne(o, RunEngineConfig(o, plan, c, plan.rates[r], rep, sample_every), *plan.locks[l],
-                 &state);
+          const LockRunner& lock = *plan.locks[l];
+          if (const json* done =
+                  journal->Finished(lock.traits.name, plan.counts[c], plan.rates[r], rep)) {
+            state.runs.push_back(*done);  // finished before a resume
+            if (done->value("status", "") == "violation") state.exit_code = kExitViolation;
+            continue;
+          }
+          RunOne(o, RunEngineConfig(o, plan, c, plan.rates[r], rep, sample_every), lock, &state);
+          // Between runs: the run's threads have joined, so the write is outside its window.
+          journal->Record(&state.runs.back());
         }
       }
     }
@@ -500,11 +510,12 @@ void EmitResult(const json& doc, const std::string& format, const Topology& topo
 }
 
 // Writes the result file, if asked for; returns the exit code with a failed write folded in.
-int WriteResultFile(const std::string& path, const json& doc, int exit_code) {
+int WriteResultFile(const std::string& path, const json& doc, int exit_code, bool* written) {
   if (path.empty()) return exit_code;
   try {
     WriteFileAtomically(path, doc.dump(2) + "\n");
     std::fprintf(stderr, "lockbench: wrote %s\n", OneLine(path).c_str());
+    *written = true;
   } catch (const std::exception& e) {
     PrintMessage("error", std::string("--out: ") + e.what());
     if (exit_code == kExitOk) return kExitUsage;
@@ -521,8 +532,11 @@ int Finish(int exit_code) {
   return exit_code;
 }
 
-// resolve options -> plan -> (dry run: print the plan) -> check outputs -> run each -> emit.
+// (resume: the journal's options) -> resolve options -> plan -> (dry run: print the plan) ->
+// check outputs -> start the journal -> run each -> emit -> end the journal.
 int DoRun(RunOptions o) {
+  Journal resumed;
+  if (!o.resume.empty()) o = ResumedOptions(o, &resumed);
   ResolvePaths(&o);
   const RunPlan plan = PlanRun(o);
   if (o.dry_run) {
@@ -536,10 +550,16 @@ int DoRun(RunOptions o) {
   const uint32_t sample_every = LatencySampling(o.latency_sample, plan.spec, timed);
   InstallSignalHandlers();
   const json config = RunConfig(o, plan, sample_every);
-  const SweepState sweep = RunSweep(o, plan, sample_every);
-  const json doc = ResultDocument(BuildContext(plan.topology, clock, timed), config, sweep.runs);
+  const json context = BuildContext(plan.topology, clock, timed);
+  SweepJournal journal;
+  journal.Start(o, sample_every, context, config, o.resume.empty() ? nullptr : &resumed);
+  const SweepState sweep = RunSweep(o, plan, sample_every, &journal);
+  const json doc = ResultDocument(journal.Context(context), config, sweep.runs);
   EmitResult(doc, o.format, plan.topology);
-  return Finish(WriteResultFile(o.out, doc, sweep.exit_code));
+  bool written = false;
+  const int exit_code = WriteResultFile(o.out, doc, sweep.exit_code, &written);
+  journal.Finish(!sweep.stop, written);
+  return Finish(exit_code);
 }
 
 }  // namespace

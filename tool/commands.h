@@ -36,6 +36,9 @@ struct RunOptions {
   std::string torture_seed;
   // Lock settings that were given, by setting name ("spin_count" -> "64"); see LockSettingFlags.
   std::map<std::string, std::string> lock_settings;
+  // --resume FILE: run what FILE.journal lacks, with the flags it recorded (tool/run_journal.h).
+  std::string resume;
+  bool force = false;  // resume a journal of another version, machine or config
 };
 
 // One `run` flag per lock setting name (lockimpls' LockSetting), whichever locks have it; the

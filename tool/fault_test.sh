@@ -2,7 +2,8 @@
 # Faults during a run of the built lockbench: a deadlocked workload (the stall watchdog must end
 # it with exit 4, name the waiting threads and still write the result), SIGINT and SIGTERM
 # mid-run (exit 130, the finished runs written, the interrupted one marked), and a hard kill
-# (an existing --out file is replaced only by a complete file, never left partial).
+# (an existing --out file is replaced only by a complete file, never left partial). A sweep ended
+# early keeps its journal beside the result (resume_test.sh resumes such sweeps).
 #
 # Runs are sequenced by what they leave behind, not by sleeps that hope: a run is known to have
 # finished when its histogram file appears (--hgrm writes one right after each run), so a signal
@@ -65,8 +66,8 @@ assert "waiting" in runs[0]["status_detail"], runs[0]["status_detail"]
 assert runs[0]["lock"] == "push_lock"
 PY
 check $? "stall: --out is valid JSON whose run has status stalled"
-[ "$(ls -A "$d")" = "$(printf 'stall.json\nstderr\nstdout')" ]
-check $? "stall: no temporary file left beside the result ($(ls -A "$d" | tr '\n' ' '))"
+[ "$(ls -A "$d")" = "$(printf 'stall.json\nstall.json.journal\nstderr\nstdout')" ]
+check $? "stall: no temporary file left beside the result and its journal ($(ls -A "$d" | tr '\n' ' '))"
 
 # ---- (b) SIGINT and SIGTERM mid-run, (c) an existing --out replaced only whole ----
 # interrupted SIGNAL NAME: a run of 20 repetitions of 1 s is signalled once its first repetition
@@ -102,8 +103,14 @@ for r in doc["runs"][:-1]:
     assert r["ops"] > 0 and 0.5 < r["duration_s"] < 5, (r["ops"], r["duration_s"])
 PY
   check $? "$name: --out is valid JSON with the finished runs and the interrupted one last"
-  [ "$(ls -A "$d" | grep -v -x -e hgrm -e previous.json -e stdout -e stderr)" = "r.json" ]
-  check $? "$name: no temporary file left beside the result ($(ls -A "$d" | tr '\n' ' '))"
+  python3 - "$d/r.json" "$d/r.json.journal" <<'PY'
+import json, sys
+finished = [r for r in json.load(open(sys.argv[1]))["runs"] if r["status"] == "ok"]
+assert [json.loads(line) for line in open(sys.argv[2]).read().splitlines()[1:]] == finished
+PY
+  check $? "$name: the journal is kept, with the header and each finished run"
+  [ "$(ls -A "$d" | grep -v -x -e hgrm -e previous.json -e stdout -e stderr)" = "$(printf 'r.json\nr.json.journal')" ]
+  check $? "$name: no temporary file left beside the result and its journal ($(ls -A "$d" | tr '\n' ' '))"
 }
 interrupted INT sigint
 interrupted TERM sigterm
@@ -125,7 +132,7 @@ rc=$?
 check $((rc == 137 ? 0 : 1)) "sigkill: killed (rc=$rc)"
 cmp -s "$d/r.json" "$d/previous.json"
 check $? "sigkill: the existing --out file is left byte-identical"
-[ "$(ls -A "$d" | grep -v -x -e hgrm -e previous.json -e stdout -e stderr)" = "r.json" ]
-check $? "sigkill: no partial or temporary file beside it ($(ls -A "$d" | tr '\n' ' '))"
+[ "$(ls -A "$d" | grep -v -x -e hgrm -e previous.json -e stdout -e stderr)" = "$(printf 'r.json\nr.json.journal')" ]
+check $? "sigkill: no partial or temporary file beside it, only the journal ($(ls -A "$d" | tr '\n' ' '))"
 
 check_finish fault_test

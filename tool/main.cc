@@ -12,6 +12,7 @@
 #include "tool/compare_command.h"
 #include "tool/context.h"
 #include "tool/exit_codes.h"
+#include "tool/merge_command.h"
 #include "tool/messages.h"
 #include "workloads/workload_spec.h"
 
@@ -125,7 +126,9 @@ void AddPlacementFlags(CLI::App* cmd, RunOptions* run) {
 
 // What is measured and written, and the knobs of the measurement itself.
 void AddOutputFlags(CLI::App* cmd, RunOptions* run) {
-  cmd->add_option("--out,-o", run->out, "write the JSON result file here");
+  cmd->add_option("--out,-o", run->out,
+                  "write the JSON result file here; until the sweep completes, each finished run "
+                  "is also kept in FILE.journal (see --resume)");
   cmd->add_option("--hgrm", run->hgrm_dir,
                   "also write each run's acquire-latency histograms into this directory in "
                   "HdrHistogram's .hgrm percentile format (values in microseconds)");
@@ -154,6 +157,30 @@ void AddOutputFlags(CLI::App* cmd, RunOptions* run) {
                   "seed of torture mode's disturbances (default: the workload's seed)");
 }
 
+// --resume takes a sweep's flags from its journal (tool/run_journal.h).
+void AddResumeFlags(CLI::App* cmd, RunOptions* run) {
+  cmd->add_option("--resume", run->resume,
+                  "finish the sweep into FILE that ended early: skip the runs FILE.journal holds, "
+                  "run the rest with the flags it recorded and write FILE; takes no other flag "
+                  "but --format and --force")
+      ->type_name("FILE");
+  cmd->add_flag("--force", run->force,
+                "with --resume: resume a journal of another lockbench version, machine or "
+                "config");
+}
+
+// A flag given with --resume would not apply (the journal's do), so it is refused.
+std::string ResumeConflict(CLI::App* cmd) {
+  if (cmd->count("--resume") == 0) return cmd->count("--force") > 0 ? "--force: only with --resume" : "";
+  for (const CLI::Option* opt : cmd->get_options()) {
+    const std::string name = opt->get_name();
+    if (opt->count() == 0 || name == "--resume" || name == "--force" || name == "--format") continue;
+    return "--resume: " + name + " cannot be given with it; a resume takes the sweep's flags "
+           "from its journal";
+  }
+  return "";
+}
+
 CLI::App* AddRunCommand(CLI::App& app, RunOptions* run) {
   CLI::App* cmd = app.add_subcommand("run", "run workloads on locks and report");
   cmd->footer(kExitCodesHelp);
@@ -165,6 +192,7 @@ CLI::App* AddRunCommand(CLI::App& app, RunOptions* run) {
   AddWorkloadFlags(cmd, run);
   AddPlacementFlags(cmd, run);
   AddOutputFlags(cmd, run);
+  AddResumeFlags(cmd, run);
   return cmd;
 }
 
@@ -197,6 +225,16 @@ CLI::App* AddCompareCommand(CLI::App& app, CompareOptions* compare) {
   return cmd;
 }
 
+CLI::App* AddMergeCommand(CLI::App& app, MergeOptions* merge) {
+  CLI::App* cmd = app.add_subcommand(
+      "merge", "combine result files from one or more machines into one result file");
+  cmd->add_option("OUT", merge->out, "the merged result file")->required();
+  cmd->add_option("IN", merge->inputs, "result files (merged ones too) or directories of them")
+      ->required();
+  cmd->footer(std::string(kMergeFooter) + "\n" + kExitCodesHelp);
+  return cmd;
+}
+
 // Parses the command line; an exit code when that already ends the program (help, version, a
 // usage error), else nullopt.
 std::optional<int> Parse(CLI::App& app, int argc, char** argv) {
@@ -215,6 +253,7 @@ std::optional<int> Parse(CLI::App& app, int argc, char** argv) {
 }
 
 int Run(CLI::App* cmd, RunOptions* run) {
+  if (std::string bad = ResumeConflict(cmd); !bad.empty()) return UsageError(bad);
   DropUngivenFlags(cmd, run);
   if (std::string bad = FormatCheck(run->format, {"table", "json", "csv", "markdown", "gbench"});
       !bad.empty()) {
@@ -251,15 +290,18 @@ int Main(int argc, char** argv) {
   ListOptions list;
   TopologyOptions topo;
   CompareOptions compare;
+  MergeOptions merge;
   CLI::App* run_cmd = AddRunCommand(app, &run);
   CLI::App* list_cmd = AddListCommand(app, &list);
   CLI::App* topo_cmd = AddTopologyCommand(app, &topo);
   CLI::App* compare_cmd = AddCompareCommand(app, &compare);
+  CLI::App* merge_cmd = AddMergeCommand(app, &merge);
   if (std::optional<int> done = Parse(app, argc, argv)) return *done;
   if (run_cmd->parsed()) return Run(run_cmd, &run);
   if (list_cmd->parsed()) return List(list);
   if (topo_cmd->parsed()) return Topo(topo);
   if (compare_cmd->parsed()) return CompareCommand(compare);
+  if (merge_cmd->parsed()) return MergeCommand(merge);
   return UsageError("no subcommand");
 }
 

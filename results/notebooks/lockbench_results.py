@@ -18,6 +18,10 @@ measure them or files written before they existed. mean, p99, max and over_fifo_
 the waits that some grant passed, so they are NaN, not 0, for a run with no such wait; medians
 over repetitions then skip it.
 
+Runs of several machines (a file from `lockbench merge`, whose runs each name their context by
+`context_index`, or files from several hosts) keep their own context's hostname, cpu_model,
+topology and commit as columns; plot_across_machines draws them side by side.
+
 Used by lockbench.ipynb and seed_claims.ipynb; every plot function returns its matplotlib Figure
 so a notebook shows it and a test can inspect it.
 """
@@ -138,16 +142,28 @@ def load_documents(paths):
     return docs
 
 
+CONTEXT_COLUMNS = ("hostname", "cpu_model", "topology", "commit")
+
+
+def run_contexts(doc):
+    """The context of each run of a document: the file's own `context`, or in a merged file
+    (`lockbench merge`) the entry of `contexts` that the run's `context_index` names."""
+    if "contexts" in doc:
+        return [doc["contexts"][run["context_index"]] for run in doc["runs"]]
+    return [doc.get("context", {})] * len(doc["runs"])
+
+
 def load_runs(paths):
-    """One row per run of every file, with `source` (the file) and the context's cpu_model,
-    hostname and commit so files from different machines or builds stay apart."""
+    """One row per run of every file, with `source` (the file) and its context's hostname,
+    cpu_model, topology and commit (per run in a merged file), so runs from different machines
+    or builds stay apart."""
     frames = []
     for doc in load_documents(paths):
         df = pd.json_normalize(doc["runs"])
         df["source"] = doc["_path"]
-        ctx = doc.get("context", {})
-        for key in ("cpu_model", "hostname", "commit"):
-            df[key] = ctx.get(key)
+        contexts = run_contexts(doc)
+        for key in CONTEXT_COLUMNS:
+            df[key] = [ctx.get(key) for ctx in contexts]
         frames.append(df)
     df = pd.concat(frames, ignore_index=True).copy()  # one block per dtype, not per column
     df["arrival_rate"] = pd.to_numeric(df["open_loop.offered_ops_per_s"], errors="coerce") \
@@ -534,5 +550,39 @@ def plot_bypass_distribution(df, workload=None, threads="max", mode="exclusive")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small",
               title="fraction beyond the bound", title_fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_across_machines(df, workload=None, threads="max", metric="throughput"):
+    """The same locks and workload on several machines side by side (a merged file from
+    `lockbench merge`, or files from several hosts): one group of bars per lock, one bar per
+    machine (hostname and CPU model), the median of `metric` over repetitions. threads="max"
+    takes each machine's own largest thread count (machines differ in cores); a number takes
+    that count everywhere."""
+    runs, workload, _ = _pick(ok_runs(df), workload)
+    if threads == "max":
+        runs = runs[runs["threads"] == runs.groupby("hostname")["threads"].transform("max")]
+    else:
+        runs = runs[runs["threads"] == threads]
+    med = runs.groupby(["lock", "hostname", "cpu_model", "threads"], as_index=False)[metric].median()
+    unit = next((m["unit"] for m in METRICS if m["name"] == metric), "")
+    locks = sorted(med["lock"].unique())
+    machines = med[["hostname", "cpu_model", "threads"]].drop_duplicates().sort_values("hostname")
+    fig, ax = plt.subplots(figsize=(max(6, 1.5 * len(locks) * max(1, len(machines)) / 2), 4))
+    width = 0.8 / max(1, len(machines))
+    for i, (_, m) in enumerate(machines.iterrows()):
+        mine = med[(med["hostname"] == m["hostname"]) & (med["cpu_model"] == m["cpu_model"])]
+        values = [mine[mine["lock"] == lk][metric].sum() if lk in set(mine["lock"]) else float("nan")
+                  for lk in locks]
+        ax.bar([x + i * width for x in range(len(locks))], values, width,
+               label=f"{m['hostname']} ({m['cpu_model']}, {m['threads']} threads)")
+    ax.set_xticks([x + (len(machines) - 1) * width / 2 for x in range(len(locks))])
+    ax.set_xticklabels(locks)
+    ax.set_ylabel(f"{metric} ({unit}, median)")
+    ax.set_title(f"{workload}: {metric} across machines")
+    ax.grid(True, axis="y", alpha=0.3)
+    if len(machines):
+        ax.legend(fontsize="small")
     fig.tight_layout()
     return fig

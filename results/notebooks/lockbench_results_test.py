@@ -203,6 +203,50 @@ class LockbenchResultsTest(unittest.TestCase):
                 os.environ["LOCKBENCH_BIN"] = old
 
 
+class AcrossMachinesTest(unittest.TestCase):
+    """A merged file (lockbench merge): each run's context by its context_index."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.merged = os.path.join(self.dir, "merged.json")
+        runs = []
+        for index, scale in ((0, 1.0), (1, 0.5)):
+            for lock, tp in (("push_lock", 4e6), ("eresource", 2e6)):
+                for rep in (1, 2):
+                    runs.append(dict(run(lock, 2 + 2 * index, rep, tp * scale),
+                                     context_index=index))
+        with open(self.merged, "w") as f:
+            json.dump({"schema_version": 1,
+                       "contexts": [{"cpu_model": "CPU A", "hostname": "host-a", "commit": "abc",
+                                     "topology": "1 package"},
+                                    {"cpu_model": "CPU B", "hostname": "host-b", "commit": "abc",
+                                     "topology": "2 packages"}],
+                       "configs": [{}, {}], "runs": runs}, f)
+
+    def tearDown(self):
+        lr.plt.close("all")
+
+    def test_each_run_keeps_its_own_context(self):
+        df = lr.load_runs(self.merged)
+        self.assertEqual(len(df), 8)
+        by_host = df.groupby("hostname")[["cpu_model", "topology"]].first()
+        self.assertEqual(by_host.loc["host-a", "cpu_model"], "CPU A")
+        self.assertEqual(by_host.loc["host-b", "topology"], "2 packages")
+        self.assertEqual(set(df[df["hostname"] == "host-b"]["threads"]), {4})
+
+    def test_across_machines_puts_one_bar_per_machine_beside_each_lock(self):
+        fig = lr.plot_across_machines(lr.load_runs(self.merged))
+        ax = fig.axes[0]
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        self.assertEqual(labels, ["host-a (CPU A, 2 threads)", "host-b (CPU B, 4 threads)"])
+        self.assertEqual([t.get_text() for t in ax.get_xticklabels()], ["eresource", "push_lock"])
+        heights = [p.get_height() for p in ax.patches]
+        # host-a's eresource and push_lock, then host-b's at half the throughput.
+        self.assertEqual(len(heights), 4)
+        self.assertAlmostEqual(heights[0], 2e6)
+        self.assertAlmostEqual(heights[2], heights[0] / 2)
+
+
 class BypassTest(unittest.TestCase):
     """Bypass columns, bypass_histogram and plot_bypass_distribution on hand-made runs."""
 

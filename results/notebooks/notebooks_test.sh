@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs short lockbench sweeps, executes the notebooks headless on its results with Debian's
-# /usr/bin/python3 kernel, and checks that every cell ran without error and that the figures
-# were drawn. Also checks that the notebooks are committed without outputs.
+# Runs short lockbench sweeps (and merges one with a synthetic second machine's copy), executes
+# the notebooks headless on their results with Debian's /usr/bin/python3 kernel, and checks that
+# every cell ran without error and that the figures were drawn. Also checks that the notebooks
+# are committed without outputs.
 # Usage: notebooks_test.sh LOCKBENCH_BINARY PATH/TO/notebooks/lockbench_results.py
 set -euo pipefail
 
@@ -35,7 +36,20 @@ PY
 "$bin" run --lock push_lock,eresource,shared_mutex --threads 2 --arrival-rate 20k/s,100k/s,500M/s \
   --duration 100ms --warmup 20ms --repetitions 1 --out "$tmp/latency-load.json" >/dev/null
 
+# A second machine: the same sweep with another host's context (and half the throughput),
+# merged with the first as a CI job matrix's merge job would.
+python3 - "$tmp/read-mostly.json" "$tmp/machine-b.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["context"].update(hostname="machine-b", cpu_model="Synthetic CPU B", invocation="b" * 16)
+for run in doc["runs"]:
+    run["throughput_ops_per_s"] /= 2
+json.dump(doc, open(sys.argv[2], "w"))
+PY
+"$bin" merge "$tmp/machines.json" "$tmp/read-mostly.json" "$tmp/machine-b.json" 2>/dev/null
+
 export LOCKBENCH_BIN="$bin"
+export LOCKBENCH_MACHINES="$tmp/machines.json"
 export LOCKBENCH_RESULTS="$tmp/read-mostly.json"
 export LOCKBENCH_READ_MOSTLY="$tmp/read-mostly.json"
 export LOCKBENCH_WRITER_STORM="$tmp/writer-storm.json"
@@ -54,7 +68,7 @@ python3 - "$tmp/out" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 # (figures, verdict lines)
-expected = {"lockbench.ipynb": (5, 0), "seed_claims.ipynb": (4, 5), "latency_load.ipynb": (1, 0)}
+expected = {"lockbench.ipynb": (6, 0), "seed_claims.ipynb": (4, 5), "latency_load.ipynb": (1, 0)}
 for name, (figures, verdicts) in expected.items():
     nb = json.load(open(os.path.join(out, name)))
     pngs, text = 0, ""
@@ -70,5 +84,9 @@ for name, (figures, verdicts) in expected.items():
         print("  " + line)
     assert pngs >= figures, f"{name}: {pngs} figures, expected at least {figures}"
     assert len(found) == verdicts, f"{name}: {len(found)} verdict lines, expected {verdicts}"
+# The across-machines cell lists both machines of the merged file.
+last = json.load(open(os.path.join(out, "lockbench.ipynb")))["cells"][-1]["outputs"]
+table = "".join("".join(o.get("data", {}).get("text/plain", "")) for o in last)
+assert "machine-b" in table and "Synthetic CPU B" in table and table.count("\n") >= 2, table
 PY
 echo "notebooks_test: passed"

@@ -1,0 +1,65 @@
+// The journal of a sweep: FILE.journal beside the result file FILE, so that a sweep killed in its
+// 380th run of 400 (SIGKILL, the OOM killer, a lost session, a reboot) keeps the runs before it.
+// Line 1 is the header, an object the tool fills (what it needs to rebuild the plan and to check
+// that a resume belongs to the same binary, configuration and machine); every further line is one
+// finished run, the `runs[]` entry exactly as the result file will hold it. Each line is written
+// whole and fsynced before the next run starts, so a process that dies leaves at most its last
+// line without the newline: the reader skips that line and reports it.
+#ifndef LOCKBENCH_RESULTS_JOURNAL_H_
+#define LOCKBENCH_RESULTS_JOURNAL_H_
+
+#include <cstddef>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+#include "results/file_io.h"
+
+namespace lockbench {
+
+// A journal that cannot be read or is malformed. what() is one line "<path>: <what>" or
+// "<path>:<line>: <what>".
+class JournalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// "FILE.journal": where the journal of the result file FILE lives.
+std::string JournalPath(const std::string& result_path);
+
+struct Journal {
+  nlohmann::json header;              // line 1, an object
+  std::vector<nlohmann::json> runs;   // the complete run lines, in order
+  std::size_t torn_line = 0;          // the number of a last line cut short (skipped), else 0
+};
+
+// The open-loop rate a journaled run was offered (open_loop.offered_ops_per_s), 0 for a
+// closed-loop run or a line without a numeric rate: with lock, threads and repetition, what
+// tells the runs of a sweep apart.
+double JournaledRate(const nlohmann::json& run);
+
+// Reads and checks a journal: the header an object, each complete run line an object with a
+// string `lock` and integers `threads` and `repetition`, no run (of one rate) twice. A last line without its
+// newline is skipped (torn_line); anything else malformed throws JournalError naming the line.
+Journal ReadJournal(const std::string& path);
+
+// Writes a journal: Start puts down the header and the runs already finished, whole or not at
+// all (replacing a journal being resumed, so a torn line goes); Add appends one run line and
+// returns once it is on disk. Throws std::runtime_error with a one-line reason on failure.
+class JournalWriter {
+ public:
+  JournalWriter(const std::string& path, const nlohmann::json& header,
+                const std::vector<nlohmann::json>& runs);
+  void Add(const nlohmann::json& run);
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::unique_ptr<DurableAppender> out_;
+};
+
+}  // namespace lockbench
+
+#endif  // LOCKBENCH_RESULTS_JOURNAL_H_

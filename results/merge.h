@@ -1,0 +1,24 @@
+// `lockbench merge`: result files from one or more machines (a CI job matrix) brought into one
+// document. Each run keeps its own context (host, CPU model, topology, commit, invocation): the
+// merged document holds `contexts` and `configs` (one entry per distinct invocation, in the
+// order met) instead of `context` and `config`, and each run a `context_index` into them.
+// Inputs may be merged files themselves. A run given twice (the same context and the same
+// numbers) is kept once. README's "Merging results" section documents the format.
+#ifndef LOCKBENCH_RESULTS_MERGE_H_
+#define LOCKBENCH_RESULTS_MERGE_H_
+
+#include <vector>
+
+#include "nlohmann/json.hpp"
+#include "results/result_file.h"
+
+namespace lockbench {
+
+// The merged document of `inputs` (each checked by LoadResultDocuments). Throws
+// CompareInputError when one run (same context, lock, workload, threads, placement and
+// repetition) comes with different numbers in two inputs.
+nlohmann::json MergeResults(const std::vector<LoadedResult>& inputs);
+
+}  // namespace lockbench
+
+#endif  // LOCKBENCH_RESULTS_MERGE_H_

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# `lockbench merge` of result files from two machines (a real sweep, and a copy of it with
+# another host's context, as a CI job matrix would produce): the merged file passes the schema,
+# each run keeps its own context, a run given twice (or a merged file merged again) is kept
+# once, a directory is read like its files, and compare reads the merged file, refusing the mix
+# of machines unless --allow-different-machines.
+#
+# Usage: merge_test.sh path/to/lockbench path/to/validate_result.py path/to/result_schema.json
+set -uo pipefail
+
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+validator=$2 schema=$3
+tmp="${TEST_TMPDIR:-$(mktemp -d)}/merge"
+rm -rf "$tmp"
+mkdir -p "$tmp/dir"
+
+source "$(dirname "${BASH_SOURCE[0]}")/../bazel/check_lib.sh"
+
+"$bin" run --lock shared_mutex,push_lock --threads 1 --duration 20ms --warmup 0 --repetitions 2 \
+  --out "$tmp/a.json" >/dev/null 2>&1
+check $? "a sweep on this machine"
+python3 - "$tmp/a.json" "$tmp/b.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["context"].update(hostname="machine-b", cpu_model="Synthetic CPU B",
+                      topology="1 package, 64 cores", invocation="b" * 16)
+json.dump(doc, open(sys.argv[2], "w"), indent=2)
+PY
+cp "$tmp/a.json" "$tmp/b.json" "$tmp/dir/"
+
+"$bin" merge "$tmp/m.json" "$tmp/a.json" "$tmp/b.json" >"$tmp/stdout" 2>"$tmp/stderr"
+check $? "merge of two machines exits 0 ($(cat "$tmp/stderr"))"
+grep -q "^lockbench: merged 8 runs of 2 invocations from 2 hosts into .*m.json$" "$tmp/stderr"
+check $? "merge says what it merged ($(cat "$tmp/stderr"))"
+python3 "$validator" "$schema" "$tmp/m.json" "$tmp/a.json"
+check $? "the merged file and the single-machine file pass the schema"
+python3 - "$tmp/m.json" "$tmp/a.json" "$tmp/b.json" <<'PY'
+import json, sys
+merged, a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert "context" not in merged and len(merged["contexts"]) == 2, merged.keys()
+assert merged["contexts"] == [a["context"], b["context"]]
+assert merged["configs"] == [a["config"], b["config"]]
+for index, src in enumerate((a, b)):
+    mine = [r for r in merged["runs"] if r["context_index"] == index]
+    assert [dict(r, context_index=None) for r in mine] == \
+        [dict(r, context_index=None) for r in src["runs"]], index
+PY
+check $? "each run keeps its own context and its numbers"
+python3 - "$tmp/m.json" "$tmp/no-index.json" "$tmp/both.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+no_index = json.loads(json.dumps(doc))
+del no_index["runs"][3]["context_index"]
+json.dump(no_index, open(sys.argv[2], "w"))
+json.dump(dict(doc, context=doc["contexts"][0], config=doc["configs"][0]), open(sys.argv[3], "w"))
+PY
+! python3 "$validator" "$schema" "$tmp/no-index.json" >/dev/null &&
+  ! python3 "$validator" "$schema" "$tmp/both.json" >/dev/null
+check $? "the schema refuses a merged run without context_index, and context beside contexts"
+
+# A run given twice is kept once: the same file twice, a merged file with one of its inputs, a
+# directory of the inputs: all give the same document.
+"$bin" merge "$tmp/twice.json" "$tmp/a.json" "$tmp/b.json" "$tmp/a.json" 2>/dev/null &&
+  cmp -s "$tmp/twice.json" "$tmp/m.json"
+check $? "the same file given twice is merged once"
+"$bin" merge "$tmp/again.json" "$tmp/m.json" "$tmp/b.json" 2>/dev/null &&
+  cmp -s "$tmp/again.json" "$tmp/m.json"
+check $? "a merged file merged again with one of its inputs is unchanged"
+"$bin" merge "$tmp/fromdir.json" "$tmp/dir" 2>/dev/null && cmp -s "$tmp/fromdir.json" "$tmp/m.json"
+check $? "a directory is merged like its files"
+
+# A file of one invocation whose runs happen to carry a context_index: it names nothing there.
+python3 - "$tmp/a.json" "$tmp/stray.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["runs"][0]["context_index"] = 7
+json.dump(doc, open(sys.argv[2], "w"))
+PY
+"$bin" merge "$tmp/stray-merged.json" "$tmp/stray.json" 2>/dev/null &&
+  python3 -c 'import json, sys; assert {r["context_index"] for r in json.load(open(sys.argv[1]))["runs"]} == {0}' \
+    "$tmp/stray-merged.json"
+check $? "a stray context_index in a file of one invocation is replaced by its context's"
+
+# compare reads each context of a merged file as its own file.
+"$bin" compare "$tmp/a.json" "$tmp/m.json" >"$tmp/stdout" 2>"$tmp/stderr"
+rc=$?
+check $((rc == 2 ? 0 : 1)) "compare refuses two machines without the flag (rc=$rc)"
+grep -q "^lockbench: error: .*a.json and .*m.json:contexts\[1\] come from different machines (context.cpu_model .* vs 'Synthetic CPU B')" "$tmp/stderr"
+check $? "compare names the merged file's context ($(cat "$tmp/stderr"))"
+"$bin" compare "$tmp/a.json" "$tmp/m.json" --allow-different-machines --format json \
+  >"$tmp/report.json" 2>"$tmp/stderr"
+rc=$?
+check $((rc == 0 ? 0 : 1)) "compare --allow-different-machines reads the merged file (rc=$rc; $(cat "$tmp/stderr"))"
+python3 - "$tmp/report.json" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+locks = sorted({c["lock"] for c in report["comparisons"]})
+assert locks == ["push_lock", "shared_mutex"], locks
+PY
+check $? "compare matched both locks across the merged file"
+
+check_finish merge_test
