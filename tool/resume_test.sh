@@ -5,7 +5,8 @@
 # it. The result must hold exactly the planned runs in the interleaved order, none twice, and
 # every run the journal held with the journal's numbers, unchanged; the journal is then gone.
 # A sweep ended by SIGTERM keeps its journal too, and the resume measures the interrupted run
-# again; --force resumes a journal of another machine with a warning.
+# again; --force resumes a journal of another machine with a warning; a rate sweep in torture
+# mode resumes with its rates apart and its torture seed.
 #
 # Usage: resume_test.sh path/to/lockbench
 set -uo pipefail
@@ -106,6 +107,33 @@ rc=$?
 check $((rc == 0 ? 0 : 1)) "sigterm: the resume exits 0 (rc=$rc; $(cat "$d/resume.stderr"))"
 out=$(check_result "$d/r.json" "$d/journal.copy" 2>&1)
 check $? "sigterm: the planned runs once each, all ok, the journal's unchanged ($out)"
+
+# An open-loop rate sweep in torture mode: the journal tells the rates apart, and the resume
+# keeps the torture seed.
+d="$tmp/rates"
+mkdir -p "$d"
+"$bin" run --lock shared_mutex,push_lock --threads 2 --arrival-rate 10k/s,20k/s --torture \
+  --torture-seed 5 --duration 20ms --warmup 0 --repetitions 2 --format csv --out "$d/r.json" \
+  >"$d/stdout" 2>"$d/stderr" &
+pid=$!
+wait_for 60 lines_at_least "$d/r.json.journal" 4
+check $? "rates: the journal holds 3 runs ($(cat "$d/stderr"))"
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+"$bin" run --resume "$d/r.json" >"$d/resume.stdout" 2>"$d/resume.stderr"
+rc=$?
+check $((rc == 0 ? 0 : 1)) "rates: the resume exits 0 (rc=$rc; $(cat "$d/resume.stderr"))"
+python3 - "$d/r.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+got = [(r["lock"], r["open_loop"]["offered_ops_per_s"], r["repetition"]) for r in doc["runs"]]
+planned = [(lock, rate, rep) for rate in (10000, 20000) for rep in (1, 2)
+           for lock in ("shared_mutex", "push_lock")]
+assert got == planned, f"runs {got}, planned {planned}"
+assert doc["config"]["torture"] == {"seed": 5}, doc["config"]["torture"]
+assert all(r["torture"]["seed"] == 5 for r in doc["runs"]), "every run tortured with seed 5"
+PY
+check $? "rates: each lock, rate and repetition once, in order, tortured with the seed given"
 
 # --force resumes a journal of another machine, saying so.
 d="$tmp/force"

@@ -31,6 +31,8 @@ json OptionsToJson(const RunOptions& o, uint32_t sample_every) {
           {"stall_timeout", o.stall_timeout},
           {"time_series_interval", o.time_series_interval},
           {"allow_deadlock", o.allow_deadlock},
+          {"torture", o.torture},
+          {"torture_seed", o.torture_seed},
           {"lock_settings", o.lock_settings}};
 }
 
@@ -49,6 +51,8 @@ RunOptions OptionsFromJson(const json& options) {
   options.at("stall_timeout").get_to(o.stall_timeout);
   options.at("time_series_interval").get_to(o.time_series_interval);
   options.at("allow_deadlock").get_to(o.allow_deadlock);
+  options.at("torture").get_to(o.torture);
+  options.at("torture_seed").get_to(o.torture_seed);
   options.at("lock_settings").get_to(o.lock_settings);
   return o;
 }
