@@ -3,6 +3,7 @@
 #   source "$(dirname "${BASH_SOURCE[0]}")/../bazel/check_lib.sh"   # from a test one level down
 #   check STATUS DESCRIPTION   # STATUS first, so it is expanded before any $(...) in DESCRIPTION
 #   check_finish SUITE         # prints "SUITE: N passed, N failed", writes the XML, returns 1 on failure
+#   wait_for SECONDS COMMAND...  # polls COMMAND every 10 ms until it succeeds; 1 after SECONDS
 # A test case is named by DESCRIPTION up to $check_cut (default " (": details go in brackets);
 # the whole DESCRIPTION is printed when the check fails.
 passed=0
@@ -31,4 +32,13 @@ check_finish() {
       "$total" "$failed" "$1" "$total" "$failed" "$check_cases" >"$XML_OUTPUT_FILE"
   fi
   [ "$failed" -eq 0 ]
+}
+
+wait_for() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.01
+  done
 }

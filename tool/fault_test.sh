@@ -19,16 +19,6 @@ mkdir -p "$tmp"
 
 source "$(dirname "${BASH_SOURCE[0]}")/../bazel/check_lib.sh"
 
-# wait_for SECONDS COMMAND...: polls COMMAND every 20 ms until it succeeds; fails after SECONDS.
-wait_for() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.02
-  done
-}
-
 # finish PID SECONDS: the exit status of background job PID, or 137 after killing it when it has
 # not exited within SECONDS.
 finish() {

@@ -18,16 +18,6 @@ mkdir -p "$tmp"
 
 source "$(dirname "${BASH_SOURCE[0]}")/../bazel/check_lib.sh"
 
-# wait_for SECONDS COMMAND...: polls COMMAND every 10 ms until it succeeds; fails after SECONDS.
-wait_for() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.01
-  done
-}
-
 # Complete lines (the header and one per finished run) in FILE, at least N.
 lines_at_least() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }
 
