@@ -32,6 +32,7 @@ struct RunOptions {
   bool allow_deadlock = false;
   // Lock settings that were given, by setting name ("spin_count" -> "64"); see LockSettingFlags.
   std::map<std::string, std::string> lock_settings;
+  std::vector<std::string> plugins;  // lock plugin files (.so) whose locks join the built-in ones
 };
 
 // One `run` flag per lock setting name (lockimpls' LockSetting), whichever locks have it; the
@@ -52,6 +53,7 @@ int RunCommand(const RunOptions& options);
 
 struct ListOptions {
   std::string format = "table";
+  std::vector<std::string> plugins;
 };
 int ListCommand(const ListOptions& options);
 
