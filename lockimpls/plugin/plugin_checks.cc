@@ -35,13 +35,16 @@ void Dwell(int rounds) {
   for (int i = 0; i < rounds; ++i) asm volatile("" ::: "memory");
 }
 
-void Write(PluginLock& lock, bool try_first, Guarded& g) {
+// `yield` gives up the CPU mid-section, so that other threads run while the writer holds the
+// lock even when there are fewer cores than threads.
+void Write(PluginLock& lock, bool try_first, bool yield, Guarded& g) {
   if (!try_first || !lock.try_lock()) lock.lock();
   if (g.writers.fetch_add(1, kRelaxed) != 0 || g.readers.load(kRelaxed) != 0) {
     g.overlaps.fetch_add(1, kRelaxed);
   }
   g.a.store(g.a.load(kRelaxed) + 1, kRelaxed);
   Dwell(1024);
+  if (yield) std::this_thread::yield();
   g.b.store(g.b.load(kRelaxed) + 1, kRelaxed);
   g.writers.fetch_sub(1, kRelaxed);
   lock.unlock();
@@ -101,7 +104,7 @@ CheckOutcome Exclusion(const PluginLockType& type) {
       for (int i = 0; i < kOpsPerThread; ++i) {
         const bool try_first = rng() % 4 == 0;
         if (rng() % 100 < 30) {
-          Write(lock, try_first, g);
+          Write(lock, try_first, rng() % 16 == 0, g);
           ++mine;
         } else {
           Read(lock, try_first, g);

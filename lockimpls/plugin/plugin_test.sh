@@ -60,6 +60,8 @@ check $? "check names writer_excludes_readers on buggy_rw"
 grep -q "^FAIL buggy_rw try_while_held: try_lock_shared succeeded while another thread held" \
   "$tmp/buggy.out"
 check $? "check names try_while_held on buggy_rw"
+grep -q "^FAIL buggy_rw exclusion: [1-9][0-9]* acquisitions found a writer inside" "$tmp/buggy.out"
+check $? "check names exclusion on buggy_rw"
 grep -q "^PASS buggy_rw readers_exclude_writer" "$tmp/buggy.out"
 check $? "check still passes what buggy_rw gets right"
 
