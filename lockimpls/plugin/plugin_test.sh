@@ -4,10 +4,13 @@
 # plugin recorded in the result file; the rw example passes check and runs with a shared mode;
 # the planted bug fails check with exit 3, naming the checks it breaks.
 #
+# Also: README's measurement of the boundary's cost runs (its figures are not asserted).
+#
 # Usage: plugin_test.sh lockbench README.md ticket_lock.so rw_spin.so buggy_rw.so validate.py schema
+#        tbb_spin_rw_abi.so
 set -uo pipefail
 
-bin=$1 readme=$2 bazel_ticket=$3 rw=$4 buggy=$5 validator=$6 schema=$7
+bin=$1 readme=$2 bazel_ticket=$3 rw=$4 buggy=$5 validator=$6 schema=$7 tbb_abi=$8
 tmp="${TEST_TMPDIR:-$(mktemp -d)}/plugin"
 rm -rf "$tmp"
 mkdir -p "$tmp/src/lockimpls/plugin/examples"
@@ -115,5 +118,19 @@ import json, sys
 locks = {l["name"]: l for l in json.load(sys.stdin)["locks"]}
 assert "push_lock" in locks and locks["rw_spin"]["recursion"] == "shared_only", locks.get("rw_spin")'
 check $? "list --plugin --format json lists rw_spin beside the built-in locks"
+
+# The boundary's cost, as README measures it (briefly): both sides run, interleaved.
+"$bin" run --plugin "$tbb_abi" --lock tbb_spin_rw,tbb_spin_rw_abi --readers 0 --writers 1 \
+  --shared-lines 0 --exclusive-lines 0 --shared-cs 0 --exclusive-cs 0 --duration 20ms \
+  --warmup 5ms --repetitions 5 --no-verify --format json >"$tmp/boundary.json" 2>"$tmp/boundary.err"
+rc=$?
+python3 - "$tmp/boundary.json" <<'PY'
+import json, sys
+runs = json.load(open(sys.argv[1]))["runs"]
+order = [r["lock"] for r in runs]
+assert order == ["tbb_spin_rw", "tbb_spin_rw_abi"] * 5, order
+assert all(r["status"] == "ok" and r["threads"] == 1 for r in runs)
+PY
+check $((rc != 0 || $? != 0)) "the boundary measurement runs both sides, interleaved ($(head -c 300 "$tmp/boundary.err"))"
 
 check_finish plugin_test
