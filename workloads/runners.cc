@@ -38,13 +38,6 @@ const std::vector<LockRunner>& LockRunners() {
   return kRunners;
 }
 
-const LockRunner* FindLockRunner(const std::string& name) {
-  for (const LockRunner& r : LockRunners()) {
-    if (r.traits.name == name) return &r;
-  }
-  return nullptr;
-}
-
 LockRunner PluginLockRunner(const PluginLockType& type) {
   return LockRunner{type.traits, &RunPluginLock, &type};
 }

@@ -32,9 +32,6 @@ const std::vector<LockRunner>& LockRunners();
 // shared mode carries a warning that its shared requests ran exclusive.
 LockRunner PluginLockRunner(const PluginLockType& type);
 
-// The runner named `name`, or nullptr.
-const LockRunner* FindLockRunner(const std::string& name);
-
 }  // namespace lockbench
 
 #endif  // LOCKBENCH_WORKLOADS_RUNNERS_H_
