@@ -139,7 +139,9 @@ CheckOutcome TryWhileHeld(const PluginLockType& type) {
     return got;
   });
   lock.unlock();
-  if (exclusive_got_in) return Fail("try_lock succeeded while another thread held the lock exclusive");
+  if (exclusive_got_in) {
+    return Fail("try_lock succeeded while another thread held the lock exclusive");
+  }
   if (shared_got_in) {
     return Fail("try_lock_shared succeeded while another thread held the lock exclusive");
   }

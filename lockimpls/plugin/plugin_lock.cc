@@ -58,7 +58,8 @@ void CheckFunctions(const lockbench_lock_v1& d, const std::string& where) {
       {"unlock", d.unlock != nullptr}, {"try_lock", d.try_lock != nullptr}};
   for (const auto& [fn, given] : required) {
     if (!given) {
-      throw PluginError(where + ": " + fn + " is NULL; init, lock, unlock and try_lock are required");
+      throw PluginError(where + ": " + fn +
+                        " is NULL; init, lock, unlock and try_lock are required");
     }
   }
   if (d.has_shared == 0) return;

@@ -73,8 +73,9 @@ RunRecord RunWithOps(const EngineConfig& cfg, const LockTraits& traits,
 // behind (they cannot be joined) with everything they use; the caller should exit soon.
 template <BenchLock L>
 RunRecord RunLock(const EngineConfig& cfg) {
-  const engine_internal::LockOps ops{sizeof(L), alignof(L), [](void* p, const void*) { new (p) L(); },
-                                     [](void* p) { std::launder(static_cast<L*>(p))->~L(); }};
+  const engine_internal::LockOps ops{
+      sizeof(L), alignof(L), [](void* p, const void*) { new (p) L(); },
+      [](void* p) { std::launder(static_cast<L*>(p))->~L(); }};
   return RunWithOps<L>(cfg, L::kTraits, ops);
 }
 
