@@ -1,7 +1,5 @@
 #include "tool/plugins.h"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>

@@ -38,7 +38,7 @@ struct lockbench_lock_v1 {
   const char* fairness;    /* the grant policy, in words */
   size_t size;             /* bytes of one lock object: 1 to 1 MiB */
   size_t align;            /* its alignment: a power of two, at most 4096 */
-  int recursion;           /* enum lockbench_recursion */
+  int recursion;           /* enum lockbench_recursion; SHARED_ONLY needs has_shared */
   int has_shared;          /* nonzero: the three shared functions are given */
   /* REQUIRED. Every function gets the lock object; try functions return nonzero when they
    * acquired, and never block. */

@@ -94,6 +94,9 @@ bad "bad name" "--plugin: '$p_bad_bad_name': lock #1: name is not 1 to 48 of a-z
 bad "bad recursion" \
   "--plugin: '$p_bad_bad_recursion': lock #1 'bad_spin': recursion 7 is not 0 \(none\), 1 \(shared only\) or 2 \(full\)" \
   run --plugin "${so[bad_bad_recursion]}"
+bad "shared recursion without a shared mode" \
+  "--plugin: '$p_bad_shared_recursion': lock #1 'bad_spin': recursion 1 \(shared only\) needs a shared mode \(has_shared\)" \
+  run --plugin "${so[bad_shared_recursion]}"
 
 # Names taken.
 bad "clash with a built-in lock" \

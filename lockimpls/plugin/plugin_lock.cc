@@ -105,6 +105,9 @@ std::unique_ptr<PluginLockType> CheckLock(const lockbench_lock_v1& d, std::uint3
   }
   const Recursion recursion = RecursionOf(d.recursion, where);
   CheckFunctions(d, where);
+  if (recursion == Recursion::kSharedOnly && d.has_shared == 0) {
+    throw PluginError(where + ": recursion 1 (shared only) needs a shared mode (has_shared)");
+  }
   t->desc = d;
   t->has_shared = d.has_shared != 0;
   if (!t->has_shared) t->description += " [no shared mode: shared requests run exclusive]";

@@ -66,6 +66,8 @@ const struct lockbench_plugin_v1* lockbench_plugin_entry(void) {
   locks[0].align = 8192;
 #elif defined(BAD_RECURSION)
   locks[0].recursion = 7;
+#elif defined(BAD_SHARED_RECURSION)
+  locks[0].recursion = LOCKBENCH_RECURSION_SHARED_ONLY;
 #elif defined(BAD_TWICE_INSIDE)
   plugin.lock_count = 2;
   locks[1].name = NAME;
