@@ -26,6 +26,7 @@
 #include "tool/context.h"
 #include "tool/exit_codes.h"
 #include "tool/messages.h"
+#include "tool/plugins.h"
 #include "tool/run_journal.h"
 #include "workloads/clock.h"
 #include "workloads/engine.h"
@@ -90,19 +91,24 @@ WorkloadSpec ResolveWorkload(const RunOptions& o) {
   return spec;
 }
 
-std::vector<const LockRunner*> ResolveLocks(const std::string& list) {
+// Names among `runners`: the built-in locks and those of the plugins given.
+std::vector<const LockRunner*> ResolveLocks(const std::string& list,
+                                            const std::vector<LockRunner>& runners) {
   std::vector<const LockRunner*> out;
   if (list == "all") {
-    for (const LockRunner& r : LockRunners()) out.push_back(&r);
+    for (const LockRunner& r : runners) out.push_back(&r);
     return out;
   }
   std::vector<std::string> names;
-  for (const LockRunner& r : LockRunners()) names.emplace_back(r.traits.name);
+  for (const LockRunner& r : runners) names.emplace_back(r.traits.name);
   const std::string allowed = Join(names);
   std::stringstream in(list);
   std::string name;
   while (std::getline(in, name, ',')) {
-    const LockRunner* r = FindLockRunner(name);
+    const LockRunner* r = nullptr;
+    for (const LockRunner& candidate : runners) {
+      if (candidate.traits.name == name) r = &candidate;
+    }
     if (r == nullptr) {
       throw SpecError("--lock: unknown lock '" + name + "'" + DidYouMean(name, names) +
                       "; locks: " + allowed + ", or all");
@@ -293,9 +299,9 @@ std::optional<uint64_t> TortureSeed(const RunOptions& o, const WorkloadSpec& spe
 }
 
 // Checks the flags in the order a user reads them, so the first mistake is the one reported.
-RunPlan PlanRun(const RunOptions& o) {
+RunPlan PlanRun(const RunOptions& o, const LockCatalog& catalog) {
   WorkloadSpec spec = ResolveWorkload(o);
-  std::vector<const LockRunner*> locks = ResolveLocks(o.locks);
+  std::vector<const LockRunner*> locks = ResolveLocks(o.locks, catalog.runners);
   Topology topology = RunTopology(o);
   MemoryPolicy memory = ResolveMemory(o, topology);
   CheckRecursion(spec, locks, o.allow_deadlock);
@@ -374,7 +380,8 @@ std::optional<uint32_t> FirstLockSetting(std::string_view name) {
   return std::nullopt;
 }
 
-json RunConfig(const RunOptions& o, const RunPlan& plan, uint32_t sample_every) {
+json RunConfig(const RunOptions& o, const RunPlan& plan, const LockCatalog& catalog,
+               uint32_t sample_every) {
   json config;
   config["workload"] = WorkloadToJson(plan.spec);
   json lock_names = json::array();
@@ -395,6 +402,7 @@ json RunConfig(const RunOptions& o, const RunPlan& plan, uint32_t sample_every) 
   if (const std::optional<uint32_t> spins = FirstLockSetting("spin_count")) {
     config["spin_count"] = *spins;
   }
+  if (!catalog.plugins.empty()) config["plugins"] = PluginsJson(catalog.plugins);
   return config;
 }
 
@@ -456,7 +464,7 @@ void RunOne(const RunOptions& o, EngineConfig cfg, const LockRunner& lock, Sweep
                             ", repetition " + std::to_string(cfg.repetition) + "/" +
                             std::to_string(cfg.spec.repetitions);
   if (tty) cfg.progress = [label](double f) { Progress(label, f); };
-  const RunRecord record = lock.run(cfg);
+  const RunRecord record = lock.Run(cfg);
   if (tty) std::fprintf(stderr, "\r\033[K");
   const RunSummary summary = Summarize(record);
   state->runs.push_back(RunToJson(record, summary));
@@ -538,7 +546,8 @@ int DoRun(RunOptions o) {
   Journal resumed;
   if (!o.resume.empty()) o = ResumedOptions(o, &resumed);
   ResolvePaths(&o);
-  const RunPlan plan = PlanRun(o);
+  const LockCatalog catalog = LoadLockCatalog(o.plugins);
+  const RunPlan plan = PlanRun(o, catalog);
   if (o.dry_run) {
     PrintPlans(plan.plans, o.format);
     return kExitOk;
@@ -549,7 +558,7 @@ int DoRun(RunOptions o) {
   const TimedAcquisitionCost& timed = MeasuredTimedAcquisitionCost();
   const uint32_t sample_every = LatencySampling(o.latency_sample, plan.spec, timed);
   InstallSignalHandlers();
-  const json config = RunConfig(o, plan, sample_every);
+  const json config = RunConfig(o, plan, catalog, sample_every);
   const json context = BuildContext(plan.topology, clock, timed);
   SweepJournal journal;
   journal.Start(o, sample_every, context, config, o.resume.empty() ? nullptr : &resumed);
@@ -609,9 +618,15 @@ int RunCommand(const RunOptions& options) {
 }
 
 int ListCommand(const ListOptions& options) {
+  LockCatalog catalog;
+  try {
+    catalog = LoadLockCatalog(options.plugins);
+  } catch (const SpecError& e) {
+    return UsageError(e.what());
+  }
   if (options.format == "json") {
     json locks = json::array();
-    for (const LockRunner& r : LockRunners()) {
+    for (const LockRunner& r : catalog.runners) {
       const LockTraits& t = r.traits;
       locks.push_back({{"name", t.name},
                        {"description", t.description},
@@ -628,7 +643,7 @@ int ListCommand(const ListOptions& options) {
     return kExitOk;
   }
   std::cout << "Locks:\n";
-  for (const LockRunner& r : LockRunners()) {
+  for (const LockRunner& r : catalog.runners) {
     const LockTraits& t = r.traits;
     std::printf("  %-18s %s\n", std::string(t.name).c_str(), std::string(t.description).c_str());
     std::printf("  %-18s size %zu bytes, recursion %s, owner query %s\n", "", t.size_bytes,

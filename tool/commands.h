@@ -39,6 +39,7 @@ struct RunOptions {
   // --resume FILE: run what FILE.journal lacks, with the flags it recorded (tool/run_journal.h).
   std::string resume;
   bool force = false;  // resume a journal of another version, machine or config
+  std::vector<std::string> plugins;  // lock plugin files (.so) whose locks join the built-in ones
 };
 
 // One `run` flag per lock setting name (lockimpls' LockSetting), whichever locks have it; the
@@ -59,6 +60,7 @@ int RunCommand(const RunOptions& options);
 
 struct ListOptions {
   std::string format = "table";
+  std::vector<std::string> plugins;
 };
 int ListCommand(const ListOptions& options);
 

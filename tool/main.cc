@@ -14,6 +14,7 @@
 #include "tool/exit_codes.h"
 #include "tool/merge_command.h"
 #include "tool/messages.h"
+#include "tool/plugins.h"
 #include "workloads/workload_spec.h"
 
 namespace lockbench {
@@ -78,6 +79,9 @@ std::string EmptyValue(CLI::App& app) {
   }
   return "";
 }
+
+constexpr const char* kPluginHelp =
+    "a lock plugin (.so, README \"Lock plugins\") whose locks join the built-in ones; repeatable";
 
 constexpr const char* kAppDescription =
     "lockbench: measures reader/writer lock contention: Windows lock emulations (push lock, "
@@ -186,6 +190,7 @@ CLI::App* AddRunCommand(CLI::App& app, RunOptions* run) {
   cmd->footer(kExitCodesHelp);
   cmd->add_option("--lock,-l", run->locks, "locks to measure, comma-separated, or all")
       ->capture_default_str();
+  cmd->add_option("--plugin", run->plugins, kPluginHelp)->take_all();
   cmd->add_option("--workload,-w", run->workload,
                   "a preset name (see `lockbench list`) or a workload .json file; "
                   "default read-mostly");
@@ -199,6 +204,16 @@ CLI::App* AddRunCommand(CLI::App& app, RunOptions* run) {
 CLI::App* AddListCommand(CLI::App& app, ListOptions* list) {
   CLI::App* cmd = app.add_subcommand("list", "list the locks (with their traits), the workload presets and the metrics");
   cmd->add_option("--format", list->format, "table or json")->capture_default_str();
+  cmd->add_option("--plugin", list->plugins, kPluginHelp)->take_all();
+  return cmd;
+}
+
+CLI::App* AddCheckCommand(CLI::App& app, CheckOptions* check) {
+  CLI::App* cmd = app.add_subcommand(
+      "check", "run the conformance checks on a lock plugin's locks (exit 3 if one fails)");
+  cmd->footer(kExitCodesHelp);
+  cmd->add_option("--plugin", check->plugins, kPluginHelp)->required()->take_all();
+  cmd->add_option("--lock,-l", check->locks, "the plugin locks to check, comma-separated; default all");
   return cmd;
 }
 
@@ -291,17 +306,20 @@ int Main(int argc, char** argv) {
   TopologyOptions topo;
   CompareOptions compare;
   MergeOptions merge;
+  CheckOptions check;
   CLI::App* run_cmd = AddRunCommand(app, &run);
   CLI::App* list_cmd = AddListCommand(app, &list);
   CLI::App* topo_cmd = AddTopologyCommand(app, &topo);
   CLI::App* compare_cmd = AddCompareCommand(app, &compare);
   CLI::App* merge_cmd = AddMergeCommand(app, &merge);
+  CLI::App* check_cmd = AddCheckCommand(app, &check);
   if (std::optional<int> done = Parse(app, argc, argv)) return *done;
   if (run_cmd->parsed()) return Run(run_cmd, &run);
   if (list_cmd->parsed()) return List(list);
   if (topo_cmd->parsed()) return Topo(topo);
   if (compare_cmd->parsed()) return CompareCommand(compare);
   if (merge_cmd->parsed()) return MergeCommand(merge);
+  if (check_cmd->parsed()) return CheckCommand(check);
   return UsageError("no subcommand");
 }
 

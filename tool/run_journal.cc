@@ -33,6 +33,7 @@ json OptionsToJson(const RunOptions& o, uint32_t sample_every) {
           {"allow_deadlock", o.allow_deadlock},
           {"torture", o.torture},
           {"torture_seed", o.torture_seed},
+          {"plugins", o.plugins},
           {"lock_settings", o.lock_settings}};
 }
 
@@ -53,6 +54,7 @@ RunOptions OptionsFromJson(const json& options) {
   options.at("allow_deadlock").get_to(o.allow_deadlock);
   options.at("torture").get_to(o.torture);
   options.at("torture_seed").get_to(o.torture_seed);
+  options.at("plugins").get_to(o.plugins);
   options.at("lock_settings").get_to(o.lock_settings);
   return o;
 }

@@ -4,21 +4,42 @@
 #include "workloads/internal/drive.h"
 
 namespace lockbench {
+namespace {
+
+template <BenchLock L>
+RunRecord RunBuiltIn(const EngineConfig& cfg, const void* /*context*/) {
+  return RunLock<L>(cfg);
+}
+
+RunRecord RunPluginLock(const EngineConfig& cfg, const void* context) {
+  const auto& type = *static_cast<const PluginLockType*>(context);
+  const engine_internal::LockOps ops{
+      type.size, type.align,
+      [](void* p, const void* t) {
+        PluginLock::Construct(p, *static_cast<const PluginLockType*>(t));
+      },
+      &PluginLock::Destroy, &type};
+  RunRecord record = RunWithOps<PluginLock>(cfg, type.traits, ops);
+  if (!type.has_shared) {
+    record.warnings.push_back("lock '" + type.name +
+                              "' has no shared mode: its shared requests ran exclusive");
+  }
+  return record;
+}
+
+}  // namespace
 
 const std::vector<LockRunner>& LockRunners() {
   static const std::vector<LockRunner> kRunners = [] {
     std::vector<LockRunner> out;
-    AllLocks::ForEach([&out]<class L>() { out.push_back({L::kTraits, &RunLock<L>}); });
+    AllLocks::ForEach([&out]<class L>() { out.push_back({L::kTraits, &RunBuiltIn<L>}); });
     return out;
   }();
   return kRunners;
 }
 
-const LockRunner* FindLockRunner(const std::string& name) {
-  for (const LockRunner& r : LockRunners()) {
-    if (r.traits.name == name) return &r;
-  }
-  return nullptr;
+LockRunner PluginLockRunner(const PluginLockType& type) {
+  return LockRunner{type.traits, &RunPluginLock, &type};
 }
 
 }  // namespace lockbench

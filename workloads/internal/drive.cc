@@ -57,7 +57,7 @@ Run::Run(const EngineConfig& cfg, const LockOps& lock_ops, const Plan& plan)
     : n(static_cast<size_t>(cfg.threads)),
       ops(lock_ops),
       instances(static_cast<size_t>(plan.instances)),
-      stride((lock_ops.size + 63) / 64 * 64),
+      stride(LockStride(lock_ops)),
       records(n),
       grant_logs(n),
       bind_errors(n),
@@ -70,7 +70,7 @@ Run::Run(const EngineConfig& cfg, const LockOps& lock_ops, const Plan& plan)
   memory = MemoryBlock::Allocate(*cfg.topology, lock_bytes + line_count * sizeof(Line), cfg.memory);
   locks = static_cast<std::byte*>(memory.data());
   for (; locks_constructed < instances; ++locks_constructed) {
-    ops.construct(locks + locks_constructed * stride);
+    ops.construct(locks + locks_constructed * stride, ops.context);
   }
   lines = reinterpret_cast<Line*>(locks + lock_bytes);
   for (size_t i = 0; i < line_count; ++i) {

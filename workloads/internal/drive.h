@@ -27,13 +27,20 @@ Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock,
               Recursion recursion = Recursion::kFull);
 
 // The type-erased part of a run: memory, threads, barrier, watchdog, and assembling the record.
-// `construct`/`destroy` place the lock objects; `body(thread, shared, record)` is the hot loop.
+// `construct(p, context)`/`destroy` place the lock objects; `body(thread, shared, record)` is the
+// hot loop. Lock objects sit LockStride bytes apart: each starts a cache line (or its alignment,
+// if larger) of its own.
 struct LockOps {
   size_t size;
   size_t align;
-  void (*construct)(void* p);
+  void (*construct)(void* p, const void* context);
   void (*destroy)(void* p);
+  const void* context = nullptr;  // what construct needs beyond the type (a plugin's descriptor)
 };
+constexpr size_t LockStride(const LockOps& ops) {
+  const size_t unit = ops.align > 64 ? ops.align : 64;
+  return (ops.size + unit - 1) / unit * unit;
+}
 using WorkerBody = std::function<void(int thread, Shared& shared, ThreadRecord& record,
                                       std::vector<uint32_t>& grant_log, std::byte* locks,
                                       Line* lines)>;
@@ -44,15 +51,13 @@ RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps
 
 }  // namespace engine_internal
 
-// Runs lock type L once. Blocks until the run ends. If it stalled, the stuck threads are left
-// behind (they cannot be joined) with everything they use; the caller should exit soon.
-template <BenchLock L>
-RunRecord RunLock(const EngineConfig& cfg) {
+// Runs the hot loop instantiated for L, on lock objects that `ops` places, once.
+template <class L>
+RunRecord RunWithOps(const EngineConfig& cfg, const LockTraits& traits,
+                     const engine_internal::LockOps& ops) {
   using namespace engine_internal;
-  auto plan = std::make_shared<const Plan>(MakePlan(cfg, Clock(), L::kTraits.recursion));
-  const LockOps ops{sizeof(L), alignof(L), [](void* p) { new (p) L(); },
-                    [](void* p) { std::launder(static_cast<L*>(p))->~L(); }};
-  const size_t stride = (sizeof(L) + 63) / 64 * 64;
+  auto plan = std::make_shared<const Plan>(MakePlan(cfg, Clock(), traits.recursion));
+  const size_t stride = LockStride(ops);
   const uint64_t seed = cfg.spec.seed * 0x100000001b3ull + static_cast<uint64_t>(cfg.repetition);
   // Captures by value: a stalled thread may outlive this call.
   const WorkerBody body = [plan, spec = cfg.spec, stride, seed](
@@ -61,7 +66,17 @@ RunRecord RunLock(const EngineConfig& cfg) {
     WorkerLoop<L>(*plan, tid, spec.RoleOf(tid), shared, rec, grant_log, locks, stride, lines,
                   seed + static_cast<uint64_t>(tid) * 0x9e3779b97f4a7c15ull);
   };
-  return Drive(cfg, L::kTraits, ops, *plan, body);
+  return Drive(cfg, traits, ops, *plan, body);
+}
+
+// Runs lock type L once. Blocks until the run ends. If it stalled, the stuck threads are left
+// behind (they cannot be joined) with everything they use; the caller should exit soon.
+template <BenchLock L>
+RunRecord RunLock(const EngineConfig& cfg) {
+  const engine_internal::LockOps ops{
+      sizeof(L), alignof(L), [](void* p, const void*) { new (p) L(); },
+      [](void* p) { std::launder(static_cast<L*>(p))->~L(); }};
+  return RunWithOps<L>(cfg, L::kTraits, ops);
 }
 
 }  // namespace lockbench
