@@ -12,6 +12,7 @@
 
 #include "lockimpls/absl_mutex.h"
 #include "lockimpls/eresource.h"
+#include "lockimpls/ex_spin_lock.h"
 #include "lockimpls/fast_mutex.h"
 #include "lockimpls/lock_concept.h"
 #include "lockimpls/pthread_rwlock.h"
@@ -42,9 +43,9 @@ struct LockList {
   }
 };
 
-using AllLocks = LockList<PushLock, EResource, SrwLock, FastMutex, GuardedMutex, StdSharedMutex,
-                          PthreadRwlock, PthreadRwlockWriterPref, AbslMutex, TbbSpinRw,
-                          TbbQueuingRw>;
+using AllLocks = LockList<PushLock, EResource, SrwLock, FastMutex, GuardedMutex, ExSpinLock,
+                          StdSharedMutex, PthreadRwlock, PthreadRwlockWriterPref, AbslMutex,
+                          TbbSpinRw, TbbQueuingRw>;
 
 }  // namespace lockbench
 
