@@ -1,29 +1,11 @@
 #include "lockimpls/ex_spin_lock.h"
 
-#include <sched.h>
-
-#include "lockimpls/internal/futex.h"
+#include "lockimpls/internal/spin_backoff.h"
 
 namespace lockbench {
-namespace {
-
-// Polls a spinner makes before it starts yielding its CPU between polls: a holder preempted in
-// user mode can only finish if the spinners let it run.
-constexpr int kPollsBeforeYield = 64;
-
-// One poll's pause: a CPU hint, or a yield once the spinner has polled for a while.
-void Backoff(int& polls) {
-  if (++polls < kPollsBeforeYield) {
-    internal::CpuRelax();
-  } else {
-    sched_yield();
-  }
-}
-
-}  // namespace
 
 void ExSpinLock::LockContended() {
-  int polls = 0;
+  internal::SpinBackoff backoff;
   for (;;) {
     std::uint32_t v = word_.load(std::memory_order_relaxed);
     if ((v & ~kWriterWaiting) == 0) {
@@ -35,12 +17,12 @@ void ExSpinLock::LockContended() {
     }
     // Announce the writer, so that new readers back off while the present ones drain.
     if ((v & kWriterWaiting) == 0) word_.fetch_or(kWriterWaiting, std::memory_order_relaxed);
-    Backoff(polls);
+    backoff.Pause();
   }
 }
 
 void ExSpinLock::LockSharedContended() {
-  int polls = 0;
+  internal::SpinBackoff backoff;
   for (;;) {
     std::uint32_t v = word_.load(std::memory_order_relaxed);
     if (ReaderMayEnter(v)) {
@@ -50,7 +32,7 @@ void ExSpinLock::LockSharedContended() {
       }
       continue;
     }
-    Backoff(polls);
+    backoff.Pause();
   }
 }
 

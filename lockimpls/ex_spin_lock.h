@@ -11,7 +11,7 @@
 // that is the only holder may convert to exclusive without releasing. Nobody ever sleeps:
 // waiters spin on the word. In user mode a holder can be preempted, where a Windows holder runs
 // at DISPATCH_LEVEL and cannot be, so after 64 polls a spinner yields its CPU between polls
-// (sched_yield) to let a preempted holder run; it still never blocks on the lock.
+// (internal/spin_backoff.h) to let a preempted holder run; it still never blocks on the lock.
 //
 // Fairness: writer preference, not fair among equals. A waiting writer blocks new readers; the
 // readers already inside finish first. Writers compete by compare-exchange with no order among

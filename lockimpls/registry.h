@@ -17,6 +17,7 @@
 #include "lockimpls/lock_concept.h"
 #include "lockimpls/pthread_rwlock.h"
 #include "lockimpls/push_lock.h"
+#include "lockimpls/queued_spin_lock.h"
 #include "lockimpls/srwlock.h"
 #include "lockimpls/std_shared_mutex.h"
 #include "lockimpls/tbb_rw.h"
@@ -44,8 +45,8 @@ struct LockList {
 };
 
 using AllLocks = LockList<PushLock, EResource, SrwLock, FastMutex, GuardedMutex, ExSpinLock,
-                          StdSharedMutex, PthreadRwlock, PthreadRwlockWriterPref, AbslMutex,
-                          TbbSpinRw, TbbQueuingRw>;
+                          QueuedSpinLock, StdSharedMutex, PthreadRwlock, PthreadRwlockWriterPref,
+                          AbslMutex, TbbSpinRw, TbbQueuingRw>;
 
 }  // namespace lockbench
 
