@@ -211,6 +211,15 @@ TYPED_TEST(ConformanceTest, SharedHoldersOverlap) {
   constexpr int kReaders = 4;
   HangWatchdog watchdog(this->What("SharedHoldersOverlap"));
   TypeParam lock;
+  if constexpr (!TypeParam::kTraits.shared_mode) {
+    // An exclusive-only lock serves shared requests exclusive: a second "reader" is refused.
+    lock.lock_shared();
+    bool second = true;
+    std::thread([&] { second = lock.try_lock_shared(); }).join();
+    EXPECT_FALSE(second) << "traits say exclusive only, yet two shared holders overlapped";
+    lock.unlock_shared();
+    return;
+  }
   std::latch all_inside(kReaders);
   std::atomic<int> max_inside{0};
   std::atomic<int> inside{0};

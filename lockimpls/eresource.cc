@@ -7,14 +7,12 @@
 
 #include "lockimpls/internal/check.h"
 #include "lockimpls/internal/futex.h"
+#include "lockimpls/internal/thread_tag.h"
 
 namespace lockbench {
 namespace {
 
-std::uintptr_t CurrentThread() {
-  static thread_local char tag;
-  return reinterpret_cast<std::uintptr_t>(&tag);
-}
+std::uintptr_t CurrentThread() { return internal::CurrentThreadTag(); }
 
 constexpr std::string_view kComponent = "EResource";
 

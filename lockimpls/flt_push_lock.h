@@ -4,9 +4,9 @@
 //
 // Critical region: in Windows, KeEnterCriticalRegion disables normal kernel APCs for the thread
 // so it cannot be suspended while it holds a lock. User mode has no APCs to disable; the
-// emulation keeps the per-thread nesting count, so the rule "acquire enters, release leaves"
-// can be checked and queried (KeAreApcsDisabled, CriticalRegionDepth). Leaving a region the
-// thread is not in aborts with a message, in every build.
+// emulation keeps the per-thread nesting count (internal/kernel_regions.h), so the rule
+// "acquire enters, release leaves" can be checked and queried (KeAreApcsDisabled,
+// CriticalRegionDepth).
 //
 // Flags: FLT_PUSH_LOCK_ENABLE_AUTO_BOOST (documented as deprecated) and
 // FLT_PUSH_LOCK_DISABLE_AUTO_BOOST are accepted and have no effect (there is no priority
@@ -23,6 +23,7 @@
 #include <string_view>
 
 #include "lockimpls/internal/check.h"
+#include "lockimpls/internal/kernel_regions.h"
 #include "lockimpls/internal/windows_types.h"
 #include "lockimpls/push_lock.h"
 
@@ -37,8 +38,6 @@ inline constexpr ULONG FLT_PUSH_LOCK_VALID_FLAGS = 0x3;
 
 namespace internal {
 
-inline thread_local int critical_region_depth = 0;
-
 // What the checks below name in their message.
 inline constexpr std::string_view kFltComponent = "FltPushLock";
 
@@ -52,20 +51,6 @@ inline void CheckPushLockFlags(const char* call, ULONG flags) {
 }
 
 }  // namespace internal
-
-inline VOID KeEnterCriticalRegion() { ++internal::critical_region_depth; }
-
-inline VOID KeLeaveCriticalRegion() {
-  LOCKBENCH_CHECK(internal::critical_region_depth != 0, internal::kFltComponent,
-                  "KeLeaveCriticalRegion without a matching KeEnterCriticalRegion");
-  --internal::critical_region_depth;
-}
-
-// TRUE inside a critical region (the emulation has no guarded regions to count).
-inline BOOLEAN KeAreApcsDisabled() { return internal::critical_region_depth > 0; }
-
-// How many critical regions the calling thread is nested in.
-inline int CriticalRegionDepth() { return internal::critical_region_depth; }
 
 // REQUIRES: `lock` points to storage of sizeof(EX_PUSH_LOCK) bytes, 8-byte aligned, not in use.
 inline VOID FltInitializePushLock(PEX_PUSH_LOCK lock) { ::new (static_cast<void*>(lock)) PushLock; }

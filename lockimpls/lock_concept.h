@@ -31,6 +31,9 @@ struct LockTraits {
   Recursion recursion;
   std::string_view fairness;     // the grant policy, in words
   bool owner_query;              // can the lock report its owner
+  // False for an exclusive-only lock (a mutex): its lock_shared/try_lock_shared/unlock_shared
+  // take and release it exclusive, so "shared" holders exclude each other. Reports say so.
+  bool shared_mode = true;
 };
 
 // A process-wide tunable of one lock type, shared by every instance (the push lock's spin count).

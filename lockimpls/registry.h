@@ -12,9 +12,12 @@
 
 #include "lockimpls/absl_mutex.h"
 #include "lockimpls/eresource.h"
+#include "lockimpls/ex_spin_lock.h"
+#include "lockimpls/fast_mutex.h"
 #include "lockimpls/lock_concept.h"
 #include "lockimpls/pthread_rwlock.h"
 #include "lockimpls/push_lock.h"
+#include "lockimpls/queued_spin_lock.h"
 #include "lockimpls/srwlock.h"
 #include "lockimpls/std_shared_mutex.h"
 #include "lockimpls/tbb_rw.h"
@@ -41,8 +44,9 @@ struct LockList {
   }
 };
 
-using AllLocks = LockList<PushLock, EResource, SrwLock, StdSharedMutex, PthreadRwlock,
-                          PthreadRwlockWriterPref, AbslMutex, TbbSpinRw, TbbQueuingRw>;
+using AllLocks = LockList<PushLock, EResource, SrwLock, FastMutex, GuardedMutex, ExSpinLock,
+                          QueuedSpinLock, StdSharedMutex, PthreadRwlock, PthreadRwlockWriterPref,
+                          AbslMutex, TbbSpinRw, TbbQueuingRw>;
 
 }  // namespace lockbench
 

@@ -44,8 +44,9 @@ TEST(RegistryTest, ListsEveryLockInReportOrder) {
   // Reports list locks in registry order: the Windows emulations, then the Linux and library
   // peers.
   const std::vector<std::string_view> expected = {
-      "push_lock",         "eresource",  "srwlock",     "shared_mutex",   "pthread_rwlock",
-      "pthread_rwlock_wp", "absl_mutex", "tbb_spin_rw", "tbb_queuing_rw",
+      "push_lock",      "eresource",      "srwlock",        "fast_mutex",     "guarded_mutex",
+      "ex_spin_lock",   "queued_spin_lock", "shared_mutex", "pthread_rwlock", "pthread_rwlock_wp",
+      "absl_mutex",     "tbb_spin_rw",    "tbb_queuing_rw",
   };
   std::vector<std::string_view> present;
   for (const LockTraits& t : AllLocks::Traits()) present.push_back(t.name);

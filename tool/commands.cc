@@ -633,7 +633,8 @@ int ListCommand(const ListOptions& options) {
                        {"size_bytes", t.size_bytes},
                        {"recursion", RecursionName(t.recursion)},
                        {"fairness", t.fairness},
-                       {"owner_query", t.owner_query}});
+                       {"owner_query", t.owner_query},
+                       {"shared_mode", t.shared_mode}});
     }
     json presets = json::array();
     for (const Preset& p : Presets()) presets.push_back({{"name", p.name}, {"description", p.description}});
@@ -646,8 +647,9 @@ int ListCommand(const ListOptions& options) {
   for (const LockRunner& r : catalog.runners) {
     const LockTraits& t = r.traits;
     std::printf("  %-18s %s\n", std::string(t.name).c_str(), std::string(t.description).c_str());
-    std::printf("  %-18s size %zu bytes, recursion %s, owner query %s\n", "", t.size_bytes,
-                std::string(RecursionName(t.recursion)).c_str(), t.owner_query ? "yes" : "no");
+    std::printf("  %-18s size %zu bytes, recursion %s, owner query %s, shared mode %s\n", "",
+                t.size_bytes, std::string(RecursionName(t.recursion)).c_str(),
+                t.owner_query ? "yes" : "no", t.shared_mode ? "yes" : "no (served exclusive)");
     std::printf("  %-18s fairness: %s\n", "", std::string(t.fairness).c_str());
   }
   std::cout << "\nWorkloads (presets):\n";

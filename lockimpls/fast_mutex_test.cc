@@ -1,0 +1,228 @@
+// Scenario tests of the fast and guarded mutex grant rules (lockimpls/SEMANTICS.md, "Fast mutex
+// and guarded mutex"), run over both classes, and of their Windows-named facades. Threads are
+// parked at known points (a waiter counted in the word, a woken thread held by the gate
+// observer) instead of sleeping.
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "lockimpls/fast_mutex.h"
+#include "lockimpls/fast_mutex_api.h"
+#include "lockimpls/internal/hang_watchdog.h"
+#include "lockimpls/internal/test_support.h"
+
+namespace lockbench {
+namespace {
+
+using internal::GateMutex;
+using internal::HangWatchdog;
+using internal::Holder;
+using internal::WaitUntil;
+
+constexpr std::int32_t kLock = GateMutex::kLockBit;
+constexpr std::int32_t kWoken = GateMutex::kWokenBit;
+constexpr std::int32_t kWaiter = GateMutex::kWaiterInc;
+
+// Counts gate signals and woken threads; holds the first woken thread back until Release().
+class GateRecorder : public internal::GateObserver {
+ public:
+  GateRecorder() { internal::SetGateObserver(this); }
+  ~GateRecorder() override {
+    Release();
+    internal::SetGateObserver(nullptr);
+  }
+  void OnGateSignalled(const void*) override { signals_.fetch_add(1); }
+  void OnWoken(const void*) override {
+    std::unique_lock<std::mutex> l(mu_);
+    ++woken_;
+    cv_.notify_all();
+    if (hold_first_ && woken_ == 1) cv_.wait(l, [this] { return !hold_first_; });
+  }
+  void HoldFirstWoken() { hold_first_ = true; }
+  void AwaitWoken(int n) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return woken_ >= n; });
+  }
+  int woken() {
+    std::lock_guard<std::mutex> l(mu_);
+    return woken_;
+  }
+  int signals() const { return signals_.load(); }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      hold_first_ = false;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::atomic<int> signals_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int woken_ = 0;
+  bool hold_first_ = false;
+};
+
+template <class M>
+class GateMutexTest : public ::testing::Test {};
+using Mutexes = ::testing::Types<FastMutex, GuardedMutex>;
+TYPED_TEST_SUITE(GateMutexTest, Mutexes);
+
+TYPED_TEST(GateMutexTest, CountWordFreeHeldWaiting) {
+  HangWatchdog watchdog("GateMutexTest.CountWordFreeHeldWaiting");
+  TypeParam m;
+  EXPECT_EQ(m.CountForTest(), kLock) << "free: lock bit set";
+  EXPECT_EQ(m.Owner(), 0u);
+  m.lock();
+  EXPECT_EQ(m.CountForTest(), 0) << "held: lock bit clear";
+  EXPECT_EQ(m.Owner(), internal::CurrentThreadTag());
+  Holder<TypeParam> waiter(m, true);
+  WaitUntil([&] { return m.CountForTest() == kWaiter; });
+  EXPECT_EQ(m.Contention(), 1u);
+  m.unlock();
+  waiter.AwaitAcquired();
+  waiter.Join();
+  EXPECT_EQ(m.CountForTest(), kLock);
+}
+
+// Rule: a release with waiters wakes exactly one of them: one gate signal, one waiter moved
+// from the count to the woken bit; no other release can wake while that bit is set.
+TYPED_TEST(GateMutexTest, ReleaseWakesExactlyOneWaiter) {
+  HangWatchdog watchdog("GateMutexTest.ReleaseWakesExactlyOneWaiter");
+  TypeParam m;
+  GateRecorder gate;
+  gate.HoldFirstWoken();
+  m.lock();
+  Holder<TypeParam> w1(m, true);
+  Holder<TypeParam> w2(m, true);
+  WaitUntil([&] { return m.CountForTest() == 2 * kWaiter; });
+  m.unlock();
+  gate.AwaitWoken(1);
+  EXPECT_EQ(gate.signals(), 1);
+  EXPECT_EQ(gate.woken(), 1);
+  EXPECT_EQ(m.CountForTest(), kLock | kWoken | kWaiter)
+      << "free, one waiter woken, the other still counted and asleep";
+  EXPECT_FALSE(w1.acquired() || w2.acquired());
+  gate.Release();
+  w1.Release();  // each lets go as soon as it has the mutex
+  w2.Release();
+  w1.Join();
+  w2.Join();
+  EXPECT_EQ(gate.signals(), 2) << "one wake per release that found waiters";
+  EXPECT_EQ(m.CountForTest(), kLock);
+}
+
+// Rule: the woken waiter re-competes; a newcomer arriving before its retry takes the mutex,
+// and the woken waiter counts itself a waiter again and sleeps until the next release.
+TYPED_TEST(GateMutexTest, WokenWaiterRecompetesAndNewcomerBarges) {
+  HangWatchdog watchdog("GateMutexTest.WokenWaiterRecompetesAndNewcomerBarges");
+  TypeParam m;
+  GateRecorder gate;
+  gate.HoldFirstWoken();
+  m.lock();
+  Holder<TypeParam> waiter(m, true);
+  WaitUntil([&] { return m.CountForTest() == kWaiter; });
+  m.unlock();
+  gate.AwaitWoken(1);  // woken, held before its retry
+  bool newcomer_got_it = false;
+  std::thread newcomer([&] { newcomer_got_it = m.try_lock(); });
+  newcomer.join();
+  ASSERT_TRUE(newcomer_got_it) << "the newcomer must be able to take a mutex a waiter was woken for";
+  EXPECT_EQ(m.CountForTest(), kWoken) << "held by the newcomer, the woken bit still set";
+  gate.Release();
+  // The woken waiter finds the mutex held: the woken bit turns back into one waiter.
+  WaitUntil([&] { return m.CountForTest() == kWaiter; });
+  EXPECT_FALSE(waiter.acquired());
+  m.unlock();  // on behalf of the newcomer: the mutex records no owner check on release
+  waiter.AwaitAcquired();
+  waiter.Join();
+  EXPECT_EQ(gate.signals(), 2);
+  EXPECT_EQ(gate.woken(), 2);
+}
+
+// Rule: try fails at once when the mutex is held, and leaves no trace (no waiter, no
+// contention).
+TYPED_TEST(GateMutexTest, TryFailsWhenHeldWithoutWaiting) {
+  HangWatchdog watchdog("GateMutexTest.TryFailsWhenHeldWithoutWaiting");
+  TypeParam m;
+  m.lock();
+  bool got = true;
+  std::thread([&] { got = m.try_lock(); }).join();
+  EXPECT_FALSE(got);
+  EXPECT_FALSE(m.try_lock()) << "not recursive: the owner's try fails too";
+  EXPECT_EQ(m.CountForTest(), 0);
+  EXPECT_EQ(m.Contention(), 0u);
+  m.unlock();
+  EXPECT_TRUE(m.try_lock());
+  m.unlock();
+}
+
+// Rule: exclusive only and not recursive, as the traits say; a re-acquire by the owner aborts.
+TYPED_TEST(GateMutexTest, ExclusiveOnlyAndNotRecursive) {
+  static_assert(TypeParam::kTraits.recursion == Recursion::kNone);
+  static_assert(!TypeParam::kTraits.shared_mode);
+  static_assert(TypeParam::kTraits.owner_query);
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        TypeParam m;
+        m.lock();
+        m.lock();
+      },
+      "re-acquired by the thread that holds it");
+}
+
+TEST(FastMutexApiTest, AcquireRaisesIrqlAndReleaseRestoresIt) {
+  FAST_MUTEX m;
+  ExInitializeFastMutex(&m);
+  ASSERT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+  ExAcquireFastMutex(&m);
+  EXPECT_EQ(KeGetCurrentIrql(), APC_LEVEL);
+  EXPECT_TRUE(KeAreAllApcsDisabled());
+  bool other = true;
+  std::thread([&] { other = ExTryToAcquireFastMutex(&m); }).join();
+  EXPECT_FALSE(other);
+  ExReleaseFastMutex(&m);
+  EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+  ASSERT_TRUE(ExTryToAcquireFastMutex(&m));
+  EXPECT_EQ(KeGetCurrentIrql(), APC_LEVEL);
+  ExReleaseFastMutex(&m);
+  EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+}
+
+TEST(FastMutexApiTest, UnsafeCallsRequireApcsDisabled) {
+  FAST_MUTEX m;
+  ExInitializeFastMutex(&m);
+  KeEnterCriticalRegion();
+  ExAcquireFastMutexUnsafe(&m);
+  EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL) << "the unsafe pair changes no IRQL";
+  ExReleaseFastMutexUnsafe(&m);
+  KeLeaveCriticalRegion();
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(ExAcquireFastMutexUnsafe(&m), "ExAcquireFastMutexUnsafe requires APCs disabled");
+}
+
+TEST(GuardedMutexApiTest, AcquireEntersGuardedRegionAndFailedTryLeavesIt) {
+  KGUARDED_MUTEX m;
+  KeInitializeGuardedMutex(&m);
+  KeAcquireGuardedMutex(&m);
+  EXPECT_EQ(GuardedRegionDepth(), 1);
+  EXPECT_TRUE(KeAreAllApcsDisabled());
+  int depth_after_failed_try = -1;
+  std::thread([&] {
+    EXPECT_FALSE(KeTryToAcquireGuardedMutex(&m));
+    depth_after_failed_try = GuardedRegionDepth();
+  }).join();
+  EXPECT_EQ(depth_after_failed_try, 0);
+  KeReleaseGuardedMutex(&m);
+  EXPECT_EQ(GuardedRegionDepth(), 0);
+  EXPECT_FALSE(KeAreAllApcsDisabled());
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(KeLeaveGuardedRegion(), "KeLeaveGuardedRegion without a matching");
+}
+
+}  // namespace
+}  // namespace lockbench

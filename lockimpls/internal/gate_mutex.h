@@ -1,0 +1,99 @@
+// GateMutex: the algorithm the Windows kernel fast mutex and guarded mutex share since Windows 8
+// (one count word with a lock bit, a woken bit and a waiter count, and a gate that wakes one
+// waiter), implemented once for FastMutex (fast_mutex.h) and GuardedMutex (guarded_mutex.h).
+// lockimpls/SEMANTICS.md, "Fast mutex and guarded mutex", states the rules and their sources.
+//
+// Count (the Windows field names and values): bit 0, kLockBit, is SET when the mutex is FREE;
+// bit 1, kWokenBit, says a releaser has woken a waiter that has not yet re-competed; bits 2 and
+// up count waiters (kWaiterInc each). A free mutex reads 1, a held one 0.
+//
+// Acquire clears the lock bit with one atomic bit-test-and-reset; a caller that finds it clear
+// adds itself to the waiter count and sleeps on the gate. Release sets the lock bit with one
+// atomic add; if waiters are counted and none is already woken, it moves one waiter from the
+// count to the woken bit and signals the gate, which lets exactly one sleeper through. The woken
+// thread re-competes like a newcomer: if the lock bit is set it takes the lock and clears the
+// woken bit; if a newcomer got there first it counts itself a waiter again (clearing the woken
+// bit) and sleeps. Nothing is handed over.
+#ifndef LOCKBENCH_LOCKIMPLS_INTERNAL_GATE_MUTEX_H_
+#define LOCKBENCH_LOCKIMPLS_INTERNAL_GATE_MUTEX_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+
+#include "lockimpls/internal/thread_tag.h"
+
+namespace lockbench::internal {
+
+// Test hook: told when a release signals the gate and when a thread passes it, before it
+// re-competes (OnWoken may block to hold the woken thread back). Costs one load on the slow
+// paths when none is installed.
+class GateObserver {
+ public:
+  virtual ~GateObserver() = default;
+  virtual void OnGateSignalled(const void* mutex) {}
+  virtual void OnWoken(const void* mutex) {}
+};
+void SetGateObserver(GateObserver* observer);
+
+class GateMutex {
+ public:
+  static constexpr std::int32_t kLockBit = 0x1;
+  static constexpr std::int32_t kWokenBit = 0x2;
+  static constexpr std::int32_t kWaiterInc = 0x4;
+
+  GateMutex() = default;
+  GateMutex(const GateMutex&) = delete;
+  GateMutex& operator=(const GateMutex&) = delete;
+
+  void lock() {
+    if (!TakeLockBit()) [[unlikely]] AcquireContended();
+    owner_.store(CurrentThreadTag(), std::memory_order_relaxed);
+  }
+  bool try_lock() {
+    if (!TakeLockBit()) return false;
+    owner_.store(CurrentThreadTag(), std::memory_order_relaxed);
+    return true;
+  }
+  // REQUIRES: the calling thread holds the mutex.
+  void unlock() {
+    owner_.store(0, std::memory_order_relaxed);
+    const std::int32_t old = count_.fetch_add(kLockBit, std::memory_order_release);
+    if (old != 0 && (old & kWokenBit) == 0) [[unlikely]] WakeOne(old + kLockBit);
+  }
+  // Exclusive only: shared requests are served exclusive (LockTraits::shared_mode is false).
+  void lock_shared() { lock(); }
+  bool try_lock_shared() { return try_lock(); }
+  void unlock_shared() { unlock(); }
+
+  // The owner's CurrentThreadTag(), 0 when free (the Owner field).
+  std::uintptr_t Owner() const { return owner_.load(std::memory_order_relaxed); }
+  // Acquires that had to wait (the Contention field).
+  std::uint32_t Contention() const { return contention_.load(std::memory_order_relaxed); }
+  std::int32_t CountForTest() const { return count_.load(std::memory_order_acquire); }
+
+ protected:
+  ~GateMutex() = default;
+
+ private:
+  // True if this call cleared the lock bit (took the mutex).
+  bool TakeLockBit() {
+    return (count_.fetch_and(~kLockBit, std::memory_order_acquire) & kLockBit) != 0;
+  }
+  void AcquireContended();
+  void WakeOne(std::int32_t count);
+  void WaitForGate();
+
+  std::atomic<std::int32_t> count_{kLockBit};
+  std::atomic<std::uint32_t> contention_{0};
+  std::atomic<std::uintptr_t> owner_{0};
+  // The gate: 1 while signalled. A signal lets one waiter through and is consumed by it.
+  std::atomic<std::uint32_t> gate_{0};
+};
+
+// Names the mutex in the re-entry message, for FastMutex and GuardedMutex.
+[[noreturn]] void GateMutexReentered(const void* mutex);
+
+}  // namespace lockbench::internal
+
+#endif  // LOCKBENCH_LOCKIMPLS_INTERNAL_GATE_MUTEX_H_

@@ -1,0 +1,97 @@
+#include "lockimpls/queued_spin_lock.h"
+
+#include <bit>
+
+#include "lockimpls/internal/check.h"
+#include "lockimpls/internal/spin_backoff.h"
+
+namespace lockbench {
+namespace {
+
+using Node = QueuedSpinLock::Node;
+
+// The calling thread's nodes for lock()/unlock(); a set bit in `free` marks a free node.
+struct NodePool {
+  Node nodes[QueuedSpinLock::kNodesPerThread];
+  std::uint32_t free = ~std::uint32_t{0};
+};
+static_assert(QueuedSpinLock::kNodesPerThread == 32);
+
+thread_local NodePool pool;
+
+Node* TakeNode() {
+  LOCKBENCH_CHECK(pool.free != 0, "QueuedSpinLock",
+                  "a thread holds more queued spin locks at once than kNodesPerThread");
+  const int i = std::countr_zero(pool.free);
+  pool.free &= ~(std::uint32_t{1} << i);
+  return &pool.nodes[i];
+}
+
+void GiveBack(Node* node) { pool.free |= std::uint32_t{1} << (node - pool.nodes); }
+
+}  // namespace
+
+// ReactOS ntoskrnl/ke/spinlock.c, KeAcquireQueuedSpinLockAtDpcLevel; the wait bit is set before
+// the swap here, so a successor never links behind a node whose bits are still being written.
+void QueuedSpinLock::Acquire(Node* node) {
+  const std::uintptr_t self = reinterpret_cast<std::uintptr_t>(this);
+  node->Next.store(nullptr, std::memory_order_relaxed);
+  node->Lock.store(self | kWaitBit, std::memory_order_relaxed);
+  Node* prev = tail_.exchange(node, std::memory_order_acq_rel);
+  if (prev == nullptr) {
+    node->Lock.store(self | kOwnerBit, std::memory_order_relaxed);
+    return;
+  }
+  prev->Next.store(node, std::memory_order_release);
+  internal::SpinBackoff backoff;
+  while (node->Lock.load(std::memory_order_acquire) & kWaitBit) backoff.Pause();
+}
+
+// ReactOS ntoskrnl/ke/spinlock.c, KeReleaseQueuedSpinLockFromDpcLevel.
+void QueuedSpinLock::Release(Node* node) {
+  const std::uintptr_t bits = node->Lock.load(std::memory_order_relaxed);
+  QueuedSpinLock* lock = reinterpret_cast<QueuedSpinLock*>(bits & ~(kWaitBit | kOwnerBit));
+  node->Lock.store(bits & ~kOwnerBit, std::memory_order_relaxed);
+  Node* next = node->Next.load(std::memory_order_acquire);
+  if (next == nullptr) {
+    Node* expected = node;
+    if (lock->tail_.compare_exchange_strong(expected, nullptr, std::memory_order_release,
+                                            std::memory_order_relaxed)) {
+      return;
+    }
+    // A successor has swapped itself in but not yet linked: wait for the link.
+    internal::SpinBackoff backoff;
+    while ((next = node->Next.load(std::memory_order_acquire)) == nullptr) backoff.Pause();
+  }
+  next->Lock.fetch_xor(kWaitBit | kOwnerBit, std::memory_order_release);
+}
+
+void QueuedSpinLock::lock() {
+  Node* node = TakeNode();
+  Acquire(node);
+  holder_node_ = node;
+}
+
+bool QueuedSpinLock::try_lock() {
+  if (tail_.load(std::memory_order_relaxed) != nullptr) return false;
+  Node* node = TakeNode();
+  node->Next.store(nullptr, std::memory_order_relaxed);
+  node->Lock.store(reinterpret_cast<std::uintptr_t>(this) | kOwnerBit, std::memory_order_relaxed);
+  Node* expected = nullptr;
+  if (!tail_.compare_exchange_strong(expected, node, std::memory_order_acquire,
+                                     std::memory_order_relaxed)) {
+    GiveBack(node);
+    return false;
+  }
+  holder_node_ = node;
+  return true;
+}
+
+void QueuedSpinLock::unlock() {
+  Node* node = holder_node_;
+  holder_node_ = nullptr;
+  Release(node);
+  GiveBack(node);
+}
+
+}  // namespace lockbench
