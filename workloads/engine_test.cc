@@ -33,6 +33,12 @@ struct NoLock {
   bool try_lock_shared() { return true; }
 };
 
+// NoLock without a shared mode: its shared requests are served exclusive, and reports say so.
+struct ExclusiveOnlyNoLock : NoLock {
+  static constexpr LockTraits kTraits{"exclusive_only", "no shared mode", 1, Recursion::kNone,
+                                      "none", false, /*shared_mode=*/false};
+};
+
 // A lock whose exclusive acquisition never returns once another thread holds it: a deadlock the
 // watchdog must report, naming the waiting thread.
 struct NeverReleases {
@@ -256,6 +262,19 @@ TEST_F(EngineTest, TryAcquireFailuresAreCountedNotDone) {
   }
   EXPECT_EQ(attempts, ops + failures);
   EXPECT_GT(ops, 0u);
+}
+
+TEST_F(EngineTest, AnExclusiveOnlyLockIsReportedSoWhenItServedSharedRequests) {
+  EngineConfig cfg = Config(topology_, 1);
+  cfg.spec.read_ratio = 0.5;
+  const RunRecord mixed = RunLock<ExclusiveOnlyNoLock>(cfg);
+  ASSERT_EQ(mixed.warnings.size(), 1u);
+  EXPECT_EQ(mixed.warnings[0],
+            "lock 'exclusive_only' has no shared mode: its shared requests ran exclusive");
+  cfg.spec.read_ratio = 0;  // no shared request: nothing to say
+  EXPECT_TRUE(RunLock<ExclusiveOnlyNoLock>(cfg).warnings.empty());
+  cfg.spec.read_ratio = 0.5;  // a lock with a shared mode: nothing to say either
+  EXPECT_TRUE(RunLock<NoLock>(cfg).warnings.empty());
 }
 
 TEST_F(EngineTest, VerifierCatchesALockThatExcludesNobody) {

@@ -19,12 +19,7 @@ RunRecord RunPluginLock(const EngineConfig& cfg, const void* context) {
         PluginLock::Construct(p, *static_cast<const PluginLockType*>(t));
       },
       &PluginLock::Destroy, &type};
-  RunRecord record = RunWithOps<PluginLock>(cfg, type.traits, ops);
-  if (!type.has_shared) {
-    record.warnings.push_back("lock '" + type.name +
-                              "' has no shared mode: its shared requests ran exclusive");
-  }
-  return record;
+  return RunWithOps<PluginLock>(cfg, type.traits, ops);
 }
 
 }  // namespace

@@ -115,7 +115,8 @@ std::unique_ptr<PluginLockType> CheckLock(const lockbench_lock_v1& d, std::uint3
   t->align = std::max<std::size_t>(64, d.align);
   t->object_offset = (sizeof(PluginLock) + t->align - 1) / t->align * t->align;
   t->size = t->object_offset + d.size;
-  t->traits = LockTraits{t->name, t->description, d.size, recursion, t->fairness, false};
+  t->traits =
+      LockTraits{t->name, t->description, d.size, recursion, t->fairness, false, t->has_shared};
   return t;
 }
 

@@ -362,6 +362,15 @@ void CollectThreads(RunRecord& record, Run& run, const EngineConfig& cfg, const 
   }
 }
 
+// An exclusive-only lock took its shared requests exclusive: every report of the run says so.
+void NoteExclusiveOnly(RunRecord& record, const LockTraits& traits) {
+  uint64_t shared = 0;
+  for (const ThreadRecord& t : record.per_thread) shared += t.shared_ops;
+  if (traits.shared_mode || shared == 0) return;
+  record.warnings.push_back("lock '" + std::string(traits.name) +
+                            "' has no shared mode: its shared requests ran exclusive");
+}
+
 // Torture mode: the threads' disturbances added to the controller's, and the seed named in a
 // violation or a stall, so it can be run again.
 void AddTortureCounts(RunRecord& record, const EngineConfig& cfg) {
@@ -425,6 +434,7 @@ RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps
   EmitEnding(record, run->shared, window);
   CollectThreads(record, *run, cfg, plan, window.start_ticks);
   AddTortureCounts(record, cfg);
+  NoteExclusiveOnly(record, traits);
   CollectCost(record, window);
   CollectGrantSequence(record, *run, plan);
   return record;
