@@ -9,6 +9,11 @@
  * CPU after a short spin.
  *
  * Build: cc -shared -fPIC -O2 -I. -o rw_spin.so lockimpls/plugin/examples/rw_spin.c
+ *
+ * With -DRW_SPIN_PLANTED_BUG it becomes buggy_rw, for trying `lockbench check`: DO NOT USE. Its
+ * readers add themselves without looking at the writer bit, so they walk in on a writer, and
+ * `lockbench check` must fail it (exit 3), naming the exclusion checks:
+ *   cc -shared -fPIC -O2 -I. -DRW_SPIN_PLANTED_BUG -o buggy_rw.so lockimpls/plugin/examples/rw_spin.c
  */
 #include <sched.h>
 #include <stdatomic.h>
@@ -55,6 +60,11 @@ static void rw_unlock(void* p) {
 
 static int rw_try_lock_shared(void* p) {
   struct rw_spin* l = p;
+#ifdef RW_SPIN_PLANTED_BUG
+  /* THE BUG: a reader may only come in while the writer bit is clear. */
+  atomic_fetch_add_explicit(&l->word, kReader, memory_order_acquire);
+  return 1;
+#endif
   unsigned long seen = atomic_load_explicit(&l->word, memory_order_relaxed);
   while ((seen & kWriter) == 0) {
     if (atomic_compare_exchange_weak_explicit(&l->word, &seen, seen + kReader,
@@ -76,8 +86,13 @@ static void rw_unlock_shared(void* p) {
 }
 
 static const struct lockbench_lock_v1 kLocks[] = {{
+#ifdef RW_SPIN_PLANTED_BUG
+    .name = "buggy_rw",
+    .description = "reader/writer spin lock with a planted bug: readers ignore the writer",
+#else
     .name = "rw_spin",
     .description = "reader/writer spin lock (plugin example): one word, readers preferred",
+#endif
     .fairness = "not fair: readers pass a waiting writer and may starve it",
     .size = sizeof(struct rw_spin),
     .align = _Alignof(struct rw_spin),
