@@ -143,7 +143,9 @@ TEST(TortureSignal, InterruptsABlockingSystemCall) {
     pthread_kill(reader.native_handle(), SIGURG);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  if (result.load() == 0) ASSERT_EQ(write(fds[1], "x", 1), 1);
+  if (result.load() == 0) {
+    ASSERT_EQ(write(fds[1], "x", 1), 1);
+  }
   reader.join();
   EXPECT_EQ(result.load(), EINTR);
   close(fds[0]);
