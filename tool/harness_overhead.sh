@@ -129,6 +129,10 @@ def fail(message):
 def lockbench_ns(path):
     doc = json.load(open(path))
     cost = doc["context"]["timed_acquisition_overhead_ns"]
+    idle = [r["lock"] for r in doc["runs"] if not r["throughput_ops_per_s"] > 0]
+    if idle:  # the thread never ran in the window: a machine too busy to measure on
+        fail(f"{path}: {', '.join(idle)} completed no operation in the window; "
+             "the machine was too busy, or --duration too short")
     return {r["lock"]: 1e9 / r["throughput_ops_per_s"] for r in doc["runs"]}, cost
 
 rows, worst = [], 0.0
