@@ -85,7 +85,7 @@ Journal ReadJournal(const std::string& path) {
              .second) {
       throw JournalError(path + ":" + std::to_string(number) + ": run " + lock->get<std::string>() +
                          ", " + threads->dump() + " threads" +
-                         (rate > 0 ? " at " + FormatRate(rate) : "") + ", repetition " +
+                         AtRate(rate) + ", repetition " +
                          repetition->dump() + " is already on an earlier line");
     }
     journal.runs.push_back(std::move(line));

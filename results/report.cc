@@ -46,9 +46,7 @@ T& FindOrAdd(std::vector<T>& items, Match match, T fresh) {
 
 void AddRun(const json& run, std::vector<Table>* tables) {
   // The runs of an open-loop rate sweep get a table per rate.
-  const double rate = OfferedRate(run);
-  const std::string workload =
-      run.at("workload").get<std::string>() + (rate > 0 ? " at " + FormatRate(rate) : "");
+  const std::string workload = run.at("workload").get<std::string>() + AtRate(OfferedRate(run));
   const int threads = run.at("threads").get<int>();
   Table& t = FindOrAdd(
       *tables, [&](const Table& x) { return x.workload == workload && x.threads == threads; },

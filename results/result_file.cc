@@ -275,7 +275,7 @@ std::string ReadWholeFile(const std::string& path) {
 }  // namespace
 
 std::string WorkloadLabel(const RunKey& key) {
-  return key.arrival_rate > 0 ? key.workload + " at " + FormatRate(key.arrival_rate) : key.workload;
+  return key.workload + AtRate(key.arrival_rate);
 }
 
 std::string DescribeRunKey(const RunKey& key) {

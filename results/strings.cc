@@ -65,6 +65,10 @@ std::string FormatRate(double per_second) {
   return Shortest(per_second) + "/s";
 }
 
+std::string AtRate(double per_second) {
+  return per_second > 0 ? " at " + FormatRate(per_second) : "";
+}
+
 std::string_view Trim(std::string_view s) {
   const std::size_t begin = s.find_first_not_of(" \t");
   if (begin == std::string_view::npos) return {};

@@ -36,6 +36,8 @@ std::string Shortest(double value);
 // A rate per second as lockbench's flags write it: 200000 -> "200k/s", 1.5e6 -> "1.5M/s",
 // 750 -> "750/s" (six significant digits).
 std::string FormatRate(double per_second);
+// " at 200k/s" for an open-loop rate, "" for 0 (a closed loop): how labels name a sweep's rate.
+std::string AtRate(double per_second);
 
 // `s` without leading and trailing spaces and tabs.
 std::string_view Trim(std::string_view s);

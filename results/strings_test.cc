@@ -77,6 +77,8 @@ TEST(FormatRate, ScalesToTheLargestUnitBelowTheRate) {
   EXPECT_EQ(FormatRate(999), "999/s");
   EXPECT_EQ(FormatRate(2.5), "2.5/s");
   EXPECT_EQ(FormatRate(1'000), "1k/s");
+  EXPECT_EQ(AtRate(200'000), " at 200k/s");
+  EXPECT_EQ(AtRate(0), "");
 }
 
 TEST(DidYouMean, FormatsOneSuggestionOrNothing) {

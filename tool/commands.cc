@@ -459,9 +459,7 @@ void NoteStatus(const RunRecord& record, const std::string& label, SweepState* s
 void RunOne(const RunOptions& o, EngineConfig cfg, const LockRunner& lock, SweepState* state) {
   const bool tty = isatty(STDERR_FILENO) != 0;
   const std::string label = std::string(lock.traits.name) + ", " + std::to_string(cfg.threads) +
-                            " threads" +
-                            (cfg.arrival_rate > 0 ? " at " + FormatRate(cfg.arrival_rate) : "") +
-                            ", repetition " + std::to_string(cfg.repetition) + "/" +
+                            " threads" + AtRate(cfg.arrival_rate) + ", repetition " + std::to_string(cfg.repetition) + "/" +
                             std::to_string(cfg.spec.repetitions);
   if (tty) cfg.progress = [label](double f) { Progress(label, f); };
   const RunRecord record = lock.Run(cfg);

@@ -496,8 +496,8 @@ Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock, Recursion 
   p.arrival = s.arrival;
   p.arrival_gap_ticks = p.open_loop ? 1e9 * clock.ticks_per_ns * cfg.threads / cfg.arrival_rate : 0;
   if (p.open_loop) p.sample_every = 1;
-  p.batched = !p.open_loop && !p.torture && p.instances == 1 && p.try_threshold == 0 && p.think == ThinkKind::kNone &&
-              p.shared_recursion == 0 && p.exclusive_recursion == 0;
+  p.batched = !p.open_loop && !p.torture && p.instances == 1 && p.try_threshold == 0 &&
+              p.think == ThinkKind::kNone && p.shared_recursion == 0 && p.exclusive_recursion == 0;
   // About 64 us of critical sections at most between two progress stores, so the watchdog's
   // counts stay fresh even for long holds; 64 ops when sections are short.
   const uint64_t longest_cs_ns = std::max<uint64_t>({1, s.shared_cs_ns, s.exclusive_cs_ns});
