@@ -52,11 +52,16 @@
 #include <atomic>
 #include <cstdint>
 
+#include "lockimpls/internal/atoms.h"
 #include "lockimpls/lock_concept.h"
 
 namespace lockbench {
 
-class EResource {
+// The resource over the atomics and futex calls of `Atoms` (internal/atoms.h). Production uses
+// EResource, over RealAtoms; the out-of-line members live in eresource_impl.h and are instantiated
+// for RealAtoms in eresource.cc, and for the schedule tests' policies there.
+template <class Atoms>
+class BasicEResource {
  public:
   // Flag bits, with the Windows values.
   static constexpr std::uint16_t kOwnedExclusive = 0x80;
@@ -73,11 +78,11 @@ class EResource {
 
   static constexpr int kInlineSharedEntries = 3;
 
-  EResource() = default;
+  BasicEResource() = default;
   // REQUIRES: unowned and no waiters.
-  ~EResource();
-  EResource(const EResource&) = delete;
-  EResource& operator=(const EResource&) = delete;
+  ~BasicEResource();
+  BasicEResource(const BasicEResource&) = delete;
+  BasicEResource& operator=(const BasicEResource&) = delete;
 
   // Returns a constructed resource to its initial state (ExInitializeResourceLite).
   // REQUIRES: unowned and no waiters.
@@ -166,8 +171,8 @@ class EResource {
   void CheckIdle(const char* what) const;
 
   // The internal spin lock: a ticket lock (next ticket to hand out, ticket being served).
-  mutable std::atomic<std::uint16_t> spin_next_{0};
-  mutable std::atomic<std::uint16_t> spin_serving_{0};
+  mutable typename Atoms::template Atomic<std::uint16_t> spin_next_{0};
+  mutable typename Atoms::template Atomic<std::uint16_t> spin_serving_{0};
   std::uint16_t active_count_ = 0;
   std::uint16_t flag_ = 0;
   OwnerEntry owner_entry_;  // the exclusive owner while kOwnedExclusive
@@ -181,6 +186,9 @@ class EResource {
   WaitBlock* wait_tail_ = nullptr;
   OwnerEntry inline_entries_[kInlineSharedEntries];
 };
+
+using EResource = BasicEResource<internal::RealAtoms>;
+extern template class BasicEResource<internal::RealAtoms>;
 
 static_assert(BenchLock<EResource>);
 static_assert(sizeof(EResource) == EResource::kTraits.size_bytes);

@@ -39,6 +39,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "lockimpls/internal/atoms.h"
+
 namespace lockbench::internal {
 
 // A queued waiter, as tests see it.
@@ -68,11 +70,8 @@ class WaitObserver {
 // REQUIRES: no lock is in use while the observer changes, and it outlives that use.
 void SetWaitObserver(WaitObserver* observer);
 
-// One waiter's queue entry; defined in wait_block_word.cc.
-struct WaitBlock;
-
-class WaitBlockWord {
- public:
+// The word's bits, shared by every instantiation of BasicWaitBlockWord.
+struct WaitBlockBits {
   static constexpr std::uintptr_t kLocked = 0x1;
   static constexpr std::uintptr_t kWaiting = 0x2;
   static constexpr std::uintptr_t kWaking = 0x4;
@@ -80,10 +79,21 @@ class WaitBlockWord {
   static constexpr std::uintptr_t kFlagMask = 0xF;
   static constexpr std::uintptr_t kShareUnit = 0x10;
   static constexpr int kShareShift = 4;
+};
 
-  constexpr WaitBlockWord() noexcept = default;
-  WaitBlockWord(const WaitBlockWord&) = delete;
-  WaitBlockWord& operator=(const WaitBlockWord&) = delete;
+// One waiter's queue entry; defined in wait_block_word_impl.h.
+template <class Atoms>
+struct BasicWaitBlock;
+
+// The word over the atomics and futex calls of `Atoms` (internal/atoms.h). Production uses
+// WaitBlockWord, over RealAtoms; the out-of-line members live in wait_block_word_impl.h and are
+// instantiated for RealAtoms in wait_block_word.cc, and for the schedule tests' policies there.
+template <class Atoms>
+class BasicWaitBlockWord : public WaitBlockBits {
+ public:
+  constexpr BasicWaitBlockWord() noexcept = default;
+  BasicWaitBlockWord(const BasicWaitBlockWord&) = delete;
+  BasicWaitBlockWord& operator=(const BasicWaitBlockWord&) = delete;
 
   // Exclusive acquire succeeds whenever Locked is clear: one atomic OR (lock bts on x86).
   bool TryLock() noexcept {
@@ -137,6 +147,8 @@ class WaitBlockWord {
   std::vector<WaiterInfo> WaitersForTest();
 
  private:
+  using WaitBlock = BasicWaitBlock<Atoms>;
+
   static WaitBlock* HeadOf(std::uintptr_t word) {
     return reinterpret_cast<WaitBlock*>(word & ~kFlagMask);
   }
@@ -148,8 +160,11 @@ class WaitBlockWord {
   void ReleaseWaking() noexcept;
   void Wake() noexcept;
 
-  std::atomic<std::uintptr_t> word_{0};
+  typename Atoms::template Atomic<std::uintptr_t> word_{0};
 };
+
+using WaitBlockWord = BasicWaitBlockWord<RealAtoms>;
+extern template class BasicWaitBlockWord<RealAtoms>;
 
 static_assert(sizeof(WaitBlockWord) == sizeof(void*));
 

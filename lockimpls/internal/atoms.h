@@ -1,0 +1,69 @@
+// The operations lock internals use to talk to other threads, gathered in one policy type so a
+// test can replace them. Lock code written against a policy `Atoms` (the wait-block word, the
+// ERESOURCE) names its shared atomics `typename Atoms::template Atomic<T>`, sleeps and wakes with
+// Atoms::FutexWait / FutexWake, spins with Atoms::Relax and Atoms::Yield, and keeps each wait
+// block in an `Atoms::template Local<Block>`.
+//
+// RealAtoms is the production policy: every member is the plain std:: type or an inline call of
+// the futex wrapper, so a lock built on it compiles to the same code as one written against
+// std::atomic directly. The deterministic-schedule tests (internal/det_schedule.h) supply a
+// policy whose every operation is a scheduling point, so a test can run the real lock code one
+// shared-memory step at a time.
+//
+// A policy also names a planted bug (PlantedBug). Production's is kNone, so the `if constexpr`
+// branches that plant one are compiled out; the schedule tests build the lock once per bug to
+// show their checks catch each (lockimpls/SEMANTICS.md, "Deterministic schedules").
+#ifndef LOCKBENCH_LOCKIMPLS_INTERNAL_ATOMS_H_
+#define LOCKBENCH_LOCKIMPLS_INTERNAL_ATOMS_H_
+
+#include <sched.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "lockimpls/internal/futex.h"
+
+namespace lockbench::internal {
+
+enum class PlantedBug {
+  kNone,
+  // A waker lets a sleeping waiter go without the futex wake: a lost wake-up.
+  kDropWake,
+  // A waker clears a waiter's flag, then still reads that waiter's wait block, which its owner
+  // may already have left.
+  kUseBlockAfterRelease,
+  // A reader joins a shared hold although waiters are queued, by counting itself into the
+  // oldest block's share count: it skips the queue, and races the last releaser's hand-off.
+  kReaderSkipsQueue,
+};
+
+struct RealAtoms {
+  template <class T>
+  using Atomic = std::atomic<T>;
+
+  // Storage for one wait block for the length of one wait: on the waiter's stack.
+  template <class T>
+  class Local {
+   public:
+    T* get() noexcept { return &value_; }
+    T* operator->() noexcept { return &value_; }
+
+   private:
+    T value_;
+  };
+
+  static constexpr PlantedBug kPlanted = PlantedBug::kNone;
+
+  static int FutexWait(std::atomic<std::uint32_t>* word, std::uint32_t expected) {
+    return internal::FutexWait(word, expected);
+  }
+  static void FutexWake(std::atomic<std::uint32_t>* word, int count) {
+    internal::FutexWake(word, count);
+  }
+  static void Relax() { CpuRelax(); }
+  static void Yield() { sched_yield(); }
+};
+
+}  // namespace lockbench::internal
+
+#endif  // LOCKBENCH_LOCKIMPLS_INTERNAL_ATOMS_H_
