@@ -1,0 +1,413 @@
+// The real lock code of the wait-block word (push lock, SRWLOCK) and of the ERESOURCE, run under
+// deterministic schedules (internal/det_schedule.h): every interleaving of small scenarios
+// within a preemption bound, thousands of random schedules of larger ones, and the planted
+// bugs each check must catch. lockimpls/SEMANTICS.md, "Deterministic schedules", gives the
+// counts.
+//
+// DET_SEEDS sets the random seeds per family (3000 by default) and DET_DEEP=1 raises every
+// exhaustive family's preemption bound by one.
+//
+// To replay a failing schedule, set DET_REPLAY to the scenario name and path the failure
+// printed, "name:path"; the scenario then runs that one schedule and reports it.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "lockimpls/eresource.h"
+#include "lockimpls/eresource_impl.h"
+#include "lockimpls/internal/det_schedule.h"
+#include "lockimpls/internal/wait_block_word.h"
+#include "lockimpls/internal/wait_block_word_impl.h"
+
+namespace lockbench::internal::det {
+namespace {
+
+// What one thread asks of the lock, in order.
+enum class Op {
+  kExclusive,       // blocking exclusive acquire
+  kShared,          // blocking shared acquire
+  kTryExclusive,    // exclusive, Wait = FALSE
+  kTryShared,       // shared, Wait = FALSE
+  kRecursive,       // ERESOURCE: exclusive, then exclusive again, released twice
+  kConvert,         // ERESOURCE: exclusive, converted to shared, released
+  kStarveExclusive, // ERESOURCE: ExAcquireSharedStarveExclusive
+  kWaitForExclusive,// ERESOURCE: ExAcquireSharedWaitForExclusive
+};
+
+using Plan = std::vector<std::vector<Op>>;  // per thread
+
+// Who is inside the critical section, checked at every entry.
+class Occupancy {
+ public:
+  void Enter(bool exclusive) {
+    if (exclusive) {
+      Check(readers_ == 0 && writers_ == 0, "exclusive grant while the lock is held (" +
+                                                std::to_string(readers_) + " readers, " +
+                                                std::to_string(writers_) + " writers inside)");
+      ++writers_;
+    } else {
+      Check(writers_ == 0, "shared grant while a writer is inside");
+      ++readers_;
+    }
+  }
+  void Leave(bool exclusive) { exclusive ? --writers_ : --readers_; }
+
+  // The section itself: a scheduling point, so others run while the lock is held.
+  void Hold(bool exclusive) {
+    Enter(exclusive);
+    Step();
+    Leave(exclusive);
+  }
+
+ private:
+  int readers_ = 0;
+  int writers_ = 0;
+};
+
+// The wait-block word as the push lock and SRWLOCK drive it (internal/wait_block_lock.h).
+template <PlantedBug kBug>
+class WordRun final : public Execution {
+ public:
+  explicit WordRun(Plan plan) : plan_(std::move(plan)) {}
+
+  void Body(int thread) override {
+    for (Op op : plan_[thread]) {
+      switch (op) {
+        case Op::kExclusive:
+          if (!word_.TryLock()) word_.LockSlow(kSpins);
+          held_.Hold(true);
+          word_.Unlock();
+          break;
+        case Op::kShared:
+          if (!word_.TryLockSharedFast()) word_.LockSharedSlow(kSpins);
+          held_.Hold(false);
+          word_.UnlockShared();
+          break;
+        case Op::kTryExclusive:
+          if (word_.TryLock()) {
+            held_.Hold(true);
+            word_.UnlockEither();  // as FltReleasePushLock does
+          }
+          break;
+        case Op::kTryShared:
+          if (word_.TryLockShared()) {
+            held_.Hold(false);
+            word_.UnlockEither();
+          }
+          break;
+        default:
+          Check(false, "operation the word does not have");
+      }
+    }
+  }
+
+  void AtEnd() override {
+    const std::uintptr_t word = word_.RawWord();
+    Check(word == 0, "lock word not idle at the end: " + std::to_string(word));
+  }
+
+ private:
+  // One poll of the wait block before sleeping, so both the spin and the sleep are explored.
+  static constexpr std::uint32_t kSpins = 1;
+
+  Plan plan_;
+  Occupancy held_;
+  BasicWaitBlockWord<DetAtoms<kBug>> word_;
+};
+
+template <PlantedBug kBug>
+class ResourceRun final : public Execution {
+ public:
+  using Resource = BasicEResource<DetAtoms<kBug>>;
+  using Mode = typename Resource::SharedMode;
+
+  explicit ResourceRun(Plan plan) : plan_(std::move(plan)) {}
+
+  void Body(int thread) override {
+    for (Op op : plan_[thread]) {
+      switch (op) {
+        case Op::kExclusive:
+          resource_.AcquireExclusive(true);
+          held_.Hold(true);
+          resource_.Release();
+          break;
+        case Op::kShared:
+          Shared(Mode::kNormal);
+          break;
+        case Op::kStarveExclusive:
+          Shared(Mode::kStarveExclusive);
+          break;
+        case Op::kWaitForExclusive:
+          Shared(Mode::kWaitForExclusive);
+          break;
+        case Op::kTryExclusive:
+          if (resource_.AcquireExclusive(false)) {
+            held_.Hold(true);
+            resource_.Release();
+          }
+          break;
+        case Op::kTryShared:
+          if (resource_.AcquireShared(false)) {
+            held_.Hold(false);
+            resource_.Release();
+          }
+          break;
+        case Op::kRecursive:
+          resource_.AcquireExclusive(true);
+          held_.Enter(true);
+          resource_.AcquireExclusive(true);
+          Check(resource_.CallerAcquisitionCount() == 2, "recursive acquire not counted twice");
+          Step();
+          resource_.Release();
+          Step();
+          held_.Leave(true);
+          resource_.Release();
+          break;
+        case Op::kConvert:
+          resource_.AcquireExclusive(true);
+          held_.Hold(true);
+          resource_.ConvertExclusiveToShared();
+          held_.Hold(false);
+          resource_.Release();
+          break;
+      }
+    }
+  }
+
+  void AtEnd() override {
+    Check(resource_.ActiveCount() == 0 && resource_.SharedWaiterCount() == 0 &&
+              resource_.ExclusiveWaiterCount() == 0,
+          "resource not idle at the end: " + std::to_string(resource_.ActiveCount()) +
+              " owners, " + std::to_string(resource_.SharedWaiterCount()) + " shared and " +
+              std::to_string(resource_.ExclusiveWaiterCount()) + " exclusive waiters");
+  }
+
+ private:
+  void Shared(Mode mode) {
+    resource_.AcquireShared(true, mode);
+    // A grant made twice, or lost, shows in the caller's own count.
+    Check(resource_.CallerAcquisitionCount() == 1, "shared grant counted other than once");
+    held_.Hold(false);
+    resource_.Release();
+  }
+
+  Plan plan_;
+  Occupancy held_;
+  Resource resource_;
+};
+
+std::string OpName(Op op) {
+  switch (op) {
+    case Op::kExclusive: return "E";
+    case Op::kShared: return "S";
+    case Op::kTryExclusive: return "e";
+    case Op::kTryShared: return "s";
+    case Op::kRecursive: return "R";
+    case Op::kConvert: return "C";
+    case Op::kStarveExclusive: return "X";
+    case Op::kWaitForExclusive: return "W";
+  }
+  return "?";
+}
+
+std::string PlanName(const Plan& plan) {
+  std::string name;
+  for (const auto& ops : plan) {
+    if (!name.empty()) name += "|";
+    for (Op op : ops) name += OpName(op);
+  }
+  return name;
+}
+
+// Every plan of `threads` threads with `per_thread` blocking acquisitions each, in every
+// combination of exclusive and shared.
+std::vector<Plan> ModeCombinations(int threads, int per_thread) {
+  std::vector<Plan> plans;
+  const int bits = threads * per_thread;
+  for (int mask = 0; mask < (1 << bits); ++mask) {
+    Plan plan(threads);
+    for (int b = 0; b < bits; ++b) {
+      plan[b / per_thread].push_back((mask >> b) & 1 ? Op::kShared : Op::kExclusive);
+    }
+    plans.push_back(plan);
+  }
+  return plans;
+}
+
+// DET_REPLAY="scenario:path": that schedule alone, with its outcome printed.
+bool ReplayRequested(const std::string& scenario, const ExecutionFactory& make, int threads) {
+  const char* request = std::getenv("DET_REPLAY");
+  if (request == nullptr) return false;
+  const std::string r = request;
+  const auto colon = r.rfind(':');
+  if (colon == std::string::npos || r.substr(0, colon) != scenario) return false;
+  Outcome o = Replay(make, threads, r.substr(colon + 1));
+  std::printf("replay %s: %s after %llu steps\n", scenario.c_str(),
+              o.failed ? o.message.c_str() : "no violation",
+              static_cast<unsigned long long>(o.steps));
+  EXPECT_FALSE(o.failed) << o.message;
+  return true;
+}
+
+// The preemption bound for a scenario family: `bound`, or one more with DET_DEEP=1 (the deep
+// run takes minutes where the suite's takes seconds).
+int Bound(int bound) {
+  const char* deep = std::getenv("DET_DEEP");
+  return deep != nullptr && std::string(deep) == "1" ? bound + 1 : bound;
+}
+
+// Explores every plan exhaustively with at most `bound` preemptions and reports the counts.
+template <class Run>
+void ExploreAll(const std::string& lock, const std::vector<Plan>& plans, int bound) {
+  std::uint64_t total = 0;
+  for (const Plan& plan : plans) {
+    const std::string scenario = lock + " " + PlanName(plan);
+    const int threads = static_cast<int>(plan.size());
+    ExecutionFactory make = [plan] { return std::make_unique<Run>(plan); };
+    if (ReplayRequested(scenario, make, threads)) continue;
+    ExploreResult r = ExploreExhaustive(make, threads, Bound(bound));
+    total += r.schedules;
+    EXPECT_TRUE(r.complete) << scenario;
+    EXPECT_FALSE(r.failure.failed) << scenario << ": " << r.failure.message
+                                   << "\n  replay: DET_REPLAY='" << scenario << ":"
+                                   << r.failure.path << "'";
+    std::printf("%-28s %8llu schedules, longest %llu steps\n", scenario.c_str(),
+                static_cast<unsigned long long>(r.schedules),
+                static_cast<unsigned long long>(r.max_steps));
+  }
+  std::printf("%s: %zu scenarios, %llu schedules in all (preemption bound %d)\n", lock.c_str(),
+              plans.size(), static_cast<unsigned long long>(total), Bound(bound));
+  ::testing::Test::RecordProperty("schedules", std::to_string(total));
+}
+
+TEST(WordSchedulesTest, TwoThreadsTwoAcquisitionsEveryModeExhaustive) {
+  ExploreAll<WordRun<PlantedBug::kNone>>("word", ModeCombinations(2, 2), 3);
+}
+
+TEST(WordSchedulesTest, ThreeThreadsOneAcquisitionEveryModeExhaustive) {
+  ExploreAll<WordRun<PlantedBug::kNone>>("word", ModeCombinations(3, 1), 2);
+}
+
+TEST(EResourceSchedulesTest, TwoThreadsTwoAcquisitionsEveryModeExhaustive) {
+  ExploreAll<ResourceRun<PlantedBug::kNone>>("eresource", ModeCombinations(2, 2), 3);
+}
+
+TEST(EResourceSchedulesTest, ThreeThreadsOneAcquisitionEveryModeExhaustive) {
+  ExploreAll<ResourceRun<PlantedBug::kNone>>("eresource", ModeCombinations(3, 1), 1);
+}
+
+// Random plans: 4 threads, 3 operations each, drawn per seed from `ops`.
+Plan RandomPlan(std::uint64_t seed, const std::vector<Op>& ops) {
+  std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull);
+  Plan plan(4);
+  for (auto& thread : plan) {
+    for (int i = 0; i < 3; ++i) {
+      thread.push_back(ops[std::uniform_int_distribution<std::size_t>(0, ops.size() - 1)(rng)]);
+    }
+  }
+  return plan;
+}
+
+// Seeds per run: DET_SEEDS overrides the default.
+std::uint64_t Seeds(std::uint64_t default_seeds) {
+  const char* env = std::getenv("DET_SEEDS");
+  return env != nullptr ? std::strtoull(env, nullptr, 10) : default_seeds;
+}
+
+template <class Run>
+void ExploreRandomPlans(const std::string& lock, const std::vector<Op>& ops,
+                        std::uint64_t seeds) {
+  std::uint64_t steps = 0;
+  for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+    const Plan plan = RandomPlan(seed, ops);
+    ExecutionFactory make = [plan] { return std::make_unique<Run>(plan); };
+    const std::string scenario = lock + " " + PlanName(plan);
+    if (ReplayRequested(scenario, make, 4)) continue;
+    // One random schedule per seed, its plan drawn from the same seed.
+    ExploreResult r = ExploreRandom(make, 4, seed, 1);
+    steps += r.max_steps;
+    ASSERT_FALSE(r.failure.failed) << scenario << ": " << r.failure.message
+                                   << "\n  replay: DET_REPLAY='" << scenario << ":"
+                                   << r.failure.path << "'";
+  }
+  std::printf("%s: %llu random seeds, %llu steps in all\n", lock.c_str(),
+              static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(steps));
+  ::testing::Test::RecordProperty("seeds", std::to_string(seeds));
+}
+
+TEST(WordSchedulesTest, FourThreadsMixedRandom) {
+  ExploreRandomPlans<WordRun<PlantedBug::kNone>>(
+      "word", {Op::kExclusive, Op::kShared, Op::kTryExclusive, Op::kTryShared}, Seeds(3000));
+}
+
+TEST(EResourceSchedulesTest, FourThreadsMixedRandom) {
+  ExploreRandomPlans<ResourceRun<PlantedBug::kNone>>(
+      "eresource",
+      {Op::kExclusive, Op::kShared, Op::kTryExclusive, Op::kTryShared, Op::kRecursive,
+       Op::kConvert, Op::kStarveExclusive, Op::kWaitForExclusive},
+      Seeds(3000));
+}
+
+// ---- Planted bugs: each must be found, and its schedule must replay ----------------------
+
+template <class Run>
+void ExpectFound(const std::string& bug, const Plan& plan, const std::string& expected) {
+  const int threads = static_cast<int>(plan.size());
+  ExecutionFactory make = [plan] { return std::make_unique<Run>(plan); };
+  ExploreResult r = ExploreExhaustive(make, threads, /*preemption_bound=*/3);
+  ASSERT_TRUE(r.failure.failed) << bug << " not found in " << r.schedules << " schedules";
+  EXPECT_NE(r.failure.message.find(expected), std::string::npos) << r.failure.message;
+  Outcome again = Replay(make, threads, r.failure.path);
+  EXPECT_TRUE(again.failed) << "replay of " << bug << " passed";
+  EXPECT_NE(again.message.find(expected), std::string::npos) << again.message;
+  // Random schedules, for comparison: seeds until the first failure (at most 100000).
+  ExploreResult random = ExploreRandom(make, threads, 1, 100000);
+  std::printf("%s (%s): found after %llu exhaustive schedules, %llu random seeds: %s\n",
+              bug.c_str(), PlanName(plan).c_str(), static_cast<unsigned long long>(r.schedules),
+              static_cast<unsigned long long>(random.schedules), r.failure.message.c_str());
+  ::testing::Test::RecordProperty("schedules_to_find", std::to_string(r.schedules));
+}
+
+TEST(PlantedBugsTest, WordDroppedWakeIsALostWakeUp) {
+  ExpectFound<WordRun<PlantedBug::kDropWake>>("word: dropped wake",
+                                              {{Op::kExclusive}, {Op::kExclusive}},
+                                              "lost wake-up");
+}
+
+TEST(PlantedBugsTest, WordBlockReadAfterItsFlagIsCleared) {
+  // The wake-everyone path reads each block's link after letting its waiter go: it needs two
+  // waiters woken together, here two readers behind a writer.
+  ExpectFound<WordRun<PlantedBug::kUseBlockAfterRelease>>(
+      "word: block used after release", {{Op::kExclusive}, {Op::kShared}, {Op::kShared}},
+      "touched after its owner left");
+}
+
+TEST(PlantedBugsTest, WordReaderSkippingTheQueue) {
+  // Two readers hold the lock and a writer waits, so the count lives in the writer's block; a
+  // reader that comes back counts itself in there, racing the last release's hand-off.
+  ExpectFound<WordRun<PlantedBug::kReaderSkipsQueue>>(
+      "word: reader skips the queue", {{Op::kShared, Op::kShared}, {Op::kShared}, {Op::kExclusive}},
+      "");
+}
+
+TEST(PlantedBugsTest, EResourceDroppedWakeIsALostWakeUp) {
+  ExpectFound<ResourceRun<PlantedBug::kDropWake>>("eresource: dropped wake",
+                                                  {{Op::kExclusive}, {Op::kExclusive}},
+                                                  "lost wake-up");
+}
+
+TEST(PlantedBugsTest, EResourceBlockReadAfterTheGrant) {
+  ExpectFound<ResourceRun<PlantedBug::kUseBlockAfterRelease>>(
+      "eresource: block used after grant", {{Op::kExclusive}, {Op::kExclusive}},
+      "touched after its owner left");
+}
+
+}  // namespace
+}  // namespace lockbench::internal::det
