@@ -53,6 +53,7 @@
 #include <cstdint>
 
 #include "lockimpls/internal/atoms.h"
+#include "lockimpls/internal/step_hook.h"
 #include "lockimpls/lock_concept.h"
 
 namespace lockbench {
@@ -77,6 +78,10 @@ class BasicEResource {
   };
 
   static constexpr int kInlineSharedEntries = 3;
+
+  // The same resource with a step hook before each atomic operation and futex call, which
+  // torture mode runs in its place (internal/step_hook.h).
+  using Hooked = BasicEResource<internal::HookedAtoms>;
 
   BasicEResource() = default;
   // REQUIRES: unowned and no waiters.
@@ -189,6 +194,7 @@ class BasicEResource {
 
 using EResource = BasicEResource<internal::RealAtoms>;
 extern template class BasicEResource<internal::RealAtoms>;
+extern template class BasicEResource<internal::HookedAtoms>;
 
 static_assert(BenchLock<EResource>);
 static_assert(sizeof(EResource) == EResource::kTraits.size_bytes);

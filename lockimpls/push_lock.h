@@ -33,6 +33,7 @@
 #include <cstdint>
 
 #include "lockimpls/internal/lock_checks.h"
+#include "lockimpls/internal/step_hook.h"
 #include "lockimpls/internal/wait_block_lock.h"
 #include "lockimpls/lock_concept.h"
 
@@ -58,14 +59,26 @@ struct PushLockFlavor {
 
 }  // namespace internal
 
+class HookedPushLock;
+
 class PushLock final
     : public internal::WaitBlockLock<internal::PushLockFlavor, internal::kCheckedLocks> {
  public:
+  // The same lock with a step hook before each atomic operation and futex call, which torture
+  // mode runs in its place (internal/step_hook.h).
+  using Hooked = HookedPushLock;
   static constexpr LockSetting kSettings[] = {
       {"spin_count", "polls of its wait block before a waiter sleeps (default 1024, 0 on one CPU)",
        1'000'000, &PushLockSpinCount, &SetPushLockSpinCount}};
   static constexpr LockTraits kTraits = internal::WaitBlockLockTraits<internal::PushLockFlavor>(
       "push_lock", "Windows kernel push lock (EX_PUSH_LOCK): one word, stack wait blocks");
+};
+
+class HookedPushLock final : public internal::WaitBlockLock<internal::PushLockFlavor,
+                                                        internal::kCheckedLocks,
+                                                        internal::HookedAtoms> {
+ public:
+  static constexpr LockTraits kTraits = PushLock::kTraits;
 };
 
 // The same lock with the re-entry check compiled in, whatever the build.
@@ -76,6 +89,7 @@ class CheckedPushLock final : public internal::WaitBlockLock<internal::PushLockF
 };
 
 static_assert(BenchLock<PushLock>);
+static_assert(BenchLock<HookedPushLock>);
 static_assert(BenchLock<CheckedPushLock>);
 static_assert(sizeof(PushLock) == 8 && PushLock::kTraits.size_bytes == 8);
 static_assert(sizeof(CheckedPushLock) == 8);

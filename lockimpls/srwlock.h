@@ -28,6 +28,7 @@
 #include <cstdint>
 
 #include "lockimpls/internal/lock_checks.h"
+#include "lockimpls/internal/step_hook.h"
 #include "lockimpls/internal/wait_block_lock.h"
 #include "lockimpls/lock_concept.h"
 
@@ -53,14 +54,26 @@ struct SrwLockFlavor {
 
 }  // namespace internal
 
+class HookedSrwLock;
+
 class SrwLock final
     : public internal::WaitBlockLock<internal::SrwLockFlavor, internal::kCheckedLocks> {
  public:
+  // The same lock with a step hook before each atomic operation and futex call, which torture
+  // mode runs in its place (internal/step_hook.h).
+  using Hooked = HookedSrwLock;
   static constexpr LockSetting kSettings[] = {
       {"spin_count", "polls of its wait block before a waiter sleeps (default 1024, 0 on one CPU)",
        1'000'000, &SrwLockSpinCount, &SetSrwLockSpinCount}};
   static constexpr LockTraits kTraits = internal::WaitBlockLockTraits<internal::SrwLockFlavor>(
       "srwlock", "Windows slim reader/writer lock (SRWLOCK): push-lock word and wait blocks");
+};
+
+class HookedSrwLock final : public internal::WaitBlockLock<internal::SrwLockFlavor,
+                                                        internal::kCheckedLocks,
+                                                        internal::HookedAtoms> {
+ public:
+  static constexpr LockTraits kTraits = SrwLock::kTraits;
 };
 
 // The same lock with the re-entry check compiled in, whatever the build.
@@ -71,6 +84,7 @@ class CheckedSrwLock final : public internal::WaitBlockLock<internal::SrwLockFla
 };
 
 static_assert(BenchLock<SrwLock>);
+static_assert(BenchLock<HookedSrwLock>);
 static_assert(BenchLock<CheckedSrwLock>);
 static_assert(sizeof(SrwLock) == 8 && SrwLock::kTraits.size_bytes == 8);
 static_assert(sizeof(CheckedSrwLock) == 8);

@@ -203,6 +203,7 @@ json RunToJson(const RunRecord& r, const RunSummary& s) {
   j["torture"] = r.torture ? json{{"seed", r.torture->seed},
                                    {"cs_delays", r.torture->cs_delays},
                                    {"holder_sleeps", r.torture->holder_sleeps},
+                                   {"step_delays", r.torture->step_delays},
                                    {"stutters", r.torture->stutters},
                                    {"repins", r.torture->repins},
                                    {"signals", r.torture->signals}}

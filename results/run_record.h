@@ -94,6 +94,7 @@ struct ThreadRecord {
   // Torture mode: the disturbances this thread made inside its holds (a busy delay, a sleep).
   uint64_t torture_cs_delays = 0;
   uint64_t torture_holder_sleeps = 0;
+  uint64_t torture_step_delays = 0;  // delays between a hooked lock's steps
   // Completed ops in each time_series interval of the measured window, by mode.
   std::vector<uint32_t> shared_series;
   std::vector<uint32_t> exclusive_series;
@@ -107,6 +108,9 @@ struct TortureCounts {
   uint64_t seed = 0;
   uint64_t cs_delays = 0;      // busy delays inside holds
   uint64_t holder_sleeps = 0;  // holders put to sleep while holding
+  // Delays or yields between the atomic steps of an acquisition or release, for the locks with
+  // step hooks (lockimpls/internal/step_hook.h); 0 for the others.
+  uint64_t step_delays = 0;
   uint64_t stutters = 0;       // every thread paused, then released together
   uint64_t repins = 0;         // a thread moved to another processor mid-run
   uint64_t signals = 0;        // a signal delivered to a thread (interrupting a futex wait)

@@ -87,19 +87,21 @@ assert not stuck, f"threads without progress: {stuck}"
 torture = run.get("torture")
 if doc["config"].get("torture"):
     # Every kind of disturbance was injected (re-pinning needs this machine's topology, which a
-    # run has unless told otherwise).
-    quiet = [k for k, v in torture.items() if k != "seed" and v == 0]
+    # run has unless told otherwise); delays between steps only in the locks with step hooks.
+    hooked = run["lock"] in ("push_lock", "srwlock", "eresource")
+    quiet = [k for k, v in torture.items()
+             if k != "seed" and v == 0 and (hooked or k != "step_delays")]
     assert not quiet, f"torture injected no {quiet}: {torture}"
 print(f'{run["ops"]} {run["duration_s"]:.3f} {min(per)} {max(per)}'
       + (f' {torture["holder_sleeps"]} {torture["stutters"]} {torture["repins"]} {torture["signals"]}'
-         if torture else ""))
+         f' {torture["step_delays"]}' if torture else ""))
 PY
   )
   check $? "$lock: status ok and every thread made progress (${report:-see above})"
   if [ -n "$report" ]; then
-    read -r ops duration least most sleeps stutters repins signals <<<"$report"
+    read -r ops duration least most sleeps stutters repins signals steps <<<"$report"
     echo "soak: $lock: $ops operations in ${duration}s, per thread $least..$most" \
-      "${sleeps:+(torture: $sleeps holder sleeps, $stutters stutters, $repins re-pins, $signals signals)}"
+      "${sleeps:+(torture: $sleeps holder sleeps, $stutters stutters, $repins re-pins, $signals signals, $steps step delays)}"
     echo "$ops $duration" >>"$tmp/totals"
   fi
 done <<<"$locks"

@@ -6,8 +6,13 @@
 namespace lockbench {
 namespace {
 
+// Torture mode runs a lock's hooked copy where it has one (lockimpls/internal/step_hook.h), so
+// delays fall between its steps too; it reports the lock's own traits.
 template <BenchLock L>
 RunRecord RunBuiltIn(const EngineConfig& cfg, const void* /*context*/) {
+  if constexpr (requires { typename L::Hooked; }) {
+    if (cfg.torture_seed) return RunLockAs<typename L::Hooked>(cfg, L::kTraits);
+  }
   return RunLock<L>(cfg);
 }
 

@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <chrono>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "lockimpls/eresource.h"
@@ -21,6 +23,7 @@
 #include "workloads/engine.h"
 #include "workloads/internal/drive.h"
 #include "workloads/internal/torture.h"
+#include "workloads/runners.h"
 
 namespace lockbench {
 namespace {
@@ -97,6 +100,34 @@ TEST_F(TortureTest, WindowsLocksStayCorrectUnderEveryDisturbance) {
   ExpectCleanUnderTorture<PushLock>(Config(4, 0.7));
   ExpectCleanUnderTorture<SrwLock>(Config(4, 0.7));
   ExpectCleanUnderTorture<EResource>(Config(4, 0.7));
+}
+
+// Torture mode runs the Windows locks' hooked copies (through the registry's runners), whose
+// step hooks add delays and yields between an acquisition's atomic steps; a lock without hooks
+// reports none.
+TEST_F(TortureTest, HookedLocksAreDisturbedBetweenTheirSteps) {
+  EngineConfig cfg = Config(4, 0.7);
+  cfg.torture_seed = 11;
+  for (const LockRunner& runner : LockRunners()) {
+    const std::string_view name = runner.traits.name;
+    if (name != "push_lock" && name != "srwlock" && name != "eresource" &&
+        name != "shared_mutex") {
+      continue;
+    }
+    SCOPED_TRACE(std::string(name));
+    const RunRecord r = runner.Run(cfg);
+    ASSERT_EQ(r.status, RunStatus::kOk) << r.status_detail;
+    ASSERT_TRUE(r.torture.has_value());
+    EXPECT_EQ(r.lock, name);
+    if (name == "shared_mutex") {
+      EXPECT_EQ(r.torture->step_delays, 0u);
+    } else {
+      EXPECT_GT(r.torture->step_delays, 0u);
+    }
+  }
+  // The plain lock type has no hooks even under torture; its hooked copy has.
+  EXPECT_EQ(RunLock<PushLock>(cfg).torture->step_delays, 0u);
+  EXPECT_GT(RunLock<PushLock::Hooked>(cfg).torture->step_delays, 0u);
 }
 
 TEST_F(TortureTest, SignalsToWaitersExposeALockThatTrustsEveryWake) {

@@ -1,5 +1,6 @@
 // The lock front shared by PushLock and SrwLock: the standard lock names over a WaitBlockWord,
-// plus the re-entry check of checked builds. A Flavor supplies what differs between the two:
+// plus the re-entry check of checked builds. `Atoms` is RealAtoms but for torture mode's hooked
+// copies (internal/step_hook.h). A Flavor supplies what differs between the two:
 //   static std::uint32_t SpinCount();            // polls before a waiter sleeps
 //   static constexpr std::string_view kComponent;  // names the lock in a failed check
 //   static constexpr const char* kReentryMessage; // printed when a checked build catches re-entry
@@ -18,7 +19,7 @@
 
 namespace lockbench::internal {
 
-template <class Flavor, bool kChecked>
+template <class Flavor, bool kChecked, class Atoms = RealAtoms>
 class WaitBlockLock {
  public:
   static constexpr bool kCheckedBuild = kChecked;
@@ -75,7 +76,7 @@ class WaitBlockLock {
     }
   }
 
-  WaitBlockWord word_;
+  BasicWaitBlockWord<Atoms> word_;
 };
 
 // The traits of a WaitBlockLock<Flavor>: one word, no recursion, no owner query.

@@ -1,5 +1,6 @@
 #include "lockimpls/internal/wait_block_word.h"
 
+#include "lockimpls/internal/step_hook.h"
 #include "lockimpls/internal/wait_block_word_impl.h"
 
 namespace lockbench::internal {
@@ -14,5 +15,6 @@ WaitObserver* Observer() { return observer.load(std::memory_order_acquire); }
 void SetWaitObserver(WaitObserver* o) { observer.store(o, std::memory_order_release); }
 
 template class BasicWaitBlockWord<RealAtoms>;
+template class BasicWaitBlockWord<HookedAtoms>;
 
 }  // namespace lockbench::internal

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "lockimpls/internal/atoms.h"
+#include "lockimpls/internal/step_hook.h"
 
 namespace lockbench::internal {
 
@@ -165,6 +166,7 @@ class BasicWaitBlockWord : public WaitBlockBits {
 
 using WaitBlockWord = BasicWaitBlockWord<RealAtoms>;
 extern template class BasicWaitBlockWord<RealAtoms>;
+extern template class BasicWaitBlockWord<HookedAtoms>;
 
 static_assert(sizeof(WaitBlockWord) == sizeof(void*));
 

@@ -379,6 +379,7 @@ void AddTortureCounts(RunRecord& record, const EngineConfig& cfg) {
   for (const ThreadRecord& t : record.per_thread) {
     record.torture->cs_delays += t.torture_cs_delays;
     record.torture->holder_sleeps += t.torture_holder_sleeps;
+    record.torture->step_delays += t.torture_step_delays;
   }
   if (record.status == RunStatus::kViolation || record.status == RunStatus::kStalled) {
     record.status_detail += " (torture seed " + std::to_string(*cfg.torture_seed) + ")";

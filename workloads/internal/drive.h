@@ -69,14 +69,20 @@ RunRecord RunWithOps(const EngineConfig& cfg, const LockTraits& traits,
   return Drive(cfg, traits, ops, *plan, body);
 }
 
-// Runs lock type L once. Blocks until the run ends. If it stalled, the stuck threads are left
-// behind (they cannot be joined) with everything they use; the caller should exit soon.
+// Runs lock type L once, recorded under `traits`. Blocks until the run ends. If it stalled,
+// the stuck threads are left behind (they cannot be joined) with everything they use; the
+// caller should exit soon.
 template <BenchLock L>
-RunRecord RunLock(const EngineConfig& cfg) {
+RunRecord RunLockAs(const EngineConfig& cfg, const LockTraits& traits) {
   const engine_internal::LockOps ops{
       sizeof(L), alignof(L), [](void* p, const void*) { new (p) L(); },
       [](void* p) { std::launder(static_cast<L*>(p))->~L(); }};
-  return RunWithOps<L>(cfg, L::kTraits, ops);
+  return RunWithOps<L>(cfg, traits, ops);
+}
+
+template <BenchLock L>
+RunRecord RunLock(const EngineConfig& cfg) {
+  return RunLockAs<L>(cfg, L::kTraits);
 }
 
 }  // namespace lockbench

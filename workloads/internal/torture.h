@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "lockimpls/internal/step_hook.h"
 #include "results/run_record.h"
 #include "workloads/clock.h"
 #include "workloads/internal/rng.h"
@@ -60,7 +61,22 @@ class TortureHold {
     while (stutter.load(std::memory_order_acquire)) std::this_thread::yield();
   }
 
+  // Called by a hooked lock before each of its atomic steps (lockimpls/internal/step_hook.h):
+  // with probability 1/64 a busy delay of up to 2 us, and with 1/1024 a yield of the processor,
+  // so other threads run between two steps of one acquisition or release.
+  void BetweenSteps() {
+    const uint64_t draw = rng_.Next();
+    if ((draw & 63) == 0) {
+      BusyFor((draw >> 16) % (max_delay_ticks_ / 10 + 1));
+      ++step_delays_;
+    } else if ((draw >> 6 & 1023) == 0) {
+      std::this_thread::yield();
+      ++step_delays_;
+    }
+  }
+
   uint64_t cs_delays() const { return cs_delays_; }
+  uint64_t step_delays() const { return step_delays_; }
   uint64_t holder_sleeps() const { return holder_sleeps_; }
 
  private:
@@ -70,6 +86,27 @@ class TortureHold {
   uint64_t max_delay_ticks_;
   uint64_t cs_delays_ = 0;
   uint64_t holder_sleeps_ = 0;
+  uint64_t step_delays_ = 0;
+};
+
+// Installs `hold`'s BetweenSteps as the calling thread's step hook for its lifetime (none when
+// `hold` is null).
+class StepHookScope {
+ public:
+  explicit StepHookScope(TortureHold* hold) : installed_(hold != nullptr) {
+    if (installed_) {
+      internal::SetThreadStepHook([](void* h) { static_cast<TortureHold*>(h)->BetweenSteps(); },
+                                  hold);
+    }
+  }
+  ~StepHookScope() {
+    if (installed_) internal::SetThreadStepHook(nullptr, nullptr);
+  }
+  StepHookScope(const StepHookScope&) = delete;
+  StepHookScope& operator=(const StepHookScope&) = delete;
+
+ private:
+  bool installed_;
 };
 
 // The controller's part: stutters, re-pins and signals, from a thread of its own that runs

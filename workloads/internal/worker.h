@@ -470,6 +470,8 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
   std::optional<TortureHold> torture;
   if (p.torture) torture.emplace(p.torture_seed ^ seed, 1.0 / p.ns_per_tick);
   TortureHold* const torture_hold = torture ? &*torture : nullptr;
+  // A hooked lock (torture mode runs one where the lock has them) calls this between its steps.
+  const StepHookScope step_hook(torture_hold);
   for (;;) {
     const int phase = sh.phase.load(std::memory_order_acquire);
     if (phase == kStop) break;
@@ -531,6 +533,7 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
   if (torture) {
     rec.torture_cs_delays = torture->cs_delays();
     rec.torture_holder_sleeps = torture->holder_sleeps();
+    rec.torture_step_delays = torture->step_delays();
   }
 }
 
