@@ -16,7 +16,7 @@ export JUPYTER_RUNTIME_DIR="$tmp/jupyter-runtime" JUPYTER_CONFIG_DIR="$tmp/jupyt
 export PYDEVD_DISABLE_FILE_VALIDATION=1  # the kernel's debugger notice is not an error
 mkdir -p "$HOME" "$MPLCONFIGDIR"
 
-NOTEBOOKS=(lockbench.ipynb seed_claims.ipynb latency_load.ipynb)
+NOTEBOOKS=(lockbench.ipynb seed_claims.ipynb latency_load.ipynb choosing_a_windows_lock.ipynb)
 python3 - "${NOTEBOOKS[@]/#/$notebooks/}" <<'PY'
 import json, sys
 for path in sys.argv[1:]:
@@ -54,6 +54,10 @@ export LOCKBENCH_RESULTS="$tmp/read-mostly.json"
 export LOCKBENCH_READ_MOSTLY="$tmp/read-mostly.json"
 export LOCKBENCH_WRITER_STORM="$tmp/writer-storm.json"
 export LOCKBENCH_LATENCY_LOAD="$tmp/latency-load.json"
+# choosing_a_windows_lock measures every preset itself (nine short runs of all its locks).
+export LOCKBENCH_CHOOSE_THREADS=2 LOCKBENCH_CHOOSE_DURATION=100ms LOCKBENCH_CHOOSE_WARMUP=20ms
+export LOCKBENCH_CHOOSE_REPETITIONS=1
+"$bin" list --format json >"$tmp/list.json"
 
 # The notebooks import lockbench_results from their working directory: run copies in one.
 mkdir -p "$tmp/nb" "$tmp/out"
@@ -64,11 +68,12 @@ timeout 240 jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kern
   --ExecutePreprocessor.timeout=300 --output-dir "$tmp/out" "${NOTEBOOKS[@]}" \
   2>"$tmp/nbconvert.log" || { cat "$tmp/nbconvert.log" >&2; exit 1; }
 
-python3 - "$tmp/out" <<'PY'
+python3 - "$tmp/out" "$tmp/list.json" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 # (figures, verdict lines)
-expected = {"lockbench.ipynb": (6, 0), "seed_claims.ipynb": (4, 5), "latency_load.ipynb": (1, 0)}
+expected = {"lockbench.ipynb": (6, 0), "seed_claims.ipynb": (4, 5), "latency_load.ipynb": (1, 0),
+            "choosing_a_windows_lock.ipynb": (0, 0)}
 for name, (figures, verdicts) in expected.items():
     nb = json.load(open(os.path.join(out, name)))
     pngs, text = 0, ""
@@ -88,5 +93,22 @@ for name, (figures, verdicts) in expected.items():
 last = json.load(open(os.path.join(out, "lockbench.ipynb")))["cells"][-1]["outputs"]
 table = "".join("".join(o.get("data", {}).get("text/plain", "")) for o in last)
 assert "machine-b" in table and "Synthetic CPU B" in table and table.count("\n") >= 2, table
+
+# The choice table: a trade-off sentence for every preset `lockbench list` names, and a note for
+# each Windows lock name the build lacks (skipped, not an error).
+catalog = json.load(open(sys.argv[2]))
+nb = json.load(open(os.path.join(out, "choosing_a_windows_lock.ipynb")))
+text = "".join("".join(o["text"]) for c in nb["cells"] for o in c.get("outputs", [])
+               if o["output_type"] == "stream")
+presets = [w["name"] for w in catalog["workloads"]]
+trade_offs = [line for line in text.splitlines() if line.startswith("TRADE-OFF ")]
+assert [line.split(":")[0][len("TRADE-OFF "):] for line in trade_offs] == presets, text
+names = {lock["name"] for lock in catalog["locks"]}
+from lockbench_results import WINDOWS_LOCKS as windows  # the copy in the working directory
+skipped = sorted(line.split()[1].rstrip(":") for line in text.splitlines()
+                 if line.startswith("SKIPPED "))
+assert skipped == sorted(set(windows) - names), (skipped, text)
+for line in trade_offs:
+    print("  " + line)
 PY
 echo "notebooks_test: passed"
