@@ -727,6 +727,8 @@ def trade_off(scores, winners):
         return "no lock measured throughput"
     by_lock = scores.set_index("lock")
     top = winners["throughput"][0]
+    if len(by_lock) == 1:
+        return f"{top}: the only lock measured, nothing to weigh it against"
     t = by_lock.loc[top]
     phrases = {m: p for m, _, p in CHOICE_METRICS}
     chosen = None  # (factor, metric, rival)

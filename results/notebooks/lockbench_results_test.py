@@ -590,6 +590,8 @@ class ChooseLocksTest(unittest.TestCase):
         one = lr.choose_locks(frame, self.TRAITS, threads=1).set_index("workload")
         self.assertEqual(list(one.index), ["w"])
         self.assertEqual((one.loc["w", "best_throughput"], one.loc["w", "locks"]), ("a", 1))
+        self.assertEqual(one.loc["w", "trade_off"],
+                         "a: the only lock measured, nothing to weigh it against")
 
     def test_no_closed_loop_run_gives_an_empty_table(self):
         frame = pd.DataFrame([scored("a", arrival_rate=1e5)])
