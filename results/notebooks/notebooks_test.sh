@@ -58,6 +58,7 @@ export LOCKBENCH_LATENCY_LOAD="$tmp/latency-load.json"
 # choosing_a_windows_lock measures every preset itself (nine short runs of all its locks).
 export LOCKBENCH_CHOOSE_THREADS=2 LOCKBENCH_CHOOSE_DURATION=100ms LOCKBENCH_CHOOSE_WARMUP=20ms
 export LOCKBENCH_CHOOSE_REPETITIONS=1
+export TMPDIR="$tmp"  # where it measures into: inside the test's own directory, not /tmp
 "$bin" list --format json >"$tmp/list.json"
 
 # The notebooks import lockbench_results from their working directory: run copies in one.
