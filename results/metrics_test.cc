@@ -123,6 +123,59 @@ TEST(MetricTable, ReportHasAColumnForEveryRowThatNamesOne) {
   }
 }
 
+// A run of `lock` with shared and exclusive latency; an exclusive-only lock's carries the
+// warning the engine writes when it served shared requests exclusive.
+json LatencyRun(const std::string& lock, bool exclusive_only) {
+  json run = {{"lock", lock},
+              {"workload", "w"},
+              {"threads", 2},
+              {"status", "ok"},
+              {"throughput_ops_per_s", 1e6},
+              {"fairness", {{"starved", false}}},
+              {"latency_ns",
+               {{"shared", {{"count", 5}, {"p50", 400}, {"p99", 900}, {"max", 1200}}},
+                {"exclusive", {{"count", 5}, {"p50", 700}, {"p99", 1700}, {"max", 2100}}}}},
+              {"warnings", json::array()}};
+  if (exclusive_only) {
+    run["warnings"].push_back("lock '" + lock +
+                              "' has no shared mode: its shared requests ran exclusive");
+  }
+  return run;
+}
+
+std::string LineOf(const std::string& text, const std::string& start) {
+  const size_t at = text.find("\n" + start);
+  if (at == std::string::npos) return "";
+  return text.substr(at + 1, text.find('\n', at + 1) - at - 1);
+}
+
+TEST(RenderReport, MarksTheSharedLatencyOfAnExclusiveOnlyLock) {
+  const json runs = json::array({LatencyRun("rw", false), LatencyRun("mutex", true)});
+  const std::string table = RenderReport(runs, ReportFormat::kTable);
+  const std::string mutex = LineOf(table, "mutex ");
+  EXPECT_THAT(mutex, HasSubstr(" 400* "));   // sh p50
+  EXPECT_THAT(mutex, HasSubstr(" 900* "));   // sh p99
+  EXPECT_THAT(mutex, HasSubstr(" 1200* "));  // sh max
+  EXPECT_THAT(mutex, HasSubstr(" 1700 "));   // ex p99: a real exclusive figure, unmarked
+  EXPECT_EQ(mutex.find("1700*"), std::string::npos) << mutex;
+  const std::string rw = LineOf(table, "rw ");
+  ASSERT_FALSE(rw.empty()) << table;
+  EXPECT_EQ(rw.find('*'), std::string::npos) << rw;
+  EXPECT_THAT(table, HasSubstr("\n* exclusive-only lock: its shared requests ran exclusive"));
+
+  const std::string markdown = RenderReport(runs, ReportFormat::kMarkdown);
+  EXPECT_THAT(markdown, HasSubstr("| 400\\* |"));
+  EXPECT_THAT(markdown, HasSubstr("\n\\* exclusive-only lock"));
+  // CSV keeps numbers parseable: no mark, no footnote.
+  EXPECT_EQ(RenderReport(runs, ReportFormat::kCsv).find('*'), std::string::npos);
+}
+
+TEST(RenderReport, NoFootnoteWithoutAnExclusiveOnlyLock) {
+  const std::string table =
+      RenderReport(json::array({LatencyRun("rw", false)}), ReportFormat::kTable);
+  EXPECT_EQ(table.find('*'), std::string::npos) << table;
+}
+
 TEST(WriteMetrics, WritesEachValueWhereMetricValueReadsIt) {
   RunSummary s;
   s.throughput_ops_per_s = 2.5e6;

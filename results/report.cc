@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "results/metrics.h"
@@ -20,6 +21,7 @@ struct Row {
   std::vector<std::vector<double>> values;  // per metric table row, from ok repetitions
   bool starved = false;
   std::string status = "ok";
+  bool exclusive_only = false;  // its shared requests ran exclusive (the run's warning says so)
 };
 
 // One (workload, threads) pair; the workload names its open-loop rate.
@@ -28,6 +30,21 @@ struct Table {
   int threads;
   std::vector<Row> rows;
 };
+
+// The end of the warning a run carries when an exclusive-only lock served shared requests
+// (NoteExclusiveOnly in workloads/internal/drive.cc; engine_test pins its wording).
+constexpr std::string_view kRanExclusive = "has no shared mode: its shared requests ran exclusive";
+
+bool RanSharedAsExclusive(const json& run) {
+  const auto it = run.find("warnings");
+  if (it == run.end() || !it->is_array()) return false;
+  return std::any_of(it->begin(), it->end(), [](const json& w) {
+    return w.is_string() && w.get<std::string>().ends_with(kRanExclusive);
+  });
+}
+
+// The shared-mode latency columns, which an exclusive-only lock's row marks.
+bool IsSharedLatency(const MetricDef& m) { return m.path.starts_with("latency_ns.shared."); }
 
 int StatusRank(const std::string& s) {
   if (s == "violation") return 3;
@@ -59,6 +76,7 @@ void AddRun(const json& run, std::vector<Table>* tables) {
   if (status != "ok") return;
   ++row.ok_runs;
   row.starved = row.starved || run.at("fairness").at("starved").get<bool>();
+  row.exclusive_only = row.exclusive_only || RanSharedAsExclusive(run);
   for (const MetricDef& m : MetricTable()) {
     if (const auto v = MetricValue(m, run)) row.values[MetricIndex(m)].push_back(*v);
   }
@@ -75,12 +93,14 @@ std::vector<std::string> Header() {
   return header;
 }
 
-std::vector<std::string> Cells(const Row& r, double first) {
+// `mark` follows an exclusive-only lock's shared-latency figures (empty: no mark, as in CSV).
+std::vector<std::string> Cells(const Row& r, double first, const std::string& mark) {
   std::vector<std::string> cells = {r.lock, std::to_string(r.ok_runs)};
   for (const MetricDef& m : MetricTable()) {
     if (m.column.empty()) continue;
     const std::vector<double>& v = r.values[MetricIndex(m)];
-    cells.push_back(v.empty() ? "-" : FormatMetricCell(m, Median(v)));
+    const bool marked = r.exclusive_only && IsSharedLatency(m) && !v.empty();
+    cells.push_back(v.empty() ? "-" : FormatMetricCell(m, Median(v)) + (marked ? mark : ""));
     if (&m != &MetricTable()[0]) continue;
     const double primary = v.empty() ? 0 : Median(v);
     cells.push_back(first > 0 && !v.empty() ? Fixed(primary / first, 2) + "x" : "-");
@@ -100,16 +120,16 @@ std::string Csv(const Table& t, const Grid& cells) {
 }
 
 std::string Markdown(const std::string& title, const std::vector<std::string>& header,
-                     const Grid& cells) {
+                     const Grid& cells, const std::string& footnote) {
   std::string out = "### " + title + "\n\n| " + Join(header, " | ") + " |\n|";
   for (size_t i = 0; i < header.size(); ++i) out += i == 0 ? "---|" : "---:|";
   out += "\n";
   for (const auto& row : cells) out += "| " + Join(row, " | ") + " |\n";
-  return out + "\n";
+  return out + (footnote.empty() ? "" : "\n" + footnote) + "\n";
 }
 
 std::string Aligned(const std::string& title, const std::vector<std::string>& header,
-                    const Grid& cells) {
+                    const Grid& cells, const std::string& footnote) {
   std::vector<size_t> width(header.size());
   for (size_t i = 0; i < header.size(); ++i) {
     width[i] = header[i].size();
@@ -124,7 +144,7 @@ std::string Aligned(const std::string& title, const std::vector<std::string>& he
   };
   std::string out = title + "\n" + line(header);
   for (const auto& row : cells) out += line(row);
-  return out + "\n";
+  return out + footnote + "\n";
 }
 
 }  // namespace
@@ -140,14 +160,26 @@ std::string RenderReport(const json& runs, ReportFormat format) {
   for (const Table& t : tables) {
     const std::vector<double>& primary = t.rows.front().values[0];
     const double first = primary.empty() ? 0 : Median(primary);
+    // CSV cells stay numbers; the table and Markdown mark and explain.
+    const std::string mark = format == ReportFormat::kCsv        ? ""
+                             : format == ReportFormat::kMarkdown ? "\\*"
+                                                                 : "*";
     Grid cells;
-    for (const Row& r : t.rows) cells.push_back(Cells(r, first));
+    bool marked = false;
+    for (const Row& r : t.rows) {
+      cells.push_back(Cells(r, first, mark));
+      marked = marked || (r.exclusive_only && !mark.empty());
+    }
+    const std::string footnote =
+        marked ? mark + " exclusive-only lock: its shared requests ran exclusive, so its sh "
+                        "figures time exclusive acquisitions\n"
+               : "";
     const std::string title = "workload " + t.workload + ", " + std::to_string(t.threads) +
                               " threads (latency in ns, medians over runs; ratio to " +
                               t.rows.front().lock + ")";
     if (format == ReportFormat::kCsv) out += Csv(t, cells);
-    if (format == ReportFormat::kMarkdown) out += Markdown(title, header, cells);
-    if (format == ReportFormat::kTable) out += Aligned(title, header, cells);
+    if (format == ReportFormat::kMarkdown) out += Markdown(title, header, cells, footnote);
+    if (format == ReportFormat::kTable) out += Aligned(title, header, cells, footnote);
   }
   return out;
 }

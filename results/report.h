@@ -15,7 +15,10 @@ enum class ReportFormat { kTable, kCsv, kMarkdown };
 // Columns: lock, runs (ok repetitions), then one per row of the metric table that names a column
 // (results/metrics.h), each the median over the repetitions that have a value ("-" when none
 // has), with the ratio to the table's first lock after the primary metric (the first row); then
-// starved (any repetition) and status (worst of the repetitions).
+// starved (any repetition) and status (worst of the repetitions). An exclusive-only lock whose
+// runs served shared requests (their warning says they ran exclusive) has its shared-latency
+// cells marked "*" in the table and Markdown, with a footnote under the table; CSV cells stay
+// plain numbers.
 std::string RenderReport(const nlohmann::json& runs, ReportFormat format);
 
 }  // namespace lockbench

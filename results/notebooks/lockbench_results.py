@@ -22,8 +22,13 @@ Runs of several machines (a file from `lockbench merge`, whose runs each name th
 `context_index`, or files from several hosts) keep their own context's hostname, cpu_model,
 topology and commit as columns; plot_across_machines draws them side by side.
 
-Used by lockbench.ipynb and seed_claims.ipynb; every plot function returns its matplotlib Figure
-so a notebook shows it and a test can inspect it.
+choose_locks builds the "which lock?" table of choosing_a_windows_lock.ipynb: per workload, the
+lock that leads each of throughput, p99 acquire latency, bypass, CPU per op and object size, and
+a sentence on what the fastest one gives up (trade_off).
+
+Used by lockbench.ipynb, seed_claims.ipynb, latency_load.ipynb and choosing_a_windows_lock.ipynb;
+every plot function returns its matplotlib Figure so a notebook shows it and a test can inspect
+it.
 """
 
 import glob
@@ -586,3 +591,205 @@ def plot_across_machines(df, workload=None, threads="max", metric="throughput"):
         ax.legend(fontsize="small")
     fig.tight_layout()
     return fig
+
+
+
+# ---- Choosing a lock ---------------------------------------------------------------------------
+
+# The Windows kernel locks lockbench emulates, in the order the table lists them. The traits have
+# no family field, so the notebook selects by name; names this build does not have (a lock not
+# yet added) are skipped with a note: select_locks.
+WINDOWS_LOCKS = ["push_lock", "cache_aware_push_lock", "eresource", "srwlock", "fast_mutex",
+                 "guarded_mutex", "ex_spin_lock", "queued_spin_lock", "critical_section"]
+
+# What the choice table asks of every workload: (metric column, header, phrase in a trade-off).
+# Lower is better for all but throughput (the metric table's `better`).
+CHOICE_METRICS = [
+    ("throughput", "best_throughput", "throughput"),
+    ("shared_p99", "best_shared_p99", "shared p99 acquire latency"),
+    ("exclusive_p99", "best_exclusive_p99", "exclusive p99 acquire latency"),
+    ("bypass", "least_bypass", "share of waits bypassed beyond FIFO order"),
+    ("cpu_per_op", "least_cpu_per_op", "CPU per op"),
+    ("lock_cpu_per_op", "least_lock_cpu_per_op", "CPU per op inside the lock"),
+    ("size_bytes", "smallest", "object size"),
+]
+RAN_EXCLUSIVE = "ran exclusive"  # the note on an exclusive-only lock's "shared" latency
+
+
+def lock_catalog(binary=None):
+    """`lockbench list --format json`: {"locks": DataFrame (name, size_bytes, shared_mode,
+    recursion, ...), "workloads": [preset names]}."""
+    out = run_lockbench(["list", "--format", "json"], binary=binary).stdout
+    doc = json.loads(out)
+    return {"locks": pd.DataFrame(doc["locks"]),
+            "workloads": [w["name"] for w in doc["workloads"]]}
+
+
+def select_locks(wanted, available):
+    """The names of `wanted` that `available` has, in wanted's order, and those it lacks."""
+    have = set(available)
+    return [w for w in wanted if w in have], [w for w in wanted if w not in have]
+
+
+def measure_presets(locks, catalog, out_dir, run_args=(), binary=None):
+    """Runs every preset of `catalog` on `locks` (`lockbench run --workload PRESET --lock ...
+    RUN_ARGS --out OUT_DIR/PRESET.json`). A preset that recurses runs only the locks whose
+    recursion is not "none" (lockbench refuses the others up front). Returns {preset: [locks
+    left out]} for the presets that left some out."""
+    traits = catalog["locks"].set_index("name")
+    os.makedirs(out_dir, exist_ok=True)
+    left_out = {}
+    for preset in catalog["workloads"]:
+        chosen = list(locks)
+        if preset == "recursive":
+            chosen = [lk for lk in locks if traits.loc[lk, "recursion"] != "none"]
+            left_out[preset] = [lk for lk in locks if lk not in chosen]
+        if not chosen:
+            continue
+        run_lockbench(["run", "--workload", preset, "--lock", ",".join(chosen)] + list(run_args),
+                      out=os.path.join(out_dir, f"{preset}.json"), binary=binary)
+    return {k: v for k, v in left_out.items() if v}
+
+
+def _ran_exclusive(warnings):
+    return isinstance(warnings, list) and any(
+        isinstance(w, str) and w.endswith("has no shared mode: its shared requests ran exclusive")
+        for w in warnings)
+
+
+def choice_scores(df, traits=None, threads="max"):
+    """What choose_locks ranks: one row per (workload, lock) of the closed-loop ok runs at one
+    thread count per workload (its largest with threads="max", else that count), with the medians
+    over repetitions of throughput, shared_p99, exclusive_p99, bypass, cpu_per_op and
+    lock_cpu_per_op, the object's size_bytes and `exclusive_only` (the lock has no shared mode,
+    so its "shared" requests ran exclusive and shared_p99 times exclusive acquisitions).
+
+    traits: a DataFrame with name, size_bytes and shared_mode (lock_catalog's "locks"); a lock
+    it does not name has size_bytes NaN, and is exclusive-only if a run's warnings say so."""
+    metrics = [m for m, _, _ in CHOICE_METRICS if m != "size_bytes"]
+    columns = ["workload", "threads", "lock"] + metrics + ["size_bytes", "exclusive_only"]
+    runs = ok_runs(df)
+    runs = runs[runs["arrival_rate"] == 0]
+    if runs.empty:
+        return pd.DataFrame(columns=columns)
+    if threads == "max":
+        runs = runs[runs["threads"] == runs.groupby("workload")["threads"].transform("max")]
+    else:
+        runs = runs[runs["threads"] == threads]
+    scores = runs.groupby(["workload", "threads", "lock"], as_index=False, sort=False)[
+        metrics].median()
+    said = runs.groupby("lock")["warnings"].agg(lambda ws: any(_ran_exclusive(w) for w in ws)) \
+        if "warnings" in runs.columns else pd.Series(dtype=bool)
+    size, shared_mode = {}, {}
+    if traits is not None and len(traits):
+        size = dict(zip(traits["name"], traits["size_bytes"]))
+        shared_mode = dict(zip(traits["name"], traits["shared_mode"]))
+    scores["size_bytes"] = pd.to_numeric(scores["lock"].map(size), errors="coerce")
+    scores["exclusive_only"] = [shared_mode.get(lk) is False or bool(said.get(lk, False))
+                                for lk in scores["lock"]]
+    return scores[columns].reset_index(drop=True)
+
+
+def _winners(group, metric, higher, rel_tol):
+    """The locks with the best value of `metric` in `group` (NaN skipped; ties within rel_tol of
+    the best all win), and that best value; ([], NaN) when no lock has a value."""
+    values = pd.to_numeric(group[metric], errors="coerce")
+    ok = values.notna()
+    if not ok.any():
+        return [], float("nan")
+    best = values[ok].max() if higher else values[ok].min()
+    margin = abs(best) * rel_tol
+    tied = values[ok] >= best - margin if higher else values[ok] <= best + margin
+    return list(group.loc[tied[tied].index, "lock"]), best
+
+
+def _times(x):
+    """A factor as a trade-off sentence gives it: 1.35x, 12x."""
+    if not math.isfinite(x):
+        return "infinitely many times"
+    return f"{x:.2f}x" if x < 10 else f"{x:.0f}x"
+
+
+# What the throughput winner is weighed against, first group first: tail latency, then CPU, then
+# grant order, then size. Within a group, the metric it loses by the largest factor.
+TRADE_OFF_ORDER = [("shared_p99", "exclusive_p99"), ("cpu_per_op", "lock_cpu_per_op"),
+                   ("bypass",), ("size_bytes",)]
+
+
+def trade_off(scores, winners):
+    """One sentence, from the data, on what the throughput winner T of one workload gives up:
+    "srwlock: 2.10x push_lock's throughput but 3.00x its exclusive p99 acquire latency (1500 vs
+    500 ns)". The rival is the lock that leads the first group of TRADE_OFF_ORDER in which T is
+    beaten (latency, then CPU, then bypass, then size; in a group, the metric T loses by the
+    largest factor). `scores`: choice_scores' rows of one workload; `winners`: {metric: [locks
+    that lead it]}, as choose_locks finds them."""
+    if not winners.get("throughput"):
+        return "no lock measured throughput"
+    by_lock = scores.set_index("lock")
+    top = winners["throughput"][0]
+    if len(by_lock) == 1:
+        return f"{top}: the only lock measured, nothing to weigh it against"
+    t = by_lock.loc[top]
+    phrases = {m: p for m, _, p in CHOICE_METRICS}
+    chosen = None  # (factor, metric, rival)
+    for group in TRADE_OFF_ORDER:
+        for metric in group:
+            leaders = winners.get(metric, [])
+            if not leaders or top in leaders or pd.isna(t[metric]):
+                continue
+            rival = leaders[0]
+            mine, theirs = float(t[metric]), float(by_lock.loc[rival, metric])
+            factor = mine / theirs if theirs > 0 else float("inf")
+            if chosen is None or factor > chosen[0]:
+                chosen = (factor, metric, rival)
+        if chosen is not None:
+            break
+    if chosen is None:
+        return f"{top}: the best throughput, and no lock beats it on p99 latency, CPU per op, " \
+               "bypass or size"
+    factor, metric, rival = chosen
+    r = by_lock.loc[rival]
+    mine, theirs = t[metric], r[metric]
+    speed = t["throughput"] / r["throughput"] if r["throughput"] > 0 else float("inf")
+    head = f"{top}: {_times(speed)} {rival}'s throughput but "
+    if metric == "bypass":
+        return head + f"{mine:.1%} of its waits bypassed beyond FIFO order to {rival}'s " \
+                      f"{theirs:.1%}"
+    unit = "bytes" if metric == "size_bytes" else "ns"
+    detail = f"{mine:.0f} vs {theirs:.0f} {unit}"
+    if metric == "shared_p99":
+        ran = [lk for lk in (top, rival) if by_lock.loc[lk, "exclusive_only"]]
+        if ran:
+            detail += f"; {' and '.join(ran)} {RAN_EXCLUSIVE}"
+    return head + f"{_times(factor)} its {phrases[metric]} ({detail})"
+
+
+def choose_locks(df, traits=None, threads="max", rel_tol=0.0):
+    """The choice table: one row per workload (closed-loop ok runs at its largest thread count,
+    or `threads`), naming the lock with the best throughput, best shared and exclusive p99
+    acquire latency, least bypass (over_fifo_bound: waits passed by more grants than FIFO
+    allows), least CPU per op (all threads' CPU, and the CPU inside lock calls), and the
+    smallest object (traits' size_bytes), then a trade-off sentence (trade_off).
+
+    A cell names every lock within rel_tol of the best, " = "-joined (0: exact ties only), and
+    is "-" where no lock has the metric (no shared request in the workload, a file from before
+    cost was measured). An exclusive-only lock's shared p99 timed exclusive acquisitions: a
+    best_shared_p99 cell naming one says "(ran exclusive)". Medians skip NaN."""
+    scores = choice_scores(df, traits, threads)
+    headers = [h for _, h, _ in CHOICE_METRICS]
+    columns = ["workload", "threads", "locks"] + headers + ["trade_off"]
+    rows = []
+    for workload, g in scores.groupby("workload", sort=False):
+        row = {"workload": workload, "threads": int(g["threads"].iloc[0]), "locks": len(g)}
+        winners = {}
+        exclusive_only = dict(zip(g["lock"], g["exclusive_only"]))
+        for metric, header, _ in CHOICE_METRICS:
+            higher = metric == "throughput"
+            locks, _ = _winners(g, metric, higher, rel_tol)
+            winners[metric] = locks
+            names = [f"{lk} ({RAN_EXCLUSIVE})" if metric == "shared_p99" and exclusive_only[lk]
+                     else lk for lk in locks]
+            row[header] = " = ".join(names) if names else "-"
+        row["trade_off"] = trade_off(g, winners)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns)

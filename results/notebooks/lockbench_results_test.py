@@ -454,5 +454,205 @@ class LatencyLoadTest(unittest.TestCase):
         self.assertIn("no open-loop runs", fig.axes[0].texts[0].get_text())
 
 
+NAN = float("nan")
+
+
+def scored(lock, rep=1, workload="w", threads=2, throughput=1e6, shared_p99=1000.0,
+           exclusive_p99=2000.0, bypass=0.1, cpu=500.0, lock_cpu=300.0, status="ok",
+           arrival_rate=0.0, warnings=()):
+    """One run as load_runs has it, reduced to the columns choose_locks reads."""
+    return {"lock": lock, "workload": workload, "threads": threads, "repetition": rep,
+            "status": status, "arrival_rate": arrival_rate, "throughput": throughput,
+            "shared_p99": shared_p99, "exclusive_p99": exclusive_p99, "bypass": bypass,
+            "cpu_per_op": cpu, "lock_cpu_per_op": lock_cpu, "warnings": list(warnings)}
+
+
+def traits(**locks):
+    """lock_catalog's lock table from name=(size_bytes, shared_mode)."""
+    return pd.DataFrame([{"name": n, "size_bytes": size, "shared_mode": shared,
+                          "recursion": "none"} for n, (size, shared) in locks.items()])
+
+
+RAN_EXCLUSIVE_WARNING = "lock 'mutex' has no shared mode: its shared requests ran exclusive"
+
+
+class ChooseLocksTest(unittest.TestCase):
+    TRAITS = traits(a=(8, True), b=(104, True), c=(24, True), mutex=(24, False))
+
+    def test_each_column_names_the_lock_that_leads_its_metric(self):
+        frame = pd.DataFrame([
+            # a: fastest (median of 9 and 11 Mops/s) and smallest, but the worst tail.
+            scored("a", 1, throughput=9e6, shared_p99=3000, exclusive_p99=6000, bypass=0.5,
+                   cpu=400, lock_cpu=300),
+            scored("a", 2, throughput=11e6, shared_p99=3000, exclusive_p99=6000, bypass=0.5,
+                   cpu=400, lock_cpu=300),
+            # b: best shared p99 and FIFO grants.
+            scored("b", throughput=5e6, shared_p99=1000, exclusive_p99=2000, bypass=0.0,
+                   cpu=800, lock_cpu=700),
+            # c: best exclusive p99 and cheapest in CPU.
+            scored("c", throughput=2e6, shared_p99=1500, exclusive_p99=1500, bypass=0.2,
+                   cpu=300, lock_cpu=200),
+        ])
+        table = lr.choose_locks(frame, self.TRAITS)
+        self.assertEqual(len(table), 1)
+        row = table.iloc[0]
+        self.assertEqual((row["workload"], row["threads"], row["locks"]), ("w", 2, 3))
+        self.assertEqual(row["best_throughput"], "a")
+        self.assertEqual(row["best_shared_p99"], "b")
+        self.assertEqual(row["best_exclusive_p99"], "c")
+        self.assertEqual(row["least_bypass"], "b")
+        self.assertEqual(row["least_cpu_per_op"], "c")
+        self.assertEqual(row["least_lock_cpu_per_op"], "c")
+        self.assertEqual(row["smallest"], "a")
+        # a loses on both tails: 3x b's shared p99, 4x c's exclusive p99; the larger factor wins,
+        # and latency comes before the larger CPU factor (400 vs 300 is only 1.33x anyway).
+        self.assertEqual(row["trade_off"], "a: 5.00x c's throughput but 4.00x its exclusive p99 "
+                                           "acquire latency (6000 vs 1500 ns)")
+
+    def test_ties_name_every_lock_and_a_tolerance_widens_them(self):
+        frame = pd.DataFrame([scored("a", throughput=4e6, cpu=500),
+                              scored("b", throughput=4e6, cpu=500),
+                              scored("c", throughput=3.96e6, cpu=504)])
+        row = lr.choose_locks(frame, self.TRAITS).iloc[0]
+        self.assertEqual(row["best_throughput"], "a = b")
+        self.assertEqual(row["least_cpu_per_op"], "a = b")
+        self.assertEqual(row["best_shared_p99"], "a = b = c")  # all 1000 ns
+        self.assertEqual(row["smallest"], "a")
+        loose = lr.choose_locks(frame, self.TRAITS, rel_tol=0.01).iloc[0]
+        self.assertEqual(loose["best_throughput"], "a = b = c")  # 3.96 is within 1% of 4
+        self.assertEqual(loose["least_cpu_per_op"], "a = b = c")
+        # a ties or leads everything but size, where it is the smallest too.
+        self.assertEqual(row["trade_off"], "a: the best throughput, and no lock beats it on p99 "
+                                           "latency, CPU per op, bypass or size")
+
+    def test_a_metric_no_lock_has_is_a_dash_and_nan_values_are_skipped(self):
+        frame = pd.DataFrame([
+            # An all-exclusive workload: no shared request, so no shared p99 anywhere.
+            scored("a", 1, throughput=2e6, shared_p99=NAN, cpu=NAN, bypass=NAN),
+            scored("a", 2, throughput=2e6, shared_p99=NAN, cpu=900, bypass=NAN),
+            # b's second repetition lost its cost figure: the median is of the one left.
+            scored("b", 1, throughput=1e6, shared_p99=NAN, cpu=700, bypass=NAN),
+            scored("b", 2, throughput=1e6, shared_p99=NAN, cpu=NAN, bypass=NAN),
+            # c predates cost and bypass altogether.
+            scored("c", throughput=1.5e6, shared_p99=NAN, cpu=NAN, lock_cpu=NAN, bypass=NAN),
+        ])
+        scores = lr.choice_scores(frame, self.TRAITS).set_index("lock")
+        self.assertEqual(scores.loc["a", "cpu_per_op"], 900)
+        self.assertEqual(scores.loc["b", "cpu_per_op"], 700)
+        self.assertTrue(pd.isna(scores.loc["c", "cpu_per_op"]))
+        row = lr.choose_locks(frame, self.TRAITS).iloc[0]
+        self.assertEqual(row["best_shared_p99"], "-")
+        self.assertEqual(row["least_bypass"], "-")
+        self.assertEqual(row["least_cpu_per_op"], "b")  # NaN is not the least
+        self.assertEqual(row["best_throughput"], "a")
+        self.assertEqual(row["trade_off"], "a: 2.00x b's throughput but 1.29x its CPU per op "
+                                           "(900 vs 700 ns)")
+
+    def test_an_exclusive_only_locks_shared_latency_is_labelled_ran_exclusive(self):
+        frame = pd.DataFrame([
+            scored("a", throughput=8e6, shared_p99=2000),
+            scored("mutex", throughput=2e6, shared_p99=400, warnings=[RAN_EXCLUSIVE_WARNING]),
+            # not in the traits (a lock this build does not know) and no warning: shared mode.
+            scored("newcomer", throughput=1e6, shared_p99=900),
+        ])
+        scores = lr.choice_scores(frame, self.TRAITS).set_index("lock")
+        self.assertEqual(list(scores["exclusive_only"]), [False, True, False])
+        self.assertTrue(pd.isna(scores.loc["newcomer", "size_bytes"]))
+        row = lr.choose_locks(frame, self.TRAITS).iloc[0]
+        self.assertEqual(row["best_shared_p99"], "mutex (ran exclusive)")
+        self.assertEqual(row["best_exclusive_p99"], "a = mutex = newcomer")  # label: shared only
+        self.assertEqual(row["smallest"], "a")
+        self.assertEqual(row["trade_off"], "a: 4.00x mutex's throughput but 5.00x its shared p99 "
+                                           "acquire latency (2000 vs 400 ns; mutex ran exclusive)")
+        # The run's warning alone marks it, without traits; the traits alone do too.
+        self.assertEqual(lr.choose_locks(frame).iloc[0]["best_shared_p99"],
+                         "mutex (ran exclusive)")
+        quiet = frame.assign(warnings=[[]] * len(frame))
+        self.assertEqual(lr.choose_locks(quiet, self.TRAITS).iloc[0]["best_shared_p99"],
+                         "mutex (ran exclusive)")
+        self.assertEqual(lr.choose_locks(quiet).iloc[0]["best_shared_p99"], "mutex")
+
+    def test_one_row_per_workload_at_its_largest_closed_loop_thread_count(self):
+        frame = pd.DataFrame([
+            scored("a", workload="w", threads=4, throughput=1e6),
+            scored("b", workload="w", threads=4, throughput=3e6),
+            scored("a", workload="w", threads=1, throughput=9e6),  # fewer threads: not ranked
+            scored("a", workload="w", threads=4, throughput=9e9, status="violation"),
+            scored("a", workload="w", threads=4, throughput=9e9, arrival_rate=1e5),
+            scored("a", workload="v", threads=2, throughput=7e6),
+            scored("b", workload="v", threads=2, throughput=6e6),
+        ])
+        table = lr.choose_locks(frame, self.TRAITS).set_index("workload")
+        self.assertEqual(list(table.index), ["w", "v"])
+        self.assertEqual(table.loc["w", "threads"], 4)
+        self.assertEqual(table.loc["w", "best_throughput"], "b")
+        self.assertEqual(table.loc["v", "best_throughput"], "a")
+        one = lr.choose_locks(frame, self.TRAITS, threads=1).set_index("workload")
+        self.assertEqual(list(one.index), ["w"])
+        self.assertEqual((one.loc["w", "best_throughput"], one.loc["w", "locks"]), ("a", 1))
+        self.assertEqual(one.loc["w", "trade_off"],
+                         "a: the only lock measured, nothing to weigh it against")
+
+    def test_no_closed_loop_run_gives_an_empty_table(self):
+        frame = pd.DataFrame([scored("a", arrival_rate=1e5)])
+        self.assertTrue(lr.choose_locks(frame, self.TRAITS).empty)
+        self.assertIn("trade_off", lr.choose_locks(frame, self.TRAITS).columns)
+
+    def test_loaded_result_files_feed_the_table(self):
+        """From a result file as lockbench writes it: the exclusive-only run's warning, and a
+        writer-only workload's shared latency counted 0 (so NaN, not 0 ns)."""
+        d = tempfile.mkdtemp()
+        mutex = run("mutex", 2, 1, 2e6, workload="writer-storm")
+        mutex["warnings"] = [RAN_EXCLUSIVE_WARNING]
+        mutex["latency_ns"]["shared"]["count"] = 0
+        rw = run("a", 2, 1, 4e6, workload="writer-storm")
+        rw["latency_ns"]["shared"]["count"] = 0
+        with open(os.path.join(d, "writer-storm.json"), "w") as f:
+            json.dump(document([rw, mutex]), f)
+        row = lr.choose_locks(lr.load_runs(d), self.TRAITS).iloc[0]
+        self.assertEqual(row["best_throughput"], "a")
+        self.assertEqual(row["best_shared_p99"], "-")
+        self.assertEqual(row["best_exclusive_p99"], "a = mutex")
+
+
+class SelectAndMeasureTest(unittest.TestCase):
+    def test_select_keeps_the_wanted_order_and_names_the_missing(self):
+        present, missing = lr.select_locks(
+            ["push_lock", "cache_aware_push_lock", "eresource", "critical_section"],
+            ["eresource", "shared_mutex", "push_lock"])
+        self.assertEqual(present, ["push_lock", "eresource"])
+        self.assertEqual(missing, ["cache_aware_push_lock", "critical_section"])
+
+    def test_windows_locks_include_the_names_still_being_added(self):
+        for name in ("push_lock", "eresource", "srwlock", "fast_mutex", "guarded_mutex",
+                     "ex_spin_lock", "queued_spin_lock", "cache_aware_push_lock",
+                     "critical_section"):
+            self.assertIn(name, lr.WINDOWS_LOCKS)
+        self.assertNotIn("shared_mutex", lr.WINDOWS_LOCKS)
+
+    def test_measure_presets_runs_each_preset_and_keeps_non_recursive_locks_off_recursive(self):
+        d = tempfile.mkdtemp()
+        log = os.path.join(d, "calls")
+        fake = os.path.join(d, "lockbench")
+        with open(fake, "w") as f:  # records its arguments, writes its --out
+            f.write(f'#!/bin/sh\necho "$*" >> {log}\nfor a; do out=$a; done\n: > "$out"\n')
+        os.chmod(fake, 0o755)
+        catalog = {"locks": traits(push_lock=(8, True), eresource=(104, True)),
+                   "workloads": ["read-mostly", "recursive"]}
+        catalog["locks"].loc[1, "recursion"] = "full"
+        out = os.path.join(d, "out")
+        left = lr.measure_presets(["push_lock", "eresource"], catalog, out,
+                                  ["--duration", "100ms"], binary=fake)
+        self.assertEqual(left, {"recursive": ["push_lock"]})
+        with open(log) as f:
+            calls = f.read().splitlines()
+        self.assertEqual(calls, [
+            f"run --workload read-mostly --lock push_lock,eresource --duration 100ms "
+            f"--out {out}/read-mostly.json",
+            f"run --workload recursive --lock eresource --duration 100ms "
+            f"--out {out}/recursive.json"])
+        self.assertEqual(sorted(os.listdir(out)), ["read-mostly.json", "recursive.json"])
+
+
 if __name__ == "__main__":
     unittest.main()

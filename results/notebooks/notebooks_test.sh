@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs short lockbench sweeps (and merges one with a synthetic second machine's copy), executes
 # the notebooks headless on their results with Debian's /usr/bin/python3 kernel, and checks that
-# every cell ran without error and that the figures were drawn. Also checks that the notebooks
-# are committed without outputs.
+# every cell ran without error and that the figures were drawn. choosing_a_windows_lock.ipynb
+# measures every preset itself, then runs again loading a results directory. Also checks that the
+# notebooks are committed without outputs.
 # Usage: notebooks_test.sh LOCKBENCH_BINARY PATH/TO/notebooks/lockbench_results.py
 set -euo pipefail
 
@@ -16,7 +17,7 @@ export JUPYTER_RUNTIME_DIR="$tmp/jupyter-runtime" JUPYTER_CONFIG_DIR="$tmp/jupyt
 export PYDEVD_DISABLE_FILE_VALIDATION=1  # the kernel's debugger notice is not an error
 mkdir -p "$HOME" "$MPLCONFIGDIR"
 
-NOTEBOOKS=(lockbench.ipynb seed_claims.ipynb latency_load.ipynb)
+NOTEBOOKS=(lockbench.ipynb seed_claims.ipynb latency_load.ipynb choosing_a_windows_lock.ipynb)
 python3 - "${NOTEBOOKS[@]/#/$notebooks/}" <<'PY'
 import json, sys
 for path in sys.argv[1:]:
@@ -54,6 +55,11 @@ export LOCKBENCH_RESULTS="$tmp/read-mostly.json"
 export LOCKBENCH_READ_MOSTLY="$tmp/read-mostly.json"
 export LOCKBENCH_WRITER_STORM="$tmp/writer-storm.json"
 export LOCKBENCH_LATENCY_LOAD="$tmp/latency-load.json"
+# choosing_a_windows_lock measures every preset itself (nine short runs of all its locks).
+export LOCKBENCH_CHOOSE_THREADS=2 LOCKBENCH_CHOOSE_DURATION=100ms LOCKBENCH_CHOOSE_WARMUP=20ms
+export LOCKBENCH_CHOOSE_REPETITIONS=1
+export TMPDIR="$tmp"  # where it measures into: inside the test's own directory, not /tmp
+"$bin" list --format json >"$tmp/list.json"
 
 # The notebooks import lockbench_results from their working directory: run copies in one.
 mkdir -p "$tmp/nb" "$tmp/out"
@@ -64,11 +70,12 @@ timeout 240 jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kern
   --ExecutePreprocessor.timeout=300 --output-dir "$tmp/out" "${NOTEBOOKS[@]}" \
   2>"$tmp/nbconvert.log" || { cat "$tmp/nbconvert.log" >&2; exit 1; }
 
-python3 - "$tmp/out" <<'PY'
+python3 - "$tmp/out" "$tmp/list.json" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 # (figures, verdict lines)
-expected = {"lockbench.ipynb": (6, 0), "seed_claims.ipynb": (4, 5), "latency_load.ipynb": (1, 0)}
+expected = {"lockbench.ipynb": (6, 0), "seed_claims.ipynb": (4, 5), "latency_load.ipynb": (1, 0),
+            "choosing_a_windows_lock.ipynb": (0, 0)}
 for name, (figures, verdicts) in expected.items():
     nb = json.load(open(os.path.join(out, name)))
     pngs, text = 0, ""
@@ -88,5 +95,50 @@ for name, (figures, verdicts) in expected.items():
 last = json.load(open(os.path.join(out, "lockbench.ipynb")))["cells"][-1]["outputs"]
 table = "".join("".join(o.get("data", {}).get("text/plain", "")) for o in last)
 assert "machine-b" in table and "Synthetic CPU B" in table and table.count("\n") >= 2, table
+
+# The choice table: a trade-off sentence for every preset `lockbench list` names, and a note for
+# each Windows lock name the build lacks (skipped, not an error).
+catalog = json.load(open(sys.argv[2]))
+nb = json.load(open(os.path.join(out, "choosing_a_windows_lock.ipynb")))
+text = "".join("".join(o["text"]) for c in nb["cells"] for o in c.get("outputs", [])
+               if o["output_type"] == "stream")
+presets = [w["name"] for w in catalog["workloads"]]
+trade_offs = [line for line in text.splitlines() if line.startswith("TRADE-OFF ")]
+assert [line.split(":")[0][len("TRADE-OFF "):] for line in trade_offs] == presets, text
+names = {lock["name"] for lock in catalog["locks"]}
+from lockbench_results import WINDOWS_LOCKS as windows  # the copy in the working directory
+skipped = sorted(line.split()[1].rstrip(":") for line in text.splitlines()
+                 if line.startswith("SKIPPED "))
+assert skipped == sorted(set(windows) - names), (skipped, text)
+for line in trade_offs:
+    print("  " + line)
+PY
+
+# The same notebook loading a results directory instead of measuring: the files' locks are what
+# it chooses among (every other Windows lock is skipped), and the files' workloads its rows.
+mkdir -p "$tmp/choose-load" "$tmp/out-load"
+cp "$tmp/read-mostly.json" "$tmp/writer-storm.json" "$tmp/choose-load/"
+LOCKBENCH_CHOOSE_RESULTS="$tmp/choose-load" timeout 120 jupyter nbconvert --to notebook --execute \
+  --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=100 \
+  --output-dir "$tmp/out-load" choosing_a_windows_lock.ipynb \
+  2>"$tmp/nbconvert-load.log" || { cat "$tmp/nbconvert-load.log" >&2; exit 1; }
+python3 - "$tmp/out-load/choosing_a_windows_lock.ipynb" <<'PY'
+import json, sys
+from lockbench_results import WINDOWS_LOCKS
+nb = json.load(open(sys.argv[1]))
+text = ""
+for cell in nb["cells"]:
+    for o in cell.get("outputs", []):
+        assert o["output_type"] != "error", f"{o.get('ename')}: {o.get('evalue')}"
+        if o["output_type"] == "stream":
+            text += "".join(o["text"])
+assert "measuring" not in text, text
+lines = text.splitlines()
+trade_offs = sorted(line.split(":")[0] for line in lines if line.startswith("TRADE-OFF "))
+assert trade_offs == ["TRADE-OFF read-mostly", "TRADE-OFF writer-storm"], text
+skipped = sorted(line.split()[1].rstrip(":") for line in lines if line.startswith("SKIPPED "))
+assert skipped == sorted(set(WINDOWS_LOCKS) - {"push_lock", "eresource"}), text
+assert "locks: push_lock, eresource, shared_mutex" in lines, text
+print("choosing_a_windows_lock.ipynb on loaded files: rows for read-mostly and writer-storm")
 PY
 echo "notebooks_test: passed"
