@@ -7,7 +7,8 @@
 // requires the caller to have APCs disabled already (a critical or guarded region, or
 // APC_LEVEL), which is checked in every build. KeAcquireGuardedMutex and
 // KeTryToAcquireGuardedMutex enter a guarded region (left again by a failed try);
-// KeReleaseGuardedMutex leaves it. No APC is actually held off: Linux threads have none.
+// KeReleaseGuardedMutex leaves it; KeAcquireGuardedMutexUnsafe and KeReleaseGuardedMutexUnsafe
+// enter none and, like the fast mutex's Unsafe pair, require APCs disabled. No APC is actually held off: Linux threads have none.
 //
 // Cost: each call is the mutex call plus a thread-local update.
 #ifndef LOCKBENCH_LOCKIMPLS_FAST_MUTEX_API_H_
@@ -99,6 +100,18 @@ inline BOOLEAN KeTryToAcquireGuardedMutex(PKGUARDED_MUTEX m) {
 inline VOID KeReleaseGuardedMutex(PKGUARDED_MUTEX m) {
   m->unlock();
   KeLeaveGuardedRegion();
+}
+
+// The unsafe pair enters no guarded region: the caller has normal kernel APCs disabled already
+// (a critical or guarded region, or APC_LEVEL), which is checked in every build.
+inline VOID KeAcquireGuardedMutexUnsafe(PKGUARDED_MUTEX m) {
+  internal::CheckApcsDisabled("KeAcquireGuardedMutexUnsafe");
+  m->lock();
+}
+
+inline VOID KeReleaseGuardedMutexUnsafe(PKGUARDED_MUTEX m) {
+  internal::CheckApcsDisabled("KeReleaseGuardedMutexUnsafe");
+  m->unlock();
 }
 
 }  // namespace lockbench

@@ -224,5 +224,34 @@ TEST(GuardedMutexApiTest, AcquireEntersGuardedRegionAndFailedTryLeavesIt) {
   EXPECT_DEATH(KeLeaveGuardedRegion(), "KeLeaveGuardedRegion without a matching");
 }
 
+TEST(GuardedMutexApiTest, UnsafeCallsEnterNoRegionAndRequireApcsDisabled) {
+  KGUARDED_MUTEX m;
+  KeInitializeGuardedMutex(&m);
+  KeEnterCriticalRegion();
+  KeAcquireGuardedMutexUnsafe(&m);
+  EXPECT_EQ(GuardedRegionDepth(), 0) << "the unsafe acquire enters no guarded region";
+  EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+  bool other = true;
+  std::thread([&] { other = m.try_lock(); }).join();
+  EXPECT_FALSE(other) << "held";
+  KeReleaseGuardedMutexUnsafe(&m);
+  KeLeaveCriticalRegion();
+  EXPECT_EQ(m.Owner(), 0u);
+  KeEnterGuardedRegion();  // a guarded region disables APCs too
+  KeAcquireGuardedMutexUnsafe(&m);
+  KeReleaseGuardedMutexUnsafe(&m);
+  KeLeaveGuardedRegion();
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(KeAcquireGuardedMutexUnsafe(&m), "KeAcquireGuardedMutexUnsafe requires APCs disabled");
+  EXPECT_DEATH(
+      {
+        KeEnterCriticalRegion();
+        KeAcquireGuardedMutexUnsafe(&m);
+        KeLeaveCriticalRegion();
+        KeReleaseGuardedMutexUnsafe(&m);
+      },
+      "KeReleaseGuardedMutexUnsafe requires APCs disabled");
+}
+
 }  // namespace
 }  // namespace lockbench

@@ -34,6 +34,9 @@ struct LockTraits {
   // False for an exclusive-only lock (a mutex): its lock_shared/try_lock_shared/unlock_shared
   // take and release it exclusive, so "shared" holders exclude each other. Reports say so.
   bool shared_mode = true;
+  // Bytes a lock made now allocates beyond size_bytes, for a lock whose storage grows with the
+  // machine (the cache-aware push lock's per-processor slots); nullptr for none. Reports add it.
+  std::size_t (*heap_bytes)() = nullptr;
 };
 
 // A process-wide tunable of one lock type, shared by every instance (the push lock's spin count).

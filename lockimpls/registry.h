@@ -11,6 +11,8 @@
 #include <string_view>
 
 #include "lockimpls/absl_mutex.h"
+#include "lockimpls/cache_aware_push_lock.h"
+#include "lockimpls/critical_section.h"
 #include "lockimpls/eresource.h"
 #include "lockimpls/ex_spin_lock.h"
 #include "lockimpls/fast_mutex.h"
@@ -44,9 +46,10 @@ struct LockList {
   }
 };
 
-using AllLocks = LockList<PushLock, EResource, SrwLock, FastMutex, GuardedMutex, ExSpinLock,
-                          QueuedSpinLock, StdSharedMutex, PthreadRwlock, PthreadRwlockWriterPref,
-                          AbslMutex, TbbSpinRw, TbbQueuingRw>;
+using AllLocks =
+    LockList<PushLock, CacheAwarePushLock, EResource, SrwLock, CriticalSection, FastMutex,
+             GuardedMutex, ExSpinLock, QueuedSpinLock, StdSharedMutex, PthreadRwlock,
+             PthreadRwlockWriterPref, AbslMutex, TbbSpinRw, TbbQueuingRw>;
 
 }  // namespace lockbench
 

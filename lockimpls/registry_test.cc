@@ -35,6 +35,9 @@ TEST(RegistryTest, TraitsDescribeTheObjects) {
     EXPECT_FALSE(L::kTraits.fairness.empty());
     EXPECT_LE(L::kTraits.description.size(), 100u) << "the description is one line";
     EXPECT_NE(RecursionName(L::kTraits.recursion), "unknown");
+    if (L::kTraits.heap_bytes != nullptr) {
+      EXPECT_GT(L::kTraits.heap_bytes(), 0u) << "a lock that allocates says how much";
+    }
     ++checked;
   });
   EXPECT_EQ(checked, static_cast<int>(AllLocks::kSize));
@@ -44,9 +47,10 @@ TEST(RegistryTest, ListsEveryLockInReportOrder) {
   // Reports list locks in registry order: the Windows emulations, then the Linux and library
   // peers.
   const std::vector<std::string_view> expected = {
-      "push_lock",      "eresource",      "srwlock",        "fast_mutex",     "guarded_mutex",
-      "ex_spin_lock",   "queued_spin_lock", "shared_mutex", "pthread_rwlock", "pthread_rwlock_wp",
-      "absl_mutex",     "tbb_spin_rw",    "tbb_queuing_rw",
+      "push_lock",      "cache_aware_push_lock", "eresource",      "srwlock",
+      "critical_section", "fast_mutex",          "guarded_mutex",  "ex_spin_lock",
+      "queued_spin_lock", "shared_mutex",        "pthread_rwlock", "pthread_rwlock_wp",
+      "absl_mutex",     "tbb_spin_rw",           "tbb_queuing_rw",
   };
   std::vector<std::string_view> present;
   for (const LockTraits& t : AllLocks::Traits()) present.push_back(t.name);
@@ -78,7 +82,8 @@ TEST(RegistryTest, SettingsAreListedByLockAndRoundTrip) {
       with_settings.push_back(std::string(lock.lock) + "." + std::string(s.name));
     }
   }
-  EXPECT_EQ(with_settings, (std::vector<std::string>{"push_lock.spin_count", "srwlock.spin_count"}));
+  EXPECT_EQ(with_settings, (std::vector<std::string>{"push_lock.spin_count", "srwlock.spin_count",
+                                                     "critical_section.spin_count"}));
 }
 
 }  // namespace

@@ -39,7 +39,7 @@ check $? "--version prints version and commit: $(cat "$tmp/version")"
 # list shows every lock and preset, in both formats.
 "$bin" list >"$tmp/list"
 check $? "list exits 0"
-for name in shared_mutex eresource pthread_rwlock read-mostly writer-storm minifilter; do
+for name in shared_mutex eresource pthread_rwlock cache_aware_push_lock critical_section read-mostly writer-storm minifilter; do
   grep -q "$name" "$tmp/list"
   check $? "list shows $name"
 done
@@ -51,6 +51,9 @@ names = [l["name"] for l in doc["locks"]]
 assert "shared_mutex" in names, names
 for l in doc["locks"]:
     assert l["size_bytes"] > 0 and l["recursion"] in ("none", "shared_only", "full"), l
+    assert l["heap_bytes"] >= 0, l
+cap = [l for l in doc["locks"] if l["name"] == "cache_aware_push_lock"]
+assert len(cap) == 1 and cap[0]["heap_bytes"] >= 64 and cap[0]["heap_bytes"] % 64 == 0, cap
 assert len(doc["workloads"]) == 9, doc["workloads"]
 PY
 check $? "list --format json has locks with traits and 9 workloads"

@@ -629,6 +629,7 @@ int ListCommand(const ListOptions& options) {
       locks.push_back({{"name", t.name},
                        {"description", t.description},
                        {"size_bytes", t.size_bytes},
+                       {"heap_bytes", t.heap_bytes != nullptr ? t.heap_bytes() : 0},
                        {"recursion", RecursionName(t.recursion)},
                        {"fairness", t.fairness},
                        {"owner_query", t.owner_query},
@@ -644,11 +645,13 @@ int ListCommand(const ListOptions& options) {
   std::cout << "Locks:\n";
   for (const LockRunner& r : catalog.runners) {
     const LockTraits& t = r.traits;
-    std::printf("  %-18s %s\n", std::string(t.name).c_str(), std::string(t.description).c_str());
-    std::printf("  %-18s size %zu bytes, recursion %s, owner query %s, shared mode %s\n", "",
-                t.size_bytes, std::string(RecursionName(t.recursion)).c_str(),
+    std::printf("  %-22s %s\n", std::string(t.name).c_str(), std::string(t.description).c_str());
+    const std::string heap =
+        t.heap_bytes != nullptr ? " + " + std::to_string(t.heap_bytes()) + " on the heap here" : "";
+    std::printf("  %-22s size %zu bytes%s, recursion %s, owner query %s, shared mode %s\n", "",
+                t.size_bytes, heap.c_str(), std::string(RecursionName(t.recursion)).c_str(),
                 t.owner_query ? "yes" : "no", t.shared_mode ? "yes" : "no (served exclusive)");
-    std::printf("  %-18s fairness: %s\n", "", std::string(t.fairness).c_str());
+    std::printf("  %-22s fairness: %s\n", "", std::string(t.fairness).c_str());
   }
   std::cout << "\nWorkloads (presets):\n";
   for (const Preset& p : Presets()) std::printf("  %-18s %s\n", p.name.c_str(), p.description.c_str());

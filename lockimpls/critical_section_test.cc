@@ -1,0 +1,360 @@
+// Scenario tests of the CRITICAL_SECTION rules (lockimpls/SEMANTICS.md, "CRITICAL_SECTION"): the
+// LockCount encoding, counted recursion, spin-then-wait, one wake per release and the woken
+// waiter re-competing (not FIFO), the Windows-named facade, misuse, and a stress run. Threads
+// are parked at known points (a waiter counted in LockCount, a woken thread held by the
+// observer) instead of sleeping.
+#include "lockimpls/critical_section.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "lockimpls/critical_section_api.h"
+#include "lockimpls/internal/hang_watchdog.h"
+#include "lockimpls/internal/test_support.h"
+
+namespace lockbench {
+namespace {
+
+using internal::HangWatchdog;
+using internal::WaitUntil;
+using Cs = internal::BasicCriticalSection<true>;
+
+constexpr std::int32_t kFree = Cs::kFree;                  // -1
+constexpr std::int32_t kHeld = kFree & ~Cs::kLockBit;      // -2
+constexpr std::int32_t kWaiter = Cs::kWaiterUnit;          // one sleeper: subtract
+
+bool MultiCpu() { return std::thread::hardware_concurrency() > 1; }
+
+// Counts wakes; holds the first woken waiter back until Release().
+class WakeRecorder : public internal::CriticalSectionObserver {
+ public:
+  WakeRecorder() { internal::SetCriticalSectionObserver(this); }
+  ~WakeRecorder() override {
+    Release();
+    internal::SetCriticalSectionObserver(nullptr);
+  }
+  void OnWakeIssued(const void*) override { wakes_.fetch_add(1); }
+  void OnWoken(const void*) override {
+    std::unique_lock<std::mutex> l(mu_);
+    ++woken_;
+    cv_.notify_all();
+    if (hold_first_ && woken_ == 1) cv_.wait(l, [this] { return !hold_first_; });
+  }
+  void HoldFirstWoken() { hold_first_ = true; }
+  void AwaitWoken(int n) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return woken_ >= n; });
+  }
+  int wakes() const { return wakes_.load(); }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      hold_first_ = false;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::atomic<int> wakes_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int woken_ = 0;
+  bool hold_first_ = false;
+};
+
+// A thread that enters `cs`, reports it, and leaves when told to.
+class Enterer {
+ public:
+  explicit Enterer(CRITICAL_SECTION& cs)
+      : thread_([this, &cs] {
+          EnterCriticalSection(&cs);
+          entered_.store(true, std::memory_order_release);
+          WaitUntil([this] { return leave_.load(std::memory_order_acquire); });
+          LeaveCriticalSection(&cs);
+        }) {}
+  ~Enterer() { Join(); }
+  bool entered() const { return entered_.load(std::memory_order_acquire); }
+  void AwaitEntered() const {
+    WaitUntil([this] { return entered(); });
+  }
+  void Release() { leave_.store(true, std::memory_order_release); }
+  void Join() {
+    Release();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::atomic<bool> entered_{false};
+  std::atomic<bool> leave_{false};
+  std::thread thread_;
+};
+
+TEST(CriticalSectionTest, LayoutAndFreshFields) {
+  static_assert(sizeof(CRITICAL_SECTION) == 40, "x64 RTL_CRITICAL_SECTION is 40 bytes");
+  static_assert(CriticalSection::kTraits.size_bytes == 40);
+  static_assert(CriticalSection::kTraits.recursion == Recursion::kFull);
+  static_assert(CriticalSection::kTraits.owner_query);
+  static_assert(!CriticalSection::kTraits.shared_mode);
+  CRITICAL_SECTION cs;
+  InitializeCriticalSection(&cs);
+  EXPECT_EQ(cs.LockCount(), -1) << "free: lock bit set, nobody woken, no waiters";
+  EXPECT_EQ(cs.OwningThread(), 0u);
+  EXPECT_EQ(cs.SpinCount(), 0u);
+  DeleteCriticalSection(&cs);
+}
+
+// Rule: the owner re-enters, Enter and TryEnter alike, and RecursionCount counts; the section is
+// free again only after as many Leaves; OwningThread is the owner's thread id.
+TEST(CriticalSectionTest, RecursiveEnterIsCountedAndOwnerTracked) {
+  CRITICAL_SECTION cs;
+  InitializeCriticalSection(&cs);
+  EnterCriticalSection(&cs);
+  EnterCriticalSection(&cs);
+  EXPECT_EQ(TryEnterCriticalSection(&cs), TRUE) << "the owner's try succeeds (recursion)";
+  EXPECT_EQ(cs.RecursionCount(), 3);
+  EXPECT_EQ(cs.OwningThread(), internal::CurrentThreadId());
+  EXPECT_EQ(cs.OwningThread(), static_cast<std::uintptr_t>(gettid()));
+  EXPECT_EQ(cs.LockCount(), kHeld);
+  BOOL other = TRUE;
+  std::thread([&] { other = TryEnterCriticalSection(&cs); }).join();
+  EXPECT_EQ(other, FALSE);
+  LeaveCriticalSection(&cs);
+  LeaveCriticalSection(&cs);
+  EXPECT_EQ(cs.RecursionCount(), 1);
+  EXPECT_EQ(cs.LockCount(), kHeld) << "still held after two of three Leaves";
+  LeaveCriticalSection(&cs);
+  EXPECT_EQ(cs.LockCount(), kFree);
+  EXPECT_EQ(cs.OwningThread(), 0u);
+  std::thread([&] {
+    other = TryEnterCriticalSection(&cs);
+    LeaveCriticalSection(&cs);
+  }).join();
+  EXPECT_EQ(other, TRUE);
+  DeleteCriticalSection(&cs);
+}
+
+// Rule: a contender that finds the section owned, with spin count 0, counts itself a sleeping
+// waiter in LockCount's upper bits; the owner's Leave wakes it and it enters.
+TEST(CriticalSectionTest, ContenderSleepsCountedInLockCount) {
+  HangWatchdog watchdog("CriticalSectionTest.ContenderSleepsCountedInLockCount");
+  WakeRecorder recorder;
+  CRITICAL_SECTION cs;
+  InitializeCriticalSectionAndSpinCount(&cs, 0);
+  EnterCriticalSection(&cs);
+  Enterer waiter(cs);
+  WaitUntil([&] { return cs.LockCount() == kHeld - kWaiter; });
+  EXPECT_EQ(Cs::Waiters(cs.LockCount()), 1u);
+  EXPECT_FALSE(waiter.entered());
+  LeaveCriticalSection(&cs);
+  waiter.AwaitEntered();
+  EXPECT_EQ(recorder.wakes(), 1);
+  EXPECT_EQ(cs.LockCount(), kHeld) << "the woken waiter owns it; no waiter, nobody woken";
+  waiter.Join();
+  EXPECT_EQ(cs.LockCount(), kFree);
+  DeleteCriticalSection(&cs);
+}
+
+// Rule (not FIFO since Vista): a release wakes one waiter and hands nothing over; a newcomer
+// that arrives before the woken waiter runs takes the section, and the woken waiter counts
+// itself a waiter again and sleeps until the next release.
+TEST(CriticalSectionTest, WokenWaiterRecompetesAndNewcomerBarges) {
+  HangWatchdog watchdog("CriticalSectionTest.WokenWaiterRecompetesAndNewcomerBarges");
+  WakeRecorder recorder;
+  recorder.HoldFirstWoken();
+  CRITICAL_SECTION cs;
+  InitializeCriticalSectionAndSpinCount(&cs, 0);
+  EnterCriticalSection(&cs);
+  Enterer waiter(cs);
+  Enterer second_waiter(cs);
+  WaitUntil([&] { return cs.LockCount() == kHeld - 2 * kWaiter; });
+  LeaveCriticalSection(&cs);
+  recorder.AwaitWoken(1);  // woken, held before it re-competes
+  EXPECT_EQ(recorder.wakes(), 1) << "one wake per release";
+  EXPECT_EQ(cs.LockCount(), (kFree & ~Cs::kNoWokenBit) - kWaiter)
+      << "free, one waiter woken, the other still asleep";
+  std::atomic<BOOL> newcomer_entered{FALSE};
+  std::atomic<bool> newcomer_tried{false};
+  std::atomic<bool> newcomer_leave{false};
+  std::thread newcomer([&] {
+    newcomer_entered = TryEnterCriticalSection(&cs);
+    newcomer_tried = true;
+    WaitUntil([&] { return newcomer_leave.load(); });
+    if (newcomer_entered) LeaveCriticalSection(&cs);
+  });
+  WaitUntil([&] { return newcomer_tried.load(); });
+  if (newcomer_entered != TRUE) {
+    recorder.Release();
+    newcomer_leave = true;
+    newcomer.join();
+    FAIL() << "the newcomer must be able to enter a section a waiter was woken for";
+  }
+  recorder.Release();
+  // The woken waiter finds the section owned: its woken state turns back into a waiter.
+  WaitUntil([&] { return cs.LockCount() == kHeld - 2 * kWaiter; });
+  EXPECT_FALSE(waiter.entered() || second_waiter.entered());
+  newcomer_leave = true;
+  newcomer.join();
+  waiter.Release();  // each leaves as soon as it has entered, in whichever order they enter
+  second_waiter.Release();
+  waiter.Join();
+  second_waiter.Join();
+  EXPECT_EQ(recorder.wakes(), 3) << "one wake per release that found sleepers";
+  EXPECT_EQ(cs.LockCount(), kFree);
+  DeleteCriticalSection(&cs);
+}
+
+// Rule: a contender first polls the section SpinCount times; one that sees it free meanwhile
+// enters without ever sleeping or being counted a waiter.
+TEST(CriticalSectionTest, SpinningContenderEntersWithoutSleeping) {
+  if (!MultiCpu()) GTEST_SKIP() << "spin counts are 0 on one CPU";
+  HangWatchdog watchdog("CriticalSectionTest.SpinningContenderEntersWithoutSleeping");
+  WakeRecorder recorder;
+  CRITICAL_SECTION cs;
+  InitializeCriticalSectionAndSpinCount(&cs, 0x00FFFFFF);
+  EnterCriticalSection(&cs);
+  std::atomic<bool> started{false};
+  std::atomic<bool> entered{false};
+  std::thread contender([&] {
+    started = true;
+    EnterCriticalSection(&cs);
+    entered = true;
+    LeaveCriticalSection(&cs);
+  });
+  WaitUntil([&] { return started.load(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(Cs::Waiters(cs.LockCount()), 0u) << "still spinning, not asleep";
+  LeaveCriticalSection(&cs);
+  contender.join();
+  EXPECT_TRUE(entered.load());
+  EXPECT_EQ(recorder.wakes(), 0) << "no wake was needed";
+  EXPECT_EQ(cs.LockCount(), kFree);
+  DeleteCriticalSection(&cs);
+}
+
+// Rule: SetCriticalSectionSpinCount returns the previous spin count; on one CPU every spin count
+// reads 0.
+TEST(CriticalSectionTest, SpinCountSetReturnsPrevious) {
+  CRITICAL_SECTION cs;
+  ASSERT_EQ(InitializeCriticalSectionAndSpinCount(&cs, 1234), TRUE);
+  const DWORD expected = MultiCpu() ? 1234 : 0;
+  EXPECT_EQ(cs.SpinCount(), expected);
+  EXPECT_EQ(SetCriticalSectionSpinCount(&cs, 99), expected);
+  EXPECT_EQ(SetCriticalSectionSpinCount(&cs, 7), MultiCpu() ? 99u : 0u);
+  DeleteCriticalSection(&cs);
+  SetCriticalSectionDefaultSpinCount(321);
+  CriticalSection bench;
+  EXPECT_EQ(bench.SpinCount(), MultiCpu() ? 321u : 0u) << "the registry's lock uses the setting";
+  SetCriticalSectionDefaultSpinCount(4000);
+}
+
+TEST(CriticalSectionTest, InitializeExAcceptsOnlyNoDebugInfo) {
+  CRITICAL_SECTION cs;
+  EXPECT_EQ(InitializeCriticalSectionEx(&cs, 10, CRITICAL_SECTION_NO_DEBUG_INFO), TRUE);
+  EXPECT_EQ(cs.SpinCount(), MultiCpu() ? 10u : 0u);
+  EnterCriticalSection(&cs);
+  LeaveCriticalSection(&cs);
+  DeleteCriticalSection(&cs);
+  EXPECT_EQ(InitializeCriticalSectionEx(&cs, 0, 0), TRUE);
+  DeleteCriticalSection(&cs);
+  EXPECT_EQ(InitializeCriticalSectionEx(&cs, 0, 0x80000000u), FALSE);
+}
+
+// Rule: exclusive only; a "shared" hold keeps other shared requests out, but the owner may
+// re-enter in either mode.
+TEST(CriticalSectionTest, SharedRequestsAreServedExclusiveAndRecursive) {
+  CriticalSection cs(0);
+  cs.lock_shared();
+  EXPECT_TRUE(cs.try_lock_shared()) << "recursion by the owner";
+  bool other = true;
+  std::thread([&] { other = cs.try_lock_shared(); }).join();
+  EXPECT_FALSE(other);
+  cs.unlock_shared();
+  cs.unlock_shared();
+  EXPECT_EQ(cs.LockCount(), kFree);
+}
+
+// Rule: Leave by a thread that does not own the section is undefined on Windows; checked builds
+// abort with a message.
+TEST(CriticalSectionDeathTest, LeaveByNonOwnerAbortsInCheckedBuilds) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        CheckedCriticalSection cs;
+        cs.Enter();
+        std::thread([&] { cs.Leave(); }).join();
+      },
+      "LeaveCriticalSection by thread [0-9]+, which does not own the section \\(owner: [0-9]+");
+  EXPECT_DEATH(
+      {
+        CheckedCriticalSection cs;
+        cs.Leave();
+      },
+      "does not own the section \\(owner: none");
+  if constexpr (internal::kCheckedLocks) {
+    EXPECT_DEATH(
+        {
+          CRITICAL_SECTION cs;
+          InitializeCriticalSection(&cs);
+          LeaveCriticalSection(&cs);
+        },
+        "does not own the section");
+  }
+}
+
+// Threads mixing Enter, recursive Enter and TryEnter, with and without spinning: writers are
+// alone and every increment counts.
+TEST(CriticalSectionStressTest, MutualExclusionWithRecursionAndSpinning) {
+  HangWatchdog watchdog("CriticalSectionStressTest.MutualExclusionWithRecursionAndSpinning");
+  for (DWORD spins : {0u, 200u}) {
+    CRITICAL_SECTION cs;
+    InitializeCriticalSectionAndSpinCount(&cs, spins);
+    std::atomic<int> inside{0};
+    std::atomic<long> violations{0};
+    long counter = 0;
+    long expected = 0;
+    std::mutex expected_mu;
+    std::vector<std::thread> pool;
+    for (int t = 0; t < 4; ++t) {
+      pool.emplace_back([&, t] {
+        long mine = 0;
+        for (int i = 0; i < 4000; ++i) {
+          const bool tried = (i + t) % 5 == 0;
+          if (tried) {
+            if (!TryEnterCriticalSection(&cs)) continue;
+          } else {
+            EnterCriticalSection(&cs);
+          }
+          if (inside.fetch_add(1) != 0) violations.fetch_add(1);
+          if (i % 3 == 0) {
+            EnterCriticalSection(&cs);  // recursion inside the hold
+            ++counter;
+            LeaveCriticalSection(&cs);
+          } else {
+            ++counter;
+          }
+          ++mine;
+          if (i % 64 == 0) std::this_thread::yield();
+          inside.fetch_sub(1);
+          LeaveCriticalSection(&cs);
+        }
+        std::lock_guard<std::mutex> l(expected_mu);
+        expected += mine;
+      });
+    }
+    for (std::thread& th : pool) th.join();
+    EXPECT_EQ(violations.load(), 0) << "spin count " << spins;
+    EXPECT_EQ(counter, expected) << "spin count " << spins;
+    EXPECT_EQ(cs.LockCount(), kFree) << "spin count " << spins;
+    DeleteCriticalSection(&cs);
+  }
+}
+
+}  // namespace
+}  // namespace lockbench
