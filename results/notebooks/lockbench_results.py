@@ -661,7 +661,8 @@ def choice_scores(df, traits=None, threads="max"):
     """What choose_locks ranks: one row per (workload, lock) of the closed-loop ok runs at one
     thread count per workload (its largest with threads="max", else that count), with the medians
     over repetitions of throughput, shared_p99, exclusive_p99, bypass, cpu_per_op and
-    lock_cpu_per_op, the object's size_bytes and `exclusive_only` (the lock has no shared mode,
+    lock_cpu_per_op, the lock's size_bytes (its object plus heap_bytes where the traits have them)
+    and `exclusive_only` (the lock has no shared mode,
     so its "shared" requests ran exclusive and shared_p99 times exclusive acquisitions).
 
     traits: a DataFrame with name, size_bytes and shared_mode (lock_catalog's "locks"); a lock
@@ -682,7 +683,12 @@ def choice_scores(df, traits=None, threads="max"):
         if "warnings" in runs.columns else pd.Series(dtype=bool)
     size, shared_mode = {}, {}
     if traits is not None and len(traits):
-        size = dict(zip(traits["name"], traits["size_bytes"]))
+        # What the lock takes in all: its object plus what it allocates (the cache-aware push
+        # lock's per-processor slots), where `lockbench list` reports heap_bytes.
+        total = pd.to_numeric(traits["size_bytes"], errors="coerce")
+        if "heap_bytes" in traits.columns:
+            total = total + pd.to_numeric(traits["heap_bytes"], errors="coerce").fillna(0)
+        size = dict(zip(traits["name"], total))
         shared_mode = dict(zip(traits["name"], traits["shared_mode"]))
     scores["size_bytes"] = pd.to_numeric(scores["lock"].map(size), errors="coerce")
     scores["exclusive_only"] = [shared_mode.get(lk) is False or bool(said.get(lk, False))

@@ -509,6 +509,13 @@ class ChooseLocksTest(unittest.TestCase):
         self.assertEqual(row["trade_off"], "a: 5.00x c's throughput but 4.00x its exclusive p99 "
                                            "acquire latency (6000 vs 1500 ns)")
 
+    def test_smallest_counts_what_a_lock_allocates(self):
+        # a's object is the smallest, but with its per-processor heap slots it takes more than c.
+        with_heap = self.TRAITS.assign(heap_bytes=[128, None, None, None])
+        frame = pd.DataFrame([scored("a"), scored("b"), scored("c")])
+        self.assertEqual(lr.choose_locks(frame, self.TRAITS).iloc[0]["smallest"], "a")
+        self.assertEqual(lr.choose_locks(frame, with_heap).iloc[0]["smallest"], "c")
+
     def test_ties_name_every_lock_and_a_tolerance_widens_them(self):
         frame = pd.DataFrame([scored("a", throughput=4e6, cpu=500),
                               scored("b", throughput=4e6, cpu=500),
