@@ -97,7 +97,11 @@ TYPED_TEST(ConformanceTest, MutualExclusionUnderStress) {
   constexpr int kThreads = 4;
   // Enough operations to span several scheduler time slices on a busy two-core machine.
   constexpr int kOpsPerThread = internal::kThreadSanitizer ? 100000 : 400000;
-  HangWatchdog watchdog(this->What("MutualExclusionUnderStress"));
+  // A FIFO spin lock hands over only as fast as the scheduler runs the next waiter, so on a
+  // loaded machine this takes from seconds to minutes: the watchdog looks for no progress.
+  std::atomic<std::uint64_t> progress{0};
+  HangWatchdog watchdog(this->What("MutualExclusionUnderStress"), std::chrono::seconds(45),
+                        &progress);
   TypeParam lock;
   Guarded g;
   Occupancy o;
@@ -110,6 +114,7 @@ TYPED_TEST(ConformanceTest, MutualExclusionUnderStress) {
       start.arrive_and_wait();
       std::uint64_t my_writes = 0;
       for (int i = 0; i < kOpsPerThread; ++i) {
+        if (i % 1024 == 0) progress.fetch_add(1, std::memory_order_relaxed);
         const unsigned r = rng() % 100;
         const bool try_first = rng() % 4 == 0;
         if (r < 30) {
