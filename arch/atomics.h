@@ -18,10 +18,12 @@
 #endif
 
 #if defined(__aarch64__) && !defined(__ARM_FEATURE_ATOMICS)
-// No compiler macro tells outline atomics from inline LL/SC, so look for the helper an acq_rel
-// fetch_add calls under outline atomics: AtomicsFlavour() performs one, so the helper is linked
-// exactly when the compiler emitted calls to it.
-extern "C" uint32_t __aarch64_ldadd4_acq_rel(uint32_t, void*) __attribute__((weak));
+// No compiler macro tells outline atomics from inline LL/SC, so look for the flag the outline
+// helpers (libgcc's lse.S, also used by clang) test on every call: it is linked exactly when a
+// helper is, and AtomicsFlavour() performs an atomic read-modify-write so that one would be.
+// A weak reference to the flag (not to a helper: that would stop the linker from pulling the
+// helper in) is null when nothing needed it.
+extern "C" bool __aarch64_have_lse_atomics __attribute__((weak, visibility("hidden")));
 #endif
 
 namespace lockbench::arch {
@@ -34,7 +36,7 @@ inline const char* AtomicsFlavour() {
 #elif defined(__aarch64__)
   static std::atomic<uint32_t> probe{0};
   probe.fetch_add(1, std::memory_order_acq_rel);
-  return &__aarch64_ldadd4_acq_rel != nullptr ? "outline-atomics" : "llsc";
+  return &__aarch64_have_lse_atomics != nullptr ? "outline-atomics" : "llsc";
 #else
   return "unknown";
 #endif
