@@ -197,7 +197,8 @@ TEST(ToGbenchJson, FailedRunsAreErrorsLeftOutOfAggregates) {
 
 TEST(ToGbenchJson, OneRepetitionHasNoAggregatesAndUntimedModesNoPercentiles) {
   json doc = Document();
-  doc["runs"] = {RunJson("push_lock", 4, 1, 5e6, "ok", 0)};
+  // json::array: a braced single element is that element, not an array of it, with clang.
+  doc["runs"] = json::array({RunJson("push_lock", 4, 1, 5e6, "ok", 0)});
   const json out = ToGbenchJson(doc);
   ASSERT_EQ(out["benchmarks"].size(), 1u);
   const json& b = out["benchmarks"][0];

@@ -91,6 +91,16 @@ import json, sys
 doc = json.load(open(sys.argv[1]))
 assert doc["schema_version"] == 1
 assert doc["context"]["tsc_ghz"] > 0 and doc["context"]["timer_overhead_ns"] > 0
+# The clock and atomics of the architecture this test runs on, and one consistent rate.
+import platform
+ctx = doc["context"]
+assert ctx["arch"] == platform.machine(), (ctx["arch"], platform.machine())
+expected = {"x86_64": ("tsc", "calibrated", {"x86-lock"}),
+            "aarch64": ("cntvct_el0", "cntfrq_el0", {"lse", "outline-atomics", "llsc"})}[ctx["arch"]]
+assert (ctx["clock"], ctx["timer_frequency_source"]) == expected[:2], ctx
+assert ctx["atomics"] in expected[2], ctx["atomics"]
+assert abs(ctx["timer_frequency_hz"] - ctx["tsc_ghz"] * 1e9) <= 1e-9 * ctx["timer_frequency_hz"], ctx
+assert abs(ctx["timer_resolution_ns"] * ctx["tsc_ghz"] - 1) < 1e-9, ctx
 timed = doc["context"]["timed_acquisition_overhead_ns"]
 # Three timer reads and the recording: more than one timer read, in both modes.
 assert timed["shared"] > doc["context"]["timer_overhead_ns"], timed

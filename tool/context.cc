@@ -11,6 +11,7 @@
 #include <random>
 #include <string>
 
+#include "arch/atomics.h"
 #include "tool/build_info.h"
 
 namespace lockbench {
@@ -34,6 +35,16 @@ std::string Compiler() {
          std::to_string(__GNUC_PATCHLEVEL__);
 #else
   return "unknown compiler";
+#endif
+}
+
+const char* Architecture() {
+#if defined(__x86_64__)
+  return "x86_64";
+#elif defined(__aarch64__)
+  return "aarch64";
+#else
+  return "other";
 #endif
 }
 
@@ -109,8 +120,16 @@ nlohmann::json BuildContext(const Topology& topology, const ClockCalibration& cl
   if (uname(&u) == 0) c["kernel"] = std::string(u.sysname) + " " + u.release;
   c["smt"] = OrNull(ReadFirstLine("/sys/devices/system/cpu/smt/control"));
   c["frequency_governor"] = OrNull(ReadFirstLine("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"));
-  c["clock"] = clock.tsc ? "tsc" : "steady_clock";
-  c["tsc_ghz"] = clock.ticks_per_ns;
+  c["arch"] = Architecture();
+  c["atomics"] = arch::AtomicsFlavour();
+#if defined(__aarch64__)
+  c["cpu_lse"] = arch::CpuHasLse();
+#endif
+  c["clock"] = clock.counter;
+  c["tsc_ghz"] = clock.ticks_per_ns;  // the counter's rate, whichever counter it is
+  c["timer_frequency_hz"] = clock.ticks_per_ns * 1e9;
+  c["timer_frequency_source"] = clock.rate_source;
+  c["timer_resolution_ns"] = clock.ResolutionNs();
   c["timer_overhead_ns"] = clock.timer_overhead_ns;
   c["timed_acquisition_overhead_ns"] = {{"shared", timed.shared_ns},
                                          {"exclusive", timed.exclusive_ns}};

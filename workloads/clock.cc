@@ -10,6 +10,7 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 double MeasureTicksPerNs() {
+  if (arch::CycleCounterStatedHz() != 0) return static_cast<double>(arch::CycleCounterStatedHz()) / 1e9;
 #if defined(__x86_64__)
   // Three 15 ms windows; the median resists a preemption in one of them.
   std::vector<double> rates;
@@ -48,8 +49,12 @@ double MeasureTimerOverheadNs(double ticks_per_ns) {
 
 ClockCalibration Calibrate() {
   ClockCalibration c;
+  c.counter = arch::kCycleCounterName;
 #if defined(__x86_64__)
   c.tsc = true;
+  c.rate_source = "calibrated";
+#elif defined(__aarch64__)
+  c.rate_source = "cntfrq_el0";
 #endif
   c.ticks_per_ns = MeasureTicksPerNs();
   c.timer_overhead_ns = MeasureTimerOverheadNs(c.ticks_per_ns);

@@ -1,6 +1,7 @@
-// The clock of the hot loop. On x86-64 it reads the TSC (rdtsc: no syscall, no fence; about
-// 10 ns on a VM) and converts ticks to nanoseconds with a rate calibrated once against
-// steady_clock; elsewhere it is steady_clock. Also the busy wait that stands in for a critical
+// The clock of the hot loop: the cycle counter of arch/cycle_counter.h (the TSC on x86-64,
+// cntvct_el0 on aarch64: no syscall, no fence; about 10 ns on a VM), converted to nanoseconds
+// with its rate: calibrated once against steady_clock on x86-64, read from cntfrq_el0 on
+// aarch64; elsewhere it is steady_clock. Also the busy wait that stands in for a critical
 // section's work, so a "200ns" section is work, not sleep.
 #ifndef LOCKBENCH_WORKLOADS_CLOCK_H_
 #define LOCKBENCH_WORKLOADS_CLOCK_H_
@@ -8,28 +9,28 @@
 #include <chrono>
 #include <cstdint>
 
-#if defined(__x86_64__)
-#include <x86intrin.h>
-#endif
+#include "arch/cycle_counter.h"
 
 namespace lockbench {
 
-// Raw ticks: TSC cycles on x86-64, nanoseconds elsewhere.
-inline uint64_t Ticks() {
-#if defined(__x86_64__)
-  return __rdtsc();
-#else
-  return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-#endif
-}
+// Raw ticks: TSC cycles on x86-64, generic-timer counts on aarch64, nanoseconds elsewhere.
+inline uint64_t Ticks() { return arch::CycleCounter(); }
 
 struct ClockCalibration {
-  double ticks_per_ns = 1.0;       // TSC rate (GHz)
+  double ticks_per_ns = 1.0;       // the counter's rate (GHz)
   double timer_overhead_ns = 0.0;  // median cost of one Ticks() read
   bool tsc = false;                // whether Ticks() is the TSC
+  // What Ticks() reads ("tsc", "cntvct_el0", "steady_clock") and where its rate came from:
+  // "calibrated" (measured against steady_clock), "cntfrq_el0" (stated by the hardware) or
+  // "nominal" (steady_clock counts nanoseconds).
+  const char* counter = "steady_clock";
+  const char* rate_source = "nominal";
+  // One tick in nanoseconds: the finest difference two reads can show.
+  double ResolutionNs() const { return 1.0 / ticks_per_ns; }
 };
 
-// Measures the TSC rate (about 50 ms) and the timer overhead. Call once.
+// Measures the counter's rate where the hardware does not state it (x86-64: about 50 ms) and
+// the timer overhead. Call once.
 ClockCalibration Calibrate();
 
 // The process-wide calibration (Calibrate() on first use).

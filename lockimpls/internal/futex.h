@@ -18,6 +18,8 @@
 #include <climits>
 #include <cstdint>
 
+#include "arch/cpu_relax.h"
+
 namespace lockbench::internal {
 
 static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
@@ -47,14 +49,8 @@ inline void FutexWake(std::atomic<std::uint32_t>* word, int count) {
 
 inline void FutexWakeAll(std::atomic<std::uint32_t>* word) { FutexWake(word, INT_MAX); }
 
-// A hint to the CPU that this thread is spinning.
-inline void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield" ::: "memory");
-#endif
-}
+// A hint to the CPU that this thread is spinning (arch/cpu_relax.h).
+using arch::CpuRelax;
 
 }  // namespace lockbench::internal
 
