@@ -18,9 +18,12 @@ flags=(--config=aarch64 "$@")
 #   conformance_test, topology_regression_test: stress and hwloc loops past their 60 s under
 #     emulation;
 #   placement_test: qemu-user does not implement mbind/get_mempolicy (ENOSYS);
+#   lock_schedules_test: it explores a sequentially consistent model of the lock code, the same
+#     on every architecture, and its tens of thousands of schedules are hand-overs between
+#     threads, which emulation only slows down;
 #   death tests (and the fast_mutex cases that hold one): gtest re-executes the test binary,
 #     and an aarch64 binary cannot exec another without binfmt_misc.
-skip='//lockimpls:conformance_test + //workloads:topology_regression_test + //workloads:placement_test'
+skip='//lockimpls:conformance_test + //lockimpls:lock_schedules_test + //workloads:topology_regression_test + //workloads:placement_test'
 # Tests that are not GoogleTest binaries (and take no --gtest_filter): fuzz replays, the benchmark.
 others="attr(name, 'fuzz_replay_test', kind(cc_test, //workloads/...)) + //lockimpls:lock_benchmark_smoke_test"
 mapfile -t gtests < <(bazel query "kind(cc_test, //arch/... + //lockimpls/... + //workloads/...) \
