@@ -101,6 +101,10 @@ sanitized=0
 # early and ldd dies of SIGPIPE.
 linked=$(ldd "$bin" 2>/dev/null || true)
 case "$linked" in *libasan* | *libtsan* | *libubsan*) sanitized=1 ;; esac
+# clang links its sanitizer runtimes in statically: look for their entry points instead.
+if grep -qaE '__(asan|tsan)_init' "$bin"; then
+  sanitized=1
+fi
 
 R=(run --lock shared_mutex --duration 5ms --warmup 0 --repetitions 1)
 

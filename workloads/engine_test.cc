@@ -491,7 +491,24 @@ TEST_F(EngineTest, BatchedWatchdogNamesTheModeOfEachWaiter) {
       << r.status_detail;
 }
 
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+// GCC says which sanitizer is on with __SANITIZE_ADDRESS__ / __SANITIZE_THREAD__; clang
+// answers through __has_feature instead.
+#if defined(__SANITIZE_ADDRESS__)
+#define LOCKBENCH_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LOCKBENCH_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define LOCKBENCH_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LOCKBENCH_TSAN 1
+#endif
+#endif
+
+#if !defined(LOCKBENCH_ASAN) && !defined(LOCKBENCH_TSAN)
 // Under an address-space limit that fits a few dozen thread stacks, a run of 1000 threads must
 // fail cleanly: ThreadStartError naming the thread (whether its start or the allocation of its
 // state failed), the started threads stopped and joined (the child then exits normally instead
