@@ -571,6 +571,11 @@ int DoRun(RunOptions o) {
 
 }  // namespace
 
+std::vector<const LockRunner*> ResolveLockList(const std::string& list,
+                                               const std::vector<LockRunner>& runners) {
+  return ResolveLocks(list, runners);
+}
+
 std::vector<LockSettingFlag> LockSettingFlags() {
   std::vector<LockSettingFlag> flags;
   for (const LockSettings& lock : AllLocks::Settings()) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "workloads/runners.h"
+
 namespace lockbench {
 
 struct RunOptions {
@@ -57,6 +59,11 @@ std::vector<LockSettingFlag> LockSettingFlags();
 std::string UserPath(const std::string& path);
 
 int RunCommand(const RunOptions& options);
+
+// The locks a --lock list names among `runners` (comma-separated, or all), in the order given;
+// throws SpecError "--lock: ..." naming an unknown or repeated lock.
+std::vector<const LockRunner*> ResolveLockList(const std::string& list,
+                                               const std::vector<LockRunner>& runners);
 
 struct ListOptions {
   std::string format = "table";

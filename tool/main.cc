@@ -15,6 +15,7 @@
 #include "tool/merge_command.h"
 #include "tool/messages.h"
 #include "tool/plugins.h"
+#include "tool/profile_command.h"
 #include "workloads/workload_spec.h"
 
 namespace lockbench {
@@ -250,6 +251,38 @@ CLI::App* AddMergeCommand(CLI::App& app, MergeOptions* merge) {
   return cmd;
 }
 
+CLI::App* AddProfileCommand(CLI::App& app, ProfileOptions* profile) {
+  CLI::App* cmd = app.add_subcommand(
+      "profile", "run your program on its own pthread locks and see them contended, then on any "
+                 "lockbench lock (lockbench profile [--lock LIST] -- CMD ARGS...)");
+  cmd->add_option("COMMAND", profile->command, "the program and its arguments, after --")
+      ->take_all();
+  cmd->add_option("--lock,-l", profile->locks,
+                  "also run the program with every pthread mutex and rwlock served by each of "
+                  "these locks, comma-separated, or all");
+  cmd->add_option("--plugin", profile->plugins, kPluginHelp)->take_all();
+  cmd->add_option("--out,-o", profile->out, "write the JSON profile document here");
+  cmd->add_option("--format", profile->format, "stdout format: table or json")
+      ->capture_default_str();
+  cmd->add_option("--hgrm", profile->hgrm_dir,
+                  "also write the top locks' wait and hold histograms into this directory in "
+                  "HdrHistogram's .hgrm format (microseconds)");
+  cmd->add_option("--metric-regex", profile->metric_regex,
+                  "the program's own figure per run: group 1 of the last match in its stdout, "
+                  "e.g. 'events/s: ([0-9.]+)'");
+  cmd->add_option("--sample", profile->sample,
+                  "time the hold of 1 in N acquisitions (waits are always timed), to lower the "
+                  "cost on a program that locks very often")
+      ->capture_default_str();
+  cmd->add_option("--timeout", profile->timeout,
+                  "end a run of the program that takes longer (SIGTERM, SIGKILL 5 s later), e.g. "
+                  "60s");
+  cmd->add_option("--top", profile->top, "locks listed per run in the report")
+      ->capture_default_str();
+  cmd->footer(std::string(kProfileFooter) + "\n" + kExitCodesHelp);
+  return cmd;
+}
+
 // Parses the command line; an exit code when that already ends the program (help, version, a
 // usage error), else nullopt.
 std::optional<int> Parse(CLI::App& app, int argc, char** argv) {
@@ -307,12 +340,14 @@ int Main(int argc, char** argv) {
   CompareOptions compare;
   MergeOptions merge;
   CheckOptions check;
+  ProfileOptions profile;
   CLI::App* run_cmd = AddRunCommand(app, &run);
   CLI::App* list_cmd = AddListCommand(app, &list);
   CLI::App* topo_cmd = AddTopologyCommand(app, &topo);
   CLI::App* compare_cmd = AddCompareCommand(app, &compare);
   CLI::App* merge_cmd = AddMergeCommand(app, &merge);
   CLI::App* check_cmd = AddCheckCommand(app, &check);
+  CLI::App* profile_cmd = AddProfileCommand(app, &profile);
   if (std::optional<int> done = Parse(app, argc, argv)) return *done;
   if (run_cmd->parsed()) return Run(run_cmd, &run);
   if (list_cmd->parsed()) return List(list);
@@ -320,6 +355,7 @@ int Main(int argc, char** argv) {
   if (compare_cmd->parsed()) return CompareCommand(compare);
   if (merge_cmd->parsed()) return MergeCommand(merge);
   if (check_cmd->parsed()) return CheckCommand(check);
+  if (profile_cmd->parsed()) return ProfileCommand(profile);
   return UsageError("no subcommand");
 }
 
