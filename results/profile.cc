@@ -44,7 +44,12 @@ json HistogramJson(const shm::ShmHistogram& h) {
   json j = LatencyToJson(rebuilt);
   const std::uint64_t total = h.total.load(std::memory_order_relaxed);
   if (total != 0) {
-    j["max"] = h.max.load(std::memory_order_relaxed);
+    // The exact max; percentiles (tops of buckets) are capped at it, as Histogram caps them.
+    const std::uint64_t max = h.max.load(std::memory_order_relaxed);
+    for (const char* p : {"min", "p50", "p90", "p99", "p999"}) {
+      j[p] = std::min(j[p].get<std::uint64_t>(), max);
+    }
+    j["max"] = max;
     j["mean"] = static_cast<double>(h.sum.load(std::memory_order_relaxed)) /
                 static_cast<double>(total);
   }

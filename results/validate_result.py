@@ -12,6 +12,8 @@ import jsonschema
 
 def consistency_problems(doc):
     """What the schema cannot say: sums and orders that must hold between fields."""
+    if "profile" in doc:
+        yield from profile_problems(doc["profile"])
     for i, run in enumerate(doc["runs"]):
         if "contexts" in doc and run["context_index"] >= len(doc["contexts"]):
             yield f"runs[{i}]: context_index {run['context_index']} is past the contexts"
@@ -35,6 +37,31 @@ def consistency_problems(doc):
         ts = run["time_series"]
         if len(ts["shared_ops"]) != len(ts["exclusive_ops"]):
             yield f"{where}: time series lengths differ"
+
+
+def profile_problems(profile):
+    """A profile document's sums: buckets add up, percentiles ordered, totals are the locks' sums."""
+    for r, row in enumerate(profile["rows"]):
+        sums = {"acquisitions": [0, 0], "contended": [0, 0]}
+        for p in row["processes"]:
+            for lock in p["locks"]:
+                where = f"profile.rows[{r}] ({row['lock']}) pid {p['pid']} lock {lock['address']}"
+                for i, mode in enumerate(("exclusive", "shared")):
+                    if lock["contended"][mode] > lock["acquisitions"][mode]:
+                        yield f"{where}: more contended {mode} acquisitions than acquisitions"
+                    for key in sums:
+                        sums[key][i] += lock[key][mode]
+                    for kind in ("wait_ns", "hold_ns"):
+                        h = lock[kind][mode]
+                        if sum(b[2] for b in h["buckets"]) != h["count"]:
+                            yield f"{where}: {kind}.{mode} buckets do not add up to count"
+                        if h["count"] and not h["min"] <= h["p50"] <= h["p90"] <= h["p99"] <= h["p999"] <= h["max"]:
+                            yield f"{where}: {kind}.{mode} percentiles out of order"
+                    if lock["wait_ns"][mode]["count"] != lock["contended"][mode]:
+                        yield f"{where}: wait_ns.{mode}.count is not the contended count"
+        for key, (ex, sh) in sums.items():
+            if row["totals"][key] != {"exclusive": ex, "shared": sh}:
+                yield f"profile.rows[{r}] ({row['lock']}): totals.{key} is not the locks' sum"
 
 
 def main(argv):
