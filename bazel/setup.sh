@@ -40,6 +40,9 @@ packages=(
   python3-ipykernel
   # fuzzing: clang's libFuzzer
   clang libclang-rt-14-dev
+  # `lockbench profile`: programs nobody here wrote, run on lockbench's locks in the tests, and
+  # addr2line (binutils) to name call sites
+  sysbench rocksdb-tools binutils
 )
 added_arch=0
 if [ "$cross" = "aarch64" ]; then
