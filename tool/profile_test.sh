@@ -132,8 +132,15 @@ check $? "on exclusive-only locks too, every lockuser lock has its known counts 
 # ---- sysbench mutex: 64 mutexes, 2 threads x 200000 acquisitions ----
 
 sysbench_args=(sysbench mutex --threads=2 --mutex-num=64 --mutex-locks=200000 --mutex-loops=100 run)
-"$bin" profile --out "$tmp/sysbench.json" -- "${sysbench_args[@]}" >"$tmp/sysbench.out" 2>&1
+mkdir -p "$tmp/hgrm"
+"$bin" profile --out "$tmp/sysbench.json" --hgrm "$tmp/hgrm" --top 3 -- "${sysbench_args[@]}" \
+  >"$tmp/sysbench.out" 2>&1
 check $? "sysbench mutex runs observed ($(tail -2 "$tmp/sysbench.out"))"
+waits=$(ls "$tmp/hgrm" | grep -c '^pthread\.p[0-9]*\.0x[0-9a-f]*\.g1\.wait\.exclusive\.hgrm$')
+holds=$(ls "$tmp/hgrm" | grep -c '\.hold\.exclusive\.hgrm$')
+[ "$waits" -eq 3 ] && [ "$holds" -eq 3 ] &&
+  head -1 "$tmp/hgrm/$(ls "$tmp/hgrm" | head -1)" | grep -q 'Value.*Percentile.*TotalCount'
+check $? "--hgrm writes the top 3 locks' wait and hold histograms ($waits waits, $holds holds)"
 python3 "$validator" "$schema" "$tmp/sysbench.json"
 check $? "the sysbench profile validates against the schema"
 # sysbench_mutexes DOC: its 64 test mutexes (the 64 busiest) in every row: acquisitions adding

@@ -1,5 +1,6 @@
 // liblockbench_preload.so: interposes a program's pthread mutexes, rwlocks and condition
-// variables (LD_PRELOAD), for `lockbench profile`.
+// variables (LD_PRELOAD), for `lockbench profile`. The rules it follows, each with its test:
+// lockimpls/SEMANTICS.md, "A program's locks".
 //
 // Two modes, chosen by the environment `lockbench profile` sets:
 // - observe (LOCKBENCH_PROFILE_LOCK unset): the program's own glibc locks serve it. Each
