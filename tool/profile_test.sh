@@ -6,13 +6,14 @@
 # librocksdb and libstdc++), each observed and substituted. Then a program killed mid-run, and
 # bad input (exit 2, one line, nothing written).
 #
-# Usage: profile_test.sh lockbench lockuser validate_result.py result_schema.json
+# Usage: profile_test.sh lockbench lockuser validate_result.py result_schema.json rw_spin.so
 # sysbench and db_bench come from bazel/setup.sh; without them their checks fail, not skip.
 set -uo pipefail
 
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 lockuser=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 validator=$3 schema=$4
+plugin=$(cd "$(dirname "$5")" && pwd)/$(basename "$5")
 tmp="${TEST_TMPDIR:-$(mktemp -d)}/profile"
 rm -rf "$tmp"
 mkdir -p "$tmp"
@@ -128,6 +129,12 @@ check $? "observed, lockuser's locks are contended with a wait p99 and a first c
 check $? "lockuser passes on every exclusive-only lock and tbb_queuing_rw, readers not required to share ($(tail -3 "$tmp/exclusive.err"))"
 problems=$(known_answers "$tmp/exclusive.json" "$tmp/exclusive.out")
 check $? "on exclusive-only locks too, every lockuser lock has its known counts ($problems)"
+
+"$bin" profile --timeout 120s --plugin "$plugin" --lock rw_spin --out "$tmp/plugin.json" -- \
+  "$lockuser" --quick >"$tmp/plugin.out" 2>"$tmp/plugin.err"
+check $? "lockuser passes on a plugin's lock, rw_spin ($(tail -3 "$tmp/plugin.err"))"
+problems=$(known_answers "$tmp/plugin.json" "$tmp/plugin.out")
+check $? "on the plugin's lock, every lockuser lock has its known counts and is served by it ($problems)"
 
 # ---- sysbench mutex: 64 mutexes, 2 threads x 200000 acquisitions ----
 
