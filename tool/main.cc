@@ -81,124 +81,15 @@ std::string EmptyValue(CLI::App& app) {
   return "";
 }
 
-constexpr const char* kPluginHelp =
-    "a lock plugin (.so, README \"Lock plugins\") whose locks join the built-in ones; repeatable";
-
 constexpr const char* kAppDescription =
     "lockbench: measures reader/writer lock contention: Windows lock emulations (push lock, "
     "ERESOURCE, SRWLOCK) side by side with std::shared_mutex, pthread rwlocks, absl::Mutex and "
     "TBB, with latency and fairness histograms in JSON.";
 
-// Every workload field with a flag; values go through the workload parser, so a flag and a
-// file field are checked the same way.
-void AddWorkloadFlags(CLI::App* cmd, RunOptions* run) {
-  for (const WorkloadField& f : WorkloadFields()) {
-    if (f.flag.empty()) continue;
-    cmd->add_option(std::string(f.flag), run->workload_flags[std::string(f.name)],
-                    std::string(f.help));
-  }
-}
-
-// Flags that were not given are dropped, so they override neither the file nor a lock's default.
-void DropUngivenFlags(CLI::App* cmd, RunOptions* run) {
-  for (const WorkloadField& f : WorkloadFields()) {
-    if (f.flag.empty() || cmd->count(std::string(f.flag)) == 0) {
-      run->workload_flags.erase(std::string(f.name));
-    }
-  }
-  for (const LockSettingFlag& f : LockSettingFlags()) {
-    if (cmd->count(f.flag) == 0) run->lock_settings.erase(f.name);
-  }
-}
-
-// How the run happens: placement, memory, the plan-only topologies and dry run.
-void AddPlacementFlags(CLI::App* cmd, RunOptions* run) {
-  cmd->add_option("--placement", run->placement,
-                  "thread placement: compact, scatter, numa:<n>, split, cpus:<list>, none")
-      ->capture_default_str();
-  cmd->add_option("--smt", run->smt, "on: use every hardware thread; off: one PU per core")
-      ->capture_default_str();
-  cmd->add_option("--memory", run->memory,
-                  "where the lock and its data live: first-touch, node:<n>, interleave")
-      ->capture_default_str();
-  cmd->add_option("--lock-node", run->lock_node, "same as --memory node:<n>");
-  cmd->add_option("--synthetic", run->synthetic,
-                  "plan for a synthetic hwloc topology, e.g. \"pack:2 numa:2 core:8 pu:2\" "
-                  "(with --dry-run)");
-  cmd->add_option("--topology-xml", run->topology_xml, "plan for an hwloc XML topology (with --dry-run)");
-  cmd->add_flag("--dry-run", run->dry_run, "print the placement plan and exit");
-}
-
-// What is measured and written, and the knobs of the measurement itself.
-void AddOutputFlags(CLI::App* cmd, RunOptions* run) {
-  cmd->add_option("--out,-o", run->out,
-                  "write the JSON result file here; until the sweep completes, each finished run "
-                  "is also kept in FILE.journal (see --resume)");
-  cmd->add_option("--hgrm", run->hgrm_dir,
-                  "also write each run's acquire-latency histograms into this directory in "
-                  "HdrHistogram's .hgrm percentile format (values in microseconds)");
-  cmd->add_option("--format", run->format,
-                  "stdout format: table, json, csv, markdown, or gbench (Google Benchmark's JSON)")
-      ->capture_default_str();
-  cmd->add_option("--latency-sample", run->latency_sample,
-                  "time 1 in N acquisitions (1 = every one), or auto")
-      ->capture_default_str();
-  cmd->add_flag("--no-verify", run->no_verify, "do not check mutual exclusion in the critical section");
-  cmd->add_option("--stall-timeout", run->stall_timeout,
-                  "end a run with exit 4 when no thread acquires for this long")
-      ->capture_default_str();
-  cmd->add_option("--time-series-interval", run->time_series_interval,
-                  "interval of the ops time series")
-      ->capture_default_str();
-  for (const LockSettingFlag& f : LockSettingFlags()) {
-    cmd->add_option(f.flag, run->lock_settings[f.name], f.help);
-  }
-  cmd->add_flag("--allow-deadlock", run->allow_deadlock,
-                "run recursion on locks that cannot recurse (to show the hang)");
-  cmd->add_flag("--torture", run->torture,
-                "disturb the lock on purpose: delays and sleeps inside holds, stutters, "
-                "re-pinning and signals to waiting threads (README, \"Torture mode\")");
-  cmd->add_option("--torture-seed", run->torture_seed,
-                  "seed of torture mode's disturbances (default: the workload's seed)");
-}
-
-// --resume takes a sweep's flags from its journal (tool/run_journal.h).
-void AddResumeFlags(CLI::App* cmd, RunOptions* run) {
-  cmd->add_option("--resume", run->resume,
-                  "finish the sweep into FILE that ended early: skip the runs FILE.journal holds, "
-                  "run the rest with the flags it recorded and write FILE; takes no other flag "
-                  "but --format and --force")
-      ->type_name("FILE");
-  cmd->add_flag("--force", run->force,
-                "with --resume: resume a journal of another lockbench version, machine or "
-                "config");
-}
-
-// A flag given with --resume would not apply (the journal's do), so it is refused.
-std::string ResumeConflict(CLI::App* cmd) {
-  if (cmd->count("--resume") == 0) return cmd->count("--force") > 0 ? "--force: only with --resume" : "";
-  for (const CLI::Option* opt : cmd->get_options()) {
-    const std::string name = opt->get_name();
-    if (opt->count() == 0 || name == "--resume" || name == "--force" || name == "--format") continue;
-    return "--resume: " + name + " cannot be given with it; a resume takes the sweep's flags "
-           "from its journal";
-  }
-  return "";
-}
-
 CLI::App* AddRunCommand(CLI::App& app, RunOptions* run) {
   CLI::App* cmd = app.add_subcommand("run", "run workloads on locks and report");
   cmd->footer(kExitCodesHelp);
-  cmd->add_option("--lock,-l", run->locks, "locks to measure, comma-separated, or all")
-      ->capture_default_str();
-  cmd->add_option("--plugin", run->plugins, kPluginHelp)->take_all();
-  cmd->add_option("--workload,-w", run->workload,
-                  "a preset name (see `lockbench list`) or a workload .json file; "
-                  "default read-mostly");
-  AddWorkloadFlags(cmd, run);
-  AddPlacementFlags(cmd, run);
-  AddOutputFlags(cmd, run);
-  AddResumeFlags(cmd, run);
+  AddRunFlags(cmd, run);
   return cmd;
 }
 

@@ -12,6 +12,10 @@
 
 namespace lockbench {
 
+// The help of --plugin, on every command that takes it.
+inline constexpr const char* kPluginHelp =
+    "a lock plugin (.so, README \"Lock plugins\") whose locks join the built-in ones; repeatable";
+
 // The plugins given and every lock a command can name: the built-in ones, in registry order,
 // then each plugin's, in the order given.
 struct LockCatalog {

@@ -17,48 +17,6 @@ using nlohmann::json;
 
 // Every run flag that decides what a sweep measures or writes beside its result, but --out (the
 // journal's own name) and --format (stdout only): a resume needs no other.
-json OptionsToJson(const RunOptions& o, uint32_t sample_every) {
-  return {{"locks", o.locks},
-          {"workload", o.workload},
-          {"workload_flags", o.workload_flags},
-          {"placement", o.placement},
-          {"smt", o.smt},
-          {"memory", o.memory},
-          {"lock_node", o.lock_node},
-          {"hgrm", o.hgrm_dir},
-          {"latency_sample", std::to_string(sample_every)},  // what `auto` chose, not re-measured
-          {"verify", !o.no_verify},
-          {"stall_timeout", o.stall_timeout},
-          {"time_series_interval", o.time_series_interval},
-          {"allow_deadlock", o.allow_deadlock},
-          {"torture", o.torture},
-          {"torture_seed", o.torture_seed},
-          {"plugins", o.plugins},
-          {"lock_settings", o.lock_settings}};
-}
-
-RunOptions OptionsFromJson(const json& options) {
-  RunOptions o;
-  options.at("locks").get_to(o.locks);
-  options.at("workload").get_to(o.workload);
-  options.at("workload_flags").get_to(o.workload_flags);
-  options.at("placement").get_to(o.placement);
-  options.at("smt").get_to(o.smt);
-  options.at("memory").get_to(o.memory);
-  options.at("lock_node").get_to(o.lock_node);
-  options.at("hgrm").get_to(o.hgrm_dir);
-  options.at("latency_sample").get_to(o.latency_sample);
-  o.no_verify = !options.at("verify").get<bool>();
-  options.at("stall_timeout").get_to(o.stall_timeout);
-  options.at("time_series_interval").get_to(o.time_series_interval);
-  options.at("allow_deadlock").get_to(o.allow_deadlock);
-  options.at("torture").get_to(o.torture);
-  options.at("torture_seed").get_to(o.torture_seed);
-  options.at("plugins").get_to(o.plugins);
-  options.at("lock_settings").get_to(o.lock_settings);
-  return o;
-}
-
 // A value in a message: short, one line.
 std::string Shown(const json& v) {
   std::string text = v.is_string() ? v.get<std::string>() : v.dump();

@@ -1,0 +1,198 @@
+#include "tool/run_options.h"
+
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "tool/commands.h"
+#include "tool/plugins.h"
+#include "workloads/workload_spec.h"
+
+namespace lockbench {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr RunOptionRow kRows[] = {
+    {.flag = "--lock,-l", .help = "locks to measure, comma-separated, or all",
+     .field = &RunOptions::locks, .journal_key = "locks", .show_default = true},
+    {.flag = "--plugin", .help = kPluginHelp, .field = &RunOptions::plugins,
+     .journal_key = "plugins"},
+    {.flag = "--workload,-w",
+     .help = "a preset name (see `lockbench list`) or a workload .json file; default read-mostly",
+     .field = &RunOptions::workload, .journal_key = "workload"},
+    {.flag = kWorkloadFlagsRow},
+    // How the run happens: placement, memory, the plan-only topologies and dry run.
+    {.flag = "--placement",
+     .help = "thread placement: compact, scatter, numa:<n>, split, cpus:<list>, none",
+     .field = &RunOptions::placement, .journal_key = "placement", .show_default = true},
+    {.flag = "--smt", .help = "on: use every hardware thread; off: one PU per core",
+     .field = &RunOptions::smt, .journal_key = "smt", .show_default = true},
+    {.flag = "--memory",
+     .help = "where the lock and its data live: first-touch, node:<n>, interleave",
+     .field = &RunOptions::memory, .journal_key = "memory", .show_default = true},
+    {.flag = "--lock-node", .help = "same as --memory node:<n>", .field = &RunOptions::lock_node,
+     .journal_key = "lock_node"},
+    {.flag = "--synthetic",
+     .help = "plan for a synthetic hwloc topology, e.g. \"pack:2 numa:2 core:8 pu:2\" (with "
+             "--dry-run)",
+     .field = &RunOptions::synthetic},
+    {.flag = "--topology-xml", .help = "plan for an hwloc XML topology (with --dry-run)",
+     .field = &RunOptions::topology_xml},
+    {.flag = "--dry-run", .help = "print the placement plan and exit",
+     .field = &RunOptions::dry_run},
+    // What is measured and written, and the knobs of the measurement itself.
+    {.flag = "--out,-o",
+     .help = "write the JSON result file here; until the sweep completes, each finished run is "
+             "also kept in FILE.journal (see --resume)",
+     .field = &RunOptions::out},
+    {.flag = "--hgrm",
+     .help = "also write each run's acquire-latency histograms into this directory in "
+             "HdrHistogram's .hgrm percentile format (values in microseconds)",
+     .field = &RunOptions::hgrm_dir, .journal_key = "hgrm"},
+    {.flag = "--format",
+     .help = "stdout format: table, json, csv, markdown, or gbench (Google Benchmark's JSON)",
+     .field = &RunOptions::format, .show_default = true, .with_resume = true},
+    {.flag = "--latency-sample", .help = "time 1 in N acquisitions (1 = every one), or auto",
+     .field = &RunOptions::latency_sample, .journal_key = "latency_sample", .show_default = true},
+    {.flag = "--no-verify", .help = "do not check mutual exclusion in the critical section",
+     .field = &RunOptions::no_verify, .journal_key = "verify", .negated = true},
+    {.flag = "--stall-timeout", .help = "end a run with exit 4 when no thread acquires for this long",
+     .field = &RunOptions::stall_timeout, .journal_key = "stall_timeout", .show_default = true},
+    {.flag = "--time-series-interval", .help = "interval of the ops time series",
+     .field = &RunOptions::time_series_interval, .journal_key = "time_series_interval",
+     .show_default = true},
+    {.flag = kLockSettingFlagsRow},
+    {.flag = "--allow-deadlock", .help = "run recursion on locks that cannot recurse (to show the hang)",
+     .field = &RunOptions::allow_deadlock, .journal_key = "allow_deadlock"},
+    {.flag = "--torture",
+     .help = "disturb the lock on purpose: delays and sleeps inside holds, stutters, re-pinning "
+             "and signals to waiting threads (README, \"Torture mode\")",
+     .field = &RunOptions::torture, .journal_key = "torture"},
+    {.flag = "--torture-seed",
+     .help = "seed of torture mode's disturbances (default: the workload's seed)",
+     .field = &RunOptions::torture_seed, .journal_key = "torture_seed"},
+    // --resume takes a sweep's flags from its journal (tool/run_journal.h).
+    {.flag = "--resume",
+     .help = "finish the sweep into FILE that ended early: skip the runs FILE.journal holds, run "
+             "the rest with the flags it recorded and write FILE; takes no other flag but "
+             "--format and --force",
+     .field = &RunOptions::resume, .with_resume = true, .type_name = "FILE"},
+    {.flag = "--force",
+     .help = "with --resume: resume a journal of another lockbench version, machine or config",
+     .field = &RunOptions::force, .with_resume = true},
+};
+
+bool IsMarker(const RunOptionRow& row) {
+  return row.flag == kWorkloadFlagsRow || row.flag == kLockSettingFlagsRow;
+}
+
+// "--lock" of "--lock,-l": the name CLI11 reports an option by.
+std::string LongName(std::string_view flag) {
+  return std::string(flag.substr(0, flag.find(',')));
+}
+
+}  // namespace
+
+std::span<const RunOptionRow> RunOptionRows() { return kRows; }
+
+void AddRunFlags(CLI::App* cmd, RunOptions* run) {
+  for (const RunOptionRow& row : kRows) {
+    if (row.flag == kWorkloadFlagsRow) {
+      // Values go through the workload parser, so a flag and a file field are checked alike.
+      for (const WorkloadField& f : WorkloadFields()) {
+        if (f.flag.empty()) continue;
+        cmd->add_option(std::string(f.flag), run->workload_flags[std::string(f.name)],
+                        std::string(f.help));
+      }
+      continue;
+    }
+    if (row.flag == kLockSettingFlagsRow) {
+      for (const LockSettingFlag& f : LockSettingFlags()) {
+        cmd->add_option(f.flag, run->lock_settings[f.name], f.help);
+      }
+      continue;
+    }
+    const std::string flag(row.flag);
+    const std::string help(row.help);
+    CLI::Option* opt = nullptr;
+    if (auto* s = std::get_if<std::string RunOptions::*>(&row.field)) {
+      opt = cmd->add_option(flag, run->**s, help);
+    } else if (auto* b = std::get_if<bool RunOptions::*>(&row.field)) {
+      opt = cmd->add_flag(flag, run->**b, help);
+    } else {
+      opt = cmd->add_option(flag, run->*std::get<std::vector<std::string> RunOptions::*>(row.field),
+                            help)
+                ->take_all();
+    }
+    if (row.show_default) opt->capture_default_str();
+    if (!row.type_name.empty()) opt->type_name(std::string(row.type_name));
+  }
+}
+
+void DropUngivenFlags(CLI::App* cmd, RunOptions* run) {
+  for (const WorkloadField& f : WorkloadFields()) {
+    if (f.flag.empty() || cmd->count(std::string(f.flag)) == 0) {
+      run->workload_flags.erase(std::string(f.name));
+    }
+  }
+  for (const LockSettingFlag& f : LockSettingFlags()) {
+    if (cmd->count(f.flag) == 0) run->lock_settings.erase(f.name);
+  }
+}
+
+std::string ResumeConflict(CLI::App* cmd) {
+  if (cmd->count("--resume") == 0) {
+    return cmd->count("--force") > 0 ? "--force: only with --resume" : "";
+  }
+  for (const CLI::Option* opt : cmd->get_options()) {
+    const std::string name = opt->get_name();
+    if (opt->count() == 0) continue;
+    bool allowed = false;
+    for (const RunOptionRow& row : kRows) {
+      if (!IsMarker(row) && LongName(row.flag) == name) allowed = row.with_resume;
+    }
+    if (allowed) continue;
+    return "--resume: " + name + " cannot be given with it; a resume takes the sweep's flags "
+           "from its journal";
+  }
+  return "";
+}
+
+json OptionsToJson(const RunOptions& o, std::uint32_t sample_every) {
+  json j;
+  for (const RunOptionRow& row : kRows) {
+    if (row.journal_key.empty()) continue;
+    const std::string key(row.journal_key);
+    if (auto* s = std::get_if<std::string RunOptions::*>(&row.field)) {
+      j[key] = o.**s;
+    } else if (auto* b = std::get_if<bool RunOptions::*>(&row.field)) {
+      j[key] = row.negated ? !(o.**b) : o.**b;
+    } else {
+      j[key] = o.*std::get<std::vector<std::string> RunOptions::*>(row.field);
+    }
+  }
+  j["latency_sample"] = std::to_string(sample_every);  // what `auto` chose, not re-measured
+  j["workload_flags"] = o.workload_flags;
+  j["lock_settings"] = o.lock_settings;
+  return j;
+}
+
+RunOptions OptionsFromJson(const json& options) {
+  RunOptions o;
+  for (const RunOptionRow& row : kRows) {
+    if (row.journal_key.empty()) continue;
+    const json& value = options.at(std::string(row.journal_key));
+    if (auto* s = std::get_if<std::string RunOptions::*>(&row.field)) {
+      value.get_to(o.**s);
+    } else if (auto* b = std::get_if<bool RunOptions::*>(&row.field)) {
+      o.**b = row.negated ? !value.get<bool>() : value.get<bool>();
+    } else {
+      value.get_to(o.*std::get<std::vector<std::string> RunOptions::*>(row.field));
+    }
+  }
+  options.at("workload_flags").get_to(o.workload_flags);
+  options.at("lock_settings").get_to(o.lock_settings);
+  return o;
+}
+
+}  // namespace lockbench

@@ -1,0 +1,141 @@
+// The run-option table: every row reaches every output it names (its flag, the journal's save
+// and restore, --resume's rule), as EveryFieldReachesEveryOutput proves for workload fields.
+#include "tool/run_options.h"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "gtest/gtest.h"
+
+namespace lockbench {
+namespace {
+
+using json = nlohmann::json;
+
+bool IsMarker(const RunOptionRow& row) {
+  return row.flag == kWorkloadFlagsRow || row.flag == kLockSettingFlagsRow;
+}
+
+std::string LongName(const RunOptionRow& row) {
+  return std::string(row.flag.substr(0, row.flag.find(',')));
+}
+
+// Parses `args` (after "run") into a fresh RunOptions; returns false on a parse error.
+bool Parse(const std::vector<std::string>& args, RunOptions* run, CLI::App* app) {
+  AddRunFlags(app, run);
+  std::vector<const char*> argv = {"run"};
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  try {
+    app->parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError&) {
+    return false;
+  }
+  return true;
+}
+
+// The arguments that give `row` a value of its own, and a check that the value arrived.
+std::vector<std::string> ArgsFor(const RunOptionRow& row, int i) {
+  const std::string flag = LongName(row);
+  if (std::holds_alternative<bool RunOptions::*>(row.field)) return {flag};
+  if (std::holds_alternative<std::vector<std::string> RunOptions::*>(row.field)) {
+    return {flag, "a" + std::to_string(i), "b" + std::to_string(i)};
+  }
+  return {flag, "v" + std::to_string(i)};
+}
+
+void ExpectValue(const RunOptionRow& row, const RunOptions& run, int i) {
+  if (auto* s = std::get_if<std::string RunOptions::*>(&row.field)) {
+    EXPECT_EQ(run.**s, "v" + std::to_string(i)) << row.flag;
+  } else if (auto* b = std::get_if<bool RunOptions::*>(&row.field)) {
+    EXPECT_TRUE(run.**b) << row.flag;
+  } else {
+    EXPECT_EQ(run.*std::get<std::vector<std::string> RunOptions::*>(row.field),
+              (std::vector<std::string>{"a" + std::to_string(i), "b" + std::to_string(i)}))
+        << row.flag;
+  }
+}
+
+TEST(RunOptionTableTest, EveryRowReachesEveryOutput) {
+  int i = 0;
+  for (const RunOptionRow& row : RunOptionRows()) {
+    ++i;
+    if (IsMarker(row)) continue;
+    SCOPED_TRACE(std::string(row.flag));
+    // The flag: CLI11 stores what was given into the row's field.
+    RunOptions run;
+    CLI::App app;
+    ASSERT_TRUE(Parse(ArgsFor(row, i), &run, &app));
+    ExpectValue(row, run, i);
+    // The journal: a journaled row is saved under its key and restored; the others are not
+    // carried into a resumed sweep.
+    const json saved = OptionsToJson(run, 7);
+    const RunOptions restored = OptionsFromJson(saved);
+    if (row.journal_key.empty()) {
+      RunOptions defaults;
+      if (auto* s = std::get_if<std::string RunOptions::*>(&row.field)) {
+        EXPECT_EQ(restored.**s, defaults.**s);
+      } else if (auto* b = std::get_if<bool RunOptions::*>(&row.field)) {
+        EXPECT_EQ(restored.**b, defaults.**b);
+      }
+    } else if (row.journal_key == "latency_sample") {
+      // What `auto` chose is recorded, not the flag's text.
+      EXPECT_EQ(saved.at("latency_sample"), "7");
+      EXPECT_EQ(restored.latency_sample, "7");
+    } else {
+      ASSERT_TRUE(saved.contains(std::string(row.journal_key)));
+      ExpectValue(row, restored, i);
+      if (row.negated) EXPECT_EQ(saved.at(std::string(row.journal_key)), false);
+    }
+    // --resume: only the rows marked for it may come along.
+    RunOptions with_resume;
+    CLI::App resume_app;
+    std::vector<std::string> args = {"--resume", "sweep.json"};
+    if (LongName(row) != "--resume") {
+      for (const std::string& a : ArgsFor(row, i)) args.push_back(a);
+    }
+    ASSERT_TRUE(Parse(args, &with_resume, &resume_app));
+    const std::string conflict = ResumeConflict(&resume_app);
+    if (row.with_resume) {
+      EXPECT_EQ(conflict, "");
+    } else {
+      EXPECT_NE(conflict.find(LongName(row)), std::string::npos) << conflict;
+    }
+  }
+}
+
+TEST(RunOptionTableTest, GeneratedFlagsGoIntoTheirMapsAndTheJournal) {
+  RunOptions run;
+  CLI::App app;
+  ASSERT_TRUE(Parse({"--threads", "4", "--spin-count", "64"}, &run, &app));
+  DropUngivenFlags(&app, &run);
+  EXPECT_EQ(run.workload_flags, (std::map<std::string, std::string>{{"threads", "4"}}));
+  EXPECT_EQ(run.lock_settings, (std::map<std::string, std::string>{{"spin_count", "64"}}));
+  const RunOptions restored = OptionsFromJson(OptionsToJson(run, 1));
+  EXPECT_EQ(restored.workload_flags, run.workload_flags);
+  EXPECT_EQ(restored.lock_settings, run.lock_settings);
+}
+
+TEST(RunOptionTableTest, ForceWithoutResumeIsRefused) {
+  RunOptions run;
+  CLI::App app;
+  ASSERT_TRUE(Parse({"--force"}, &run, &app));
+  EXPECT_EQ(ResumeConflict(&app), "--force: only with --resume");
+}
+
+TEST(RunOptionTableTest, RowsHaveDistinctFlagsAndJournalKeys) {
+  std::set<std::string> flags, keys;
+  for (const RunOptionRow& row : RunOptionRows()) {
+    EXPECT_TRUE(flags.insert(LongName(row)).second) << row.flag;
+    if (!row.journal_key.empty()) {
+      EXPECT_TRUE(keys.insert(std::string(row.journal_key)).second) << row.journal_key;
+    }
+  }
+  EXPECT_FALSE(keys.contains("workload_flags"));
+  EXPECT_FALSE(keys.contains("lock_settings"));
+}
+
+}  // namespace
+}  // namespace lockbench
