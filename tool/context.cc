@@ -11,26 +11,11 @@
 #include <random>
 #include <string>
 
+#include "base/sanitizers.h"
 #include "arch/atomics.h"
 #include "tool/build_info.h"
 
 
-// GCC says which sanitizer is on with __SANITIZE_ADDRESS__ / __SANITIZE_THREAD__; clang
-// answers through __has_feature instead.
-#if defined(__SANITIZE_ADDRESS__)
-#define LOCKBENCH_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LOCKBENCH_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define LOCKBENCH_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define LOCKBENCH_TSAN 1
-#endif
-#endif
 namespace lockbench {
 namespace {
 

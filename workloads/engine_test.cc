@@ -15,6 +15,7 @@
 #include <shared_mutex>
 #include <thread>
 
+#include "base/sanitizers.h"
 #include "lockimpls/eresource.h"
 #include "lockimpls/std_shared_mutex.h"
 #include "workloads/internal/drive.h"
@@ -491,22 +492,6 @@ TEST_F(EngineTest, BatchedWatchdogNamesTheModeOfEachWaiter) {
       << r.status_detail;
 }
 
-// GCC says which sanitizer is on with __SANITIZE_ADDRESS__ / __SANITIZE_THREAD__; clang
-// answers through __has_feature instead.
-#if defined(__SANITIZE_ADDRESS__)
-#define LOCKBENCH_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LOCKBENCH_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define LOCKBENCH_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define LOCKBENCH_TSAN 1
-#endif
-#endif
 
 #if !defined(LOCKBENCH_ASAN) && !defined(LOCKBENCH_TSAN)
 // Under an address-space limit that fits a few dozen thread stacks, a run of 1000 threads must

@@ -11,15 +11,9 @@
 #ifndef LOCKBENCH_LOCKIMPLS_INTERNAL_TSAN_LIBRARY_LOCK_H_
 #define LOCKBENCH_LOCKIMPLS_INTERNAL_TSAN_LIBRARY_LOCK_H_
 
-#if defined(__SANITIZE_THREAD__)
-#define LOCKBENCH_INTERNAL_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define LOCKBENCH_INTERNAL_TSAN 1
-#endif
-#endif
+#include "base/sanitizers.h"
 
-#if defined(LOCKBENCH_INTERNAL_TSAN)
+#if defined(LOCKBENCH_TSAN)
 #include <sanitizer/tsan_interface.h>
 #endif
 
@@ -27,14 +21,10 @@ namespace lockbench::internal {
 
 // Whether this build runs under ThreadSanitizer, for tests that scale their stress down there:
 // tsan finds unordered accesses by analysis, so it needs fewer collisions than a plain build.
-#if defined(LOCKBENCH_INTERNAL_TSAN)
-inline constexpr bool kThreadSanitizer = true;
-#else
-inline constexpr bool kThreadSanitizer = false;
-#endif
+using lockbench::kThreadSanitizer;
 
 inline void TsanAcquired(const void* lock) {
-#if defined(LOCKBENCH_INTERNAL_TSAN)
+#if defined(LOCKBENCH_TSAN)
   __tsan_acquire(const_cast<void*>(lock));
 #else
   (void)lock;
@@ -42,7 +32,7 @@ inline void TsanAcquired(const void* lock) {
 }
 
 inline void TsanReleasing(const void* lock) {
-#if defined(LOCKBENCH_INTERNAL_TSAN)
+#if defined(LOCKBENCH_TSAN)
   __tsan_release(const_cast<void*>(lock));
 #else
   (void)lock;
