@@ -1,17 +1,12 @@
 #include "lockimpls/lock_concept.h"
 
+#include "base/enum_names.h"
+
 namespace lockbench {
 
-std::string_view RecursionName(Recursion r) {
-  switch (r) {
-    case Recursion::kNone:
-      return "none";
-    case Recursion::kSharedOnly:
-      return "shared_only";
-    case Recursion::kFull:
-      return "full";
-  }
-  return "unknown";
-}
+constexpr NamedValue<Recursion> kRecursionNames[] = {
+    {Recursion::kNone, "none"}, {Recursion::kSharedOnly, "shared_only"}, {Recursion::kFull, "full"}};
+
+std::string_view RecursionName(Recursion r) { return NameOf(kRecursionNames, r); }
 
 }  // namespace lockbench

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/enum_names.h"
 #include "results/stats.h"
 #include "results/strings.h"
 
@@ -123,25 +124,17 @@ double ParseAlpha(std::string_view text) {
   return v;
 }
 
-std::string_view VerdictName(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::kRegression:
-      return "regression";
-    case Verdict::kImprovement:
-      return "improvement";
-    case Verdict::kWithinThreshold:
-      return "within_threshold";
-    case Verdict::kNotSignificant:
-      return "not_significant";
-    case Verdict::kNoData:
-      return "no_data";
-    case Verdict::kInconclusive:
-      return "inconclusive";
-  }
-  return "";
-}
+constexpr NamedValue<Verdict> kVerdictNames[] = {
+    {Verdict::kRegression, "regression"},
+    {Verdict::kImprovement, "improvement"},
+    {Verdict::kWithinThreshold, "within_threshold"},
+    {Verdict::kNotSignificant, "not_significant"},
+    {Verdict::kNoData, "no_data"},
+    {Verdict::kInconclusive, "inconclusive"}};
 
-constexpr std::pair<Correction, std::string_view> kCorrections[] = {
+std::string_view VerdictName(Verdict verdict) { return NameOf(kVerdictNames, verdict); }
+
+constexpr NamedValue<Correction> kCorrections[] = {
     {Correction::kHolm, "holm"},
     {Correction::kBenjaminiHochberg, "bh"},
     {Correction::kNone, "none"},
@@ -149,18 +142,11 @@ constexpr std::pair<Correction, std::string_view> kCorrections[] = {
 
 Correction ParseCorrection(std::string_view text) {
   const std::string t(Trim(text));
-  for (const auto& [correction, name] : kCorrections) {
-    if (t == name) return correction;
-  }
+  if (const std::optional<Correction> c = ValueNamed(kCorrections, t)) return *c;
   throw CompareInputError("'" + t + "' is not a correction; use holm, bh or none");
 }
 
-std::string_view CorrectionName(Correction correction) {
-  for (const auto& [c, name] : kCorrections) {
-    if (c == correction) return name;
-  }
-  return "";
-}
+std::string_view CorrectionName(Correction correction) { return NameOf(kCorrections, correction); }
 
 // ---- Comparing ------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/enum_names.h"
 #include "results/strings.h"
 
 namespace lockbench {
@@ -36,23 +37,16 @@ std::string SampleSizes(const MetricComparison& m) {
   return out + (m.weak && m.tested ? "!" : "");
 }
 
-std::string VerdictLabel(Verdict v) {
-  switch (v) {
-    case Verdict::kRegression:
-      return "REGRESSION";
-    case Verdict::kImprovement:
-      return "improvement";
-    case Verdict::kWithinThreshold:
-      return "same";
-    case Verdict::kNotSignificant:
-      return "not significant";
-    case Verdict::kNoData:
-      return "no data";
-    case Verdict::kInconclusive:
-      return "inconclusive";
-  }
-  return "";
-}
+// The report's words for a verdict (the result file's are VerdictName's).
+constexpr NamedValue<Verdict> kVerdictLabels[] = {
+    {Verdict::kRegression, "REGRESSION"},
+    {Verdict::kImprovement, "improvement"},
+    {Verdict::kWithinThreshold, "same"},
+    {Verdict::kNotSignificant, "not significant"},
+    {Verdict::kNoData, "no data"},
+    {Verdict::kInconclusive, "inconclusive"}};
+
+std::string VerdictLabel(Verdict v) { return NameOf(kVerdictLabels, v); }
 
 struct Cell {
   std::string text;

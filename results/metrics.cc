@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "base/enum_names.h"
 #include "results/strings.h"
 
 namespace lockbench {
@@ -314,29 +315,17 @@ const MetricDef* FindMetric(std::string_view name) {
   return nullptr;
 }
 
-std::string_view UnitName(Unit unit) {
-  switch (unit) {
-    case Unit::kOpsPerSecond:
-      return "ops/s";
-    case Unit::kNanoseconds:
-      return "ns";
-    case Unit::kFraction:
-      return "fraction";
-    case Unit::kIndex:
-      return "index";
-    case Unit::kPerOp:
-      return "per op";
-  }
-  return "";
-}
+constexpr NamedValue<Unit> kUnitNames[] = {{Unit::kOpsPerSecond, "ops/s"},
+                                           {Unit::kNanoseconds, "ns"},
+                                           {Unit::kFraction, "fraction"},
+                                           {Unit::kIndex, "index"},
+                                           {Unit::kPerOp, "per op"}};
 
-std::string_view AcrossName(Across across) {
-  switch (across) {
-    case Across::kMedian:
-      return "median";
-  }
-  return "";
-}
+constexpr NamedValue<Across> kAcrossNames[] = {{Across::kMedian, "median"}};
+
+std::string_view UnitName(Unit unit) { return NameOf(kUnitNames, unit); }
+
+std::string_view AcrossName(Across across) { return NameOf(kAcrossNames, across); }
 
 std::optional<double> MetricValue(const MetricDef& metric, const json& run) {
   if (!metric.counted_by.empty()) {

@@ -1,31 +1,19 @@
 #include "results/run_record.h"
 
+#include "base/enum_names.h"
+
 namespace lockbench {
 
-const char* RunStatusName(RunStatus s) {
-  switch (s) {
-    case RunStatus::kOk:
-      return "ok";
-    case RunStatus::kViolation:
-      return "violation";
-    case RunStatus::kStalled:
-      return "stalled";
-    case RunStatus::kInterrupted:
-      return "interrupted";
-  }
-  return "?";
-}
+constexpr NamedValue<RunStatus> kRunStatusNames[] = {{RunStatus::kOk, "ok"},
+                                                     {RunStatus::kViolation, "violation"},
+                                                     {RunStatus::kStalled, "stalled"},
+                                                     {RunStatus::kInterrupted, "interrupted"}};
 
-const char* RoleName(Role r) {
-  switch (r) {
-    case Role::kReader:
-      return "reader";
-    case Role::kWriter:
-      return "writer";
-    case Role::kMixed:
-      return "mixed";
-  }
-  return "?";
-}
+constexpr NamedValue<Role> kRoleNames[] = {
+    {Role::kReader, "reader"}, {Role::kWriter, "writer"}, {Role::kMixed, "mixed"}};
+
+const char* RunStatusName(RunStatus s) { return NameOf(kRunStatusNames, s); }
+
+const char* RoleName(Role r) { return NameOf(kRoleNames, r); }
 
 }  // namespace lockbench
