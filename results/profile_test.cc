@@ -158,7 +158,7 @@ TEST(RenderProfileReportTest, RowsSideBySideAndTopLocksByWait) {
   std::string warnings;
   nlohmann::json processes = ReadProfileRegions(f.dir(), &warnings);
   nlohmann::json doc;
-  doc["profile"]["command"] = {"prog", "arg"};
+  doc["profile"]["command"] = nlohmann::json::array({"prog", "arg"});
   doc["profile"]["metric_regex"] = "x: ([0-9]+)";
   nlohmann::json row;
   row["lock"] = "pthread";
@@ -167,7 +167,7 @@ TEST(RenderProfileReportTest, RowsSideBySideAndTopLocksByWait) {
   row["metric"] = 42.0;
   row["processes"] = processes;
   row["totals"] = ProfileTotals(processes);
-  doc["profile"]["rows"] = {row};
+  doc["profile"]["rows"] = nlohmann::json::array({row});
   std::ostringstream out;
   RenderProfileReport(doc, 10, out);
   const std::string text = out.str();
