@@ -20,12 +20,13 @@
 #include "lockimpls/cache_aware_push_lock_api.h"
 #include "lockimpls/internal/hang_watchdog.h"
 #include "lockimpls/internal/test_support.h"
+#include "lockimpls/internal/test_watchdog.h"
 #include "lockimpls/push_lock.h"
 
 namespace lockbench {
 namespace {
 
-using internal::HangWatchdog;
+using internal::TestWatchdog;
 using internal::RecordingObserver;
 using internal::ScopedObserver;
 using internal::WaitBlockWord;
@@ -139,7 +140,7 @@ TEST_F(CacheAwarePushLockTest, TraitsAndSizeGrowWithProcessors) {
 // Rule: a shared acquire takes the slot of the processor it runs on, shared, and writes no other.
 TEST_F(CacheAwarePushLockTest, SharedAcquiresOnDifferentCpusTakeDifferentSlots) {
   REQUIRE_TWO_CPUS();
-  HangWatchdog watchdog("SharedAcquiresOnDifferentCpusTakeDifferentSlots");
+  TestWatchdog watchdog;
   CacheAwarePushLock lock;
   PinnedHolder on0(lock, 0);
   on0.AwaitAcquired();
@@ -162,7 +163,7 @@ TEST_F(CacheAwarePushLockTest, SharedAcquiresOnDifferentCpusTakeDifferentSlots) 
 // another processor; the slot of the processor it now runs on is left alone.
 TEST_F(CacheAwarePushLockTest, MigratedReaderReleasesItsOriginalSlot) {
   REQUIRE_TWO_CPUS();
-  HangWatchdog watchdog("MigratedReaderReleasesItsOriginalSlot");
+  TestWatchdog watchdog;
   CacheAwarePushLock lock;
   PinnedHolder stays_on1(lock, 1);
   stays_on1.AwaitAcquired();
@@ -185,7 +186,7 @@ TEST_F(CacheAwarePushLockTest, MigratedReaderReleasesItsOriginalSlot) {
 // new readers off it; when granted it holds every slot, so no reader gets in anywhere.
 TEST_F(CacheAwarePushLockTest, ExclusiveWaitsForAnyReaderAndExcludesReadersOnEverySlot) {
   REQUIRE_TWO_CPUS();
-  HangWatchdog watchdog("ExclusiveWaitsForAnyReaderAndExcludesReadersOnEverySlot");
+  TestWatchdog watchdog;
   CacheAwarePushLock lock;
   PinnedHolder reader(lock, 1);
   reader.AwaitAcquired();
@@ -213,7 +214,7 @@ TEST_F(CacheAwarePushLockTest, ExclusiveWaitsForAnyReaderAndExcludesReadersOnEve
 // exclusive and shared acquirers on both CPUs then finishes (no deadlock) with writers alone.
 TEST_F(CacheAwarePushLockTest, ExclusivesTakeSlotsInIndexOrderAndNeverDeadlock) {
   REQUIRE_TWO_CPUS();
-  HangWatchdog watchdog("ExclusivesTakeSlotsInIndexOrderAndNeverDeadlock");
+  TestWatchdog watchdog;
   {
     CacheAwarePushLock lock;
     PinnedHolder reader(lock, 1);
@@ -283,7 +284,7 @@ TEST_F(CacheAwarePushLockTest, FailedTryGivesBackTheSlotsItTook) {
 // Rule: each slot wakes as a push lock does: a woken exclusive waiter re-competes and a newcomer
 // can take the lock (every slot) between the release and its retry.
 TEST_F(CacheAwarePushLockTest, WokenWaiterLosesToNewcomerAsOnAPushLock) {
-  HangWatchdog watchdog("WokenWaiterLosesToNewcomerAsOnAPushLock");
+  TestWatchdog watchdog;
   RecordingObserver observer;
   ScopedObserver scoped(&observer);
   CacheAwarePushLock lock(2);

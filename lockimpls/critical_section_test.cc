@@ -18,11 +18,12 @@
 #include "lockimpls/critical_section_api.h"
 #include "lockimpls/internal/hang_watchdog.h"
 #include "lockimpls/internal/test_support.h"
+#include "lockimpls/internal/test_watchdog.h"
 
 namespace lockbench {
 namespace {
 
-using internal::HangWatchdog;
+using internal::TestWatchdog;
 using internal::WaitUntil;
 using Cs = internal::BasicCriticalSection<true>;
 
@@ -143,7 +144,7 @@ TEST(CriticalSectionTest, RecursiveEnterIsCountedAndOwnerTracked) {
 // Rule: a contender that finds the section owned, with spin count 0, counts itself a sleeping
 // waiter in LockCount's upper bits; the owner's Leave wakes it and it enters.
 TEST(CriticalSectionTest, ContenderSleepsCountedInLockCount) {
-  HangWatchdog watchdog("CriticalSectionTest.ContenderSleepsCountedInLockCount");
+  TestWatchdog watchdog;
   WakeRecorder recorder;
   CRITICAL_SECTION cs;
   InitializeCriticalSectionAndSpinCount(&cs, 0);
@@ -165,7 +166,7 @@ TEST(CriticalSectionTest, ContenderSleepsCountedInLockCount) {
 // that arrives before the woken waiter runs takes the section, and the woken waiter counts
 // itself a waiter again and sleeps until the next release.
 TEST(CriticalSectionTest, WokenWaiterRecompetesAndNewcomerBarges) {
-  HangWatchdog watchdog("CriticalSectionTest.WokenWaiterRecompetesAndNewcomerBarges");
+  TestWatchdog watchdog;
   WakeRecorder recorder;
   recorder.HoldFirstWoken();
   CRITICAL_SECTION cs;
@@ -214,7 +215,7 @@ TEST(CriticalSectionTest, WokenWaiterRecompetesAndNewcomerBarges) {
 // enters without ever sleeping or being counted a waiter.
 TEST(CriticalSectionTest, SpinningContenderEntersWithoutSleeping) {
   if (!MultiCpu()) GTEST_SKIP() << "spin counts are 0 on one CPU";
-  HangWatchdog watchdog("CriticalSectionTest.SpinningContenderEntersWithoutSleeping");
+  TestWatchdog watchdog;
   WakeRecorder recorder;
   CRITICAL_SECTION cs;
   InitializeCriticalSectionAndSpinCount(&cs, 0x00FFFFFF);
@@ -311,7 +312,7 @@ TEST(CriticalSectionDeathTest, LeaveByNonOwnerAbortsInCheckedBuilds) {
 // Threads mixing Enter, recursive Enter and TryEnter, with and without spinning: writers are
 // alone and every increment counts.
 TEST(CriticalSectionStressTest, MutualExclusionWithRecursionAndSpinning) {
-  HangWatchdog watchdog("CriticalSectionStressTest.MutualExclusionWithRecursionAndSpinning");
+  TestWatchdog watchdog;
   for (DWORD spins : {0u, 200u}) {
     CRITICAL_SECTION cs;
     InitializeCriticalSectionAndSpinCount(&cs, spins);

@@ -10,11 +10,12 @@
 #include "lockimpls/ex_spin_lock_api.h"
 #include "lockimpls/internal/hang_watchdog.h"
 #include "lockimpls/internal/test_support.h"
+#include "lockimpls/internal/test_watchdog.h"
 
 namespace lockbench {
 namespace {
 
-using internal::HangWatchdog;
+using internal::TestWatchdog;
 using internal::Holder;
 using internal::WaitUntil;
 
@@ -38,7 +39,7 @@ TEST(ExSpinLockTest, WordValuesFreeSharedExclusive) {
 // Rule: readers share: all of them hold the lock at once.
 TEST(ExSpinLockTest, ManyReadersHoldAtOnce) {
   constexpr int kReaders = 4;
-  HangWatchdog watchdog("ExSpinLockTest.ManyReadersHoldAtOnce");
+  TestWatchdog watchdog;
   ExSpinLock lock;
   std::latch inside(kReaders + 1);
   std::latch leave(1);
@@ -61,7 +62,7 @@ TEST(ExSpinLockTest, ManyReadersHoldAtOnce) {
 // Rule: a waiting writer announces itself; new readers back off (a try fails, a blocking
 // reader spins) while the readers inside drain, and the writer goes before the new reader.
 TEST(ExSpinLockTest, WaitingWriterBlocksNewReaders) {
-  HangWatchdog watchdog("ExSpinLockTest.WaitingWriterBlocksNewReaders");
+  TestWatchdog watchdog;
   ExSpinLock lock;
   lock.lock_shared();
   Holder<ExSpinLock> writer(lock, true);
@@ -82,7 +83,7 @@ TEST(ExSpinLockTest, WaitingWriterBlocksNewReaders) {
 
 // Rule: a shared holder converts to exclusive only while it is the sole reader.
 TEST(ExSpinLockTest, TryConvertSucceedsOnlyForTheSoleReader) {
-  HangWatchdog watchdog("ExSpinLockTest.TryConvertSucceedsOnlyForTheSoleReader");
+  TestWatchdog watchdog;
   EX_SPIN_LOCK lock;
   ExInitializeSpinLockEx(&lock);
   const KIRQL old = ExAcquireSpinLockShared(&lock);

@@ -12,12 +12,13 @@
 #include "lockimpls/fast_mutex_api.h"
 #include "lockimpls/internal/hang_watchdog.h"
 #include "lockimpls/internal/test_support.h"
+#include "lockimpls/internal/test_watchdog.h"
 
 namespace lockbench {
 namespace {
 
 using internal::GateMutex;
-using internal::HangWatchdog;
+using internal::TestWatchdog;
 using internal::Holder;
 using internal::WaitUntil;
 
@@ -72,7 +73,7 @@ using Mutexes = ::testing::Types<FastMutex, GuardedMutex>;
 TYPED_TEST_SUITE(GateMutexTest, Mutexes);
 
 TYPED_TEST(GateMutexTest, CountWordFreeHeldWaiting) {
-  HangWatchdog watchdog("GateMutexTest.CountWordFreeHeldWaiting");
+  TestWatchdog watchdog;
   TypeParam m;
   EXPECT_EQ(m.CountForTest(), kLock) << "free: lock bit set";
   EXPECT_EQ(m.Owner(), 0u);
@@ -91,7 +92,7 @@ TYPED_TEST(GateMutexTest, CountWordFreeHeldWaiting) {
 // Rule: a release with waiters wakes exactly one of them: one gate signal, one waiter moved
 // from the count to the woken bit; no other release can wake while that bit is set.
 TYPED_TEST(GateMutexTest, ReleaseWakesExactlyOneWaiter) {
-  HangWatchdog watchdog("GateMutexTest.ReleaseWakesExactlyOneWaiter");
+  TestWatchdog watchdog;
   TypeParam m;
   GateRecorder gate;
   gate.HoldFirstWoken();
@@ -118,7 +119,7 @@ TYPED_TEST(GateMutexTest, ReleaseWakesExactlyOneWaiter) {
 // Rule: the woken waiter re-competes; a newcomer arriving before its retry takes the mutex,
 // and the woken waiter counts itself a waiter again and sleeps until the next release.
 TYPED_TEST(GateMutexTest, WokenWaiterRecompetesAndNewcomerBarges) {
-  HangWatchdog watchdog("GateMutexTest.WokenWaiterRecompetesAndNewcomerBarges");
+  TestWatchdog watchdog;
   TypeParam m;
   GateRecorder gate;
   gate.HoldFirstWoken();
@@ -146,7 +147,7 @@ TYPED_TEST(GateMutexTest, WokenWaiterRecompetesAndNewcomerBarges) {
 // Rule: try fails at once when the mutex is held, and leaves no trace (no waiter, no
 // contention).
 TYPED_TEST(GateMutexTest, TryFailsWhenHeldWithoutWaiting) {
-  HangWatchdog watchdog("GateMutexTest.TryFailsWhenHeldWithoutWaiting");
+  TestWatchdog watchdog;
   TypeParam m;
   m.lock();
   bool got = true;

@@ -12,6 +12,7 @@
 
 #include "gtest/gtest.h"
 #include "lockimpls/internal/test_support.h"
+#include "lockimpls/internal/test_watchdog.h"
 
 namespace lockbench {
 namespace {
@@ -100,7 +101,7 @@ TEST(FltPushLockTest, ValidFlagsAreAccepted) {
 // The release tells a shared hold from an exclusive one by the word, with and without waiters
 // (including the count that moved into a waiter's block).
 TEST(FltPushLockTest, ReleaseTellsSharedFromExclusive) {
-  internal::HangWatchdog watchdog("ReleaseTellsSharedFromExclusive");
+  internal::TestWatchdog watchdog;
   EX_PUSH_LOCK lock;
   FltInitializePushLock(&lock);
   FltAcquirePushLockShared(&lock);

@@ -1,6 +1,7 @@
 // One deterministic scenario per push-lock rule of lockimpls/SEMANTICS.md, "Push lock",
 // sequenced by the waiter list itself (WaitersForTest), by threads reporting their holds and by
 // the wake-up observer; then a mixed-mode stress test that checks the reader/writer invariant.
+#include "lockimpls/internal/test_watchdog.h"
 #include "lockimpls/push_lock.h"
 
 #include <unistd.h>
@@ -80,7 +81,7 @@ TEST_F(PushLockTest, WordValuesFreeExclusiveShared) {
 }
 
 TEST_F(PushLockTest, TryNeverBlocks) {
-  internal::HangWatchdog watchdog("TryNeverBlocks");
+  internal::TestWatchdog watchdog;
   PushLock lock;
   ASSERT_TRUE(lock.try_lock());
   EXPECT_EQ(lock.RawWord(), 0x1u);
@@ -110,7 +111,7 @@ TEST_F(PushLockTest, TryNeverBlocks) {
 }
 
 TEST_F(PushLockTest, NewReaderQueuesBehindWaitingWriter) {
-  internal::HangWatchdog watchdog("NewReaderQueuesBehindWaitingWriter");
+  internal::TestWatchdog watchdog;
   PushLock lock;
   lock.lock_shared();
   Holder<PushLock> writer(lock, /*exclusive=*/true);
@@ -139,7 +140,7 @@ TEST_F(PushLockTest, NewReaderQueuesBehindWaitingWriter) {
 }
 
 TEST_F(PushLockTest, MultipleSharedMovesCountAndLastReleaseWakes) {
-  internal::HangWatchdog watchdog("MultipleSharedMovesCountAndLastReleaseWakes");
+  internal::TestWatchdog watchdog;
   RecordingObserver observer;
   ScopedObserver scoped(&observer);
   PushLock lock;
@@ -172,7 +173,7 @@ TEST_F(PushLockTest, MultipleSharedMovesCountAndLastReleaseWakes) {
 }
 
 TEST_F(PushLockTest, OneSharedOwnerDoesNotSetMultipleShared) {
-  internal::HangWatchdog watchdog("OneSharedOwnerDoesNotSetMultipleShared");
+  internal::TestWatchdog watchdog;
   PushLock lock;
   lock.lock_shared();
   Holder<PushLock> writer(lock, /*exclusive=*/true);
@@ -186,7 +187,7 @@ TEST_F(PushLockTest, OneSharedOwnerDoesNotSetMultipleShared) {
 }
 
 TEST_F(PushLockTest, OldestExclusiveWaiterIsWokenAlone) {
-  internal::HangWatchdog watchdog("OldestExclusiveWaiterIsWokenAlone");
+  internal::TestWatchdog watchdog;
   RecordingObserver observer;
   ScopedObserver scoped(&observer);
   PushLock lock;
@@ -216,7 +217,7 @@ TEST_F(PushLockTest, OldestExclusiveWaiterIsWokenAlone) {
 }
 
 TEST_F(PushLockTest, OldestSharedWaiterMeansEveryoneIsWokenOldestFirst) {
-  internal::HangWatchdog watchdog("OldestSharedWaiterMeansEveryoneIsWokenOldestFirst");
+  internal::TestWatchdog watchdog;
   RecordingObserver observer;
   ScopedObserver scoped(&observer);
   PushLock lock;
@@ -245,7 +246,7 @@ TEST_F(PushLockTest, OldestSharedWaiterMeansEveryoneIsWokenOldestFirst) {
 }
 
 TEST_F(PushLockTest, WokenWaiterLosesToNewcomer) {
-  internal::HangWatchdog watchdog("WokenWaiterLosesToNewcomer");
+  internal::TestWatchdog watchdog;
   RecordingObserver observer;
   ScopedObserver scoped(&observer);
   PushLock lock;
@@ -275,7 +276,7 @@ TEST_F(PushLockTest, WokenWaiterLosesToNewcomer) {
 }
 
 TEST_F(PushLockTest, ReaderArrivingWhileWaitersQueuedHoldsAlone) {
-  internal::HangWatchdog watchdog("ReaderArrivingWhileWaitersQueuedHoldsAlone");
+  internal::TestWatchdog watchdog;
   RecordingObserver observer;
   ScopedObserver scoped(&observer);
   PushLock lock;
@@ -352,7 +353,7 @@ TEST(PushLockDeathTest, CheckedBuildCatchesExclusiveReentry) {
 }
 
 TEST(PushLockDeathTest, CheckedBuildLetsOwnerTryAndOthersWait) {
-  internal::HangWatchdog watchdog("CheckedBuildLetsOwnerTryAndOthersWait");
+  internal::TestWatchdog watchdog;
   CheckedPushLock lock;
   lock.lock();
   EXPECT_FALSE(lock.try_lock());
@@ -396,7 +397,7 @@ void ExpectStressHolds(std::uint32_t spins) {
 }
 
 TEST(PushLockStressTest, MixedModesKeepWritersAlone) {
-  internal::HangWatchdog watchdog("PushLock stress");
+  internal::TestWatchdog watchdog;
   ExpectStressHolds<PushLock>(/*spins=*/1024);
   ExpectStressHolds<PushLock>(/*spins=*/0);
   ExpectStressHolds<CheckedPushLock>(/*spins=*/64);

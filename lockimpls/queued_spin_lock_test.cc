@@ -8,13 +8,14 @@
 #include "gtest/gtest.h"
 #include "lockimpls/internal/hang_watchdog.h"
 #include "lockimpls/internal/test_support.h"
+#include "lockimpls/internal/test_watchdog.h"
 #include "lockimpls/queued_spin_lock.h"
 #include "lockimpls/queued_spin_lock_api.h"
 
 namespace lockbench {
 namespace {
 
-using internal::HangWatchdog;
+using internal::TestWatchdog;
 using internal::WaitUntil;
 using Node = QueuedSpinLock::Node;
 
@@ -27,7 +28,7 @@ std::uintptr_t Bits(const Node* n) { return n->Lock.load() & (kWait | kOwner); }
 // the hand-off flips the wait bit of the next node only.
 TEST(QueuedSpinLockTest, FifoHandOffInQueueOrderEachOnItsOwnNode) {
   constexpr int kWaiters = 3;
-  HangWatchdog watchdog("QueuedSpinLockTest.FifoHandOffInQueueOrderEachOnItsOwnNode");
+  TestWatchdog watchdog;
   KSPIN_LOCK lock;
   KeInitializeSpinLock(&lock);
   KLOCK_QUEUE_HANDLE mine;
@@ -78,7 +79,7 @@ TEST(QueuedSpinLockTest, FifoHandOffInQueueOrderEachOnItsOwnNode) {
 
 // Rule: a try succeeds only on a free lock with no queue, and never queues.
 TEST(QueuedSpinLockTest, TryFailsWhenHeldAndNeverQueues) {
-  HangWatchdog watchdog("QueuedSpinLockTest.TryFailsWhenHeldAndNeverQueues");
+  TestWatchdog watchdog;
   QueuedSpinLock lock;
   lock.lock();
   const Node* holder = lock.TailForTest();

@@ -1,5 +1,6 @@
 // SrwLock and the Win32 facade: try semantics, re-entry, the lone-reader quirk, condition
 // variables in both modes with wake, wake-all and timeout, and mixed-mode stress.
+#include "lockimpls/internal/test_watchdog.h"
 #include "lockimpls/srwlock.h"
 
 #include <unistd.h>
@@ -44,7 +45,7 @@ TEST(SrwLockTest, TraitsSizeAndInit) {
 }
 
 TEST(SrwLockTest, TryExclusiveFailsWhileSharedHeldAndViceVersa) {
-  internal::HangWatchdog watchdog("TryExclusiveFailsWhileSharedHeldAndViceVersa");
+  internal::TestWatchdog watchdog;
   SRWLOCK lock = SRWLOCK_INIT;
   AcquireSRWLockShared(&lock);
   EXPECT_FALSE(TryAcquireSRWLockExclusive(&lock));
@@ -66,7 +67,7 @@ TEST(SrwLockTest, TryExclusiveFailsWhileSharedHeldAndViceVersa) {
 }
 
 TEST(SrwLockTest, TryExclusiveByOwnerFailsInsteadOfHanging) {
-  internal::HangWatchdog watchdog("TryExclusiveByOwnerFailsInsteadOfHanging");
+  internal::TestWatchdog watchdog;
   SRWLOCK lock = SRWLOCK_INIT;
   ASSERT_TRUE(TryAcquireSRWLockExclusive(&lock));
   EXPECT_EQ(lock.RawWord(), 0x1u);
@@ -109,7 +110,7 @@ TEST(SrwLockDeathTest, CheckedBuildCatchesExclusiveReentry) {
 
 // microsoft/STL 4448: a reader can end up holding the lock alone and block another reader.
 TEST(SrwLockTest, TwoReadersCanBlockEachOther) {
-  internal::HangWatchdog watchdog("TwoReadersCanBlockEachOther");
+  internal::TestWatchdog watchdog;
   const std::uint32_t saved = SrwLockSpinCount();
   SetSrwLockSpinCount(0);
   RecordingObserver observer;
@@ -144,7 +145,7 @@ TEST(SrwLockTest, TwoReadersCanBlockEachOther) {
 }
 
 TEST(SrwConditionVariableTest, ExclusiveSleepReleasesAndWakeReacquires) {
-  internal::HangWatchdog watchdog("ExclusiveSleepReleasesAndWakeReacquires");
+  internal::TestWatchdog watchdog;
   SRWLOCK lock = SRWLOCK_INIT;
   CONDITION_VARIABLE cv = CONDITION_VARIABLE_INIT;
   bool ready = false;  // guarded by lock
@@ -175,7 +176,7 @@ TEST(SrwConditionVariableTest, ExclusiveSleepReleasesAndWakeReacquires) {
 }
 
 TEST(SrwConditionVariableTest, SharedSleepersWakeAllAndReacquireShared) {
-  internal::HangWatchdog watchdog("SharedSleepersWakeAllAndReacquireShared");
+  internal::TestWatchdog watchdog;
   SRWLOCK lock = SRWLOCK_INIT;
   CONDITION_VARIABLE cv = CONDITION_VARIABLE_INIT;
   std::atomic<bool> go{false};  // read under the shared lock, written under exclusive
@@ -209,7 +210,7 @@ TEST(SrwConditionVariableTest, SharedSleepersWakeAllAndReacquireShared) {
 }
 
 TEST(SrwConditionVariableTest, WakeOneWakesASleeperEachTime) {
-  internal::HangWatchdog watchdog("WakeOneWakesASleeperEachTime");
+  internal::TestWatchdog watchdog;
   SRWLOCK lock = SRWLOCK_INIT;
   CONDITION_VARIABLE cv = CONDITION_VARIABLE_INIT;
   int tokens = 0;    // guarded by lock
@@ -244,7 +245,7 @@ TEST(SrwConditionVariableTest, WakeOneWakesASleeperEachTime) {
 }
 
 TEST(SrwConditionVariableTest, TimeoutReturnsFalseWithErrorTimeoutInBothModes) {
-  internal::HangWatchdog watchdog("TimeoutReturnsFalseWithErrorTimeoutInBothModes");
+  internal::TestWatchdog watchdog;
   SRWLOCK lock = SRWLOCK_INIT;
   CONDITION_VARIABLE cv;
   InitializeConditionVariable(&cv);
@@ -285,7 +286,7 @@ TEST(SrwConditionVariableTest, InvalidFlagsAreRejectedWithoutReleasing) {
 }
 
 TEST(SrwLockStressTest, MixedModesKeepWritersAlone) {
-  internal::HangWatchdog watchdog("SrwLock stress");
+  internal::TestWatchdog watchdog;
   for (std::uint32_t spins : {1024u, 0u}) {
     const std::uint32_t saved = SrwLockSpinCount();
     SetSrwLockSpinCount(spins);
@@ -305,7 +306,7 @@ TEST(SrwLockStressTest, MixedModesKeepWritersAlone) {
 // Producers and consumers pass items through a bounded buffer with two condition variables,
 // consumers sleeping in shared mode half of the time; every item arrives exactly once.
 TEST(SrwConditionVariableStressTest, BoundedBufferLosesNoWakeups) {
-  internal::HangWatchdog watchdog("BoundedBufferLosesNoWakeups");
+  internal::TestWatchdog watchdog;
   constexpr int kItemsPerProducer = 5000;
   constexpr int kProducers = 2;
   constexpr int kConsumers = 2;
