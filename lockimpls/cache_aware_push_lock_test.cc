@@ -20,6 +20,7 @@
 #include "lockimpls/cache_aware_push_lock_api.h"
 #include "lockimpls/internal/hang_watchdog.h"
 #include "lockimpls/internal/test_support.h"
+#include "lockimpls/internal/scoped_lock_setting.h"
 #include "lockimpls/internal/test_watchdog.h"
 #include "lockimpls/push_lock.h"
 
@@ -113,12 +114,8 @@ bool OnCpu(int cpu, F f) {
 
 // Waiters go straight to sleep, as in the push lock's tests.
 class CacheAwarePushLockTest : public ::testing::Test {
- protected:
-  CacheAwarePushLockTest() : saved_spins_(PushLockSpinCount()) { SetPushLockSpinCount(0); }
-  ~CacheAwarePushLockTest() override { SetPushLockSpinCount(saved_spins_); }
-
  private:
-  std::uint32_t saved_spins_;
+  internal::ScopedLockSetting spins_{internal::SettingOf<PushLock>("spin_count"), 0};
 };
 
 TEST_F(CacheAwarePushLockTest, TraitsAndSizeGrowWithProcessors) {

@@ -1,7 +1,6 @@
 // One deterministic scenario per push-lock rule of lockimpls/SEMANTICS.md, "Push lock",
 // sequenced by the waiter list itself (WaitersForTest), by threads reporting their holds and by
 // the wake-up observer; then a mixed-mode stress test that checks the reader/writer invariant.
-#include "lockimpls/internal/test_watchdog.h"
 #include "lockimpls/push_lock.h"
 
 #include <unistd.h>
@@ -13,7 +12,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lockimpls/internal/scoped_lock_setting.h"
 #include "lockimpls/internal/test_support.h"
+#include "lockimpls/internal/test_watchdog.h"
 
 namespace lockbench {
 namespace {
@@ -41,12 +42,8 @@ void AwaitWaiters(PushLock& lock, std::size_t n) {
 
 // Waiters go straight to sleep, so a woken thread runs its whole wake path every time.
 class PushLockTest : public ::testing::Test {
- protected:
-  PushLockTest() : saved_spins_(PushLockSpinCount()) { SetPushLockSpinCount(0); }
-  ~PushLockTest() override { SetPushLockSpinCount(saved_spins_); }
-
  private:
-  std::uint32_t saved_spins_;
+  internal::ScopedLockSetting spins_{internal::SettingOf<PushLock>("spin_count"), 0};
 };
 
 TEST_F(PushLockTest, TraitsAndSize) {
@@ -375,13 +372,13 @@ TEST(PushLockDeathTest, CheckedBuildLetsOwnerTryAndOthersWait) {
 
 template <class Lock>
 void ExpectStressHolds(std::uint32_t spins) {
-  const std::uint32_t saved = PushLockSpinCount();
-  SetPushLockSpinCount(spins);
   internal::CountingObserver observer;
   ScopedObserver scoped(&observer);
   Lock lock;
-  internal::StressResult r = internal::RunMixedStress(lock, /*threads=*/4, /*iterations=*/50000);
-  SetPushLockSpinCount(saved);
+  internal::StressResult r = [&] {
+    internal::ScopedLockSetting spin_setting(internal::SettingOf<PushLock>("spin_count"), spins);
+    return internal::RunMixedStress(lock, /*threads=*/4, /*iterations=*/50000);
+  }();
   EXPECT_EQ(r.violations, 0);
   EXPECT_GT(observer.queued(), 0);
   EXPECT_GT(observer.wakes(), 0);

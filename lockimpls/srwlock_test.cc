@@ -1,6 +1,5 @@
 // SrwLock and the Win32 facade: try semantics, re-entry, the lone-reader quirk, condition
 // variables in both modes with wake, wake-all and timeout, and mixed-mode stress.
-#include "lockimpls/internal/test_watchdog.h"
 #include "lockimpls/srwlock.h"
 
 #include <unistd.h>
@@ -12,7 +11,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "lockimpls/internal/scoped_lock_setting.h"
 #include "lockimpls/internal/test_support.h"
+#include "lockimpls/internal/test_watchdog.h"
 #include "lockimpls/srw_api.h"
 
 namespace lockbench {
@@ -111,8 +112,7 @@ TEST(SrwLockDeathTest, CheckedBuildCatchesExclusiveReentry) {
 // microsoft/STL 4448: a reader can end up holding the lock alone and block another reader.
 TEST(SrwLockTest, TwoReadersCanBlockEachOther) {
   internal::TestWatchdog watchdog;
-  const std::uint32_t saved = SrwLockSpinCount();
-  SetSrwLockSpinCount(0);
+  internal::ScopedLockSetting spins(internal::SettingOf<SrwLock>("spin_count"), 0);
   RecordingObserver observer;
   ScopedObserver scoped(&observer);
   SRWLOCK lock = SRWLOCK_INIT;
@@ -141,7 +141,6 @@ TEST(SrwLockTest, TwoReadersCanBlockEachOther) {
   EXPECT_TRUE(writer.acquired());
   EXPECT_TRUE(reader.acquired());
   EXPECT_EQ(lock.RawWord(), 0u);
-  SetSrwLockSpinCount(saved);
 }
 
 TEST(SrwConditionVariableTest, ExclusiveSleepReleasesAndWakeReacquires) {
@@ -288,13 +287,13 @@ TEST(SrwConditionVariableTest, InvalidFlagsAreRejectedWithoutReleasing) {
 TEST(SrwLockStressTest, MixedModesKeepWritersAlone) {
   internal::TestWatchdog watchdog;
   for (std::uint32_t spins : {1024u, 0u}) {
-    const std::uint32_t saved = SrwLockSpinCount();
-    SetSrwLockSpinCount(spins);
     internal::CountingObserver observer;
     ScopedObserver scoped(&observer);
     SRWLOCK lock = SRWLOCK_INIT;
-    internal::StressResult r = internal::RunMixedStress(lock, /*threads=*/4, /*iterations=*/50000);
-    SetSrwLockSpinCount(saved);
+    internal::StressResult r = [&] {
+      internal::ScopedLockSetting spin_setting(internal::SettingOf<SrwLock>("spin_count"), spins);
+      return internal::RunMixedStress(lock, /*threads=*/4, /*iterations=*/50000);
+    }();
     EXPECT_EQ(r.violations, 0);
     EXPECT_EQ(r.counter, r.exclusive_holds);
     EXPECT_GT(r.shared_holds, 0);
