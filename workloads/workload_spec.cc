@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/enum_names.h"
 #include "results/strings.h"
 #include "workloads/internal/preset_texts.h"
 
@@ -91,35 +92,28 @@ double GetNumber(const json& v, const FieldError& err, int hi) {
   return x;
 }
 
-template <class E>
-E GetEnum(const json& v, const FieldError& err, const std::vector<std::pair<std::string, E>>& names) {
-  std::vector<std::string> allowed;
-  for (const auto& [n, e] : names) allowed.push_back(n);
+template <class E, std::size_t N>
+E GetEnum(const json& v, const FieldError& err, const NamedValue<E> (&names)[N]) {
+  const std::vector<std::string> allowed = NamesOf(names);
   const std::string joined = Join(allowed);
   if (!v.is_string()) err.Fail("expected one of " + joined + ", got " + TypeName(v));
   const std::string s = v.get<std::string>();
-  for (const auto& [n, e] : names) {
-    if (n == s) return e;
-  }
+  if (const std::optional<E> e = ValueNamed(names, s)) return *e;
   err.Fail("unknown value '" + s + "'" + DidYouMean(s, allowed) + "; allowed: " + joined);
 }
 
-const std::vector<std::pair<std::string, ThinkKind>> kThinkNames = {
-    {"none", ThinkKind::kNone},
-    {"fixed", ThinkKind::kFixed},
-    {"uniform", ThinkKind::kUniform},
-    {"exponential", ThinkKind::kExponential}};
-const std::vector<std::pair<std::string, ArrivalKind>> kArrivalNames = {
-    {"poisson", ArrivalKind::kPoisson}, {"fixed", ArrivalKind::kFixed}};
-const std::vector<std::pair<std::string, LockChoice>> kChoiceNames = {
-    {"one", LockChoice::kOne}, {"uniform", LockChoice::kUniform}, {"zipf", LockChoice::kZipf}};
+constexpr NamedValue<ThinkKind> kThinkNames[] = {{ThinkKind::kNone, "none"},
+                                                  {ThinkKind::kFixed, "fixed"},
+                                                  {ThinkKind::kUniform, "uniform"},
+                                                  {ThinkKind::kExponential, "exponential"}};
+constexpr NamedValue<ArrivalKind> kArrivalNames[] = {{ArrivalKind::kPoisson, "poisson"},
+                                                     {ArrivalKind::kFixed, "fixed"}};
+constexpr NamedValue<LockChoice> kChoiceNames[] = {
+    {LockChoice::kOne, "one"}, {LockChoice::kUniform, "uniform"}, {LockChoice::kZipf, "zipf"}};
 
-template <class E>
-std::string EnumName(E e, const std::vector<std::pair<std::string, E>>& names) {
-  for (const auto& [n, x] : names) {
-    if (x == e) return n;
-  }
-  return "?";
+template <class E, std::size_t N>
+std::string EnumName(E e, const NamedValue<E> (&names)[N]) {
+  return NameOf(names, e);
 }
 
 // Every thread count of a sweep is planned up front and then run in turn: a longer list is a
