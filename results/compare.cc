@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "base/enum_names.h"
+#include "base/strings.h"
 #include "results/stats.h"
-#include "results/strings.h"
 
 namespace lockbench {
 namespace {

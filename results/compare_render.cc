@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "base/enum_names.h"
-#include "results/strings.h"
+#include "base/strings.h"
 
 namespace lockbench {
 namespace {

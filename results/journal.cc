@@ -4,7 +4,7 @@
 #include <string>
 #include <tuple>
 
-#include "results/strings.h"
+#include "base/strings.h"
 
 namespace lockbench {
 namespace {

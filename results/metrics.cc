@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "base/enum_names.h"
-#include "results/strings.h"
+#include "base/strings.h"
 
 namespace lockbench {
 namespace {

@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "base/strings.h"
 #include "lockimpls/preload/profile_shm.h"
 #include "results/result_json.h"
-#include "results/strings.h"
 
 namespace lockbench {
 namespace {

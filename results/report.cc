@@ -5,9 +5,9 @@
 #include <string_view>
 #include <vector>
 
+#include "base/strings.h"
 #include "results/metrics.h"
 #include "results/stats.h"
-#include "results/strings.h"
 
 namespace lockbench {
 namespace {

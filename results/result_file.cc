@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <string_view>
 
+#include "base/strings.h"
 #include "results/file_io.h"
 #include "results/result_json.h"
-#include "results/strings.h"
 
 namespace lockbench {
 namespace {

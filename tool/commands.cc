@@ -14,6 +14,7 @@
 #include <string_view>
 #include <sys/stat.h>
 
+#include "base/strings.h"
 #include "lockimpls/lock_concept.h"
 #include "lockimpls/registry.h"
 #include "results/file_io.h"
@@ -21,7 +22,6 @@
 #include "results/metrics.h"
 #include "results/report.h"
 #include "results/result_json.h"
-#include "results/strings.h"
 #include "results/summary.h"
 #include "tool/context.h"
 #include "tool/exit_codes.h"

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
-#include "results/strings.h"
+#include "base/strings.h"
 #include "tool/commands.h"
 #include "tool/compare_command.h"
 #include "tool/context.h"

@@ -3,11 +3,11 @@
 #include <cstdio>
 #include <set>
 
+#include "base/strings.h"
 #include "nlohmann/json.hpp"
 #include "results/file_io.h"
 #include "results/merge.h"
 #include "results/result_file.h"
-#include "results/strings.h"
 #include "tool/exit_codes.h"
 #include "tool/messages.h"
 

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "base/strings.h"
 #include "lockimpls/plugin/plugin_checks.h"
-#include "results/strings.h"
 #include "tool/commands.h"
 #include "tool/exit_codes.h"
 #include "tool/messages.h"

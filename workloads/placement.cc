@@ -15,9 +15,9 @@
 #include <tuple>
 #include <utility>
 
+#include "base/strings.h"
 #include "lockimpls/internal/check.h"
 #include "nlohmann/json.hpp"
-#include "results/strings.h"
 
 namespace lockbench {
 namespace {

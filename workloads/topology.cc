@@ -13,8 +13,8 @@
 #include <tuple>
 #include <utility>
 
+#include "base/strings.h"
 #include "nlohmann/json.hpp"
-#include "results/strings.h"
 
 namespace lockbench {
 namespace {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string>
 
-#include "results/strings.h"
+#include "base/strings.h"
 
 namespace lockbench {
 namespace {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "base/enum_names.h"
-#include "results/strings.h"
+#include "base/strings.h"
 #include "workloads/internal/preset_texts.h"
 
 namespace lockbench {

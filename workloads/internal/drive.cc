@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "results/strings.h"
+#include "base/strings.h"
 #include "workloads/cost_counters.h"
 #include "workloads/placement.h"
 

@@ -1,8 +1,8 @@
 // Text helpers every layer above the locks uses: joining lists, padding table cells, fixed-point
 // numbers, trimming, and the "did you mean" suggestion for a mistyped name. One of each, so that
 // messages and tables read the same everywhere.
-#ifndef LOCKBENCH_RESULTS_STRINGS_H_
-#define LOCKBENCH_RESULTS_STRINGS_H_
+#ifndef LOCKBENCH_BASE_STRINGS_H_
+#define LOCKBENCH_BASE_STRINGS_H_
 
 #include <cstddef>
 #include <span>
@@ -63,4 +63,4 @@ std::string DidYouMean(std::string_view word, std::span<const std::string> candi
 
 }  // namespace lockbench
 
-#endif  // LOCKBENCH_RESULTS_STRINGS_H_
+#endif  // LOCKBENCH_BASE_STRINGS_H_

@@ -1,4 +1,4 @@
-#include "results/strings.h"
+#include "base/strings.h"
 
 #include <string>
 #include <vector>
