@@ -26,7 +26,7 @@ flags=(--config=aarch64 "$@")
 skip='//lockimpls:conformance_test + //lockimpls:lock_schedules_test + //workloads:topology_regression_test + //workloads:placement_test'
 # Tests that are not GoogleTest binaries (and take no --gtest_filter): fuzz replays, the benchmark.
 others="attr(name, 'fuzz_replay_test', kind(cc_test, //workloads/...)) + //lockimpls:lock_benchmark_smoke_test"
-mapfile -t gtests < <(bazel query "kind(cc_test, //arch/... + //lockimpls/... + //workloads/...) \
+mapfile -t gtests < <(bazel query "kind(cc_test, //arch/... + //base/... + //lockimpls/... + //workloads/...) \
   except ($others) except ($skip)" 2>/dev/null)
 mapfile -t replays < <(bazel query "$others" 2>/dev/null)
 no_exec='-*DeathTest*:GateMutexTest/*.ExclusiveOnlyAndNotRecursive:FastMutexApiTest.UnsafeCallsRequireApcsDisabled:GuardedMutexApiTest.AcquireEntersGuardedRegionAndFailedTryLeavesIt:GuardedMutexApiTest.UnsafeCallsEnterNoRegionAndRequireApcsDisabled'

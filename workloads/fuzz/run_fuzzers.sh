@@ -46,7 +46,7 @@ sources() {
   local test
   test=$(replay_test "$1") || return 1
   (cd "$root" && bazel query "kind('source file', deps($test))" --output=label 2>/dev/null) |
-    grep -E '^//(lockimpls|workloads|results)[:/].*\.cc$' | sed 's|^//||; s|:|/|'
+    grep -E '^//(base|lockimpls|workloads|results)[:/].*\.cc$' | sed 's|^//||; s|:|/|'
   # The compiled-in presets, generated as the Bazel genrule does.
   [ "$1" != workload ] || echo "$out/preset_texts.cc"
 }
