@@ -214,7 +214,8 @@ std::string Nanos(double ns) {
   return Fixed(ns / 1e9, 2) + " s";
 }
 
-// Every lock of a run with its process, by total wait, longest first.
+}  // namespace
+
 std::vector<std::pair<const json*, const json*>> LocksByWait(const json& row) {
   std::vector<std::pair<const json*, const json*>> locks;
   for (const json& p : row["processes"]) {
@@ -227,6 +228,8 @@ std::vector<std::pair<const json*, const json*>> LocksByWait(const json& row) {
   });
   return locks;
 }
+
+namespace {
 
 std::string ExitText(const json& exit) {
   if (exit["status"] == "exited") return std::to_string(exit["code"].get<int>());

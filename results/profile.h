@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "nlohmann/json.hpp"
 #include "results/histogram.h"
@@ -28,6 +30,11 @@ Histogram ProfileHistogramFromJson(const nlohmann::json& latency);
 // Totals of one program run over its processes: locks, acquisitions and contended ones per
 // mode, the summed wait, the locks left on glibc by reason.
 nlohmann::json ProfileTotals(const nlohmann::json& processes);
+
+// Every lock of one run (a `profile.rows[]` entry) with its process, by total wait, longest
+// first: the report's order and --hgrm's choice of top locks.
+std::vector<std::pair<const nlohmann::json*, const nlohmann::json*>> LocksByWait(
+    const nlohmann::json& row);
 
 // The text report of a profile document: the program's runs side by side (one row per serving
 // lock, the program's own figure when one was asked for), then per run the `top` locks by total

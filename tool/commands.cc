@@ -340,15 +340,7 @@ void CheckOutputs(const RunOptions& o) {
       throw SpecError("--out: " + std::string(e.what()));
     }
   }
-  if (!o.hgrm_dir.empty()) {
-    struct stat st {};
-    if (stat(o.hgrm_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-      throw SpecError("--hgrm: '" + o.hgrm_dir + "' is not an existing directory");
-    }
-    if (access(o.hgrm_dir.c_str(), W_OK) != 0) {
-      throw SpecError("--hgrm: directory '" + o.hgrm_dir + "' is not writable");
-    }
-  }
+  if (!o.hgrm_dir.empty()) CheckHgrmDir(o.hgrm_dir);
 }
 
 // Before any run, so a thread count the system's limits refuse costs no partial sweep.
@@ -570,6 +562,16 @@ int DoRun(RunOptions o) {
 }
 
 }  // namespace
+
+void CheckHgrmDir(const std::string& dir) {
+  struct stat st {};
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    throw SpecError("--hgrm: '" + dir + "' is not an existing directory");
+  }
+  if (access(dir.c_str(), W_OK) != 0) {
+    throw SpecError("--hgrm: directory '" + dir + "' is not writable");
+  }
+}
 
 std::vector<const LockRunner*> ResolveLockList(const std::string& list,
                                                const std::vector<LockRunner>& runners) {

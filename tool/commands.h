@@ -29,6 +29,9 @@ std::string UserPath(const std::string& path);
 
 int RunCommand(const RunOptions& options);
 
+// Checks that --hgrm names an existing, writable directory; throws SpecError "--hgrm: ...".
+void CheckHgrmDir(const std::string& dir);
+
 // The locks a --lock list names among `runners` (comma-separated, or all), in the order given;
 // throws SpecError "--lock: ..." naming an unknown or repeated lock.
 std::vector<const LockRunner*> ResolveLockList(const std::string& list,

@@ -146,16 +146,7 @@ ProfilePlan Plan(const ProfileOptions& o) {
   plan.executable = FindExecutable(o.command.front());
   plan.preload = FindPreload();
   if (!o.out.empty()) CheckWritable(UserPath(o.out));
-  if (!o.hgrm_dir.empty()) {
-    struct stat st {};
-    const std::string dir = UserPath(o.hgrm_dir);
-    if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-      throw SpecError("--hgrm: '" + o.hgrm_dir + "' is not an existing directory");
-    }
-    if (access(dir.c_str(), W_OK) != 0) {
-      throw SpecError("--hgrm: directory '" + o.hgrm_dir + "' is not writable");
-    }
-  }
+  if (!o.hgrm_dir.empty()) CheckHgrmDir(UserPath(o.hgrm_dir));
   return plan;
 }
 
@@ -443,18 +434,12 @@ void WriteProfileHgrm(const std::string& dir, const json& rows, int top) {
   HgrmOptions options;
   options.value_unit_ratio = 1000.0;
   for (const json& row : rows) {
-    std::vector<std::pair<int, const json*>> locks;
-    for (const json& p : row["processes"]) {
-      for (const json& l : p["locks"]) locks.emplace_back(p["pid"].get<int>(), &l);
-    }
-    std::stable_sort(locks.begin(), locks.end(), [](const auto& a, const auto& b) {
-      return (*a.second)["total_wait_ns"].template get<std::uint64_t>() >
-             (*b.second)["total_wait_ns"].template get<std::uint64_t>();
-    });
+    auto locks = LocksByWait(row);
     if (locks.size() > static_cast<std::size_t>(top)) locks.resize(static_cast<std::size_t>(top));
-    for (const auto& [pid, l] : locks) {
+    for (const auto& [p, l] : locks) {
       const std::string stem = dir + "/" + row["lock"].get<std::string>() + ".p" +
-                               std::to_string(pid) + "." + (*l)["address"].get<std::string>() +
+                               std::to_string((*p)["pid"].get<int>()) + "." +
+                               (*l)["address"].get<std::string>() +
                                ".g" + std::to_string((*l)["generation"].get<std::uint64_t>()) + ".";
       for (const char* what : {"wait", "hold"}) {
         for (const char* mode : {"exclusive", "shared"}) {

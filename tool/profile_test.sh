@@ -86,6 +86,10 @@ for row, lines in zip(doc["profile"]["rows"], runs):
         say("timed acquisitions that gave up are not counted")
     if rows["errorcheck"]["errors"] < 3:
         say(f"errorcheck: {rows['errorcheck']['errors']} error returns, lockuser saw 3")
+    # Known hold: lockuser's timeouts holder keeps the mutex at least 300 ms.
+    if rows["timeouts"]["hold_ns"]["exclusive"]["max"] < 300_000_000:
+        say(f"timeouts: longest hold {rows['timeouts']['hold_ns']['exclusive']['max']} ns, "
+            "lockuser held it 300 ms")
     if rows["cond_mutex"]["cond_waits"] == 0:
         say("cond_mutex: no condition-variable waits counted")
 print("\n".join(problems))
@@ -179,6 +183,20 @@ PY
 }
 problems=$(sysbench_mutexes "$tmp/sysbench.json")
 check $? "sysbench's 64 mutexes: 400000 acquisitions, even spread, contended waits ($problems)"
+
+# Known answer: with one thread nothing is ever contended, so no wait is recorded anywhere.
+"$bin" profile --out "$tmp/one_thread.json" -- sysbench mutex --threads=1 --mutex-num=64 \
+  --mutex-locks=50000 --mutex-loops=100 run >/dev/null 2>&1
+python3 - "$tmp/one_thread.json" <<'PY'
+import json, sys
+row = json.load(open(sys.argv[1]))["profile"]["rows"][0]
+locks = [l for p in row["processes"] for l in p["locks"]]
+acquired = sum(l["acquisitions"]["exclusive"] for l in locks)
+contended = sum(l["contended"][m] for l in locks for m in ("exclusive", "shared"))
+waits = sum(l["wait_ns"][m]["count"] for l in locks for m in ("exclusive", "shared"))
+sys.exit(0 if acquired >= 50000 and contended == 0 and waits == 0 else 1)
+PY
+check $? "one thread: 50000 acquisitions, none contended, no wait recorded"
 
 "$bin" profile --lock push_lock,srwlock,eresource,critical_section,shared_mutex \
   --metric-regex 'total time: +([0-9.]+)s' --out "$tmp/sysbench_sub.json" -- "${sysbench_args[@]}" \

@@ -337,11 +337,16 @@ void FillSlot(Slot* s, void* object, Object type, std::uint64_t generation) {
   if (s->substituted) g_served.construct(ObjectOf(s), g_served.context);
 }
 
+// Where probing for `address` starts (Fibonacci hashing of the 8-byte-aligned address).
+std::uint32_t HomeSlot(std::uintptr_t address) {
+  return static_cast<std::uint32_t>(((address >> 3) * 0x9E3779B97F4A7C15ULL) >> 50) &
+         (kCapacity - 1);
+}
+
 // The open slot of `object`, made on first use; nullptr when the table is full.
 Slot* Lookup(void* object, Object type) {
   const auto address = reinterpret_cast<std::uintptr_t>(object);
-  std::uint32_t i = static_cast<std::uint32_t>(((address >> 3) * 0x9E3779B97F4A7C15ULL) >> 50) &
-                    (kCapacity - 1);
+  std::uint32_t i = HomeSlot(address);
   std::uint64_t generation = 1;
   for (std::uint32_t probe = 0; probe < kCapacity; ++probe, i = (i + 1) & (kCapacity - 1)) {
     Slot* s = &g_slots[i];
@@ -367,8 +372,7 @@ Slot* Lookup(void* object, Object type) {
 // The open slot of `object` if there is one; never makes one.
 Slot* Find(void* object) {
   const auto address = reinterpret_cast<std::uintptr_t>(object);
-  std::uint32_t i = static_cast<std::uint32_t>(((address >> 3) * 0x9E3779B97F4A7C15ULL) >> 50) &
-                    (kCapacity - 1);
+  std::uint32_t i = HomeSlot(address);
   for (std::uint32_t probe = 0; probe < kCapacity; ++probe, i = (i + 1) & (kCapacity - 1)) {
     Slot* s = &g_slots[i];
     const std::uintptr_t seen = s->address.load(std::memory_order_acquire);
