@@ -68,8 +68,10 @@ check $? "check names exclusion on buggy_rw"
 grep -q "^PASS buggy_rw readers_exclude_writer" "$tmp/buggy.out"
 check $? "check still passes what buggy_rw gets right"
 
-# README's run: the plugin lock beside a built-in one, both in the result file.
-"$bin" run --plugin "$ticket" --lock ticket_lock,push_lock --duration 50ms --threads 2 \
+# README's run: the plugin lock beside a built-in one, both in the result file. 300 ms, so that
+# a FIFO spin lock on a loaded 2-core machine, whose holder can lose its core for a whole time
+# slice, still completes shared requests (50 ms once gave it none under CI's parallel tests).
+"$bin" run --plugin "$ticket" --lock ticket_lock,push_lock --duration 300ms --threads 2 \
   --out "$tmp/run.json" >"$tmp/run.out" 2>"$tmp/run.err"
 rc=$?
 check $rc "run --plugin ticket_lock.so --lock ticket_lock,push_lock exits 0 (exit $rc: $(head -c 500 "$tmp/run.err"))"
