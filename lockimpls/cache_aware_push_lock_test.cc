@@ -118,6 +118,8 @@ class CacheAwarePushLockTest : public ::testing::Test {
   internal::ScopedLockSetting spins_{internal::SettingOf<PushLock>("spin_count"), 0};
 };
 
+// Rule: Cache-aware push lock > State: one padded push-lock slot per configured processor: 16 bytes
+// plus 64 per processor on the heap; not recursive, no owner query.
 TEST_F(CacheAwarePushLockTest, TraitsAndSizeGrowWithProcessors) {
   CacheAwarePushLock lock;
   const std::uint32_t n = CacheAwarePushLock::ConfiguredProcessors();
@@ -134,7 +136,8 @@ TEST_F(CacheAwarePushLockTest, TraitsAndSizeGrowWithProcessors) {
   EXPECT_EQ(seven.SlotOfCpu(9), 2u) << "processor modulo slot count";
 }
 
-// Rule: a shared acquire takes the slot of the processor it runs on, shared, and writes no other.
+// Rule: Cache-aware push lock > Grant rules: a shared acquire takes the slot of the processor it
+// runs on, shared, and writes no other.
 TEST_F(CacheAwarePushLockTest, SharedAcquiresOnDifferentCpusTakeDifferentSlots) {
   REQUIRE_TWO_CPUS();
   TestWatchdog watchdog;
@@ -156,8 +159,9 @@ TEST_F(CacheAwarePushLockTest, SharedAcquiresOnDifferentCpusTakeDifferentSlots) 
   EXPECT_EQ(lock.SlotWordForTest(1), 0u);
 }
 
-// Rule: a shared release frees the slot its acquire took, even after the thread has moved to
-// another processor; the slot of the processor it now runs on is left alone.
+// Rule: Cache-aware push lock > Grant rules: a shared release frees the slot its acquire took, even
+// after the thread has moved to another processor; the slot of the processor it now runs on is left
+// alone.
 TEST_F(CacheAwarePushLockTest, MigratedReaderReleasesItsOriginalSlot) {
   REQUIRE_TWO_CPUS();
   TestWatchdog watchdog;
@@ -179,8 +183,9 @@ TEST_F(CacheAwarePushLockTest, MigratedReaderReleasesItsOriginalSlot) {
   EXPECT_EQ(lock.SlotWordForTest(1), 0u);
 }
 
-// Rule: an exclusive acquire waits while any slot has a reader, and once it holds slot 0 keeps
-// new readers off it; when granted it holds every slot, so no reader gets in anywhere.
+// Rule: Cache-aware push lock > Grant rules: an exclusive acquire waits while any slot has a
+// reader, and once it holds slot 0 keeps new readers off it; when granted it holds every slot, so
+// no reader gets in anywhere.
 TEST_F(CacheAwarePushLockTest, ExclusiveWaitsForAnyReaderAndExcludesReadersOnEverySlot) {
   REQUIRE_TWO_CPUS();
   TestWatchdog watchdog;
@@ -206,9 +211,10 @@ TEST_F(CacheAwarePushLockTest, ExclusiveWaitsForAnyReaderAndExcludesReadersOnEve
   for (std::uint32_t i = 0; i < lock.SlotCount(); ++i) EXPECT_EQ(lock.SlotWordForTest(i), 0u);
 }
 
-// Rule: exclusive acquirers take slots in index order, so a second one queues on slot 0 behind
-// the first (never on a later slot it could hold while the first waits for it). A stress run of
-// exclusive and shared acquirers on both CPUs then finishes (no deadlock) with writers alone.
+// Rule: Cache-aware push lock > Grant rules: exclusive acquirers take slots in index order, so a
+// second one queues on slot 0 behind the first (never on a later slot it could hold while the first
+// waits for it). A stress run of exclusive and shared acquirers on both CPUs then finishes (no
+// deadlock) with writers alone.
 TEST_F(CacheAwarePushLockTest, ExclusivesTakeSlotsInIndexOrderAndNeverDeadlock) {
   REQUIRE_TWO_CPUS();
   TestWatchdog watchdog;
@@ -264,7 +270,8 @@ TEST_F(CacheAwarePushLockTest, ExclusivesTakeSlotsInIndexOrderAndNeverDeadlock) 
   for (std::uint32_t i = 0; i < lock.SlotCount(); ++i) EXPECT_EQ(lock.SlotWordForTest(i), 0u);
 }
 
-// Rule: a failed exclusive try gives back the slots it took before the busy one.
+// Rule: Cache-aware push lock > Grant rules: a failed exclusive try gives back the slots it took
+// before the busy one.
 TEST_F(CacheAwarePushLockTest, FailedTryGivesBackTheSlotsItTook) {
   REQUIRE_TWO_CPUS();
   CacheAwarePushLock lock;
@@ -278,8 +285,9 @@ TEST_F(CacheAwarePushLockTest, FailedTryGivesBackTheSlotsItTook) {
   lock.unlock();
 }
 
-// Rule: each slot wakes as a push lock does: a woken exclusive waiter re-competes and a newcomer
-// can take the lock (every slot) between the release and its retry.
+// Rule: Cache-aware push lock > Grant rules: each slot wakes as a push lock does: a woken exclusive
+// waiter re-competes and a newcomer can take the lock (every slot) between the release and its
+// retry.
 TEST_F(CacheAwarePushLockTest, WokenWaiterLosesToNewcomerAsOnAPushLock) {
   TestWatchdog watchdog;
   RecordingObserver observer;
@@ -308,6 +316,8 @@ TEST_F(CacheAwarePushLockTest, WokenWaiterLosesToNewcomerAsOnAPushLock) {
   EXPECT_EQ(lock.SlotWordForTest(1), 0u);
 }
 
+// Rule: Cache-aware push lock > Grant rules: nested shared holds of one thread, on two locks, each
+// release the slot their own acquire recorded.
 TEST_F(CacheAwarePushLockTest, NestedSharedHoldsOfOneThreadReleaseTheirOwnSlots) {
   CacheAwarePushLock a(3);
   CacheAwarePushLock b(3);
@@ -337,6 +347,8 @@ void CountingFree(void* p, std::size_t) {
   std::free(p);
 }
 
+// Rule: Cache-aware push lock > API: ExAllocateCacheAwarePushLock makes one slot per configured
+// processor; the Ex calls acquire, release and free it.
 TEST(CacheAwarePushLockApiTest, AllocateAcquireReleaseFree) {
   PEX_PUSH_LOCK_CACHE_AWARE lock = ExAllocateCacheAwarePushLock();
   ASSERT_NE(lock, nullptr);
@@ -351,8 +363,8 @@ TEST(CacheAwarePushLockApiTest, AllocateAcquireReleaseFree) {
   ExFreeCacheAwarePushLock(lock);
 }
 
-// Rule: ExAllocateCacheAwarePushLock returns nullptr when either of its allocations fails, and
-// leaks nothing.
+// Rule: Cache-aware push lock > API: ExAllocateCacheAwarePushLock returns nullptr when either of
+// its allocations fails, and leaks nothing.
 TEST(CacheAwarePushLockApiTest, AllocationFailureReturnsNull) {
   internal::SetSlotAllocatorForTest(&CountingAllocate, &CountingFree);
   for (int failing : {0, 1}) {
@@ -373,6 +385,8 @@ TEST(CacheAwarePushLockApiTest, AllocationFailureReturnsNull) {
   internal::SetSlotAllocatorForTest(nullptr, nullptr);
 }
 
+// Rule: Cache-aware push lock > Grant rules: a shared release with no recorded hold aborts, and so
+// does exclusive re-entry in checked builds.
 // In the child, alarm() is the watchdog: a hang dies of SIGALRM without the expected message.
 TEST(CacheAwarePushLockDeathTest, MisuseAborts) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");

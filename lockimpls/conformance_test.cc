@@ -93,6 +93,8 @@ void Read(L& lock, bool try_first, const Guarded& g, Occupancy& o) {
   lock.unlock_shared();
 }
 
+// Rule: Push lock > Release and wake-up: holders never overlap with a writer under mixed calls, for
+// every lock in AllLocks (also cited under SRWLOCK and ERESOURCE).
 TYPED_TEST(ConformanceTest, MutualExclusionUnderStress) {
   constexpr int kThreads = 4;
   // Enough operations to span several scheduler time slices on a busy two-core machine.
@@ -134,6 +136,8 @@ TYPED_TEST(ConformanceTest, MutualExclusionUnderStress) {
   EXPECT_EQ(g.b, writes.load());
 }
 
+// Rule: Push lock > Try, recursion and misuse: tries answer without waiting, for every lock in
+// AllLocks (also cited for the fast mutex, queued spin lock and cache-aware push lock).
 TYPED_TEST(ConformanceTest, TryAcquireNeverBlocks) {
   HangWatchdog watchdog(this->What("TryAcquireNeverBlocks"));
   TypeParam lock;
@@ -172,6 +176,8 @@ TYPED_TEST(ConformanceTest, TryAcquireNeverBlocks) {
   }));
 }
 
+// Rule: Push lock > Release and wake-up: every thread piled up behind an exclusive hold gets in
+// after its release, for every lock in AllLocks (also cited under Executive spin lock).
 TYPED_TEST(ConformanceTest, NoLostWakeUps) {
   // Each round the main thread holds the lock exclusive while the others pile up on it, then
   // lets go: every one of them must get in, or the round never ends and the watchdog fires.
@@ -210,6 +216,8 @@ TYPED_TEST(ConformanceTest, NoLostWakeUps) {
   EXPECT_EQ(o.torn_reads.load(), 0);
 }
 
+// Rule: Push lock > Acquire: readers hold together, and an exclusive-only lock refuses a second
+// reader, for every lock in AllLocks (also cited under the exclusive-only locks).
 TYPED_TEST(ConformanceTest, SharedHoldersOverlap) {
   // All readers meet at a latch while holding the lock shared: the latch only opens if every
   // one of them is inside at the same time.

@@ -97,6 +97,8 @@ class Enterer {
   std::thread thread_;
 };
 
+// Rule: CRITICAL_SECTION > State: the x64 RTL_CRITICAL_SECTION fields in order, 40 bytes; a fresh
+// section reads LockCount -1, no owner.
 TEST(CriticalSectionTest, LayoutAndFreshFields) {
   static_assert(sizeof(CRITICAL_SECTION) == 40, "x64 RTL_CRITICAL_SECTION is 40 bytes");
   static_assert(CriticalSection::kTraits.size_bytes == 40);
@@ -111,8 +113,9 @@ TEST(CriticalSectionTest, LayoutAndFreshFields) {
   DeleteCriticalSection(&cs);
 }
 
-// Rule: the owner re-enters, Enter and TryEnter alike, and RecursionCount counts; the section is
-// free again only after as many Leaves; OwningThread is the owner's thread id.
+// Rule: CRITICAL_SECTION > Grant rules: the owner re-enters, Enter and TryEnter alike, and
+// RecursionCount counts; the section is free again only after as many Leaves; OwningThread is the
+// owner's thread id.
 TEST(CriticalSectionTest, RecursiveEnterIsCountedAndOwnerTracked) {
   CRITICAL_SECTION cs;
   InitializeCriticalSection(&cs);
@@ -141,8 +144,9 @@ TEST(CriticalSectionTest, RecursiveEnterIsCountedAndOwnerTracked) {
   DeleteCriticalSection(&cs);
 }
 
-// Rule: a contender that finds the section owned, with spin count 0, counts itself a sleeping
-// waiter in LockCount's upper bits; the owner's Leave wakes it and it enters.
+// Rule: CRITICAL_SECTION > State: a contender that finds the section owned, with spin count 0,
+// counts itself a sleeping waiter in LockCount's upper bits; the owner's Leave wakes it and it
+// enters.
 TEST(CriticalSectionTest, ContenderSleepsCountedInLockCount) {
   TestWatchdog watchdog;
   WakeRecorder recorder;
@@ -162,9 +166,9 @@ TEST(CriticalSectionTest, ContenderSleepsCountedInLockCount) {
   DeleteCriticalSection(&cs);
 }
 
-// Rule (not FIFO since Vista): a release wakes one waiter and hands nothing over; a newcomer
-// that arrives before the woken waiter runs takes the section, and the woken waiter counts
-// itself a waiter again and sleeps until the next release.
+// Rule: CRITICAL_SECTION > Grant rules: (not FIFO since Vista) a release wakes one waiter and hands
+// nothing over; a newcomer that arrives before the woken waiter runs takes the section, and the
+// woken waiter counts itself a waiter again and sleeps until the next release.
 TEST(CriticalSectionTest, WokenWaiterRecompetesAndNewcomerBarges) {
   TestWatchdog watchdog;
   WakeRecorder recorder;
@@ -211,8 +215,8 @@ TEST(CriticalSectionTest, WokenWaiterRecompetesAndNewcomerBarges) {
   DeleteCriticalSection(&cs);
 }
 
-// Rule: a contender first polls the section SpinCount times; one that sees it free meanwhile
-// enters without ever sleeping or being counted a waiter.
+// Rule: CRITICAL_SECTION > Grant rules: a contender first polls the section SpinCount times; one
+// that sees it free meanwhile enters without ever sleeping or being counted a waiter.
 TEST(CriticalSectionTest, SpinningContenderEntersWithoutSleeping) {
   if (!MultiCpu()) GTEST_SKIP() << "spin counts are 0 on one CPU";
   TestWatchdog watchdog;
@@ -239,8 +243,8 @@ TEST(CriticalSectionTest, SpinningContenderEntersWithoutSleeping) {
   DeleteCriticalSection(&cs);
 }
 
-// Rule: SetCriticalSectionSpinCount returns the previous spin count; on one CPU every spin count
-// reads 0.
+// Rule: CRITICAL_SECTION > API: SetCriticalSectionSpinCount returns the previous spin count; on one
+// CPU every spin count reads 0.
 TEST(CriticalSectionTest, SpinCountSetReturnsPrevious) {
   CRITICAL_SECTION cs;
   ASSERT_EQ(InitializeCriticalSectionAndSpinCount(&cs, 1234), TRUE);
@@ -255,6 +259,8 @@ TEST(CriticalSectionTest, SpinCountSetReturnsPrevious) {
   SetCriticalSectionDefaultSpinCount(4000);
 }
 
+// Rule: CRITICAL_SECTION > API: InitializeCriticalSectionEx accepts 0 and
+// CRITICAL_SECTION_NO_DEBUG_INFO and returns FALSE for any other flag.
 TEST(CriticalSectionTest, InitializeExAcceptsOnlyNoDebugInfo) {
   CRITICAL_SECTION cs;
   EXPECT_EQ(InitializeCriticalSectionEx(&cs, 10, CRITICAL_SECTION_NO_DEBUG_INFO), TRUE);
@@ -267,8 +273,8 @@ TEST(CriticalSectionTest, InitializeExAcceptsOnlyNoDebugInfo) {
   EXPECT_EQ(InitializeCriticalSectionEx(&cs, 0, 0x80000000u), FALSE);
 }
 
-// Rule: exclusive only; a "shared" hold keeps other shared requests out, but the owner may
-// re-enter in either mode.
+// Rule: CRITICAL_SECTION > Grant rules: exclusive only; a "shared" hold keeps other shared requests
+// out, but the owner may re-enter in either mode.
 TEST(CriticalSectionTest, SharedRequestsAreServedExclusiveAndRecursive) {
   CriticalSection cs(0);
   cs.lock_shared();
@@ -281,8 +287,8 @@ TEST(CriticalSectionTest, SharedRequestsAreServedExclusiveAndRecursive) {
   EXPECT_EQ(cs.LockCount(), kFree);
 }
 
-// Rule: Leave by a thread that does not own the section is undefined on Windows; checked builds
-// abort with a message.
+// Rule: CRITICAL_SECTION > Grant rules: Leave by a thread that does not own the section is
+// undefined on Windows; checked builds abort with a message.
 TEST(CriticalSectionDeathTest, LeaveByNonOwnerAbortsInCheckedBuilds) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
@@ -309,6 +315,7 @@ TEST(CriticalSectionDeathTest, LeaveByNonOwnerAbortsInCheckedBuilds) {
   }
 }
 
+// Rule: CRITICAL_SECTION > Grant rules
 // Threads mixing Enter, recursive Enter and TryEnter, with and without spinning: writers are
 // alone and every increment counts.
 TEST(CriticalSectionStressTest, MutualExclusionWithRecursionAndSpinning) {

@@ -127,6 +127,8 @@ class EResourceTest : public ::testing::Test {
   ERESOURCE r_;
 };
 
+// Rule: ERESOURCE > State: an ERESOURCE takes 104 bytes (Push lock > Documented claims, claim
+// 7); initialize and delete return STATUS_SUCCESS (Convert, queries, setup and misuse).
 TEST_F(EResourceTest, InitializeAndDeleteReturnSuccess) {
   EXPECT_EQ(ExInitializeResourceLite(&r_), STATUS_SUCCESS);
   EXPECT_EQ(r_.ActiveCount(), 0u);
@@ -138,6 +140,8 @@ TEST_F(EResourceTest, InitializeAndDeleteReturnSuccess) {
   EXPECT_EQ(sizeof(ERESOURCE), 104u);
 }
 
+// Rule: ERESOURCE > Exclusive acquire: granted when unowned, and again (count + 1) to the exclusive
+// owner even with Wait = FALSE; the hold ends at count 0.
 TEST_F(EResourceTest, ExclusiveIsGrantedWhenUnownedAndCountsRecursion) {
   Actor other;
   EXPECT_TRUE(ExAcquireResourceExclusiveLite(&r_, true));
@@ -172,6 +176,8 @@ TEST_F(EResourceTest, ExclusiveIsGrantedWhenUnownedAndCountsRecursion) {
   other.Call([&] { ExReleaseResourceLite(&r_); });
 }
 
+// Rule: ERESOURCE > Shared acquire: no upgrade: Wait = FALSE refuses a shared owner's
+// exclusive acquire; shared acquires are granted while no writer waits.
 TEST_F(EResourceTest, SharedIsGrantedWhenUnownedOrHeldSharedWithoutExclusiveWaiters) {
   Actor other;
   EXPECT_TRUE(ExAcquireResourceSharedLite(&r_, false));
@@ -198,6 +204,8 @@ TEST_F(EResourceTest, SharedIsGrantedWhenUnownedOrHeldSharedWithoutExclusiveWait
   EXPECT_EQ(ExGetResourceContentionCount(&r_), 0u);
 }
 
+// Rule: ERESOURCE > Shared acquire: a shared owner is granted again past an exclusive waiter; a new
+// reader waits behind it.
 TEST_F(EResourceTest, SharedOwnerIsGrantedAgainPastAnExclusiveWaiterButNewReadersWait) {
   Actor writer, reader;
   ASSERT_TRUE(ExAcquireResourceSharedLite(&r_, true));
@@ -229,6 +237,8 @@ TEST_F(EResourceTest, SharedOwnerIsGrantedAgainPastAnExclusiveWaiterButNewReader
   EXPECT_EQ(r_.ActiveCount(), 0u);
 }
 
+// Rule: ERESOURCE > Shared acquire: ExAcquireSharedStarveExclusive joins shared owners past a
+// queued writer, but waits while another thread owns the resource exclusive.
 TEST_F(EResourceTest, StarveExclusiveIgnoresExclusiveWaiters) {
   Actor writer, starver;
   ASSERT_TRUE(ExAcquireResourceSharedLite(&r_, true));
@@ -254,6 +264,8 @@ TEST_F(EResourceTest, StarveExclusiveIgnoresExclusiveWaiters) {
   writer.Call([&] { ExReleaseResourceLite(&r_); });
 }
 
+// Rule: ERESOURCE > Shared acquire: ExAcquireSharedWaitForExclusive queues behind any exclusive
+// waiter, even for a shared owner (shown by the Wait = FALSE refusal).
 TEST_F(EResourceTest, WaitForExclusiveQueuesBehindExclusiveWaitersEvenForAnOwner) {
   Actor writer, polite;
   // Without exclusive waiters it is an ordinary shared acquire.
@@ -280,6 +292,8 @@ TEST_F(EResourceTest, WaitForExclusiveQueuesBehindExclusiveWaitersEvenForAnOwner
   polite.Call([&] { ExReleaseResourceLite(&r_); });
 }
 
+// Rule: ERESOURCE > Shared acquire: shared acquires wait while another thread owns exclusive; every
+// Wait = FALSE refusal changes nothing (see Wait = FALSE).
 TEST_F(EResourceTest, WaitFalseChangesNothing) {
   Actor writer, other;
   ASSERT_TRUE(ExAcquireResourceSharedLite(&r_, true));
@@ -319,6 +333,8 @@ TEST_F(EResourceTest, WaitFalseChangesNothing) {
   writer.Call([&] { ExReleaseResourceLite(&r_); });
 }
 
+// Rule: ERESOURCE > Release and hand-off: the last exclusive release grants every queued shared
+// waiter at once, wherever it stands, before any of them runs.
 TEST_F(EResourceTest, FinalExclusiveReleaseGrantsAllSharedWaitersAtOnce) {
   Actor readers[3];
   Actor writer;
@@ -352,6 +368,8 @@ TEST_F(EResourceTest, FinalExclusiveReleaseGrantsAllSharedWaitersAtOnce) {
   EXPECT_EQ(ExGetResourceContentionCount(&r_), 4u);
 }
 
+// Rule: ERESOURCE > Release and hand-off: with no shared waiter, the release grants exactly one
+// exclusive waiter, and the releaser cannot take it back.
 TEST_F(EResourceTest, ExclusiveReleaseHandsOwnershipToExactlyOneExclusiveWaiter) {
   Actor writers[2];
   ASSERT_TRUE(ExAcquireResourceExclusiveLite(&r_, true));
@@ -386,6 +404,8 @@ TEST_F(EResourceTest, ExclusiveReleaseHandsOwnershipToExactlyOneExclusiveWaiter)
   EXPECT_EQ(r_.ActiveCount(), 0u);
 }
 
+// Rule: ERESOURCE > Release and hand-off: the last shared release grants one exclusive waiter; the
+// releaser asking again queues behind.
 TEST_F(EResourceTest, LastSharedReleaseHandsOffToOneExclusiveWaiter) {
   Actor co_reader;
   Actor writers[2];
@@ -411,6 +431,8 @@ TEST_F(EResourceTest, LastSharedReleaseHandsOffToOneExclusiveWaiter) {
   EXPECT_EQ(r_.ActiveCount(), 0u);
 }
 
+// Rule: ERESOURCE > Shared acquire: a new reader waits while a writer is queued, so writers and
+// reader batches alternate.
 TEST_F(EResourceTest, WritersAndReaderBatchesAlternate) {
   Actor early[2];
   Actor writer, late;
@@ -497,6 +519,8 @@ class OwnerLog {
   std::string order_;
 };
 
+// Rule: ERESOURCE > Release and hand-off: a releaser that asks again after a grant is judged like
+// any newcomer and queues behind the waiting writer.
 TEST_F(EResourceTest, ReleaserAskingAgainQueuesBehindTheWaitingWriter) {
   const OneCpuScenario cpu;
   Actor releaser, writer;
@@ -530,6 +554,8 @@ TEST_F(EResourceTest, ReleaserAskingAgainQueuesBehindTheWaitingWriter) {
   EXPECT_EQ(r_.ActiveCount(), 0u);
 }
 
+// Rule: ERESOURCE > State: waiters queue at the tail of the one FIFO wait list, so exclusive
+// waiters are granted in arrival order.
 TEST_F(EResourceTest, QueuedWritersAreGrantedInArrivalOrder) {
   const OneCpuScenario cpu;
   Actor holder;
@@ -559,6 +585,8 @@ TEST_F(EResourceTest, QueuedWritersAreGrantedInArrivalOrder) {
   EXPECT_EQ(ExGetResourceContentionCount(&r_), 4u);
 }
 
+// Rule: ERESOURCE > Release and hand-off: the last shared release grants the oldest queued
+// exclusive waiter, and only it.
 TEST_F(EResourceTest, LastSharedReleaseGrantsTheOldestExclusiveWaiter) {
   const OneCpuScenario cpu;
   Actor reader;
@@ -590,6 +618,8 @@ TEST_F(EResourceTest, LastSharedReleaseGrantsTheOldestExclusiveWaiter) {
   EXPECT_EQ(r_.ActiveCount(), 0u);
 }
 
+// Rule: ERESOURCE > Release and hand-off: a reader asking after a grant neither takes a granted
+// place nor passes a queued writer.
 TEST_F(EResourceTest, LateReaderNeitherTakesAGrantedPlaceNorPassesAQueuedWriter) {
   const OneCpuScenario cpu;
   Actor holder, queued_writer;
@@ -636,6 +666,8 @@ TEST_F(EResourceTest, LateReaderNeitherTakesAGrantedPlaceNorPassesAQueuedWriter)
   EXPECT_EQ(r_.ActiveCount(), 0u);
 }
 
+// Rule: ERESOURCE > Convert, queries, setup and misuse: the convert keeps the caller's count, now
+// shared, and grants every queued shared waiter; exclusive waiters keep waiting.
 TEST_F(EResourceTest, ConvertExclusiveToSharedKeepsTheCallerAndAdmitsSharedWaiters) {
   Actor readers[2];
   Actor writer;
@@ -664,6 +696,8 @@ TEST_F(EResourceTest, ConvertExclusiveToSharedKeepsTheCallerAndAdmitsSharedWaite
   EXPECT_EQ(r_.ActiveCount(), 0u);
 }
 
+// Rule: ERESOURCE > State: a thread that must wait counts itself in its waiter count and in
+// ContentionCount; refusals and immediate grants do not count.
 TEST_F(EResourceTest, ContentionCountCountsOnlyAcquiresThatWaited) {
   Actor a, b;
   EXPECT_EQ(ExGetResourceContentionCount(&r_), 0u);
@@ -688,6 +722,8 @@ TEST_F(EResourceTest, ContentionCountCountsOnlyAcquiresThatWaited) {
   EXPECT_EQ(ExGetResourceContentionCount(&r_), 2u);
 }
 
+// Rule: ERESOURCE > State: the shared-owner table has three inline entries, doubles on the heap
+// when full, and shrinks back on delete.
 TEST_F(EResourceTest, OwnerTableGrowsPastTheInlineEntries) {
   constexpr int kOwners = 2 * EResource::kInlineSharedEntries + 1;
   std::vector<std::unique_ptr<Actor>> owners;
@@ -707,6 +743,8 @@ TEST_F(EResourceTest, OwnerTableGrowsPastTheInlineEntries) {
   EXPECT_EQ(r_.OwnerTableCapacity(), static_cast<ULONG>(EResource::kInlineSharedEntries));
 }
 
+// Rule: ERESOURCE > Shared acquire: lock_shared by the exclusive owner counts and the hold stays
+// exclusive; the bench calls are the Lite calls (see Wait = FALSE).
 TEST_F(EResourceTest, BenchLockCallsAreTheLiteCalls) {
   Actor other;
   r_.lock();
@@ -724,6 +762,8 @@ TEST_F(EResourceTest, BenchLockCallsAreTheLiteCalls) {
   EXPECT_EQ(r_.ActiveCount(), 0u);
 }
 
+// Rule: ERESOURCE > Release and hand-off: holders never overlap with a writer, and every query
+// matches what the caller holds, under all calls mixed.
 TEST_F(EResourceTest, MixedCallsUnderStressKeepExclusionAndCounts) {
   // Every Lite call, recursion and convert at once, from more threads than cores, so waits, hand-
   // offs and stolen grants all happen. Each thread checks the queries against what it holds.
@@ -803,6 +843,8 @@ TEST_F(EResourceTest, MixedCallsUnderStressKeepExclusionAndCounts) {
   EXPECT_EQ(ExGetExclusiveWaiterCount(&r_), 0u);
 }
 
+// Rule: ERESOURCE > Convert, queries, setup and misuse: a release by a thread that holds nothing
+// aborts.
 TEST(EResourceDeathTest, ReleaseByAThreadThatHoldsNothingAborts) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
@@ -813,6 +855,8 @@ TEST(EResourceDeathTest, ReleaseByAThreadThatHoldsNothingAborts) {
       "does not hold");
 }
 
+// Rule: ERESOURCE > Convert, queries, setup and misuse: a release of another thread's exclusive
+// hold aborts.
 TEST(EResourceDeathTest, ReleaseOfAnotherThreadsExclusiveHoldAborts) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(

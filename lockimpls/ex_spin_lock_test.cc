@@ -22,6 +22,8 @@ using internal::WaitUntil;
 constexpr std::uint32_t kExclusive = ExSpinLock::kExclusive;
 constexpr std::uint32_t kWaiting = ExSpinLock::kWriterWaiting;
 
+// Rule: Executive spin lock > State: one 32-bit word: free 0, N readers N, a writer 0x80000000,
+// bit 30 a waiting writer.
 TEST(ExSpinLockTest, WordValuesFreeSharedExclusive) {
   ExSpinLock lock;
   EXPECT_EQ(lock.RawWord(), 0u);
@@ -36,7 +38,7 @@ TEST(ExSpinLockTest, WordValuesFreeSharedExclusive) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
-// Rule: readers share: all of them hold the lock at once.
+// Rule: Executive spin lock > Grant rules: readers share: all of them hold the lock at once.
 TEST(ExSpinLockTest, ManyReadersHoldAtOnce) {
   constexpr int kReaders = 4;
   TestWatchdog watchdog;
@@ -59,8 +61,9 @@ TEST(ExSpinLockTest, ManyReadersHoldAtOnce) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
-// Rule: a waiting writer announces itself; new readers back off (a try fails, a blocking
-// reader spins) while the readers inside drain, and the writer goes before the new reader.
+// Rule: Executive spin lock > Grant rules: a waiting writer announces itself; new readers back off
+// (a try fails, a blocking reader spins) while the readers inside drain, and the writer goes before
+// the new reader.
 TEST(ExSpinLockTest, WaitingWriterBlocksNewReaders) {
   TestWatchdog watchdog;
   ExSpinLock lock;
@@ -81,7 +84,8 @@ TEST(ExSpinLockTest, WaitingWriterBlocksNewReaders) {
   reader.Join();
 }
 
-// Rule: a shared holder converts to exclusive only while it is the sole reader.
+// Rule: Executive spin lock > Grant rules: a shared holder converts to exclusive only while it is
+// the sole reader.
 TEST(ExSpinLockTest, TryConvertSucceedsOnlyForTheSoleReader) {
   TestWatchdog watchdog;
   EX_SPIN_LOCK lock;
@@ -104,6 +108,8 @@ TEST(ExSpinLockTest, TryConvertSucceedsOnlyForTheSoleReader) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
+// Rule: Executive spin lock > API: the plain calls raise the IRQL to DISPATCH_LEVEL and the release
+// restores it; the ...AtDpcLevel / ...FromDpcLevel forms change no IRQL.
 TEST(ExSpinLockApiTest, DpcLevelCallsLeaveIrqlAlone) {
   EX_SPIN_LOCK lock;
   ExInitializeSpinLockEx(&lock);

@@ -72,6 +72,8 @@ class GateMutexTest : public ::testing::Test {};
 using Mutexes = ::testing::Types<FastMutex, GuardedMutex>;
 TYPED_TEST_SUITE(GateMutexTest, Mutexes);
 
+// Rule: Fast mutex and guarded mutex > State: the count word reads 1 free, 0 held and 4 held with
+// one waiter, for both classes.
 TYPED_TEST(GateMutexTest, CountWordFreeHeldWaiting) {
   TestWatchdog watchdog;
   TypeParam m;
@@ -89,8 +91,9 @@ TYPED_TEST(GateMutexTest, CountWordFreeHeldWaiting) {
   EXPECT_EQ(m.CountForTest(), kLock);
 }
 
-// Rule: a release with waiters wakes exactly one of them: one gate signal, one waiter moved
-// from the count to the woken bit; no other release can wake while that bit is set.
+// Rule: Fast mutex and guarded mutex > Acquire, release and wake-up: a release with waiters wakes
+// exactly one of them: one gate signal, one waiter moved from the count to the woken bit; no other
+// release can wake while that bit is set.
 TYPED_TEST(GateMutexTest, ReleaseWakesExactlyOneWaiter) {
   TestWatchdog watchdog;
   TypeParam m;
@@ -116,8 +119,9 @@ TYPED_TEST(GateMutexTest, ReleaseWakesExactlyOneWaiter) {
   EXPECT_EQ(m.CountForTest(), kLock);
 }
 
-// Rule: the woken waiter re-competes; a newcomer arriving before its retry takes the mutex,
-// and the woken waiter counts itself a waiter again and sleeps until the next release.
+// Rule: Fast mutex and guarded mutex > Acquire, release and wake-up: the woken waiter re-competes;
+// a newcomer arriving before its retry takes the mutex, and the woken waiter counts itself a waiter
+// again and sleeps until the next release.
 TYPED_TEST(GateMutexTest, WokenWaiterRecompetesAndNewcomerBarges) {
   TestWatchdog watchdog;
   TypeParam m;
@@ -144,8 +148,8 @@ TYPED_TEST(GateMutexTest, WokenWaiterRecompetesAndNewcomerBarges) {
   EXPECT_EQ(gate.woken(), 2);
 }
 
-// Rule: try fails at once when the mutex is held, and leaves no trace (no waiter, no
-// contention).
+// Rule: Fast mutex and guarded mutex > Try, recursion, shared requests: try fails at once when the
+// mutex is held, and leaves no trace (no waiter, no contention).
 TYPED_TEST(GateMutexTest, TryFailsWhenHeldWithoutWaiting) {
   TestWatchdog watchdog;
   TypeParam m;
@@ -161,7 +165,8 @@ TYPED_TEST(GateMutexTest, TryFailsWhenHeldWithoutWaiting) {
   m.unlock();
 }
 
-// Rule: exclusive only and not recursive, as the traits say; a re-acquire by the owner aborts.
+// Rule: Fast mutex and guarded mutex > Try, recursion, shared requests: exclusive only and not
+// recursive, as the traits say; a re-acquire by the owner aborts.
 TYPED_TEST(GateMutexTest, ExclusiveOnlyAndNotRecursive) {
   static_assert(TypeParam::kTraits.recursion == Recursion::kNone);
   static_assert(!TypeParam::kTraits.shared_mode);
@@ -176,6 +181,8 @@ TYPED_TEST(GateMutexTest, ExclusiveOnlyAndNotRecursive) {
       "re-acquired by the thread that holds it");
 }
 
+// Rule: Fast mutex and guarded mutex > API: ExAcquireFastMutex and a successful try raise the IRQL
+// to APC_LEVEL and the release restores it; a failed try leaves it alone.
 TEST(FastMutexApiTest, AcquireRaisesIrqlAndReleaseRestoresIt) {
   FAST_MUTEX m;
   ExInitializeFastMutex(&m);
@@ -194,6 +201,8 @@ TEST(FastMutexApiTest, AcquireRaisesIrqlAndReleaseRestoresIt) {
   EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
 }
 
+// Rule: Fast mutex and guarded mutex > API: the Unsafe calls change no IRQL and abort unless APCs
+// are already disabled.
 TEST(FastMutexApiTest, UnsafeCallsRequireApcsDisabled) {
   FAST_MUTEX m;
   ExInitializeFastMutex(&m);
@@ -206,6 +215,8 @@ TEST(FastMutexApiTest, UnsafeCallsRequireApcsDisabled) {
   EXPECT_DEATH(ExAcquireFastMutexUnsafe(&m), "ExAcquireFastMutexUnsafe requires APCs disabled");
 }
 
+// Rule: Fast mutex and guarded mutex > API: acquire and a successful try enter a guarded region,
+// the release leaves it, and a failed try leaves it again.
 TEST(GuardedMutexApiTest, AcquireEntersGuardedRegionAndFailedTryLeavesIt) {
   KGUARDED_MUTEX m;
   KeInitializeGuardedMutex(&m);
@@ -225,6 +236,8 @@ TEST(GuardedMutexApiTest, AcquireEntersGuardedRegionAndFailedTryLeavesIt) {
   EXPECT_DEATH(KeLeaveGuardedRegion(), "KeLeaveGuardedRegion without a matching");
 }
 
+// Rule: Fast mutex and guarded mutex > API: the Unsafe pair enters no guarded region and aborts
+// unless APCs are already disabled.
 TEST(GuardedMutexApiTest, UnsafeCallsEnterNoRegionAndRequireApcsDisabled) {
   KGUARDED_MUTEX m;
   KeInitializeGuardedMutex(&m);

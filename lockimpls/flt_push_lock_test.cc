@@ -19,6 +19,8 @@ namespace {
 
 using internal::WaitUntil;
 
+// Rule: Push lock > State: FltInitializePushLock builds a free 8-byte lock on caller storage of
+// sizeof(EX_PUSH_LOCK) bytes.
 TEST(FltPushLockTest, InitializeOnCallerStorageAndDelete) {
   alignas(8) unsigned char storage[sizeof(EX_PUSH_LOCK)];
   static_assert(sizeof(EX_PUSH_LOCK) == 8);
@@ -32,6 +34,8 @@ TEST(FltPushLockTest, InitializeOnCallerStorageAndDelete) {
   FltDeletePushLock(lock);
 }
 
+// Rule: Push lock > Flt API: every acquire enters the emulated critical region and every release
+// leaves it; KeAreApcsDisabled is TRUE inside.
 TEST(FltPushLockTest, AcquireEntersAndReleaseLeavesCriticalRegion) {
   EX_PUSH_LOCK lock;
   FltInitializePushLock(&lock);
@@ -56,6 +60,7 @@ TEST(FltPushLockTest, AcquireEntersAndReleaseLeavesCriticalRegion) {
   FltDeletePushLock(&lock);
 }
 
+// Rule: Push lock > Flt API: the critical region is a per-thread nesting count.
 TEST(FltPushLockTest, CriticalRegionsNestAndArePerThread) {
   EX_PUSH_LOCK a;
   EX_PUSH_LOCK b;
@@ -77,6 +82,7 @@ TEST(FltPushLockTest, CriticalRegionsNestAndArePerThread) {
   EXPECT_FALSE(KeAreApcsDisabled());
 }
 
+// Rule: Push lock > Flt API: flags 0x1 and 0x2 are accepted and change nothing.
 TEST(FltPushLockTest, ValidFlagsAreAccepted) {
   EX_PUSH_LOCK lock;
   FltInitializePushLock(&lock);
@@ -98,6 +104,7 @@ TEST(FltPushLockTest, ValidFlagsAreAccepted) {
   EXPECT_EQ(FLT_PUSH_LOCK_VALID_FLAGS, 0x3u);
 }
 
+// Rule: Push lock > Try, recursion and misuse
 // The release tells a shared hold from an exclusive one by the word, with and without waiters
 // (including the count that moved into a waiter's block).
 TEST(FltPushLockTest, ReleaseTellsSharedFromExclusive) {
@@ -139,6 +146,8 @@ TEST(FltPushLockTest, ReleaseTellsSharedFromExclusive) {
   FltDeletePushLock(&lock);
 }
 
+// Rule: Push lock > Flt API: any flag bit outside 0x3 aborts, in every build, naming the call and
+// the bad bits.
 // In the children, alarm() is the watchdog: a hang dies of SIGALRM without the message.
 TEST(FltPushLockDeathTest, InvalidFlagsAreRejected) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
@@ -168,6 +177,7 @@ TEST(FltPushLockDeathTest, InvalidFlagsAreRejected) {
   EXPECT_EQ(CriticalRegionDepth(), 0);
 }
 
+// Rule: Push lock > Flt API: leaving a critical region the thread is not in aborts, in every build.
 TEST(FltPushLockDeathTest, UnbalancedLeaveIsCaught) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(

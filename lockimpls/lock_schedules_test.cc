@@ -287,18 +287,26 @@ void ExploreAll(const std::string& lock, const std::vector<Plan>& plans, int bou
   ::testing::Test::RecordProperty("schedules", std::to_string(total));
 }
 
+// Rule: Deterministic schedules: every schedule of 2 threads x 2 acquisitions, every mode
+// combination, on the wait-block word (preemption bound 3).
 TEST(WordSchedulesTest, TwoThreadsTwoAcquisitionsEveryModeExhaustive) {
   ExploreAll<WordRun<PlantedBug::kNone>>("word", ModeCombinations(2, 2), 3);
 }
 
+// Rule: Push lock > Release and wake-up: every schedule of 3 threads x 1 acquisition on the
+// wait-block word (bound 2) reaches the tidier's wake; checked as Deterministic schedules says.
 TEST(WordSchedulesTest, ThreeThreadsOneAcquisitionEveryModeExhaustive) {
   ExploreAll<WordRun<PlantedBug::kNone>>("word", ModeCombinations(3, 1), 2);
 }
 
+// Rule: Deterministic schedules: every schedule of 2 threads x 2 acquisitions, every mode
+// combination, on the ERESOURCE (preemption bound 3).
 TEST(EResourceSchedulesTest, TwoThreadsTwoAcquisitionsEveryModeExhaustive) {
   ExploreAll<ResourceRun<PlantedBug::kNone>>("eresource", ModeCombinations(2, 2), 3);
 }
 
+// Rule: Deterministic schedules: every schedule of 3 threads x 1 acquisition, every mode
+// combination, on the ERESOURCE (preemption bound 1).
 TEST(EResourceSchedulesTest, ThreeThreadsOneAcquisitionEveryModeExhaustive) {
   ExploreAll<ResourceRun<PlantedBug::kNone>>("eresource", ModeCombinations(3, 1), 1);
 }
@@ -342,11 +350,15 @@ void ExploreRandomPlans(const std::string& lock, const std::vector<Op>& ops,
   ::testing::Test::RecordProperty("seeds", std::to_string(seeds));
 }
 
+// Rule: Push lock > Release and wake-up: 3000 random 4-thread plans and schedules on the wait-block
+// word reach the waker's retreat and the tidier's wake; checked as Deterministic schedules says.
 TEST(WordSchedulesTest, FourThreadsMixedRandom) {
   ExploreRandomPlans<WordRun<PlantedBug::kNone>>(
       "word", {Op::kExclusive, Op::kShared, Op::kTryExclusive, Op::kTryShared}, Seeds(3000));
 }
 
+// Rule: Deterministic schedules: 3000 random 4-thread plans and schedules on the ERESOURCE,
+// recursion, convert, StarveExclusive and WaitForExclusive included.
 TEST(EResourceSchedulesTest, FourThreadsMixedRandom) {
   ExploreRandomPlans<ResourceRun<PlantedBug::kNone>>(
       "eresource",
@@ -375,12 +387,16 @@ void ExpectFound(const std::string& bug, const Plan& plan, const std::string& ex
   ::testing::Test::RecordProperty("schedules_to_find", std::to_string(r.schedules));
 }
 
+// Rule: Deterministic schedules: a planted dropped futex wake in the word is found as a lost
+// wake-up, and its schedule replays.
 TEST(PlantedBugsTest, WordDroppedWakeIsALostWakeUp) {
   ExpectFound<WordRun<PlantedBug::kDropWake>>("word: dropped wake",
                                               {{Op::kExclusive}, {Op::kExclusive}},
                                               "lost wake-up");
 }
 
+// Rule: Deterministic schedules: a planted read of a wait block after its waiter is let go is found
+// as a block touched after its owner left.
 TEST(PlantedBugsTest, WordBlockReadAfterItsFlagIsCleared) {
   // The wake-everyone path reads each block's link after letting its waiter go: it needs two
   // waiters woken together, here two readers behind a writer.
@@ -389,6 +405,8 @@ TEST(PlantedBugsTest, WordBlockReadAfterItsFlagIsCleared) {
       "touched after its owner left");
 }
 
+// Rule: Deterministic schedules: a planted reader that joins a shared hold past queued waiters is
+// found, and its schedule replays.
 TEST(PlantedBugsTest, WordReaderSkippingTheQueue) {
   // Two readers hold the lock and a writer waits, so the count lives in the writer's block; a
   // reader that comes back counts itself in there, racing the last release's hand-off.
@@ -397,12 +415,16 @@ TEST(PlantedBugsTest, WordReaderSkippingTheQueue) {
       "");
 }
 
+// Rule: Deterministic schedules: a planted dropped futex wake in the ERESOURCE is found as a lost
+// wake-up, and its schedule replays.
 TEST(PlantedBugsTest, EResourceDroppedWakeIsALostWakeUp) {
   ExpectFound<ResourceRun<PlantedBug::kDropWake>>("eresource: dropped wake",
                                                   {{Op::kExclusive}, {Op::kExclusive}},
                                                   "lost wake-up");
 }
 
+// Rule: Deterministic schedules: a planted re-read of the grant word after granting is found as a
+// block touched after its owner left.
 TEST(PlantedBugsTest, EResourceBlockReadAfterTheGrant) {
   ExpectFound<ResourceRun<PlantedBug::kUseBlockAfterRelease>>(
       "eresource: block used after grant", {{Op::kExclusive}, {Op::kExclusive}},

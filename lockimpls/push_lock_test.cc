@@ -46,6 +46,8 @@ class PushLockTest : public ::testing::Test {
   internal::ScopedLockSetting spins_{internal::SettingOf<PushLock>("spin_count"), 0};
 };
 
+// Rule: Push lock > State: 8 bytes, allocates nothing, no owner recorded or reported (owner_query
+// false).
 TEST_F(PushLockTest, TraitsAndSize) {
   EXPECT_EQ(sizeof(PushLock), 8u);
   EXPECT_EQ(PushLock::kTraits.name, "push_lock");
@@ -54,11 +56,13 @@ TEST_F(PushLockTest, TraitsAndSize) {
   EXPECT_FALSE(PushLock::kTraits.owner_query);
 }
 
+// Rule: Push lock > State: waiters poll PushLockSpinCount() times, a process-wide setting.
 TEST_F(PushLockTest, SpinCountIsASetting) {
   SetPushLockSpinCount(77);
   EXPECT_EQ(PushLockSpinCount(), 77u);
 }
 
+// Rule: Push lock > State: a free lock reads 0, an exclusive hold 0x1, N readers (N << 4) | 1.
 TEST_F(PushLockTest, WordValuesFreeExclusiveShared) {
   PushLock lock;
   EXPECT_EQ(lock.RawWord(), 0u);
@@ -77,6 +81,8 @@ TEST_F(PushLockTest, WordValuesFreeExclusiveShared) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
+// Rule: Push lock > Try, recursion and misuse: try_lock fails whenever Locked is set, for the owner
+// too; try_lock_shared fails where a shared acquire would queue; neither waits.
 TEST_F(PushLockTest, TryNeverBlocks) {
   internal::TestWatchdog watchdog;
   PushLock lock;
@@ -107,6 +113,8 @@ TEST_F(PushLockTest, TryNeverBlocks) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
+// Rule: Push lock > State: wait blocks are pushed newest first and read back oldest first: a new
+// reader queues behind the waiting writer (see Acquire).
 TEST_F(PushLockTest, NewReaderQueuesBehindWaitingWriter) {
   internal::TestWatchdog watchdog;
   PushLock lock;
@@ -136,6 +144,8 @@ TEST_F(PushLockTest, NewReaderQueuesBehindWaitingWriter) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
+// Rule: Push lock > Acquire: the first waiter behind N > 1 readers takes the count and sets
+// MultipleShared; only the last shared release wakes.
 TEST_F(PushLockTest, MultipleSharedMovesCountAndLastReleaseWakes) {
   internal::TestWatchdog watchdog;
   RecordingObserver observer;
@@ -169,6 +179,8 @@ TEST_F(PushLockTest, MultipleSharedMovesCountAndLastReleaseWakes) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
+// Rule: Push lock > Acquire: behind a single reader the waiter takes the count 1 and MultipleShared
+// stays clear.
 TEST_F(PushLockTest, OneSharedOwnerDoesNotSetMultipleShared) {
   internal::TestWatchdog watchdog;
   PushLock lock;
@@ -183,6 +195,8 @@ TEST_F(PushLockTest, OneSharedOwnerDoesNotSetMultipleShared) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
+// Rule: Push lock > Acquire: an exclusive acquire of a held lock queues; the release wakes the
+// oldest exclusive waiter alone (see Release and wake-up).
 TEST_F(PushLockTest, OldestExclusiveWaiterIsWokenAlone) {
   internal::TestWatchdog watchdog;
   RecordingObserver observer;
@@ -213,6 +227,8 @@ TEST_F(PushLockTest, OldestExclusiveWaiterIsWokenAlone) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
+// Rule: Push lock > Release and wake-up: when the oldest waiter is shared, one release wakes the
+// whole list, oldest first.
 TEST_F(PushLockTest, OldestSharedWaiterMeansEveryoneIsWokenOldestFirst) {
   internal::TestWatchdog watchdog;
   RecordingObserver observer;
@@ -242,6 +258,8 @@ TEST_F(PushLockTest, OldestSharedWaiterMeansEveryoneIsWokenOldestFirst) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
+// Rule: Push lock > Acquire: an exclusive caller that finds Locked clear takes the lock (barging):
+// a woken waiter loses to a newcomer and queues again.
 TEST_F(PushLockTest, WokenWaiterLosesToNewcomer) {
   internal::TestWatchdog watchdog;
   RecordingObserver observer;
@@ -272,6 +290,8 @@ TEST_F(PushLockTest, WokenWaiterLosesToNewcomer) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
+// Rule: Push lock > Acquire: a reader that finds Locked clear with waiters queued takes the lock
+// with no share count, so another reader is refused.
 TEST_F(PushLockTest, ReaderArrivingWhileWaitersQueuedHoldsAlone) {
   internal::TestWatchdog watchdog;
   RecordingObserver observer;
@@ -309,6 +329,8 @@ TEST_F(PushLockTest, ReaderArrivingWhileWaitersQueuedHoldsAlone) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
+// Rule: Push lock > Try, recursion and misuse: a reader may take the lock shared again while nobody
+// waits.
 TEST_F(PushLockTest, SharedReentryWorksWhileNobodyWaits) {
   PushLock lock;
   lock.lock_shared();
@@ -319,6 +341,8 @@ TEST_F(PushLockTest, SharedReentryWorksWhileNobodyWaits) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
+// Rule: Push lock > Try, recursion and misuse: exclusive re-entry, in either mode, aborts with a
+// message in checked builds.
 // In the child, alarm() is the watchdog: a hang dies of SIGALRM without the expected message.
 TEST(PushLockDeathTest, CheckedBuildCatchesExclusiveReentry) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
@@ -349,6 +373,8 @@ TEST(PushLockDeathTest, CheckedBuildCatchesExclusiveReentry) {
   }
 }
 
+// Rule: Push lock > Try, recursion and misuse: in a checked build the owner's tries still fail
+// without aborting, and others queue normally.
 TEST(PushLockDeathTest, CheckedBuildLetsOwnerTryAndOthersWait) {
   internal::TestWatchdog watchdog;
   CheckedPushLock lock;
@@ -393,6 +419,8 @@ void ExpectStressHolds(std::uint32_t spins) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
+// Rule: Push lock > Release and wake-up: holders never overlap with a writer under mixed calls,
+// spinning or not, checked or not.
 TEST(PushLockStressTest, MixedModesKeepWritersAlone) {
   internal::TestWatchdog watchdog;
   ExpectStressHolds<PushLock>(/*spins=*/1024);

@@ -24,8 +24,8 @@ constexpr std::uintptr_t kOwner = QueuedSpinLock::kOwnerBit;
 
 std::uintptr_t Bits(const Node* n) { return n->Lock.load() & (kWait | kOwner); }
 
-// Rule: waiters are granted strictly in the order they queued, and each polls its own node:
-// the hand-off flips the wait bit of the next node only.
+// Rule: In-stack queued spin lock > State: waiters are granted strictly in the order they queued,
+// and each polls its own node: the hand-off flips the wait bit of the next node only.
 TEST(QueuedSpinLockTest, FifoHandOffInQueueOrderEachOnItsOwnNode) {
   constexpr int kWaiters = 3;
   TestWatchdog watchdog;
@@ -77,7 +77,8 @@ TEST(QueuedSpinLockTest, FifoHandOffInQueueOrderEachOnItsOwnNode) {
   EXPECT_EQ(lock.TailForTest(), nullptr);
 }
 
-// Rule: a try succeeds only on a free lock with no queue, and never queues.
+// Rule: In-stack queued spin lock > Grant rules: a try succeeds only on a free lock with no queue,
+// and never queues.
 TEST(QueuedSpinLockTest, TryFailsWhenHeldAndNeverQueues) {
   TestWatchdog watchdog;
   QueuedSpinLock lock;
@@ -93,6 +94,7 @@ TEST(QueuedSpinLockTest, TryFailsWhenHeldAndNeverQueues) {
   lock.unlock();
 }
 
+// Rule: In-stack queued spin lock > Nodes without a handle: lock() and unlock()
 // The lock()/unlock() interface keeps each hold's node in the thread's pool: one thread may
 // hold several queued locks and release them in any order.
 TEST(QueuedSpinLockTest, ThreadPoolNodesAllowOverlappingHolds) {
@@ -108,6 +110,8 @@ TEST(QueuedSpinLockTest, ThreadPoolNodesAllowOverlappingHolds) {
   EXPECT_EQ(b.TailForTest(), nullptr);
 }
 
+// Rule: In-stack queued spin lock > Grant rules: exclusive only (a second shared request is
+// refused) and not recursive, as the traits say.
 TEST(QueuedSpinLockTest, ExclusiveOnlyNotRecursive) {
   static_assert(!QueuedSpinLock::kTraits.shared_mode);
   static_assert(QueuedSpinLock::kTraits.recursion == Recursion::kNone);
@@ -119,6 +123,8 @@ TEST(QueuedSpinLockTest, ExclusiveOnlyNotRecursive) {
   lock.unlock_shared();
 }
 
+// Rule: In-stack queued spin lock > State: the holder's node carries the owner bit; the
+// ...AtDpcLevel / ...FromDpcLevel forms change no IRQL (see API).
 TEST(QueuedSpinLockApiTest, DpcLevelFormsLeaveIrqlAlone) {
   KSPIN_LOCK lock;
   KeInitializeSpinLock(&lock);

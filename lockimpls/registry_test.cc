@@ -12,6 +12,8 @@
 namespace lockbench {
 namespace {
 
+// Rule: A program's locks > Substitution: a lock is found by its registry name; the names are
+// distinct lower_snake_case identifiers.
 TEST(RegistryTest, NamesAreUniqueIdentifiers) {
   std::set<std::string_view> seen;
   for (const LockTraits& t : AllLocks::Traits()) {
@@ -26,6 +28,8 @@ TEST(RegistryTest, NamesAreUniqueIdentifiers) {
   EXPECT_EQ(seen.size(), AllLocks::kSize);
 }
 
+// Rule: Fast mutex and guarded mutex > State: each lock's traits describe the object: size_bytes is
+// its sizeof (24 bytes here; also cited for the other locks).
 TEST(RegistryTest, TraitsDescribeTheObjects) {
   int checked = 0;
   AllLocks::ForEach([&]<class L>() {
@@ -43,6 +47,8 @@ TEST(RegistryTest, TraitsDescribeTheObjects) {
   EXPECT_EQ(checked, static_cast<int>(AllLocks::kSize));
 }
 
+// Rule: A program's locks > Substitution: the registry lists every built-in lock once, in report
+// order.
 TEST(RegistryTest, ListsEveryLockInReportOrder) {
   // Reports list locks in registry order: the Windows emulations, then the Linux and library
   // peers.
@@ -57,6 +63,8 @@ TEST(RegistryTest, ListsEveryLockInReportOrder) {
   EXPECT_EQ(present, expected);
 }
 
+// Rule: CRITICAL_SECTION > Grant rules: a lock that counts recursion (Recursion::kFull) can tell
+// its owner, as CRITICAL_SECTION and ERESOURCE do.
 TEST(RegistryTest, OnlyOwnerTrackingLocksClaimFullRecursion) {
   AllLocks::ForEach([&]<class L>() {
     if (L::kTraits.recursion == Recursion::kFull) {
@@ -66,6 +74,8 @@ TEST(RegistryTest, OnlyOwnerTrackingLocksClaimFullRecursion) {
   });
 }
 
+// Rule: Push lock > State: the spin count is a process-wide setting; the registry lists the push
+// lock's, SRWLOCK's and CRITICAL_SECTION's, and each round-trips.
 // The tool sets and records lock settings only through this list, so each must round-trip.
 TEST(RegistryTest, SettingsAreListedByLockAndRoundTrip) {
   std::vector<std::string> with_settings;

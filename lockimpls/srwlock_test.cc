@@ -27,6 +27,8 @@ using internal::WaitUntil;
 constexpr std::uintptr_t kLocked = WaitBlockWord::kLocked;
 constexpr std::uintptr_t kWaiting = WaitBlockWord::kWaiting;
 
+// Rule: SRWLOCK > Rules checked through the SRWLOCK names: 8 bytes; SRWLOCK_INIT and
+// InitializeSRWLock give word 0; its own spin-count setting; no owner query.
 TEST(SrwLockTest, TraitsSizeAndInit) {
   EXPECT_EQ(sizeof(SRWLOCK), 8u);
   EXPECT_EQ(SrwLock::kTraits.name, "srwlock");
@@ -45,6 +47,8 @@ TEST(SrwLockTest, TraitsSizeAndInit) {
   SetSrwLockSpinCount(1024);
 }
 
+// Rule: SRWLOCK > Rules checked through the SRWLOCK names: each try fails while the other mode
+// holds the lock; a try-shared joins readers while nobody waits.
 TEST(SrwLockTest, TryExclusiveFailsWhileSharedHeldAndViceVersa) {
   internal::TestWatchdog watchdog;
   SRWLOCK lock = SRWLOCK_INIT;
@@ -67,6 +71,8 @@ TEST(SrwLockTest, TryExclusiveFailsWhileSharedHeldAndViceVersa) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
+// Rule: SRWLOCK > Rules checked through the SRWLOCK names: TryAcquireSRWLockExclusive by the owner
+// fails instead of hanging.
 TEST(SrwLockTest, TryExclusiveByOwnerFailsInsteadOfHanging) {
   internal::TestWatchdog watchdog;
   SRWLOCK lock = SRWLOCK_INIT;
@@ -79,6 +85,8 @@ TEST(SrwLockTest, TryExclusiveByOwnerFailsInsteadOfHanging) {
   ReleaseSRWLockExclusive(&lock);
 }
 
+// Rule: SRWLOCK > Rules checked through the SRWLOCK names: exclusive re-entry aborts in checked
+// builds.
 // In the child, alarm() is the watchdog: a hang dies of SIGALRM without the message.
 TEST(SrwLockDeathTest, CheckedBuildCatchesExclusiveReentry) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
@@ -109,6 +117,7 @@ TEST(SrwLockDeathTest, CheckedBuildCatchesExclusiveReentry) {
   }
 }
 
+// Rule: SRWLOCK > Rules checked through the SRWLOCK names
 // microsoft/STL 4448: a reader can end up holding the lock alone and block another reader.
 TEST(SrwLockTest, TwoReadersCanBlockEachOther) {
   internal::TestWatchdog watchdog;
@@ -143,6 +152,8 @@ TEST(SrwLockTest, TwoReadersCanBlockEachOther) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
+// Rule: SRWLOCK > Condition variable: SleepConditionVariableSRW releases the lock, sleeps, and
+// re-acquires it exclusive before returning TRUE.
 TEST(SrwConditionVariableTest, ExclusiveSleepReleasesAndWakeReacquires) {
   internal::TestWatchdog watchdog;
   SRWLOCK lock = SRWLOCK_INIT;
@@ -174,6 +185,8 @@ TEST(SrwConditionVariableTest, ExclusiveSleepReleasesAndWakeReacquires) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
+// Rule: SRWLOCK > Condition variable: WakeAllConditionVariable releases every sleeper, and shared
+// sleepers re-acquire shared.
 TEST(SrwConditionVariableTest, SharedSleepersWakeAllAndReacquireShared) {
   internal::TestWatchdog watchdog;
   SRWLOCK lock = SRWLOCK_INIT;
@@ -208,6 +221,7 @@ TEST(SrwConditionVariableTest, SharedSleepersWakeAllAndReacquireShared) {
   EXPECT_EQ(lock.RawWord(), 0u);
 }
 
+// Rule: SRWLOCK > Condition variable: WakeConditionVariable releases at least one sleeper per call.
 TEST(SrwConditionVariableTest, WakeOneWakesASleeperEachTime) {
   internal::TestWatchdog watchdog;
   SRWLOCK lock = SRWLOCK_INIT;
@@ -243,6 +257,8 @@ TEST(SrwConditionVariableTest, WakeOneWakesASleeperEachTime) {
   EXPECT_EQ(tokens, 0);
 }
 
+// Rule: SRWLOCK > Condition variable: on timeout the call re-acquires the lock in its mode and
+// returns FALSE with ERROR_TIMEOUT.
 TEST(SrwConditionVariableTest, TimeoutReturnsFalseWithErrorTimeoutInBothModes) {
   internal::TestWatchdog watchdog;
   SRWLOCK lock = SRWLOCK_INIT;
@@ -273,6 +289,8 @@ TEST(SrwConditionVariableTest, TimeoutReturnsFalseWithErrorTimeoutInBothModes) {
   EXPECT_EQ(other, 0u);
 }
 
+// Rule: SRWLOCK > Condition variable: flag bits other than 0x1 return FALSE with
+// ERROR_INVALID_PARAMETER and leave the lock held.
 TEST(SrwConditionVariableTest, InvalidFlagsAreRejectedWithoutReleasing) {
   SRWLOCK lock = SRWLOCK_INIT;
   CONDITION_VARIABLE cv = CONDITION_VARIABLE_INIT;
@@ -284,6 +302,8 @@ TEST(SrwConditionVariableTest, InvalidFlagsAreRejectedWithoutReleasing) {
   ReleaseSRWLockExclusive(&lock);
 }
 
+// Rule: SRWLOCK > Rules checked through the SRWLOCK names: writers never overlap with other holders
+// under mixed calls.
 TEST(SrwLockStressTest, MixedModesKeepWritersAlone) {
   internal::TestWatchdog watchdog;
   for (std::uint32_t spins : {1024u, 0u}) {
@@ -302,6 +322,7 @@ TEST(SrwLockStressTest, MixedModesKeepWritersAlone) {
   }
 }
 
+// Rule: SRWLOCK > Condition variable: a wake issued after a sleeper has counted in is never lost.
 // Producers and consumers pass items through a bounded buffer with two condition variables,
 // consumers sleeping in shared mode half of the time; every item arrives exactly once.
 TEST(SrwConditionVariableStressTest, BoundedBufferLosesNoWakeups) {
