@@ -1,4 +1,4 @@
-#include "results/file_io.h"
+#include "base/file_io.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,6 +10,13 @@
 #include <cstring>
 
 namespace lockbench {
+
+std::string UserPath(const std::string& path) {
+  const char* base = std::getenv("BUILD_WORKING_DIRECTORY");
+  if (path.empty() || path[0] == '/' || base == nullptr || *base == '\0') return path;
+  return std::string(base) + "/" + path;
+}
+
 namespace {
 
 // Closes a file descriptor on every path out.

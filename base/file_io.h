@@ -1,14 +1,19 @@
 // Reading and writing whole files, for every command that takes or leaves one: a reader with a
-// size bound (a result file, a workload file), and a writer that leaves a file whole or not at
-// all. Messages are one line that names the path, for the caller to pass on or reword.
-#ifndef LOCKBENCH_RESULTS_FILE_IO_H_
-#define LOCKBENCH_RESULTS_FILE_IO_H_
+// size bound (a result file, a workload file), a writer that leaves a file whole or not at all,
+// and the path a user meant. Messages are one line that names the path, for the caller to pass on
+// or reword.
+#ifndef LOCKBENCH_BASE_FILE_IO_H_
+#define LOCKBENCH_BASE_FILE_IO_H_
 
 #include <cstddef>
 #include <stdexcept>
 #include <string>
 
 namespace lockbench {
+
+// A path as the user meant it: relative paths are taken from where `bazel run` was started
+// (BUILD_WORKING_DIRECTORY) when run that way, else from the current directory.
+std::string UserPath(const std::string& path);
 
 // The file held more than the reader's bound.
 class FileTooLarge : public std::runtime_error {
@@ -55,4 +60,4 @@ void CheckWritable(const std::string& path);
 
 }  // namespace lockbench
 
-#endif  // LOCKBENCH_RESULTS_FILE_IO_H_
+#endif  // LOCKBENCH_BASE_FILE_IO_H_

@@ -1,5 +1,5 @@
 // ReadFileBounded: whole files up to the bound, and the two one-line errors past it.
-#include "results/file_io.h"
+#include "base/file_io.h"
 
 #include <cstdlib>
 #include <filesystem>

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The folders are floors, and an include only goes down or stays on its floor:
-#   tool -> workloads -> results -> lockimpls -> arch -> base
+#   tool -> tool/plan -> workloads -> results -> lockimpls -> arch -> base
+# (tool/plan, the run's planning, is a floor of its own below the command wiring in tool/.)
 # (results/ does not include workloads/ or tool/: a result is read without the engine that made
 # it; bazel/ is build support and may include anything.) Each include that climbs is printed as
 # file:line: text. Usage: layer_check.sh SOURCE...   (the tree's C and C++ sources)
@@ -15,7 +16,8 @@ allowed() {
     lockimpls) echo "lockimpls arch base" ;;
     results) echo "results lockimpls arch base" ;;
     workloads) echo "workloads results lockimpls arch base" ;;
-    tool) echo "tool workloads results lockimpls arch base" ;;
+    tool/plan) echo "tool/plan workloads results lockimpls arch base" ;;
+    tool) echo "tool tool/plan workloads results lockimpls arch base" ;;
     *) echo "*" ;;
   esac
 }
@@ -25,13 +27,14 @@ climbs() {
   local f
   for f in "$@"; do
     local folder=${f%%/*}
+    case "$f" in tool/plan/*) folder=tool/plan ;; esac
     local ok
     ok=$(allowed "$folder")
     [ "$ok" = "*" ] && continue
     grep -nHE '^[[:space:]]*#[[:space:]]*include[[:space:]]+"(base|arch|lockimpls|results|workloads|tool)/' "$f" |
       while IFS= read -r hit; do
         local target
-        target=$(printf '%s' "$hit" | sed -E 's/.*#[[:space:]]*include[[:space:]]+"([a-z]+)\/.*/\1/')
+        target=$(printf '%s' "$hit" | sed -E 's/.*#[[:space:]]*include[[:space:]]+"(tool\/plan|[a-z]+)\/.*/\1/')
         case " $ok " in
           *" $target "*) ;;
           *) printf '%s\n' "$hit" ;;
@@ -45,19 +48,24 @@ check $? "the check sees the tree's sources ($# files)"
 
 # The check is not vacuous: an include planted in a copy of the tree's layout is found.
 plant=${TEST_TMPDIR:-$(mktemp -d)}/plant
-mkdir -p "$plant/results" "$plant/lockimpls" "$plant/workloads"
+mkdir -p "$plant/results" "$plant/lockimpls" "$plant/workloads" "$plant/tool/plan"
 printf '#include "workloads/engine.h"\n' >"$plant/results/planted.cc"
 printf '#include "results/histogram.h"\n' >"$plant/lockimpls/planted.h"
 printf '#include "results/histogram.h"\n#include "lockimpls/registry.h"\n' >"$plant/workloads/fine.cc"
-planted=$(cd "$plant" && climbs results/planted.cc lockimpls/planted.h workloads/fine.cc)
-[ "$(printf '%s\n' "$planted" | grep -c .)" -eq 2 ] &&
+printf '#include "tool/commands.h"\n#include "tool/plan/run_options.h"\n' >"$plant/tool/plan/planted.cc"
+printf '#include "tool/plan/run_plan.h"\n' >"$plant/workloads/planted_plan.cc"
+planted=$(cd "$plant" && climbs results/planted.cc lockimpls/planted.h workloads/fine.cc \
+  tool/plan/planted.cc workloads/planted_plan.cc)
+[ "$(printf '%s\n' "$planted" | grep -c .)" -eq 4 ] &&
   printf '%s\n' "$planted" | grep -q '^results/planted.cc:1:' &&
-  printf '%s\n' "$planted" | grep -q '^lockimpls/planted.h:1:'
+  printf '%s\n' "$planted" | grep -q '^lockimpls/planted.h:1:' &&
+  printf '%s\n' "$planted" | grep -q '^tool/plan/planted.cc:1:' &&
+  printf '%s\n' "$planted" | grep -q '^workloads/planted_plan.cc:1:'
 check $? "planted climbs are found, a downward include is not ($planted)"
 
 found=$(climbs "$@")
 if [ -n "$found" ]; then
-  echo "includes that climb a floor (tool -> workloads -> results -> lockimpls -> arch -> base):" >&2
+  echo "includes that climb a floor (tool -> tool/plan -> workloads -> results -> lockimpls -> arch -> base):" >&2
   printf '%s\n' "$found" >&2
 fi
 [ -z "$found" ]

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "nlohmann/json.hpp"
-#include "results/file_io.h"
+#include "base/file_io.h"
 
 namespace lockbench {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "base/strings.h"
-#include "results/file_io.h"
+#include "base/file_io.h"
 #include "results/result_json.h"
 
 namespace lockbench {

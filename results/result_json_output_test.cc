@@ -19,7 +19,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "results/file_io.h"
+#include "base/file_io.h"
 
 namespace lockbench {
 namespace {

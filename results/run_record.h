@@ -11,20 +11,10 @@
 #include <utility>
 #include <vector>
 
+#include "base/roles.h"
 #include "results/histogram.h"
 
 namespace lockbench {
-
-enum class RunStatus { kOk, kViolation, kStalled, kInterrupted };
-
-const char* RunStatusName(RunStatus s);
-
-// What a thread does: only shared acquisitions, only exclusive ones, or a mix of both (by the
-// workload's read ratio). The workload assigns it, placement groups by it, summaries split by it.
-enum class Role { kReader, kWriter, kMixed };
-
-// "reader", "writer", "mixed": as the result file and the placement table write it.
-const char* RoleName(Role r);
 
 // One timed acquisition of a lock: asked for, granted, and the release begun. The engine logs
 // TSC ticks and hands the record over in ns since the measured window's start.

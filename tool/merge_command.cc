@@ -5,7 +5,7 @@
 
 #include "base/strings.h"
 #include "nlohmann/json.hpp"
-#include "results/file_io.h"
+#include "base/file_io.h"
 #include "results/merge.h"
 #include "results/result_file.h"
 #include "tool/exit_codes.h"

@@ -7,41 +7,12 @@
 
 #include "base/strings.h"
 #include "lockimpls/plugin/plugin_checks.h"
-#include "tool/commands.h"
 #include "tool/exit_codes.h"
 #include "tool/messages.h"
 #include "workloads/units.h"
 
 namespace lockbench {
 namespace {
-
-// Where a lock name is already taken, or "".
-std::string TakenBy(const std::string& name, const LockCatalog& catalog) {
-  for (const LockRunner& r : LockRunners()) {
-    if (r.traits.name == name) return "the built-in lock of that name";
-  }
-  for (const LoadedPlugin& p : catalog.plugins) {
-    for (const auto& t : p.locks) {
-      if (t->name == name) return "a lock of plugin '" + p.path + "'";
-    }
-  }
-  return "";
-}
-
-// A lock of this plugin whose name is taken, with what took it; throws SpecError.
-void CheckNames(const std::string& path, const LoadedPlugin& plugin, const LockCatalog& catalog) {
-  for (size_t i = 0; i < plugin.locks.size(); ++i) {
-    const std::string& name = plugin.locks[i]->name;
-    std::string taken = TakenBy(name, catalog);
-    for (size_t j = 0; j < i && taken.empty(); ++j) {
-      if (plugin.locks[j]->name == name) taken = "another lock of the same plugin";
-    }
-    if (!taken.empty()) {
-      throw SpecError("--plugin: '" + path + "': lock '" + name + "' clashes with " + taken +
-                      "; lock names must be unique");
-    }
-  }
-}
 
 // The plugin locks `list` names (comma-separated; empty: all); throws SpecError.
 std::vector<const PluginLockType*> ChosenLocks(const std::vector<LoadedPlugin>& plugins,
@@ -77,44 +48,6 @@ std::vector<const PluginLockType*> ChosenLocks(const std::vector<LoadedPlugin>& 
 constexpr std::chrono::milliseconds kCheckDeadline{60'000};
 
 }  // namespace
-
-LockCatalog LoadLockCatalog(const std::vector<std::string>& plugin_paths) {
-  LockCatalog catalog;
-  for (const std::string& given : plugin_paths) {
-    const std::string path = UserPath(given);
-    for (const LoadedPlugin& p : catalog.plugins) {
-      if (p.path == path) throw SpecError("--plugin: '" + given + "' is given twice");
-    }
-    LoadedPlugin plugin;
-    try {
-      plugin = LoadPlugin(path);
-    } catch (const PluginError& e) {
-      throw SpecError("--plugin: '" + given + "': " + e.what());
-    }
-    CheckNames(given, plugin, catalog);
-    catalog.plugins.push_back(std::move(plugin));
-  }
-  catalog.runners = LockRunners();
-  for (const LoadedPlugin& p : catalog.plugins) {
-    for (const auto& t : p.locks) catalog.runners.push_back(PluginLockRunner(*t));
-  }
-  return catalog;
-}
-
-nlohmann::json PluginsJson(const std::vector<LoadedPlugin>& plugins) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const LoadedPlugin& p : plugins) {
-    nlohmann::json locks = nlohmann::json::array();
-    for (const auto& t : p.locks) {
-      locks.push_back({{"name", t->name}, {"shared_mode", t->has_shared}});
-    }
-    out.push_back({{"path", p.path},
-                   {"content_hash", p.content_hash},
-                   {"abi_version", p.abi_version},
-                   {"locks", locks}});
-  }
-  return out;
-}
 
 // load the plugins -> choose the locks -> each check on each lock, one line each -> the verdict.
 int CheckCommand(const CheckOptions& options) {

@@ -24,14 +24,14 @@
 #include <vector>
 
 #include "nlohmann/json.hpp"
-#include "results/file_io.h"
+#include "base/file_io.h"
 #include "results/histogram.h"
 #include "results/profile.h"
-#include "tool/commands.h"
+#include "tool/plan/run_plan.h"
 #include "tool/context.h"
 #include "tool/exit_codes.h"
 #include "tool/messages.h"
-#include "tool/plugins.h"
+#include "tool/plan/lock_catalog.h"
 #include "workloads/clock.h"
 #include "workloads/engine.h"
 #include "workloads/topology.h"

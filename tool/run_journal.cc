@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <set>
 
-#include "results/file_io.h"
+#include "base/file_io.h"
 #include "tool/context.h"
 #include "tool/messages.h"
 #include "workloads/units.h"

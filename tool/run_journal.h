@@ -20,7 +20,7 @@
 
 #include "nlohmann/json.hpp"
 #include "results/journal.h"
-#include "tool/commands.h"
+#include "tool/plan/run_options.h"
 
 namespace lockbench {
 

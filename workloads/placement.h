@@ -35,7 +35,7 @@
 #include <vector>
 
 #include "nlohmann/json_fwd.hpp"
-#include "results/run_record.h"
+#include "base/roles.h"
 #include "workloads/topology.h"
 
 namespace lockbench {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "nlohmann/json.hpp"
-#include "results/run_record.h"
+#include "base/roles.h"
 #include "workloads/arrivals.h"
 #include "workloads/units.h"
 

@@ -1,10 +1,12 @@
-#include "tool/run_options.h"
+#include "tool/plan/run_options.h"
 
+#include <cstdint>
 #include <string>
 
 #include "CLI/CLI.hpp"
-#include "tool/commands.h"
-#include "tool/plugins.h"
+#include "tool/plan/lock_catalog.h"
+#include "tool/plan/run_plan.h"
+#include "workloads/units.h"
 #include "workloads/workload_spec.h"
 
 namespace lockbench {
@@ -14,24 +16,28 @@ using json = nlohmann::json;
 
 constexpr RunOptionRow kRows[] = {
     {.flag = "--lock,-l", .help = "locks to measure, comma-separated, or all",
-     .field = &RunOptions::locks, .journal_key = "locks", .show_default = true},
+     .field = &RunOptions::locks, .journal_key = "locks", .show_default = true,
+     .config_key = "locks", .config_derived = true},
     {.flag = "--plugin", .help = kPluginHelp, .field = &RunOptions::plugins,
-     .journal_key = "plugins"},
+     .journal_key = "plugins", .config_key = "plugins", .config_derived = true},
     {.flag = "--workload,-w",
      .help = "a preset name (see `lockbench list`) or a workload .json file; default read-mostly",
-     .field = &RunOptions::workload, .journal_key = "workload"},
+     .field = &RunOptions::workload, .journal_key = "workload", .config_key = "workload",
+     .config_derived = true},
     {.flag = kWorkloadFlagsRow},
     // How the run happens: placement, memory, the plan-only topologies and dry run.
     {.flag = "--placement",
      .help = "thread placement: compact, scatter, numa:<n>, split, cpus:<list>, none",
-     .field = &RunOptions::placement, .journal_key = "placement", .show_default = true},
+     .field = &RunOptions::placement, .journal_key = "placement", .show_default = true,
+     .config_key = "placement"},
     {.flag = "--smt", .help = "on: use every hardware thread; off: one PU per core",
-     .field = &RunOptions::smt, .journal_key = "smt", .show_default = true},
+     .field = &RunOptions::smt, .journal_key = "smt", .show_default = true, .config_key = "smt"},
     {.flag = "--memory",
      .help = "where the lock and its data live: first-touch, node:<n>, interleave",
-     .field = &RunOptions::memory, .journal_key = "memory", .show_default = true},
+     .field = &RunOptions::memory, .journal_key = "memory", .show_default = true,
+     .config_key = "memory", .config_derived = true},
     {.flag = "--lock-node", .help = "same as --memory node:<n>", .field = &RunOptions::lock_node,
-     .journal_key = "lock_node"},
+     .journal_key = "lock_node", .config_key = "memory", .config_derived = true},
     {.flag = "--synthetic",
      .help = "plan for a synthetic hwloc topology, e.g. \"pack:2 numa:2 core:8 pu:2\" (with "
              "--dry-run)",
@@ -53,24 +59,31 @@ constexpr RunOptionRow kRows[] = {
      .help = "stdout format: table, json, csv, markdown, or gbench (Google Benchmark's JSON)",
      .field = &RunOptions::format, .show_default = true, .with_resume = true},
     {.flag = "--latency-sample", .help = "time 1 in N acquisitions (1 = every one), or auto",
-     .field = &RunOptions::latency_sample, .journal_key = "latency_sample", .show_default = true},
+     .field = &RunOptions::latency_sample, .journal_key = "latency_sample", .show_default = true,
+     .kind = ValueKind::kCount, .min = 1, .max = 1'000'000, .keyword = "auto",
+     .config_key = "latency_sample_every", .config_derived = true},
     {.flag = "--no-verify", .help = "do not check mutual exclusion in the critical section",
-     .field = &RunOptions::no_verify, .journal_key = "verify", .negated = true},
+     .field = &RunOptions::no_verify, .journal_key = "verify", .negated = true,
+     .config_key = "verify", .config_derived = true},
     {.flag = "--stall-timeout", .help = "end a run with exit 4 when no thread acquires for this long",
-     .field = &RunOptions::stall_timeout, .journal_key = "stall_timeout", .show_default = true},
+     .field = &RunOptions::stall_timeout, .journal_key = "stall_timeout", .show_default = true,
+     .kind = ValueKind::kDuration, .min = 1'000'000, .config_key = "stall_timeout_ns"},
     {.flag = "--time-series-interval", .help = "interval of the ops time series",
      .field = &RunOptions::time_series_interval, .journal_key = "time_series_interval",
-     .show_default = true},
+     .show_default = true, .kind = ValueKind::kDuration, .min = 100'000,
+     .config_key = "time_series_interval_ns"},
     {.flag = kLockSettingFlagsRow},
     {.flag = "--allow-deadlock", .help = "run recursion on locks that cannot recurse (to show the hang)",
      .field = &RunOptions::allow_deadlock, .journal_key = "allow_deadlock"},
     {.flag = "--torture",
      .help = "disturb the lock on purpose: delays and sleeps inside holds, stutters, re-pinning "
              "and signals to waiting threads (README, \"Torture mode\")",
-     .field = &RunOptions::torture, .journal_key = "torture"},
+     .field = &RunOptions::torture, .journal_key = "torture", .config_key = "torture",
+     .config_derived = true},
     {.flag = "--torture-seed",
      .help = "seed of torture mode's disturbances (default: the workload's seed)",
-     .field = &RunOptions::torture_seed, .journal_key = "torture_seed"},
+     .field = &RunOptions::torture_seed, .journal_key = "torture_seed", .kind = ValueKind::kCount,
+     .max = INT64_MAX, .config_key = "torture", .config_derived = true},
     // --resume takes a sweep's flags from its journal (tool/run_journal.h).
     {.flag = "--resume",
      .help = "finish the sweep into FILE that ended early: skip the runs FILE.journal holds, run "
@@ -91,9 +104,64 @@ std::string LongName(std::string_view flag) {
   return std::string(flag.substr(0, flag.find(',')));
 }
 
+// The row whose value lives in `member`; every string member has one.
+const RunOptionRow& RowOf(std::string RunOptions::*member) {
+  for (const RunOptionRow& row : kRows) {
+    if (auto* s = std::get_if<std::string RunOptions::*>(&row.field); s != nullptr && *s == member) {
+      return row;
+    }
+  }
+  throw std::logic_error("a RunOptions member without a row");
+}
+
 }  // namespace
 
 std::span<const RunOptionRow> RunOptionRows() { return kRows; }
+
+uint64_t DurationOption(const RunOptions& o, std::string RunOptions::*member) {
+  const RunOptionRow& row = RowOf(member);
+  const std::string& value = o.*member;
+  try {
+    const uint64_t ns = ParseDurationNs(value);
+    if (ns < row.min) {
+      throw SpecError("'" + value + "' is too short; at least " + FormatDurationNs(row.min));
+    }
+    return ns;
+  } catch (const SpecError& e) {
+    throw SpecError(LongName(row.flag) + ": " + e.what());
+  }
+}
+
+uint64_t CountOption(const RunOptions& o, std::string RunOptions::*member) {
+  const RunOptionRow& row = RowOf(member);
+  const std::string& value = o.*member;
+  try {
+    const uint64_t n = ParseCount(value, row.max);
+    if (n < row.min) throw SpecError("'" + value + "' is out of range");
+    return n;
+  } catch (const SpecError& e) {
+    const std::string word = row.keyword.empty() ? "" : std::string(row.keyword) + " or ";
+    throw SpecError(LongName(row.flag) + ": " + e.what() + "; expected " + word +
+                    std::to_string(row.min) + " to " + std::to_string(row.max));
+  }
+}
+
+json RecordedOptions(const RunOptions& o) {
+  json config = json::object();
+  for (const RunOptionRow& row : kRows) {
+    if (row.config_key.empty() || row.config_derived) continue;
+    const auto member = std::get<std::string RunOptions::*>(row.field);
+    const std::string key(row.config_key);
+    if (row.kind == ValueKind::kDuration) {
+      config[key] = DurationOption(o, member);
+    } else if (row.kind == ValueKind::kCount) {
+      config[key] = CountOption(o, member);
+    } else {
+      config[key] = o.*member;
+    }
+  }
+  return config;
+}
 
 void AddRunFlags(CLI::App* cmd, RunOptions* run) {
   for (const RunOptionRow& row : kRows) {

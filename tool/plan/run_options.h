@@ -8,9 +8,11 @@
 // tables of their own (workloads/workload_spec.h, LockSettingFlags) and come in as two marked
 // rows.
 //
-// Values stay the strings the user typed; the run's planning parses and checks them.
-#ifndef LOCKBENCH_TOOL_RUN_OPTIONS_H_
-#define LOCKBENCH_TOOL_RUN_OPTIONS_H_
+// Values stay the strings the user typed. A row with a typed value (a duration, a count) parses
+// and checks it with its range (DurationOption, CountOption), so the range and the message live
+// in the row; the run's planning (tool/plan/run_plan.h) turns the rest into a typed plan.
+#ifndef LOCKBENCH_TOOL_PLAN_RUN_OPTIONS_H_
+#define LOCKBENCH_TOOL_PLAN_RUN_OPTIONS_H_
 
 #include <cstdint>
 #include <map>
@@ -64,6 +66,10 @@ struct RunOptions {
 using RunOptionField = std::variant<std::string RunOptions::*, bool RunOptions::*,
                                     std::vector<std::string> RunOptions::*>;
 
+// How a row's text value is read: as typed, a duration ("10ms", at least `min` ns) or a count
+// (`min` to `max`).
+enum class ValueKind { kText, kDuration, kCount };
+
 struct RunOptionRow {
   std::string_view flag;  // CLI11 names: "--stall-timeout", "--lock,-l"
   std::string_view help;
@@ -75,6 +81,15 @@ struct RunOptionRow {
   bool with_resume = false;      // may be given beside --resume
   bool negated = false;          // a flag journaled as its opposite (--no-verify as "verify")
   std::string_view type_name;    // --help's name for the value, e.g. "FILE"; empty: CLI11's
+  ValueKind kind = ValueKind::kText;
+  uint64_t min = 0;  // kDuration: the shortest, in ns; kCount: the smallest
+  uint64_t max = 0;  // kCount: the largest
+  std::string_view keyword;  // kCount: a word allowed instead of a number ("auto"), or empty
+  // The key of the result's `config` that records the option; empty when none does.
+  std::string_view config_key;
+  // The plan writes that key from what it resolved (the memory policy, the sampling `auto`
+  // chose), not from the value as given.
+  bool config_derived = false;
 };
 
 // Marks where the rows generated from other tables go, in --help's order.
@@ -96,6 +111,15 @@ void DropUngivenFlags(CLI::App* cmd, RunOptions* run);
 // reason naming the first flag that may not.
 std::string ResumeConflict(CLI::App* cmd);
 
+// The value of a duration row's option in ns, or of a count row's, checked against the row's
+// range; throws SpecError "<flag>: <problem>; <the range>".
+uint64_t DurationOption(const RunOptions& o, std::string RunOptions::*member);
+uint64_t CountOption(const RunOptions& o, std::string RunOptions::*member);
+
+// The result's `config` keys of the rows whose value is recorded as given (typed: durations in
+// ns); the plan adds the derived ones (RunConfig).
+nlohmann::json RecordedOptions(const RunOptions& o);
+
 // The journal's record of the options a resumed sweep runs with; `sample_every` is what
 // `--latency-sample auto` chose, recorded so that a resume does not measure it again.
 nlohmann::json OptionsToJson(const RunOptions& o, std::uint32_t sample_every);
@@ -104,4 +128,4 @@ RunOptions OptionsFromJson(const nlohmann::json& options);
 
 }  // namespace lockbench
 
-#endif  // LOCKBENCH_TOOL_RUN_OPTIONS_H_
+#endif  // LOCKBENCH_TOOL_PLAN_RUN_OPTIONS_H_

@@ -1,6 +1,6 @@
 // The run-option table: every row reaches every output it names (its flag, the journal's save
 // and restore, --resume's rule), as EveryFieldReachesEveryOutput proves for workload fields.
-#include "tool/run_options.h"
+#include "tool/plan/run_options.h"
 
 #include <map>
 #include <set>
@@ -9,6 +9,9 @@
 
 #include "CLI/CLI.hpp"
 #include "gtest/gtest.h"
+#include "tool/plan/lock_catalog.h"
+#include "tool/plan/run_plan.h"
+#include "workloads/units.h"
 
 namespace lockbench {
 namespace {
@@ -87,7 +90,9 @@ TEST(RunOptionTableTest, EveryRowReachesEveryOutput) {
     } else {
       ASSERT_TRUE(saved.contains(std::string(row.journal_key)));
       ExpectValue(row, restored, i);
-      if (row.negated) EXPECT_EQ(saved.at(std::string(row.journal_key)), false);
+      if (row.negated) {
+        EXPECT_EQ(saved.at(std::string(row.journal_key)), false);
+      }
     }
     // --resume: only the rows marked for it may come along.
     RunOptions with_resume;
@@ -135,6 +140,62 @@ TEST(RunOptionTableTest, RowsHaveDistinctFlagsAndJournalKeys) {
   }
   EXPECT_FALSE(keys.contains("workload_flags"));
   EXPECT_FALSE(keys.contains("lock_settings"));
+}
+
+// The recorded config: a planned run's config holds every row's key, and a row recorded as given
+// holds its value, typed (durations in ns).
+TEST(RunOptionTableTest, EveryConfigKeyReachesTheRecordedConfig) {
+  const RunOptions o{.locks = "push_lock",
+                     .smt = "off",
+                     .latency_sample = "4",
+                     .stall_timeout = "3s",
+                     .time_series_interval = "5ms"};
+  const LockCatalog catalog = LoadLockCatalog({});
+  const RunPlan plan = PlanRun(o, catalog);
+  const json config = RunConfig(plan, catalog, SampleEvery(plan, TimedAcquisitionCost{}));
+  for (const RunOptionRow& row : RunOptionRows()) {
+    if (row.config_key.empty() || row.config_key == "plugins") continue;  // plugins: none given
+    SCOPED_TRACE(std::string(row.flag));
+    EXPECT_TRUE(config.contains(std::string(row.config_key)));
+  }
+  EXPECT_EQ(config.at("smt"), "off");
+  EXPECT_EQ(config.at("placement"), "compact");
+  EXPECT_EQ(config.at("stall_timeout_ns"), 3'000'000'000u);
+  EXPECT_EQ(config.at("time_series_interval_ns"), 5'000'000u);
+  EXPECT_EQ(config.at("latency_sample_every"), 4u);
+  EXPECT_EQ(config.at("locks"), json::array({"push_lock"}));
+  EXPECT_EQ(plan.stall_ns, 3'000'000'000u);
+  EXPECT_EQ(plan.interval_ns, 5'000'000u);
+}
+
+// A typed row reads its value with the row's range, and a bad one is refused with the row's
+// flag and what is allowed.
+TEST(RunOptionTableTest, TypedRowsCheckTheirRange) {
+  const RunOptions o{.latency_sample = "0",
+                     .stall_timeout = "0",
+                     .time_series_interval = "100us",
+                     .torture_seed = "x"};
+  EXPECT_EQ(DurationOption(o, &RunOptions::time_series_interval), 100'000u);
+  auto message = [&](auto read) {
+    try {
+      read();
+    } catch (const SpecError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message([&] { DurationOption(o, &RunOptions::stall_timeout); }),
+            "--stall-timeout: '0' is too short; at least 1ms");
+  EXPECT_EQ(message([&] { CountOption(o, &RunOptions::latency_sample); }),
+            "--latency-sample: '0' is out of range; expected auto or 1 to 1000000");
+  const std::string seed = message([&] { CountOption(o, &RunOptions::torture_seed); });
+  EXPECT_EQ(seed.rfind("--torture-seed: ", 0), 0u) << seed;
+  EXPECT_TRUE(seed.ends_with("; expected 0 to 9223372036854775807")) << seed;
+  // Every typed row holds text, so the readers can find it by its member.
+  for (const RunOptionRow& row : RunOptionRows()) {
+    if (row.kind == ValueKind::kText) continue;
+    EXPECT_TRUE(std::holds_alternative<std::string RunOptions::*>(row.field)) << row.flag;
+  }
 }
 
 }  // namespace

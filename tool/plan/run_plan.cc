@@ -1,0 +1,248 @@
+#include "tool/plan/run_plan.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "base/file_io.h"
+#include "lockimpls/lock_concept.h"
+#include "workloads/units.h"
+
+namespace lockbench {
+namespace {
+
+using nlohmann::json;
+
+std::string ReadWorkloadFile(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    throw SpecError("--workload: '" + path + "' is neither a preset nor a readable file");
+  }
+  if (S_ISDIR(st.st_mode)) throw SpecError("--workload: '" + path + "' is a directory, not a workload file");
+  try {
+    return ReadFileBounded(path, std::size_t{1} << 20);
+  } catch (const FileTooLarge&) {
+    throw SpecError("--workload: '" + path +
+                    "' is larger than 1 MiB; a workload file is a small JSON object");
+  } catch (const std::runtime_error&) {
+    throw SpecError("--workload: cannot read '" + path + "'");
+  }
+}
+
+WorkloadSpec ResolveWorkload(const RunOptions& o) {
+  WorkloadSpec spec;
+  const std::string& w = o.workload.empty() ? std::string("read-mostly") : o.workload;
+  const bool is_path = w.find('/') != std::string::npos || w.ends_with(".json");
+  spec = is_path ? ParseWorkload(ReadWorkloadFile(UserPath(w)), w) : LoadPreset(w);
+  if (!o.workload_flags.empty()) {
+    json overlay = json::object();
+    for (const auto& [field, value] : o.workload_flags) overlay[field] = value;
+    ApplyWorkloadJson(overlay, "", &spec);
+  }
+  ValidateWorkload(spec);
+  return spec;
+}
+
+std::vector<int> ThreadCounts(const WorkloadSpec& spec, const Topology& topology) {
+  if (spec.DedicatedRoles()) return {spec.readers + spec.writers};
+  if (spec.threads_per_core > 0) return {std::min(kMaxThreads, spec.threads_per_core * topology.cores())};
+  return spec.threads;
+}
+
+std::vector<Role> Roles(const WorkloadSpec& spec, int threads) {
+  std::vector<Role> roles;
+  for (int i = 0; i < threads; ++i) roles.push_back(spec.RoleOf(i));
+  return roles;
+}
+
+Topology RunTopology(const RunOptions& o) {
+  const bool other_machine = !o.synthetic.empty() || !o.topology_xml.empty();
+  if (other_machine && !o.dry_run) {
+    throw SpecError(std::string(o.synthetic.empty() ? "--topology-xml" : "--synthetic") +
+                    ": another machine's topology can only be planned; add --dry-run");
+  }
+  return LoadTopology(o.synthetic, o.topology_xml);
+}
+
+MemoryPolicy ResolveMemory(const RunOptions& o, const Topology& topology) {
+  std::string memory_spec = o.memory;
+  if (!o.lock_node.empty()) {
+    if (o.memory != "first-touch") throw SpecError("--lock-node: give it or --memory, not both");
+    memory_spec = "node:" + o.lock_node;
+  }
+  return ParseMemoryPolicy(memory_spec, topology, o.lock_node.empty() ? "--memory" : "--lock-node");
+}
+
+void CheckRecursion(const WorkloadSpec& spec, const std::vector<const LockRunner*>& locks,
+                    bool allow_deadlock) {
+  if (spec.recursion_depth == 0 || allow_deadlock) return;
+  for (const LockRunner* r : locks) {
+    if (r->traits.recursion == Recursion::kNone) {
+      throw SpecError("--recursion: lock '" + std::string(r->traits.name) +
+                      "' does not allow recursive acquisition (recursion: " +
+                      std::string(RecursionName(r->traits.recursion)) +
+                      "); drop it from --lock, or add --allow-deadlock to show the hang");
+    }
+  }
+}
+
+std::vector<PlacementPlan> PlanPlacements(const RunOptions& o, const WorkloadSpec& spec,
+                                          const std::vector<int>& counts, const Topology& topology) {
+  std::vector<PlacementPlan> plans;
+  for (int n : counts) plans.push_back(PlanPlacement(o.placement, Roles(spec, n), o.smt == "on", topology));
+  return plans;
+}
+
+// Torture mode's seed: --torture-seed, else the workload's; none without --torture.
+std::optional<uint64_t> TortureSeed(const RunOptions& o, const WorkloadSpec& spec) {
+  if (!o.torture) {
+    if (!o.torture_seed.empty()) throw SpecError("--torture-seed: given without --torture");
+    return std::nullopt;
+  }
+  if (o.torture_seed.empty()) return spec.seed;
+  return CountOption(o, &RunOptions::torture_seed);
+}
+
+// --latency-sample N, checked; empty for auto.
+std::optional<uint32_t> LatencySample(const RunOptions& o, const WorkloadSpec& spec) {
+  if (o.latency_sample == "auto") return std::nullopt;
+  const uint64_t n = CountOption(o, &RunOptions::latency_sample);
+  if (n != 1 && spec.OpenLoop()) {
+    throw SpecError("--latency-sample: '" + o.latency_sample +
+                    "' samples; the open loop (--arrival-rate) times every acquisition");
+  }
+  return static_cast<uint32_t>(n);
+}
+
+// A timed acquisition costs three timer reads (before and after the acquire, before the release)
+// and its recording: MeasuredTimedAcquisitionCost(), 30-40 ns here. When the work per
+// acquisition (critical section plus think time) is at least 20 times that, timing costs under
+// 5% and every acquisition is timed; otherwise 1 in 256 is, which adds that cost / 256 (about
+// 0.15 ns) to an uncontended round trip of 9-17 ns here, about 1%.
+constexpr uint32_t kDefaultSampleEvery = 256;
+
+}  // namespace
+
+Topology LoadTopology(const std::string& synthetic, const std::string& xml) {
+  if (!synthetic.empty() && !xml.empty()) {
+    throw SpecError("--synthetic and --topology-xml: give one, not both");
+  }
+  if (!synthetic.empty()) return Topology::FromSynthetic(synthetic);
+  if (!xml.empty()) return Topology::FromXmlFile(UserPath(xml));
+  return Topology::LoadThisMachine();
+}
+
+uint32_t SampleEvery(const RunPlan& plan, const TimedAcquisitionCost& timed) {
+  if (plan.sample_every) return *plan.sample_every;
+  const WorkloadSpec& spec = plan.spec;
+  if (spec.OpenLoop()) return 1;  // every request's response time is recorded
+  const double rr = spec.DedicatedRoles() ? (spec.readers + spec.writers > 0
+                                                 ? static_cast<double>(spec.readers) / (spec.readers + spec.writers)
+                                                 : 0)
+                                          : spec.read_ratio;
+  const double work = rr * static_cast<double>(spec.shared_cs_ns) +
+                      (1 - rr) * static_cast<double>(spec.exclusive_cs_ns) +
+                      (spec.think == ThinkKind::kNone ? 0.0 : static_cast<double>(spec.think_ns));
+  const double cost = rr * timed.shared_ns + (1 - rr) * timed.exclusive_ns;
+  return work >= 20 * cost ? 1 : kDefaultSampleEvery;
+}
+
+// Checks the flags in the order a user reads them, so the first mistake is the one reported.
+RunPlan PlanRun(const RunOptions& o, const LockCatalog& catalog) {
+  WorkloadSpec spec = ResolveWorkload(o);
+  std::vector<const LockRunner*> locks = ResolveLockList(o.locks, catalog.runners);
+  Topology topology = RunTopology(o);
+  MemoryPolicy memory = ResolveMemory(o, topology);
+  CheckRecursion(spec, locks, o.allow_deadlock);
+  ApplyLockSettings(o.lock_settings);
+  nlohmann::json recorded = RecordedOptions(o);  // checks the durations' ranges
+  std::vector<int> counts = ThreadCounts(spec, topology);
+  CheckArrivalRates(spec, *std::max_element(counts.begin(), counts.end()));  // 4/core resolved
+  std::vector<PlacementPlan> plans = PlanPlacements(o, spec, counts, topology);
+  std::vector<double> rates = spec.OpenLoop() ? spec.arrival_rates : std::vector<double>{0};
+  std::optional<uint64_t> torture_seed = TortureSeed(o, spec);
+  std::optional<uint32_t> sample_every = LatencySample(o, spec);
+  return RunPlan{.spec = std::move(spec),
+                 .locks = std::move(locks),
+                 .topology = std::move(topology),
+                 .memory = std::move(memory),
+                 .stall_ns = DurationOption(o, &RunOptions::stall_timeout),
+                 .interval_ns = DurationOption(o, &RunOptions::time_series_interval),
+                 .counts = std::move(counts),
+                 .plans = std::move(plans),
+                 .rates = std::move(rates),
+                 .torture_seed = torture_seed,
+                 .sample_every = sample_every,
+                 .verify = !o.no_verify,
+                 .allow_deadlock = o.allow_deadlock,
+                 .recorded = std::move(recorded)};
+}
+
+json RunConfig(const RunPlan& plan, const LockCatalog& catalog, uint32_t sample_every) {
+  json config = plan.recorded;
+  config["workload"] = WorkloadToJson(plan.spec);
+  json lock_names = json::array();
+  for (const LockRunner* r : plan.locks) lock_names.push_back(r->traits.name);
+  config["locks"] = lock_names;
+  config["thread_counts"] = plan.counts;
+  config["memory"] = plan.memory.spec;
+  config["latency_sample_every"] = sample_every;
+  config["verify"] = plan.verify;
+  config["torture"] = plan.torture_seed ? json{{"seed", *plan.torture_seed}} : json(nullptr);
+  config["lock_settings"] = LockSettingsJson();
+  // Results from before lock_settings hold one spin count, the first lock's; kept for their
+  // readers.
+  if (const std::optional<uint32_t> spins = FirstLockSetting("spin_count")) {
+    config["spin_count"] = *spins;
+  }
+  if (!catalog.plugins.empty()) config["plugins"] = PluginsJson(catalog.plugins);
+  return config;
+}
+
+EngineConfig RunEngineConfig(const RunPlan& plan, std::size_t count_index, double rate,
+                             int repetition, uint32_t sample_every,
+                             const std::atomic<bool>* interrupt) {
+  EngineConfig cfg;
+  cfg.spec = plan.spec;
+  cfg.threads = plan.counts[count_index];
+  cfg.arrival_rate = rate;
+  cfg.repetition = repetition;
+  cfg.plan = plan.plans[count_index];
+  cfg.topology = &plan.topology;
+  cfg.memory = plan.memory;
+  cfg.latency_sample_every = sample_every;
+  cfg.verify = plan.verify;
+  cfg.allow_deadlock = plan.allow_deadlock;
+  cfg.torture_seed = plan.torture_seed;
+  cfg.stall_timeout_ns = plan.stall_ns;
+  cfg.time_series_interval_ns = plan.interval_ns;
+  cfg.interrupt = interrupt;
+  return cfg;
+}
+
+void CheckOutputs(const RunOptions& o) {
+  if (!o.out.empty()) {
+    try {
+      CheckWritable(o.out);
+    } catch (const std::exception& e) {
+      throw SpecError("--out: " + std::string(e.what()));
+    }
+  }
+  if (!o.hgrm_dir.empty()) CheckHgrmDir(o.hgrm_dir);
+}
+
+void CheckHgrmDir(const std::string& dir) {
+  struct stat st {};
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    throw SpecError("--hgrm: '" + dir + "' is not an existing directory");
+  }
+  if (access(dir.c_str(), W_OK) != 0) {
+    throw SpecError("--hgrm: directory '" + dir + "' is not writable");
+  }
+}
+
+}  // namespace lockbench
