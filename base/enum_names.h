@@ -22,13 +22,15 @@ struct NamedValue {
   const char* name;
 };
 
-// The name of `value`; "?" when the table lacks it.
+// The name of `value`; `missing` ("?") when the table lacks it. A table whose values come from
+// outside the program (another build's shared memory) passes a missing name its schema allows.
 template <class E, std::size_t N>
-constexpr const char* NameOf(const NamedValue<E> (&table)[N], E value) {
+constexpr const char* NameOf(const NamedValue<E> (&table)[N], E value,
+                             const char* missing = "?") {
   for (const NamedValue<E>& row : table) {
     if (row.value == value) return row.name;
   }
-  return "?";
+  return missing;
 }
 
 // The value called `name`; nullopt when none is.

@@ -21,5 +21,10 @@ TEST(EnumNamesTest, AValueMissingFromItsTableShowsAndAnUnknownNameIsNone) {
   EXPECT_EQ(ValueNamed(kColorNames, ""), std::nullopt);
 }
 
+TEST(EnumNamesTest, AMissingValueTakesTheCallersNameWhenOneIsGiven) {
+  EXPECT_STREQ(NameOf(kColorNames, Color::kBlue, "unknown"), "unknown");
+  EXPECT_STREQ(NameOf(kColorNames, Color::kRed, "unknown"), "red");
+}
+
 }  // namespace
 }  // namespace lockbench

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "base/enum_names.h"
 #include "lockimpls/eresource.h"
 #include "lockimpls/eresource_impl.h"
 #include "lockimpls/internal/det_schedule.h"
@@ -203,19 +204,13 @@ class ResourceRun final : public Execution {
   Resource resource_;
 };
 
-std::string OpName(Op op) {
-  switch (op) {
-    case Op::kExclusive: return "E";
-    case Op::kShared: return "S";
-    case Op::kTryExclusive: return "e";
-    case Op::kTryShared: return "s";
-    case Op::kRecursive: return "R";
-    case Op::kConvert: return "C";
-    case Op::kStarveExclusive: return "X";
-    case Op::kWaitForExclusive: return "W";
-  }
-  return "?";
-}
+constexpr NamedValue<Op> kOpLetters[] = {
+    {Op::kExclusive, "E"},       {Op::kShared, "S"},   {Op::kTryExclusive, "e"},
+    {Op::kTryShared, "s"},       {Op::kRecursive, "R"}, {Op::kConvert, "C"},
+    {Op::kStarveExclusive, "X"}, {Op::kWaitForExclusive, "W"},
+};
+
+std::string OpName(Op op) { return NameOf(kOpLetters, op); }
 
 std::string PlanName(const Plan& plan) {
   std::string name;

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "base/enum_names.h"
 #include "base/strings.h"
 #include "lockimpls/preload/profile_shm.h"
 #include "results/result_json.h"
@@ -56,16 +57,16 @@ json HistogramJson(const shm::ShmHistogram& h) {
   return j;
 }
 
-std::string KindName(std::uint32_t kind) {
-  switch (kind) {
-    case shm::kMutexNormal: return "mutex";
-    case shm::kMutexRecursive: return "recursive_mutex";
-    case shm::kMutexErrorCheck: return "errorcheck_mutex";
-    case shm::kMutexAdaptive: return "adaptive_mutex";
-    case shm::kRwlock: return "rwlock";
-    default: return "unknown";
-  }
-}
+constexpr NamedValue<std::uint32_t> kKindNames[] = {
+    {shm::kMutexNormal, "mutex"},
+    {shm::kMutexRecursive, "recursive_mutex"},
+    {shm::kMutexErrorCheck, "errorcheck_mutex"},
+    {shm::kMutexAdaptive, "adaptive_mutex"},
+    {shm::kRwlock, "rwlock"},
+};
+
+// A kind a preload library of another build wrote reads "unknown", as the schema allows.
+std::string KindName(std::uint32_t kind) { return NameOf(kKindNames, kind, "unknown"); }
 
 struct FlagName {
   std::uint32_t flag;

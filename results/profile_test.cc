@@ -7,8 +7,11 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
+#include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "gtest/gtest.h"
 #include "lockimpls/preload/profile_shm.h"
@@ -83,6 +86,29 @@ class RegionFile {
   void* mem_ = nullptr;
   shm::RegionHeader* h_ = nullptr;
 };
+
+TEST(ReadProfileRegionsTest, EachObjectKindHasItsNameAndAKindFromAnotherBuildReadsUnknown) {
+  RegionFile f;
+  const std::pair<std::uint32_t, const char*> kinds[] = {
+      {shm::kMutexNormal, "mutex"},
+      {shm::kMutexRecursive, "recursive_mutex"},
+      {shm::kMutexErrorCheck, "errorcheck_mutex"},
+      {shm::kMutexAdaptive, "adaptive_mutex"},
+      {shm::kRwlock, "rwlock"},
+      {77, "unknown"},
+  };
+  std::map<std::string, std::string> want;  // address -> kind
+  for (std::uint32_t i = 0; i < std::size(kinds); ++i) {
+    f.Use(i, 0x1000 * (i + 1), kinds[i].first).acquisitions[0] = 1;
+    want["0x" + std::to_string(i + 1) + "000"] = kinds[i].second;  // 0x1000 .. 0x6000
+  }
+  std::string warnings;
+  const nlohmann::json processes = ReadProfileRegions(f.dir(), &warnings);
+  ASSERT_EQ(processes.size(), 1u);
+  std::map<std::string, std::string> got;
+  for (const auto& l : processes[0]["locks"]) got[l["address"]] = l["kind"];
+  EXPECT_EQ(got, want);
+}
 
 TEST(ReadProfileRegionsTest, RecordsBecomeLocksWithCountsHistogramsAndThreads) {
   RegionFile f;
