@@ -13,6 +13,7 @@
 #include <tuple>
 #include <utility>
 
+#include "base/enum_names.h"
 #include "base/strings.h"
 #include "nlohmann/json.hpp"
 
@@ -42,16 +43,15 @@ std::string Plural(int n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
+constexpr NamedValue<hwloc_obj_cache_type_e> kCacheTypeNames[] = {
+    {HWLOC_OBJ_CACHE_DATA, "data"},
+    {HWLOC_OBJ_CACHE_INSTRUCTION, "instruction"},
+    {HWLOC_OBJ_CACHE_UNIFIED, "unified"},
+};
+
+// A cache type a newer hwloc adds reads "unified", as caches without a type did before.
 std::string CacheTypeName(hwloc_obj_cache_type_e type) {
-  switch (type) {
-    case HWLOC_OBJ_CACHE_DATA:
-      return "data";
-    case HWLOC_OBJ_CACHE_INSTRUCTION:
-      return "instruction";
-    case HWLOC_OBJ_CACHE_UNIFIED:
-      break;
-  }
-  return "unified";
+  return NameOf(kCacheTypeNames, type, "unified");
 }
 
 // "L1d", "L1i", "L2": the names lstopo and lscpu use.

@@ -32,18 +32,18 @@ namespace lockbench {
 
 struct RunOptions {
   std::string locks = "all";
-  std::string workload;  // preset name or a .json path; empty: read-mostly
+  std::string workload{};  // preset name or a .json path; empty: read-mostly
   // Workload flags that were given, by workload field name ("shared_cs" -> "200ns").
-  std::map<std::string, std::string> workload_flags;
+  std::map<std::string, std::string> workload_flags{};
   std::string placement = "compact";
   std::string smt = "on";
   std::string memory = "first-touch";
-  std::string lock_node;
-  std::string synthetic;
-  std::string topology_xml;
+  std::string lock_node{};
+  std::string synthetic{};
+  std::string topology_xml{};
   bool dry_run = false;
-  std::string out;
-  std::string hgrm_dir;  // write each run's acquire-latency histograms here as .hgrm files
+  std::string out{};
+  std::string hgrm_dir{};  // write each run's acquire-latency histograms here as .hgrm files
   std::string format = "table";
   std::string latency_sample = "auto";
   bool no_verify = false;
@@ -53,13 +53,13 @@ struct RunOptions {
   // Torture mode (workloads/internal/torture.h); its seed, as given, or empty for the
   // workload's seed.
   bool torture = false;
-  std::string torture_seed;
+  std::string torture_seed{};
   // Lock settings that were given, by setting name ("spin_count" -> "64"); see LockSettingFlags.
-  std::map<std::string, std::string> lock_settings;
+  std::map<std::string, std::string> lock_settings{};
   // --resume FILE: run what FILE.journal lacks, with the flags it recorded (tool/run_journal.h).
-  std::string resume;
+  std::string resume{};
   bool force = false;  // resume a journal of another version, machine or config
-  std::vector<std::string> plugins;  // lock plugin files (.so) whose locks join the built-in ones
+  std::vector<std::string> plugins{};  // lock plugin files (.so) whose locks join the built-in ones
 };
 
 // Where a row's value lives: a string, a flag (true when given), or a repeatable list.
@@ -71,22 +71,22 @@ using RunOptionField = std::variant<std::string RunOptions::*, bool RunOptions::
 enum class ValueKind { kText, kDuration, kCount };
 
 struct RunOptionRow {
-  std::string_view flag;  // CLI11 names: "--stall-timeout", "--lock,-l"
-  std::string_view help;
-  RunOptionField field;
+  std::string_view flag{};  // CLI11 names: "--stall-timeout", "--lock,-l"
+  std::string_view help{};
+  RunOptionField field{};
   // The journal's key; empty when a resumed sweep does not take it from the journal (outputs
   // it writes anew, the plan-only flags).
-  std::string_view journal_key;
+  std::string_view journal_key{};
   bool show_default = false;     // --help prints the default
   bool with_resume = false;      // may be given beside --resume
   bool negated = false;          // a flag journaled as its opposite (--no-verify as "verify")
-  std::string_view type_name;    // --help's name for the value, e.g. "FILE"; empty: CLI11's
+  std::string_view type_name{};  // --help's name for the value, e.g. "FILE"; empty: CLI11's
   ValueKind kind = ValueKind::kText;
   uint64_t min = 0;  // kDuration: the shortest, in ns; kCount: the smallest
   uint64_t max = 0;  // kCount: the largest
-  std::string_view keyword;  // kCount: a word allowed instead of a number ("auto"), or empty
+  std::string_view keyword{};  // kCount: a word allowed instead of a number ("auto"), or empty
   // The key of the result's `config` that records the option; empty when none does.
-  std::string_view config_key;
+  std::string_view config_key{};
   // The plan writes that key from what it resolved (the memory policy, the sampling `auto`
   // chose), not from the value as given.
   bool config_derived = false;
