@@ -6,32 +6,31 @@ namespace lockbench {
 
 void ExSpinLock::LockContended() {
   internal::SpinBackoff backoff;
-  for (;;) {
-    std::uint32_t v = word_.load(std::memory_order_relaxed);
-    if ((v & ~kWriterWaiting) == 0) {
-      if (word_.compare_exchange_weak(v, kExclusive, std::memory_order_acquire,
-                                      std::memory_order_relaxed)) {
-        return;
-      }
-      continue;
+  // Claim bit 31; while another writer owns it, wait for its release without touching the word.
+  while (word_.fetch_or(kExclusive, std::memory_order_acquire) & kExclusive) {
+    while (word_.load(std::memory_order_relaxed) & kExclusive) backoff.Pause();
+  }
+  DrainReaders(0);
+}
+
+void ExSpinLock::DrainReaders(std::uint32_t own_shares) {
+  internal::SpinBackoff backoff;
+  std::uint32_t v = word_.load(std::memory_order_acquire);
+  while ((v & ~kDraining) != (kExclusive | own_shares)) {
+    if ((v & kDraining) == 0 &&
+        !word_.compare_exchange_weak(v, v | kDraining, std::memory_order_acquire,
+                                     std::memory_order_acquire)) {
+      continue;  // a reader left meanwhile: look again
     }
-    // Announce the writer, so that new readers back off while the present ones drain.
-    if ((v & kWriterWaiting) == 0) word_.fetch_or(kWriterWaiting, std::memory_order_relaxed);
     backoff.Pause();
+    v = word_.load(std::memory_order_acquire);
   }
 }
 
 void ExSpinLock::LockSharedContended() {
   internal::SpinBackoff backoff;
   for (;;) {
-    std::uint32_t v = word_.load(std::memory_order_relaxed);
-    if (ReaderMayEnter(v)) {
-      if (word_.compare_exchange_weak(v, v + 1, std::memory_order_acquire,
-                                      std::memory_order_relaxed)) {
-        return;
-      }
-      continue;
-    }
+    if ((word_.load(std::memory_order_relaxed) & kExclusive) == 0 && try_lock_shared()) return;
     backoff.Pause();
   }
 }

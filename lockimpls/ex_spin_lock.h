@@ -3,25 +3,27 @@
 // can set the kernel's busy-waiting reader/writer lock beside the sleeping ones (push lock,
 // ERESOURCE). ex_spin_lock_api.h puts the Windows names on it.
 //
-// Design (lockimpls/SEMANTICS.md, "Executive spin lock"): one 32-bit word. Bit 31 is set while
-// a writer holds the lock, bit 30 while a writer waits; bits 0 to 29 count shared holders. A
-// reader increments the count when neither writer bit is set. A writer sets the waiting bit,
-// which stops new readers, waits for the count to drain to zero, and then swaps the word to
-// "held exclusive" (clearing the waiting bit; another waiting writer sets it again). A reader
-// that is the only holder may convert to exclusive without releasing. Nobody ever sleeps:
-// waiters spin on the word. In user mode a holder can be preempted, where a Windows holder runs
-// at DISPATCH_LEVEL and cannot be, so after 64 polls a spinner yields its CPU between polls
+// Design (lockimpls/SEMANTICS.md, "Executive spin lock", which names the Windows 10 routines
+// followed): one 32-bit word. Bits 0 to 29 count shared holders; bit 31 belongs to one writer,
+// from the moment it claims the lock until its release; bit 30 is set while that writer waits
+// for the readers already inside to leave. A reader adds one while bit 31 is clear. A writer
+// claims bit 31 with an atomic OR (which stops new readers), spins until the count drains, and
+// holds the lock; a writer that finds bit 31 taken spins until it clears and claims again,
+// leaving the word alone meanwhile. The exclusive release stores 0: waiting readers and writers
+// then race. A reader converts to exclusive by claiming bit 31 the same way and waiting for the
+// other readers; it fails only if another writer owns bit 31. Nobody ever sleeps: waiters spin
+// on the word. In user mode a holder can be preempted, where a Windows holder runs at
+// DISPATCH_LEVEL and cannot be, so after 64 polls a spinner yields its CPU between polls
 // (internal/spin_backoff.h) to let a preempted holder run; it still never blocks on the lock.
 //
-// Fairness: writer preference, not fair among equals. A waiting writer blocks new readers; the
-// readers already inside finish first. Writers compete by compare-exchange with no order among
-// them, and a burst of writers can starve readers.
+// Fairness: none across releases. A writer that owns bit 31 goes before readers that arrive
+// after it; once it releases, the spinners race, readers and writers alike, with no order.
 //
-// Unsupported calls: not recursive. A reader re-entering shared while a writer waits, or any
-// exclusive re-entry, spins forever, as on Windows; not detected. There is no owner.
+// Unsupported calls: not recursive. A reader re-entering shared while a writer owns bit 31, or
+// any exclusive re-entry, spins forever, as on Windows; not detected. There is no owner.
 //
-// Cost: uncontended, one compare-exchange to acquire and one atomic to release; 4 bytes;
-// allocates nothing.
+// Cost: uncontended, one compare-exchange to acquire and one store (exclusive) or atomic
+// subtraction (shared) to release; 4 bytes; allocates nothing.
 #ifndef LOCKBENCH_LOCKIMPLS_EX_SPIN_LOCK_H_
 #define LOCKBENCH_LOCKIMPLS_EX_SPIN_LOCK_H_
 
@@ -35,12 +37,13 @@ namespace lockbench {
 class ExSpinLock {
  public:
   static constexpr std::uint32_t kExclusive = 0x80000000u;
-  static constexpr std::uint32_t kWriterWaiting = 0x40000000u;
+  static constexpr std::uint32_t kDraining = 0x40000000u;
   static constexpr std::uint32_t kShareMask = 0x3fffffffu;
 
   static constexpr LockTraits kTraits = {
       "ex_spin_lock", "Windows executive reader/writer spin lock (EX_SPIN_LOCK), 32 bits", 4,
-      Recursion::kNone, "writer preference: a waiting writer stops new readers; spins, never sleeps",
+      Recursion::kNone,
+      "a claiming writer stops new readers; at release all spinners race; spins, never sleeps",
       false};
 
   ExSpinLock() = default;
@@ -50,21 +53,21 @@ class ExSpinLock {
   void lock() {
     if (!try_lock()) [[unlikely]] LockContended();
   }
+  // Only from free: Windows has no exclusive try, and a claim would have to wait for readers.
   bool try_lock() {
-    std::uint32_t v = word_.load(std::memory_order_relaxed);
-    return (v & ~kWriterWaiting) == 0 &&
-           word_.compare_exchange_strong(v, kExclusive, std::memory_order_acquire,
+    std::uint32_t v = 0;
+    return word_.compare_exchange_strong(v, kExclusive, std::memory_order_acquire,
                                          std::memory_order_relaxed);
   }
-  // Keeps the waiting bit another writer may have set meanwhile.
-  void unlock() { word_.fetch_and(~kExclusive, std::memory_order_release); }
+  // Stores 0, clearing the draining bit too; whoever spins next takes the lock.
+  void unlock() { word_.store(0, std::memory_order_release); }
 
   void lock_shared() {
     if (!try_lock_shared()) [[unlikely]] LockSharedContended();
   }
   bool try_lock_shared() {
     std::uint32_t v = word_.load(std::memory_order_relaxed);
-    while (ReaderMayEnter(v)) {
+    while ((v & kExclusive) == 0) {
       if (word_.compare_exchange_weak(v, v + 1, std::memory_order_acquire,
                                       std::memory_order_relaxed)) {
         return true;
@@ -74,26 +77,24 @@ class ExSpinLock {
   }
   void unlock_shared() { word_.fetch_sub(1, std::memory_order_release); }
 
-  // True, and the caller now holds the lock exclusive, if it was the only shared holder
-  // (a waiting writer does not prevent it). False changes nothing.
-  // REQUIRES: the caller holds the lock shared.
+  // Claims bit 31 and waits for the other readers to leave: true, and the caller holds the lock
+  // exclusive (its own share still counted until the release stores 0). False, changing nothing,
+  // when another writer already owns bit 31; the caller still holds shared and must release it
+  // for that writer to proceed. REQUIRES: the caller holds the lock shared.
   bool TryConvertSharedToExclusive() {
-    std::uint32_t v = word_.load(std::memory_order_relaxed);
-    while ((v & ~kWriterWaiting) == 1) {
-      if (word_.compare_exchange_weak(v, kExclusive, std::memory_order_acquire,
-                                      std::memory_order_relaxed)) {
-        return true;
-      }
-    }
-    return false;
+    if (word_.fetch_or(kExclusive, std::memory_order_acquire) & kExclusive) return false;
+    DrainReaders(1);
+    return true;
   }
 
   std::uint32_t RawWord() const { return word_.load(std::memory_order_acquire); }
 
  private:
-  static bool ReaderMayEnter(std::uint32_t v) { return (v & (kExclusive | kWriterWaiting)) == 0; }
   void LockContended();
   void LockSharedContended();
+  // As the owner of bit 31: spins, with the draining bit set, until only `own_shares` readers
+  // remain inside.
+  void DrainReaders(std::uint32_t own_shares);
 
   std::atomic<std::uint32_t> word_{0};
 };
