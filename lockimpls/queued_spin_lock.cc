@@ -29,6 +29,20 @@ Node* TakeNode() {
 
 void GiveBack(Node* node) { pool.free |= std::uint32_t{1} << (node - pool.nodes); }
 
+// The calling thread's node that holds `lock`: the taken node whose Lock field names it. Reads
+// only the thread's own nodes, never the lock's line. REQUIRES: the thread holds `lock` through
+// lock() or try_lock().
+Node* HolderNode(const QueuedSpinLock* lock) {
+  const std::uintptr_t self = reinterpret_cast<std::uintptr_t>(lock);
+  for (std::uint32_t taken = ~pool.free; taken != 0; taken &= taken - 1) {
+    Node* node = &pool.nodes[std::countr_zero(taken)];
+    const std::uintptr_t bits = node->Lock.load(std::memory_order_relaxed);
+    if ((bits & ~(QueuedSpinLock::kWaitBit | QueuedSpinLock::kOwnerBit)) == self) return node;
+  }
+  LOCKBENCH_CHECK(false, "QueuedSpinLock", "unlock() on a thread that does not hold the lock");
+  return nullptr;
+}
+
 }  // namespace
 
 // ReactOS ntoskrnl/ke/spinlock.c, KeAcquireQueuedSpinLockAtDpcLevel; the wait bit is set before
@@ -66,11 +80,7 @@ void QueuedSpinLock::Release(Node* node) {
   next->Lock.fetch_xor(kWaitBit | kOwnerBit, std::memory_order_release);
 }
 
-void QueuedSpinLock::lock() {
-  Node* node = TakeNode();
-  Acquire(node);
-  holder_node_ = node;
-}
+void QueuedSpinLock::lock() { Acquire(TakeNode()); }
 
 bool QueuedSpinLock::try_lock() {
   if (tail_.load(std::memory_order_relaxed) != nullptr) return false;
@@ -83,13 +93,11 @@ bool QueuedSpinLock::try_lock() {
     GiveBack(node);
     return false;
   }
-  holder_node_ = node;
   return true;
 }
 
 void QueuedSpinLock::unlock() {
-  Node* node = holder_node_;
-  holder_node_ = nullptr;
+  Node* node = HolderNode(this);
   Release(node);
   GiveBack(node);
 }

@@ -14,10 +14,11 @@
 //
 // Nodes for the lock()/unlock() interface: BenchLock's unlock takes no handle, so lock() takes a
 // node from a small pool of the calling thread (thread-local, kNodesPerThread nodes, one bit
-// each in a free mask) and the holder stores its node in the lock object (holder_node_, read
-// and written only by the holder, ordered by the lock itself); unlock() releases through that
-// node and returns it to the releasing thread's pool. REQUIRES: lock() and unlock() on the same
-// thread; at most kNodesPerThread queued spin locks held at once by one thread (more aborts).
+// each in a free mask); unlock() finds the taken node whose Lock field names this lock,
+// releases through it and returns it to the pool. The holder's node stays with the holder, so a
+// hold writes nothing on the lock's line beyond the tail swap Windows makes. REQUIRES: lock()
+// and unlock() on the same thread; at most kNodesPerThread queued spin locks held at once by one
+// thread (more aborts).
 //
 // Fairness: strict FIFO. Waiters are granted in the order their swap reached the tail; nobody
 // barges past a queued waiter, and a try succeeds only when the lock is free with no queue.
@@ -26,8 +27,9 @@
 // release it exclusive; traits: shared_mode false). Not recursive: a re-acquire queues behind
 // its own hold and spins forever, as on Windows; not detected. No owner query.
 //
-// Cost: uncontended, one atomic exchange to acquire and one compare-exchange to release; 16 bytes
-// (the 8-byte tail word Windows has, plus holder_node_); allocates nothing. Waiters spin (with a
+// Cost: uncontended, one atomic exchange to acquire and one compare-exchange to release (plus,
+// through unlock(), a scan of the thread's taken nodes: one when it holds one lock); 8 bytes,
+// the tail word of Windows' KSPIN_LOCK; allocates nothing. Waiters spin (with a
 // CPU pause, then yielding, internal/spin_backoff.h) and never sleep.
 #ifndef LOCKBENCH_LOCKIMPLS_QUEUED_SPIN_LOCK_H_
 #define LOCKBENCH_LOCKIMPLS_QUEUED_SPIN_LOCK_H_
@@ -51,7 +53,7 @@ class alignas(8) QueuedSpinLock {
   static constexpr int kNodesPerThread = 32;
 
   static constexpr LockTraits kTraits = {
-      "queued_spin_lock", "Windows in-stack queued spin lock (MCS queue); exclusive only", 16,
+      "queued_spin_lock", "Windows in-stack queued spin lock (MCS queue); exclusive only", 8,
       Recursion::kNone, "strict FIFO: waiters granted in queue order, each spins on its own node",
       false, /*shared_mode=*/false};
 
@@ -76,11 +78,10 @@ class alignas(8) QueuedSpinLock {
 
  private:
   std::atomic<Node*> tail_{nullptr};
-  Node* holder_node_ = nullptr;  // the lock()/unlock() path's node, while held
 };
 
 static_assert(BenchLock<QueuedSpinLock>);
-static_assert(sizeof(QueuedSpinLock) == 16);
+static_assert(sizeof(QueuedSpinLock) == 8);
 
 }  // namespace lockbench
 

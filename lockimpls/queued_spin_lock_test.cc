@@ -2,6 +2,7 @@
 // lock") through its Windows-named facade and its lock()/unlock() interface. Waiters are queued
 // in a forced order: each is started only once the previous one's node has become the tail.
 #include <atomic>
+#include <cstring>
 #include <thread>
 #include <vector>
 
@@ -108,6 +109,28 @@ TEST(QueuedSpinLockTest, ThreadPoolNodesAllowOverlappingHolds) {
   EXPECT_NE(b.TailForTest(), nullptr);
   b.unlock();
   EXPECT_EQ(b.TailForTest(), nullptr);
+}
+
+// Rule: In-stack queued spin lock > State: the lock is the 8-byte tail word alone, and a
+// contended hand-off through lock()/unlock() writes nothing on it: the holder's node stays with
+// the holder.
+TEST(QueuedSpinLockTest, HandOffLeavesTheLockWordAsTheSuccessorQueuedIt) {
+  static_assert(sizeof(QueuedSpinLock) == sizeof(void*), "KSPIN_LOCK is one pointer");
+  TestWatchdog watchdog;
+  QueuedSpinLock lock;
+  lock.lock();
+  const Node* mine = lock.TailForTest();
+  internal::Holder<QueuedSpinLock> successor(lock, true);
+  WaitUntil([&] { return mine->Next.load() != nullptr; });  // swapped in and linked
+  unsigned char before[sizeof(QueuedSpinLock)];
+  std::memcpy(before, static_cast<const void*>(&lock), sizeof before);
+  lock.unlock();
+  successor.AwaitAcquired();
+  unsigned char after[sizeof(QueuedSpinLock)];
+  std::memcpy(after, static_cast<const void*>(&lock), sizeof after);
+  EXPECT_EQ(std::memcmp(before, after, sizeof before), 0) << "the hand-off wrote the lock";
+  successor.Join();
+  EXPECT_EQ(lock.TailForTest(), nullptr);
 }
 
 // Rule: In-stack queued spin lock > Grant rules: exclusive only (a second shared request is
