@@ -14,6 +14,7 @@ namespace lockbench {
 namespace {
 
 constinit internal::SpinSetting critical_section_spins{4000};
+constinit std::atomic<std::uint32_t> spin_past_sleepers{1};
 
 std::atomic<internal::CriticalSectionObserver*> observer{nullptr};
 
@@ -23,6 +24,12 @@ bool OneCpu() { return std::thread::hardware_concurrency() <= 1; }
 
 std::uint32_t CriticalSectionDefaultSpinCount() { return critical_section_spins.Get(); }
 void SetCriticalSectionDefaultSpinCount(std::uint32_t spins) { critical_section_spins.Set(spins); }
+std::uint32_t CriticalSectionSpinPastSleepers() {
+  return spin_past_sleepers.load(std::memory_order_relaxed);
+}
+void SetCriticalSectionSpinPastSleepers(std::uint32_t value) {
+  spin_past_sleepers.store(value != 0 ? 1 : 0, std::memory_order_relaxed);
+}
 
 namespace internal {
 
@@ -47,7 +54,8 @@ std::uint32_t BasicCriticalSection<kChecked>::SetSpinCount(std::uint32_t spins) 
   return static_cast<std::uint32_t>(spin_count_.exchange(value, std::memory_order_relaxed));
 }
 
-// Spin, then sleep; once woken, compete again like a newcomer. Until this thread has slept once
+// Spin, then sleep; once woken, compete again like a newcomer. With spin_past_sleepers 0 the
+// spin ends as soon as the word counts a sleeping waiter. Until this thread has slept once
 // it takes the lock by clearing the lock bit and sleeps by adding a waiter; once woken, the
 // cleared woken bit is its own, so taking the lock also sets that bit back and sleeping turns it
 // back into a waiter.
@@ -55,6 +63,7 @@ template <bool kChecked>
 void BasicCriticalSection<kChecked>::EnterContended(std::uintptr_t self) {
   std::int32_t take = -kLockBit;
   std::int32_t wait = -kWaiterUnit;
+  const bool past_sleepers = spin_past_sleepers.load(std::memory_order_relaxed) != 0;
   for (;;) {
     std::uint32_t spins = SpinCount();
     std::int32_t old = lock_count_.load(std::memory_order_relaxed);
@@ -65,7 +74,7 @@ void BasicCriticalSection<kChecked>::EnterContended(std::uintptr_t self) {
           Own(self);
           return;
         }
-      } else if (spins > 0) {
+      } else if (spins > 0 && (past_sleepers || Waiters(old) == 0)) {
         --spins;
         CpuRelax();
         old = lock_count_.load(std::memory_order_relaxed);

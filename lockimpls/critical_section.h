@@ -49,6 +49,12 @@ namespace lockbench {
 std::uint32_t CriticalSectionDefaultSpinCount();
 void SetCriticalSectionDefaultSpinCount(std::uint32_t spins);
 
+// Whether a contender spins its full count while other waiters sleep: 1 (the default) as
+// Windows 10's ntdll does (RtlpEnterCriticalSectionContended polls the lock bit alone), 0 to stop
+// spinning once one waiter sleeps, as Wine does. Every section of the process follows it.
+std::uint32_t CriticalSectionSpinPastSleepers();
+void SetCriticalSectionSpinPastSleepers(std::uint32_t spin_past_sleepers);
+
 namespace internal {
 
 // The calling thread's Linux thread id (gettid), never 0.
@@ -182,7 +188,11 @@ class CriticalSection final : public internal::BasicCriticalSection<internal::kC
 
   static constexpr LockSetting kSettings[] = {
       {"spin_count", "polls of the section before an Enter sleeps (default 4000, 0 on one CPU)",
-       kMaxSpinCount, &CriticalSectionDefaultSpinCount, &SetCriticalSectionDefaultSpinCount}};
+       kMaxSpinCount, &CriticalSectionDefaultSpinCount, &SetCriticalSectionDefaultSpinCount},
+      {"spin_past_sleepers",
+       "1: a contender spins its full count while others sleep (Windows 10); 0: it stops once "
+       "one sleeps (Wine)",
+       1, &CriticalSectionSpinPastSleepers, &SetCriticalSectionSpinPastSleepers}};
   static constexpr LockTraits kTraits = {
       .name = "critical_section",
       .description = "Windows CRITICAL_SECTION: recursive, spin then wait, not FIFO; exclusive only",

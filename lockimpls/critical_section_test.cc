@@ -5,6 +5,8 @@
 // observer) instead of sleeping.
 #include "lockimpls/critical_section.h"
 
+#include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -17,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "lockimpls/critical_section_api.h"
 #include "lockimpls/internal/hang_watchdog.h"
+#include "lockimpls/internal/scoped_lock_setting.h"
 #include "lockimpls/internal/test_support.h"
 #include "lockimpls/internal/test_watchdog.h"
 
@@ -241,6 +244,50 @@ TEST(CriticalSectionTest, SpinningContenderEntersWithoutSleeping) {
   EXPECT_EQ(recorder.wakes(), 0) << "no wake was needed";
   EXPECT_EQ(cs.LockCount(), kFree);
   DeleteCriticalSection(&cs);
+}
+
+// CPU time `thread` has used so far.
+std::chrono::nanoseconds ThreadCpuTime(std::thread& thread) {
+  clockid_t clock;
+  EXPECT_EQ(pthread_getcpuclockid(thread.native_handle(), &clock), 0);
+  timespec ts{};
+  EXPECT_EQ(clock_gettime(clock, &ts), 0);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+// Rule: CRITICAL_SECTION > Grant rules: spin_past_sleepers decides whether a contender spins
+// while another waiter sleeps: 1 (Windows 10) spins the full count, 0 (Wine) sleeps at once.
+TEST(CriticalSectionTest, SpinPastSleepersDecidesWhetherAContenderSpinsBehindASleeper) {
+  if (!MultiCpu()) GTEST_SKIP() << "spin counts are 0 on one CPU";
+  TestWatchdog watchdog;
+  for (std::uint32_t policy : {0u, 1u}) {
+    internal::ScopedLockSetting setting(
+        internal::SettingOf<CriticalSection>("spin_past_sleepers"), policy);
+    CRITICAL_SECTION cs;
+    InitializeCriticalSectionAndSpinCount(&cs, 0);
+    EnterCriticalSection(&cs);
+    Enterer sleeper(cs);  // spin count 0: sleeps at once
+    WaitUntil([&] { return Cs::Waiters(cs.LockCount()) == 1; });
+    SetCriticalSectionSpinCount(&cs, 0x00FFFFFF);
+    std::thread contender([&] {
+      EnterCriticalSection(&cs);
+      LeaveCriticalSection(&cs);
+    });
+    WaitUntil([&] { return Cs::Waiters(cs.LockCount()) == 2; });
+    // 2^24 polls take tens of milliseconds of CPU at the least; going to sleep at once, well
+    // under one.
+    const auto cpu = ThreadCpuTime(contender);
+    if (policy == 0) {
+      EXPECT_LT(cpu, std::chrono::milliseconds(5)) << "spun behind a sleeping waiter";
+    } else {
+      EXPECT_GE(cpu, std::chrono::milliseconds(5)) << "stopped spinning behind a sleeping waiter";
+    }
+    LeaveCriticalSection(&cs);
+    sleeper.Join();
+    contender.join();
+    EXPECT_EQ(cs.LockCount(), kFree);
+    DeleteCriticalSection(&cs);
+  }
 }
 
 // Rule: CRITICAL_SECTION > API: SetCriticalSectionSpinCount returns the previous spin count; on one
