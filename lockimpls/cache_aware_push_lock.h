@@ -5,7 +5,7 @@
 // Windows names on it.
 //
 // Design (lockimpls/SEMANTICS.md, "Cache-aware push lock"): a heap array of slots, one per
-// processor configured when the lock is made (std::thread::hardware_concurrency), each a push-lock
+// processor configured when the lock is made (sysconf(_SC_NPROCESSORS_CONF)), each a push-lock
 // word (internal/wait_block_word.h) padded to 64 bytes. A shared acquire takes the slot of the
 // processor it runs on (sched_getcpu() modulo the slot count) shared; an exclusive acquire takes
 // every slot exclusive in index order, so two exclusive acquirers never deadlock (both queue on

@@ -8,9 +8,11 @@
 // Newer Windows may spin dynamically when no count is given; that is not public and not
 // emulated.
 //
-// Flags: InitializeCriticalSectionEx accepts 0 and CRITICAL_SECTION_NO_DEBUG_INFO (no debug
-// information is ever kept here) and returns FALSE for any other bit, rather than guess what
-// undocumented flags do. The Initialize calls never fail otherwise (since Windows Vista they
+// Flags: InitializeCriticalSectionEx accepts the five flags winnt.h defines in SpinCount's top
+// byte (RTL_CRITICAL_SECTION_FLAG_NO_DEBUG_INFO, _DYNAMIC_SPIN, _STATIC_INIT, _RESOURCE_TYPE,
+// _FORCE_DEBUG_INFO), none of which changes anything here (no debug information is kept and the
+// spin is not dynamic), and returns FALSE for a bit of RTL_CRITICAL_SECTION_FLAG_RESERVED
+// (0xE0000000), as Windows does. The Initialize calls never fail otherwise (since Windows Vista they
 // cannot run out of memory either: the event is created on demand or replaced by a keyed event).
 //
 // Not emulated: DebugInfo and the process's critical-section list (!locks), the event handle
@@ -33,6 +35,11 @@ using LPCRITICAL_SECTION = CRITICAL_SECTION*;
 using RTL_CRITICAL_SECTION = CriticalSection;
 
 inline constexpr DWORD CRITICAL_SECTION_NO_DEBUG_INFO = 0x01000000;
+inline constexpr DWORD RTL_CRITICAL_SECTION_FLAG_DYNAMIC_SPIN = 0x02000000;
+inline constexpr DWORD RTL_CRITICAL_SECTION_FLAG_STATIC_INIT = 0x04000000;
+inline constexpr DWORD RTL_CRITICAL_SECTION_FLAG_RESOURCE_TYPE = 0x08000000;
+inline constexpr DWORD RTL_CRITICAL_SECTION_FLAG_FORCE_DEBUG_INFO = 0x10000000;
+inline constexpr DWORD RTL_CRITICAL_SECTION_FLAG_RESERVED = 0xE0000000;
 
 // REQUIRES: `cs` points to storage of sizeof(CRITICAL_SECTION) bytes, not in use.
 inline VOID InitializeCriticalSection(LPCRITICAL_SECTION cs) {
@@ -45,9 +52,9 @@ inline BOOL InitializeCriticalSectionAndSpinCount(LPCRITICAL_SECTION cs, DWORD s
   return TRUE;
 }
 
-// FALSE, leaving `cs` untouched, if `flags` has a bit other than CRITICAL_SECTION_NO_DEBUG_INFO.
+// FALSE, leaving `cs` untouched, if `flags` has a reserved bit.
 inline BOOL InitializeCriticalSectionEx(LPCRITICAL_SECTION cs, DWORD spin_count, DWORD flags) {
-  if ((flags & ~CRITICAL_SECTION_NO_DEBUG_INFO) != 0) return FALSE;
+  if ((flags & RTL_CRITICAL_SECTION_FLAG_RESERVED) != 0) return FALSE;
   ::new (static_cast<void*>(cs)) CriticalSection(spin_count);
   return TRUE;
 }

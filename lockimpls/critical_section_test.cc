@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <ios>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -306,18 +307,25 @@ TEST(CriticalSectionTest, SpinCountSetReturnsPrevious) {
   SetCriticalSectionDefaultSpinCount(4000);
 }
 
-// Rule: CRITICAL_SECTION > API: InitializeCriticalSectionEx accepts 0 and
-// CRITICAL_SECTION_NO_DEBUG_INFO and returns FALSE for any other flag.
-TEST(CriticalSectionTest, InitializeExAcceptsOnlyNoDebugInfo) {
+// Rule: CRITICAL_SECTION > API: InitializeCriticalSectionEx accepts each flag winnt.h defines
+// and returns FALSE for each reserved bit.
+TEST(CriticalSectionTest, InitializeExAcceptsTheDefinedFlagsAndRefusesReservedBits) {
   CRITICAL_SECTION cs;
   EXPECT_EQ(InitializeCriticalSectionEx(&cs, 10, CRITICAL_SECTION_NO_DEBUG_INFO), TRUE);
   EXPECT_EQ(cs.SpinCount(), MultiCpu() ? 10u : 0u);
   EnterCriticalSection(&cs);
   LeaveCriticalSection(&cs);
   DeleteCriticalSection(&cs);
-  EXPECT_EQ(InitializeCriticalSectionEx(&cs, 0, 0), TRUE);
-  DeleteCriticalSection(&cs);
-  EXPECT_EQ(InitializeCriticalSectionEx(&cs, 0, 0x80000000u), FALSE);
+  for (DWORD flag : {DWORD{0}, RTL_CRITICAL_SECTION_FLAG_DYNAMIC_SPIN,
+                     RTL_CRITICAL_SECTION_FLAG_STATIC_INIT, RTL_CRITICAL_SECTION_FLAG_RESOURCE_TYPE,
+                     RTL_CRITICAL_SECTION_FLAG_FORCE_DEBUG_INFO, DWORD{0x1F000000}}) {
+    EXPECT_EQ(InitializeCriticalSectionEx(&cs, 0, flag), TRUE) << std::hex << flag;
+    DeleteCriticalSection(&cs);
+  }
+  for (DWORD bit : {0x20000000u, 0x40000000u, 0x80000000u}) {
+    EXPECT_EQ(InitializeCriticalSectionEx(&cs, 0, bit | CRITICAL_SECTION_NO_DEBUG_INFO), FALSE)
+        << std::hex << bit;
+  }
 }
 
 // Rule: CRITICAL_SECTION > Grant rules: exclusive only; a "shared" hold keeps other shared requests

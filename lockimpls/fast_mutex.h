@@ -4,8 +4,8 @@
 // they need. fast_mutex_api.h puts the Windows names on them.
 //
 // Design (lockimpls/SEMANTICS.md, "Fast mutex and guarded mutex"; internal/gate_mutex.h): the
-// Windows 8 and later algorithm, which the two share (before Windows 8 the fast mutex had its
-// own count and an event): one count word with a lock bit (set means free), a woken bit and a
+// count-word algorithm the two share, which the Windows Research Kernel's x64 FAST_MUTEX already
+// uses (Windows Server 2003 SP1; older x86 kernels kept a count and an event): one count word with a lock bit (set means free), a woken bit and a
 // waiter count, an owner field, a contention count, and a gate that a release signals to let
 // exactly one sleeping waiter through. The two classes differ only in what their Windows calls
 // do around a hold: the fast mutex raises IRQL to APC_LEVEL, the guarded mutex enters a guarded
@@ -40,7 +40,7 @@ class FastMutex final : public internal::GateMutex {
  public:
   FastMutex() = default;  // not an aggregate: the base's destructor is protected
   static constexpr LockTraits kTraits = {
-      "fast_mutex", "Windows kernel fast mutex (FAST_MUTEX), Windows 8+ algorithm; exclusive only",
+      "fast_mutex", "Windows kernel fast mutex (FAST_MUTEX), count-word algorithm; exclusive only",
       24, Recursion::kNone, kGateMutexFairness, true, /*shared_mode=*/false};
 };
 

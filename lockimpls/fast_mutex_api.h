@@ -8,7 +8,9 @@
 // APC_LEVEL), which is checked in every build. KeAcquireGuardedMutex and
 // KeTryToAcquireGuardedMutex enter a guarded region (left again by a failed try);
 // KeReleaseGuardedMutex leaves it; KeAcquireGuardedMutexUnsafe and KeReleaseGuardedMutexUnsafe
-// enter none and, like the fast mutex's Unsafe pair, require APCs disabled. No APC is actually held off: Linux threads have none.
+// enter none and require a guarded region or APC_LEVEL (a critical region, which leaves special
+// kernel APCs enabled, is not enough: Microsoft's KeAcquireGuardedMutexUnsafe page). No APC is
+// actually held off: Linux threads have none.
 //
 // Cost: each call is the mutex call plus a thread-local update.
 #ifndef LOCKBENCH_LOCKIMPLS_FAST_MUTEX_API_H_
@@ -38,6 +40,11 @@ namespace internal {
 inline void CheckApcsDisabled(const char* call) {
   LOCKBENCH_CHECK(KeAreApcsDisabled() || KeGetCurrentIrql() >= APC_LEVEL, "FastMutex",
                   std::string(call) + " requires APCs disabled");
+}
+
+inline void CheckGuardedOrApcLevel(const char* call) {
+  LOCKBENCH_CHECK(GuardedRegionDepth() > 0 || KeGetCurrentIrql() >= APC_LEVEL, "GuardedMutex",
+                  std::string(call) + " requires a guarded region or APC_LEVEL");
 }
 
 }  // namespace internal
@@ -105,12 +112,12 @@ inline VOID KeReleaseGuardedMutex(PKGUARDED_MUTEX m) {
 // The unsafe pair enters no guarded region: the caller has normal kernel APCs disabled already
 // (a critical or guarded region, or APC_LEVEL), which is checked in every build.
 inline VOID KeAcquireGuardedMutexUnsafe(PKGUARDED_MUTEX m) {
-  internal::CheckApcsDisabled("KeAcquireGuardedMutexUnsafe");
+  internal::CheckGuardedOrApcLevel("KeAcquireGuardedMutexUnsafe");
   m->lock();
 }
 
 inline VOID KeReleaseGuardedMutexUnsafe(PKGUARDED_MUTEX m) {
-  internal::CheckApcsDisabled("KeReleaseGuardedMutexUnsafe");
+  internal::CheckGuardedOrApcLevel("KeReleaseGuardedMutexUnsafe");
   m->unlock();
 }
 

@@ -236,35 +236,42 @@ TEST(GuardedMutexApiTest, AcquireEntersGuardedRegionAndFailedTryLeavesIt) {
   EXPECT_DEATH(KeLeaveGuardedRegion(), "KeLeaveGuardedRegion without a matching");
 }
 
-// Rule: Fast mutex and guarded mutex > API: the Unsafe pair enters no guarded region and aborts
-// unless APCs are already disabled.
-TEST(GuardedMutexApiTest, UnsafeCallsEnterNoRegionAndRequireApcsDisabled) {
+// Rule: Fast mutex and guarded mutex > API: the guarded Unsafe pair enters no region and requires
+// a guarded region or APC_LEVEL; a critical region is not enough.
+TEST(GuardedMutexApiTest, UnsafeCallsEnterNoRegionAndRequireAGuardedRegionOrApcLevel) {
   KGUARDED_MUTEX m;
   KeInitializeGuardedMutex(&m);
-  KeEnterCriticalRegion();
+  KeEnterGuardedRegion();
   KeAcquireGuardedMutexUnsafe(&m);
-  EXPECT_EQ(GuardedRegionDepth(), 0) << "the unsafe acquire enters no guarded region";
+  EXPECT_EQ(GuardedRegionDepth(), 1) << "the unsafe acquire enters no region of its own";
   EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
   bool other = true;
   std::thread([&] { other = m.try_lock(); }).join();
   EXPECT_FALSE(other) << "held";
   KeReleaseGuardedMutexUnsafe(&m);
-  KeLeaveCriticalRegion();
+  KeLeaveGuardedRegion();
   EXPECT_EQ(m.Owner(), 0u);
-  KeEnterGuardedRegion();  // a guarded region disables APCs too
+  const KIRQL old = SwapIrql(APC_LEVEL);  // APC_LEVEL will do as well
   KeAcquireGuardedMutexUnsafe(&m);
   KeReleaseGuardedMutexUnsafe(&m);
-  KeLeaveGuardedRegion();
+  SwapIrql(old);
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_DEATH(KeAcquireGuardedMutexUnsafe(&m), "KeAcquireGuardedMutexUnsafe requires APCs disabled");
+  EXPECT_DEATH(KeAcquireGuardedMutexUnsafe(&m),
+               "KeAcquireGuardedMutexUnsafe requires a guarded region or APC_LEVEL");
   EXPECT_DEATH(
       {
         KeEnterCriticalRegion();
         KeAcquireGuardedMutexUnsafe(&m);
-        KeLeaveCriticalRegion();
+      },
+      "KeAcquireGuardedMutexUnsafe requires a guarded region or APC_LEVEL");
+  EXPECT_DEATH(
+      {
+        KeEnterGuardedRegion();
+        KeAcquireGuardedMutexUnsafe(&m);
+        KeLeaveGuardedRegion();
         KeReleaseGuardedMutexUnsafe(&m);
       },
-      "KeReleaseGuardedMutexUnsafe requires APCs disabled");
+      "KeReleaseGuardedMutexUnsafe requires a guarded region or APC_LEVEL");
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-// GateMutex: the algorithm the Windows kernel fast mutex and guarded mutex share since Windows 8
-// (one count word with a lock bit, a woken bit and a waiter count, and a gate that wakes one
-// waiter), implemented once for FastMutex (fast_mutex.h) and GuardedMutex (guarded_mutex.h).
+// GateMutex: the algorithm of the Windows kernel fast mutex and guarded mutex (one count word
+// with a lock bit, a woken bit and a waiter count, and a gate that wakes one waiter), implemented
+// once for FastMutex and GuardedMutex (both in fast_mutex.h).
 // lockimpls/SEMANTICS.md, "Fast mutex and guarded mutex", states the rules and their sources.
 //
 // Count (the Windows field names and values): bit 0, kLockBit, is SET when the mutex is FREE;
