@@ -288,10 +288,12 @@ TEST_F(EngineTest, VerifierCatchesALockThatExcludesNobody) {
     cfg.spec.exclusive_cs_ns = 2'000;
     cfg.spec.exclusive_lines = 4;
     cfg.spec.shared_lines = 4;
-    cfg.spec.duration_ns = 5'000'000'000;  // ends early at the first violation
+    // Ends early at the first violation. Two unsynchronized writers collide within
+    // milliseconds on an idle machine; the bound leaves room for a loaded, sanitized one.
+    cfg.spec.duration_ns = 60'000'000'000;
     const RunRecord r = RunLock<NoLock>(cfg);
     EXPECT_EQ(r.status, RunStatus::kViolation) << "sampling 1 in " << sample_every;
-    EXPECT_LT(r.duration_s, 4.0);
+    EXPECT_LT(r.duration_s, 30.0) << "the run did not end at the violation";
     EXPECT_NE(r.status_detail.find("thread"), std::string::npos) << r.status_detail;
   }
 }
@@ -577,8 +579,10 @@ TEST_F(EngineTest, OpenLoopAtALowRateKeepsTheOfferedRate) {
     EXPECT_EQ(r.offered_ops_per_s, 20'000);
     EXPECT_EQ(r.arrival, kind == ArrivalKind::kFixed ? "fixed" : "poisson");
     EXPECT_EQ(r.latency_sample_every, 1u);
-    // Poisson counts vary more over a window (the seed is fixed, so not from run to run).
-    EXPECT_NEAR(Achieved(r), 20'000, kind == ArrivalKind::kFixed ? 600 : 1'000);
+    // Poisson counts vary more over a window (the seed is fixed, so not from run to run). The
+    // bounds (5%, 7.5%) leave room for a loaded, sanitized machine; a generator off by a
+    // factor (a gap in the wrong unit, a thread's share of the rate lost) is far outside them.
+    EXPECT_NEAR(Achieved(r), 20'000, kind == ArrivalKind::kFixed ? 1'000 : 1'500);
     for (const ThreadRecord& t : r.per_thread) {
       EXPECT_EQ(t.shared_response.TotalCount(), t.shared_ops);
       EXPECT_EQ(t.exclusive_response.TotalCount(), t.exclusive_ops);
