@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <ios>
 #include <mutex>
 #include <thread>
@@ -114,6 +115,31 @@ TEST(CriticalSectionTest, LayoutAndFreshFields) {
   EXPECT_EQ(cs.LockCount(), -1) << "free: lock bit set, nobody woken, no waiters";
   EXPECT_EQ(cs.OwningThread(), 0u);
   EXPECT_EQ(cs.SpinCount(), 0u);
+  DeleteCriticalSection(&cs);
+}
+
+// Rule: CRITICAL_SECTION > State: a debugger reading the x64 offsets finds each field where
+// Windows keeps it: LockCount at 8, RecursionCount at 12, OwningThread at 16, SpinCount at 32.
+TEST(CriticalSectionTest, FieldsSitAtTheWindowsOffsets) {
+  CRITICAL_SECTION cs;
+  InitializeCriticalSectionAndSpinCount(&cs, 1234);
+  EnterCriticalSection(&cs);
+  EnterCriticalSection(&cs);
+  const auto* bytes = reinterpret_cast<const unsigned char*>(&cs);
+  std::int32_t lock_count;
+  std::int32_t recursion_count;
+  std::uintptr_t owning_thread;
+  std::uintptr_t spin_count;
+  std::memcpy(&lock_count, bytes + 8, sizeof lock_count);
+  std::memcpy(&recursion_count, bytes + 12, sizeof recursion_count);
+  std::memcpy(&owning_thread, bytes + 16, sizeof owning_thread);
+  std::memcpy(&spin_count, bytes + 32, sizeof spin_count);
+  EXPECT_EQ(lock_count, kHeld);
+  EXPECT_EQ(recursion_count, 2);
+  EXPECT_EQ(owning_thread, internal::CurrentThreadId());
+  EXPECT_EQ(spin_count, MultiCpu() ? 1234u : 0u);
+  LeaveCriticalSection(&cs);
+  LeaveCriticalSection(&cs);
   DeleteCriticalSection(&cs);
 }
 
