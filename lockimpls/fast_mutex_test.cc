@@ -110,6 +110,15 @@ TYPED_TEST(GateMutexTest, ReleaseWakesExactlyOneWaiter) {
   EXPECT_EQ(m.CountForTest(), kLock | kWoken | kWaiter)
       << "free, one waiter woken, the other still counted and asleep";
   EXPECT_FALSE(w1.acquired() || w2.acquired());
+  // While the woken bit is set a release wakes nobody: a newcomer takes the mutex and lets go.
+  bool newcomer_got_it = false;
+  std::thread([&] {
+    newcomer_got_it = m.try_lock();
+    if (newcomer_got_it) m.unlock();
+  }).join();
+  ASSERT_TRUE(newcomer_got_it);
+  EXPECT_EQ(gate.signals(), 1) << "a release woke a second waiter while one was already woken";
+  EXPECT_EQ(m.CountForTest(), kLock | kWoken | kWaiter);
   gate.Release();
   w1.Release();  // each lets go as soon as it has the mutex
   w2.Release();
