@@ -245,6 +245,15 @@ TEST(CriticalSectionTest, WokenWaiterRecompetesAndNewcomerBarges) {
   DeleteCriticalSection(&cs);
 }
 
+// CPU time `thread` has used so far.
+std::chrono::nanoseconds ThreadCpuTime(std::thread& thread) {
+  clockid_t clock;
+  EXPECT_EQ(pthread_getcpuclockid(thread.native_handle(), &clock), 0);
+  timespec ts{};
+  EXPECT_EQ(clock_gettime(clock, &ts), 0);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
 // Rule: CRITICAL_SECTION > Grant rules: a contender first polls the section SpinCount times; one
 // that sees it free meanwhile enters without ever sleeping or being counted a waiter.
 TEST(CriticalSectionTest, SpinningContenderEntersWithoutSleeping) {
@@ -263,23 +272,19 @@ TEST(CriticalSectionTest, SpinningContenderEntersWithoutSleeping) {
     LeaveCriticalSection(&cs);
   });
   WaitUntil([&] { return started.load(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  EXPECT_EQ(Cs::Waiters(cs.LockCount()), 0u) << "still spinning, not asleep";
+  // Spinning shows as CPU time with no waiter counted; sleeping would count a waiter at once.
+  WaitUntil([&] {
+    return ThreadCpuTime(contender) >= std::chrono::milliseconds(2) ||
+           Cs::Waiters(cs.LockCount()) != 0;
+  });
+  EXPECT_EQ(Cs::Waiters(cs.LockCount()), 0u) << "asleep, not spinning";
+  EXPECT_FALSE(entered.load());
   LeaveCriticalSection(&cs);
   contender.join();
   EXPECT_TRUE(entered.load());
   EXPECT_EQ(recorder.wakes(), 0) << "no wake was needed";
   EXPECT_EQ(cs.LockCount(), kFree);
   DeleteCriticalSection(&cs);
-}
-
-// CPU time `thread` has used so far.
-std::chrono::nanoseconds ThreadCpuTime(std::thread& thread) {
-  clockid_t clock;
-  EXPECT_EQ(pthread_getcpuclockid(thread.native_handle(), &clock), 0);
-  timespec ts{};
-  EXPECT_EQ(clock_gettime(clock, &ts), 0);
-  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
 // Rule: CRITICAL_SECTION > Grant rules: spin_past_sleepers decides whether a contender spins
