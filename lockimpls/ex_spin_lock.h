@@ -30,25 +30,25 @@
 #include <atomic>
 #include <cstdint>
 
+#include "lockimpls/internal/atoms.h"
+#include "lockimpls/internal/spin_backoff.h"
 #include "lockimpls/lock_concept.h"
 
 namespace lockbench {
+namespace internal {
 
-class ExSpinLock {
+// The lock on an atomics policy (internal/atoms.h): RealAtoms for ExSpinLock, the scheduled
+// policy for lock_schedules_test.
+template <class Atoms>
+class BasicExSpinLock {
  public:
   static constexpr std::uint32_t kExclusive = 0x80000000u;
   static constexpr std::uint32_t kDraining = 0x40000000u;
   static constexpr std::uint32_t kShareMask = 0x3fffffffu;
 
-  static constexpr LockTraits kTraits = {
-      "ex_spin_lock", "Windows executive reader/writer spin lock (EX_SPIN_LOCK), 32 bits", 4,
-      Recursion::kNone,
-      "a claiming writer stops new readers; at release all spinners race; spins, never sleeps",
-      false};
-
-  ExSpinLock() = default;
-  ExSpinLock(const ExSpinLock&) = delete;
-  ExSpinLock& operator=(const ExSpinLock&) = delete;
+  BasicExSpinLock() = default;
+  BasicExSpinLock(const BasicExSpinLock&) = delete;
+  BasicExSpinLock& operator=(const BasicExSpinLock&) = delete;
 
   void lock() {
     if (!try_lock()) [[unlikely]] LockContended();
@@ -60,7 +60,13 @@ class ExSpinLock {
                                          std::memory_order_relaxed);
   }
   // Stores 0, clearing the draining bit too; whoever spins next takes the lock.
-  void unlock() { word_.store(0, std::memory_order_release); }
+  void unlock() {
+    if constexpr (Atoms::kPlanted == PlantedBug::kSpinReleaseKeepsDrainBit) {
+      word_.fetch_sub(kExclusive, std::memory_order_release);  // clears bit 31 alone
+    } else {
+      word_.store(0, std::memory_order_release);
+    }
+  }
 
   void lock_shared() {
     if (!try_lock_shared()) [[unlikely]] LockSharedContended();
@@ -90,13 +96,52 @@ class ExSpinLock {
   std::uint32_t RawWord() const { return word_.load(std::memory_order_acquire); }
 
  private:
-  void LockContended();
-  void LockSharedContended();
+  [[gnu::noinline]] void LockContended() {
+    BasicSpinBackoff<Atoms> backoff;
+    // Claim bit 31; while another writer owns it, wait for its release without touching the
+    // word.
+    while (word_.fetch_or(kExclusive, std::memory_order_acquire) & kExclusive) {
+      while (word_.load(std::memory_order_relaxed) & kExclusive) backoff.Pause();
+    }
+    DrainReaders(0);
+  }
+
   // As the owner of bit 31: spins, with the draining bit set, until only `own_shares` readers
   // remain inside.
-  void DrainReaders(std::uint32_t own_shares);
+  void DrainReaders(std::uint32_t own_shares) {
+    BasicSpinBackoff<Atoms> backoff;
+    std::uint32_t v = word_.load(std::memory_order_acquire);
+    while ((v & ~kDraining) != (kExclusive | own_shares)) {
+      if ((v & kDraining) == 0 &&
+          !word_.compare_exchange_weak(v, v | kDraining, std::memory_order_acquire,
+                                       std::memory_order_acquire)) {
+        continue;  // a reader left meanwhile: look again
+      }
+      backoff.Pause();
+      v = word_.load(std::memory_order_acquire);
+    }
+  }
 
-  std::atomic<std::uint32_t> word_{0};
+  [[gnu::noinline]] void LockSharedContended() {
+    BasicSpinBackoff<Atoms> backoff;
+    for (;;) {
+      if ((word_.load(std::memory_order_relaxed) & kExclusive) == 0 && try_lock_shared()) return;
+      backoff.Pause();
+    }
+  }
+
+  typename Atoms::template Atomic<std::uint32_t> word_{0};
+};
+
+}  // namespace internal
+
+class ExSpinLock final : public internal::BasicExSpinLock<internal::RealAtoms> {
+ public:
+  static constexpr LockTraits kTraits = {
+      "ex_spin_lock", "Windows executive reader/writer spin lock (EX_SPIN_LOCK), 32 bits", 4,
+      Recursion::kNone,
+      "a claiming writer stops new readers; at release all spinners race; spins, never sleeps",
+      false};
 };
 
 static_assert(BenchLock<ExSpinLock>);

@@ -22,6 +22,7 @@
 
 #include "base/enum_names.h"
 #include "lockimpls/eresource.h"
+#include "lockimpls/ex_spin_lock.h"
 #include "lockimpls/eresource_impl.h"
 #include "lockimpls/internal/det_schedule.h"
 #include "lockimpls/internal/wait_block_word.h"
@@ -204,6 +205,68 @@ class ResourceRun final : public Execution {
   Resource resource_;
 };
 
+// The executive spin lock (ex_spin_lock.h). kConvert: shared, then the try-convert; a success
+// holds exclusive and releases exclusive, a failure releases the share.
+template <PlantedBug kBug>
+class SpinRun final : public Execution {
+ public:
+  explicit SpinRun(Plan plan) : plan_(std::move(plan)) {}
+
+  void Body(int thread) override {
+    for (Op op : plan_[thread]) {
+      switch (op) {
+        case Op::kExclusive:
+          lock_.lock();
+          held_.Hold(true);
+          lock_.unlock();
+          break;
+        case Op::kShared:
+          lock_.lock_shared();
+          held_.Hold(false);
+          lock_.unlock_shared();
+          break;
+        case Op::kTryExclusive:
+          if (lock_.try_lock()) {
+            held_.Hold(true);
+            lock_.unlock();
+          }
+          break;
+        case Op::kTryShared:
+          if (lock_.try_lock_shared()) {
+            held_.Hold(false);
+            lock_.unlock_shared();
+          }
+          break;
+        case Op::kConvert:
+          lock_.lock_shared();
+          held_.Enter(false);
+          Step();
+          if (lock_.TryConvertSharedToExclusive()) {
+            held_.Leave(false);
+            held_.Hold(true);
+            lock_.unlock();
+          } else {
+            held_.Leave(false);
+            lock_.unlock_shared();
+          }
+          break;
+        default:
+          Check(false, "operation the spin lock does not have");
+      }
+    }
+  }
+
+  void AtEnd() override {
+    const std::uint32_t word = lock_.RawWord();
+    Check(word == 0, "lock word not idle at the end: " + std::to_string(word));
+  }
+
+ private:
+  Plan plan_;
+  Occupancy held_;
+  BasicExSpinLock<DetAtoms<kBug>> lock_;
+};
+
 constexpr NamedValue<Op> kOpLetters[] = {
     {Op::kExclusive, "E"},       {Op::kShared, "S"},   {Op::kTryExclusive, "e"},
     {Op::kTryShared, "s"},       {Op::kRecursive, "R"}, {Op::kConvert, "C"},
@@ -306,6 +369,38 @@ TEST(EResourceSchedulesTest, ThreeThreadsOneAcquisitionEveryModeExhaustive) {
   ExploreAll<ResourceRun<PlantedBug::kNone>>("eresource", ModeCombinations(3, 1), 1);
 }
 
+// Every combination of `ops` for `threads` threads x `per_thread` operations.
+std::vector<Plan> OpCombinations(const std::vector<Op>& ops, int threads, int per_thread) {
+  std::vector<Plan> plans;
+  const int slots = threads * per_thread;
+  std::size_t total = 1;
+  for (int i = 0; i < slots; ++i) total *= ops.size();
+  for (std::size_t n = 0; n < total; ++n) {
+    Plan plan(threads);
+    std::size_t rest = n;
+    for (int i = 0; i < slots; ++i) {
+      plan[i / per_thread].push_back(ops[rest % ops.size()]);
+      rest /= ops.size();
+    }
+    plans.push_back(plan);
+  }
+  return plans;
+}
+
+// Rule: Deterministic schedules: every schedule of 2 threads x 2 acquisitions on the executive
+// spin lock, exclusive, shared and convert in every combination (preemption bound 2).
+TEST(SpinSchedulesTest, TwoThreadsTwoAcquisitionsEveryModeExhaustive) {
+  ExploreAll<SpinRun<PlantedBug::kNone>>(
+      "ex_spin_lock", OpCombinations({Op::kExclusive, Op::kShared, Op::kConvert}, 2, 2), 2);
+}
+
+// Rule: Deterministic schedules: every schedule of 3 threads x 1 acquisition on the executive
+// spin lock, exclusive, shared and convert in every combination (preemption bound 2).
+TEST(SpinSchedulesTest, ThreeThreadsOneAcquisitionEveryModeExhaustive) {
+  ExploreAll<SpinRun<PlantedBug::kNone>>(
+      "ex_spin_lock", OpCombinations({Op::kExclusive, Op::kShared, Op::kConvert}, 3, 1), 2);
+}
+
 // Random plans: 4 threads, 3 operations each, drawn per seed from `ops`.
 Plan RandomPlan(std::uint64_t seed, const std::vector<Op>& ops) {
   std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull);
@@ -359,6 +454,15 @@ TEST(EResourceSchedulesTest, FourThreadsMixedRandom) {
       "eresource",
       {Op::kExclusive, Op::kShared, Op::kTryExclusive, Op::kTryShared, Op::kRecursive,
        Op::kConvert, Op::kStarveExclusive, Op::kWaitForExclusive},
+      Seeds(3000));
+}
+
+// Rule: Deterministic schedules: 3000 random 4-thread plans and schedules on the executive spin
+// lock, tries and converts included.
+TEST(SpinSchedulesTest, FourThreadsMixedRandom) {
+  ExploreRandomPlans<SpinRun<PlantedBug::kNone>>(
+      "ex_spin_lock",
+      {Op::kExclusive, Op::kShared, Op::kTryExclusive, Op::kTryShared, Op::kConvert},
       Seeds(3000));
 }
 
@@ -424,6 +528,15 @@ TEST(PlantedBugsTest, EResourceBlockReadAfterTheGrant) {
   ExpectFound<ResourceRun<PlantedBug::kUseBlockAfterRelease>>(
       "eresource: block used after grant", {{Op::kExclusive}, {Op::kExclusive}},
       "touched after its owner left");
+}
+
+// Rule: Deterministic schedules: a planted exclusive release of the executive spin lock that
+// keeps the draining bit is found (the word is not idle at the end), and its schedule replays.
+TEST(PlantedBugsTest, SpinReleaseKeepingTheDrainBit) {
+  // The writer must drain a reader first, so the bit is set when it releases.
+  ExpectFound<SpinRun<PlantedBug::kSpinReleaseKeepsDrainBit>>(
+      "ex_spin_lock: release keeps the drain bit", {{Op::kShared}, {Op::kExclusive}},
+      "not idle at the end");
 }
 
 }  // namespace

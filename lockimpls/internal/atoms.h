@@ -35,6 +35,9 @@ enum class PlantedBug {
   // A reader joins a shared hold although waiters are queued, by counting itself into the
   // oldest block's share count: it skips the queue, and races the last releaser's hand-off.
   kReaderSkipsQueue,
+  // The executive spin lock's exclusive release clears bit 31 only, leaving the draining bit
+  // that keeps readers out after the release.
+  kSpinReleaseKeepsDrainBit,
 };
 
 struct RealAtoms {

@@ -6,29 +6,32 @@
 #ifndef LOCKBENCH_LOCKIMPLS_INTERNAL_SPIN_BACKOFF_H_
 #define LOCKBENCH_LOCKIMPLS_INTERNAL_SPIN_BACKOFF_H_
 
-#include <sched.h>
-
-#include "lockimpls/internal/futex.h"
+#include "lockimpls/internal/atoms.h"
 
 namespace lockbench::internal {
 
 inline constexpr int kPollsBeforeYield = 64;
 
-class SpinBackoff {
+// `Atoms` supplies the pause and the yield (internal/atoms.h), so a lock written on the policy
+// spins under the deterministic scheduler too.
+template <class Atoms>
+class BasicSpinBackoff {
  public:
   // One poll's pause.
   void Pause() {
     if (polls_ < kPollsBeforeYield) {
       ++polls_;
-      CpuRelax();
+      Atoms::Relax();
     } else {
-      sched_yield();
+      Atoms::Yield();
     }
   }
 
  private:
   int polls_ = 0;
 };
+
+using SpinBackoff = BasicSpinBackoff<RealAtoms>;
 
 }  // namespace lockbench::internal
 
