@@ -1,12 +1,10 @@
 #include "lockimpls/cache_aware_push_lock.h"
 
 #include <sched.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <new>
 #include <string>
-#include <thread>
 
 #include "lockimpls/internal/check.h"
 #include "lockimpls/push_lock.h"
@@ -60,8 +58,10 @@ std::uint32_t ForgetSharedHold(const CacheAwarePushLock* lock) {
         "thread, or a release without an acquire)");
 }
 
+thread_local int cpu_for_test = -1;
+
 unsigned CurrentCpu() {
-  const int cpu = sched_getcpu();
+  const int cpu = cpu_for_test >= 0 ? cpu_for_test : sched_getcpu();
   return cpu < 0 ? 0u : static_cast<unsigned>(cpu);
 }
 
@@ -74,16 +74,9 @@ void SetSlotAllocatorForTest(SlotAllocator allocate, SlotDeallocator deallocate)
   slot_deallocate.store(deallocate != nullptr ? deallocate : &DefaultDeallocate);
 }
 
-}  // namespace internal
+void SetCpuForTest(int cpu) { cpu_for_test = cpu; }
 
-std::uint32_t CacheAwarePushLock::ConfiguredProcessors() {
-  // Configured, not online or in this thread's affinity: Windows sizes the lock for every
-  // processor the system may run the caller on.
-  const long configured = sysconf(_SC_NPROCESSORS_CONF);
-  if (configured > 0) return static_cast<std::uint32_t>(configured);
-  const unsigned hc = std::thread::hardware_concurrency();
-  return hc > 0 ? hc : 1;
-}
+}  // namespace internal
 
 CacheAwarePushLock::Slot* CacheAwarePushLock::AllocateSlots(std::uint32_t slot_count) noexcept {
   void* raw = slot_allocate.load()(slot_count * sizeof(Slot), alignof(Slot));
@@ -92,8 +85,6 @@ CacheAwarePushLock::Slot* CacheAwarePushLock::AllocateSlots(std::uint32_t slot_c
   for (std::uint32_t i = 0; i < slot_count; ++i) ::new (static_cast<void*>(&slots[i])) Slot;
   return slots;
 }
-
-CacheAwarePushLock::CacheAwarePushLock() : CacheAwarePushLock(ConfiguredProcessors()) {}
 
 CacheAwarePushLock::CacheAwarePushLock(std::uint32_t slots)
     : slots_(nullptr), slot_count_(slots) {
@@ -135,12 +126,22 @@ void CacheAwarePushLock::CheckNotHeldExclusive() const {
   }
 }
 
-// Every slot in index order: an exclusive acquirer only ever waits for a slot while holding
-// all lower ones, so two of them cannot each hold a slot the other waits for.
+// Windows 10's order (SEMANTICS.md, "Cache-aware push lock"): slot 0 blocking, then the rest
+// upward by tries; a busy slot sends the acquirer to the highest slot not yet taken (blocking
+// there if it must) before it tries the busy one again. Slot 0 is held throughout, so a second
+// exclusive acquirer waits there holding nothing and none can hold a slot another waits for.
 void CacheAwarePushLock::lock() {
   CheckNotHeldExclusive();
-  for (std::uint32_t i = 0; i < slot_count_; ++i) {
-    if (!slots_[i].word.TryLock()) [[unlikely]] slots_[i].word.LockSlow(PushLockSpinCount());
+  if (!slots_[0].word.TryLock()) [[unlikely]] slots_[0].word.LockSlow(PushLockSpinCount());
+  std::uint32_t low = 1;            // the next slot to try upward
+  std::uint32_t high = slot_count_; // slots [high, slot_count_) are taken from the top
+  while (low < high) {
+    if (slots_[low].word.TryLock()) [[likely]] {
+      ++low;
+      continue;
+    }
+    --high;
+    if (!slots_[high].word.TryLock()) slots_[high].word.LockSlow(PushLockSpinCount());
   }
   if constexpr (internal::kCheckedLocks) internal::NoteExclusiveHeld(this);
 }

@@ -1,24 +1,29 @@
 // CacheAwarePushLock: an emulation of the Windows kernel cache-aware push lock
 // (EX_PUSH_LOCK_CACHE_AWARE, behind ExAcquireCacheAwarePushLockShared/Exclusive), the read-mostly
-// variant of the push lock: one push lock per processor, each on its own cache line, so readers
-// on different processors never write the same line. cache_aware_push_lock_api.h puts the
-// Windows names on it.
+// variant of the push lock: several push locks, each on its own cache lines, so readers on
+// different processors never write the same line. cache_aware_push_lock_api.h puts the Windows
+// names on it.
 //
-// Design (lockimpls/SEMANTICS.md, "Cache-aware push lock"): a heap array of slots, one per
-// processor configured when the lock is made (sysconf(_SC_NPROCESSORS_CONF)), each a push-lock
-// word (internal/wait_block_word.h) padded to 64 bytes. A shared acquire takes the slot of the
-// processor it runs on (sched_getcpu() modulo the slot count) shared; an exclusive acquire takes
-// every slot exclusive in index order, so two exclusive acquirers never deadlock (both queue on
-// slot 0 first). Each slot follows the push lock's rules (wait blocks, spinning, wake order).
+// Design (lockimpls/SEMANTICS.md, "Cache-aware push lock"), following Windows 10 x64: 32 slots
+// (EX_PUSH_LOCK_FANNED_COUNT) whatever the processor count, each a push-lock word
+// (internal/wait_block_word.h) padded to 128 bytes, so the adjacent-line prefetcher, which fetches
+// 64-byte lines in pairs, does not make two slots share. A shared acquire takes slot
+// (processor number & 31) shared. An exclusive acquire takes slot 0 (blocking), then tries the
+// other slots upward; when a try fails it takes the highest slot not yet taken instead (blocking
+// if it must) and tries the failed one again, so it waits only at the top end and at the last
+// slot. Every exclusive acquirer queues on slot 0 first, so they never deadlock one another.
+// Releases go upward. Each slot follows the push lock's rules (wait blocks, spinning, wake order).
 //
-// Which slot a shared release frees: the benchmark interface's unlock_shared() has no token, and
-// the thread may have moved to another processor since its acquire, so the acquire records
+// Which slot a shared release frees: Windows hands the acquire's slot back to the release
+// (ExAcquireCacheAwarePushLockSharedEx returns it); the benchmark interface's unlock_shared() has
+// no token, and the thread may have moved to another processor since, so the acquire records
 // (lock, slot) in a small thread-local table (kMaxSharedHolds entries) and the release frees the
 // newest entry for this lock, never the slot of the processor it now runs on.
 //
 // Fairness: per slot, the push lock's: not fair; woken waiters re-compete with newcomers
-// (barging), new readers queue behind any waiter on their slot. An exclusive acquirer that holds
-// slots 0..k-1 while waiting for slot k already keeps new readers off those slots.
+// (barging), new readers queue behind any waiter on their slot. An exclusive acquirer waiting for
+// a slot already holds slot 0 and the slots above the one it waits for, keeping new readers off
+// them.
 //
 // Unsupported calls: no recursion, as the push lock. Exclusive re-entry hangs on Windows; checked
 // builds (internal/lock_checks.h) abort with a message instead. try_lock by the owner fails.
@@ -26,13 +31,14 @@
 // holding more than kMaxSharedHolds cache-aware locks shared at once aborts. No owner query.
 //
 // Cost: shared acquire and release, uncontended: one sched_getcpu() (vDSO/rseq, no system call),
-// one atomic read-modify-write on the processor's own line, and a thread-local table update each.
-// Exclusive: N acquisitions and N releases for N processors. Bytes: 16 in the object plus
-// 64 per processor on the heap (kSlotBytes; SizeBytes() gives the total), so a 64-processor
-// machine spends 4 KiB per lock. Allocates once, when made.
+// one atomic read-modify-write on the slot's own line, and a thread-local table update each.
+// Exclusive: 32 acquisitions and 32 releases on any machine. Bytes: 16 in the object plus one
+// 4 KiB block of slots on the heap (kSlotCount * kSlotBytes; Windows adds a 256-byte array of
+// pointers to them, which this emulation indexes directly). Allocates once, when made.
 //
-// Test hooks: SlotWordForTest(i) shows a slot's word; the push lock's WaitObserver sees each
-// slot's waiters (the lock address it reports is the slot's).
+// Test hooks: SlotWordForTest(i) shows a slot's word and SlotAddressForTest(i) its address;
+// internal::SetCpuForTest makes the calling thread's acquires see another processor number; the
+// push lock's WaitObserver sees each slot's waiters (the lock address it reports is the slot's).
 #ifndef LOCKBENCH_LOCKIMPLS_CACHE_AWARE_PUSH_LOCK_H_
 #define LOCKBENCH_LOCKIMPLS_CACHE_AWARE_PUSH_LOCK_H_
 
@@ -53,19 +59,22 @@ using SlotAllocator = void* (*)(std::size_t bytes, std::size_t alignment);
 using SlotDeallocator = void (*)(void* p, std::size_t alignment);
 void SetSlotAllocatorForTest(SlotAllocator allocate, SlotDeallocator deallocate);
 
+// The processor number the calling thread's cache-aware acquires see: `cpu`, or the one it runs
+// on (sched_getcpu) for -1. Lets a slot test run on any machine without pinning.
+void SetCpuForTest(int cpu);
+
 }  // namespace internal
 
 class CacheAwarePushLock final {
  public:
-  static constexpr std::size_t kSlotBytes = 64;  // one cache line per slot
-  static constexpr int kMaxSharedHolds = 16;     // shared holds one thread may keep at once
+  static constexpr std::uint32_t kSlotCount = 32;  // EX_PUSH_LOCK_FANNED_COUNT, Windows 10 x64
+  static constexpr std::size_t kSlotBytes = 128;     // two 64-byte lines: one prefetch pair
+  static constexpr int kMaxSharedHolds = 16;         // shared holds one thread may keep at once
 
-  // The processors configured on this machine: the slot count of a lock made now.
-  static std::uint32_t ConfiguredProcessors();
-
-  // One slot per configured processor. Aborts if the slots cannot be allocated (the benchmark's
-  // lock); ExAllocateCacheAwarePushLock uses TryMake and reports failure instead.
-  CacheAwarePushLock();
+  // Windows' 32 slots. Aborts if the slots cannot be allocated (the benchmark's lock);
+  // ExAllocateCacheAwarePushLock uses TryMake and reports failure instead.
+  CacheAwarePushLock() : CacheAwarePushLock(kSlotCount) {}
+  // Another slot count, for tests that want a small lock (the rules do not depend on it).
   // REQUIRES: slots >= 1.
   explicit CacheAwarePushLock(std::uint32_t slots);
   ~CacheAwarePushLock();
@@ -89,23 +98,24 @@ class CacheAwarePushLock final {
   // The object plus its slots: what one lock costs on this machine.
   std::size_t SizeBytes() const noexcept { return sizeof(*this) + slot_count_ * kSlotBytes; }
   // The slot a shared acquire on `cpu` takes.
+  // (Windows masks the processor number with 31; the same for 32 slots.)
   std::uint32_t SlotOfCpu(unsigned cpu) const noexcept { return cpu % slot_count_; }
   // Slot i's push-lock word (0 free, 0x1 exclusive, (N << 4) | 1 for N readers), for tests.
   std::uintptr_t SlotWordForTest(std::uint32_t i) const noexcept;
-
-  // Heap bytes a lock made now allocates (LockTraits::heap_bytes).
-  static std::size_t HeapBytesHere() { return ConfiguredProcessors() * kSlotBytes; }
+  const void* SlotAddressForTest(std::uint32_t i) const noexcept { return &slots_[i]; }
 
   static constexpr LockTraits kTraits = {
       .name = "cache_aware_push_lock",
       .description =
-          "Windows cache-aware push lock: one 64 B push lock per processor; exclusive takes all",
+          "Windows 10 cache-aware push lock: 32 push locks of 128 B; shared takes one, exclusive all",
       .size_bytes = 16,
       .recursion = Recursion::kNone,
       .fairness = "not fair, per slot as the push lock: woken waiters re-compete (barging); "
-                  "exclusive takes every slot in order",
+                  "exclusive queues on slot 0 first, then takes the rest",
       .owner_query = false,
-      .heap_bytes = &HeapBytesHere,
+      .heap_bytes = kSlotCount * kSlotBytes,
+      .slots = kSlotCount,
+      .slot_bytes = kSlotBytes,
   };
 
  private:

@@ -4,8 +4,9 @@
 //
 // Allocation: Windows allocates the lock and its per-processor push locks from pool and returns
 // NULL when pool is exhausted; here both come from the heap (one allocation for the object, one
-// for the slots) and ExAllocateCacheAwarePushLock returns nullptr if either fails. The slot count
-// is the number of processors configured when the lock is allocated.
+// for the slots) and ExAllocateCacheAwarePushLock returns nullptr if either fails. Windows 10
+// always makes 32 slots of 128 bytes, in one 4 KiB block on a one-node machine or one per slot
+// from each processor's node otherwise; here they are one block wherever the allocator puts it.
 //
 // Not emulated: the callers' critical region (KeEnterCriticalRegion is the caller's business for
 // these calls on Windows too, and is not checked here), pool types and tags.
@@ -22,9 +23,9 @@ namespace lockbench {
 using EX_PUSH_LOCK_CACHE_AWARE = CacheAwarePushLock;
 using PEX_PUSH_LOCK_CACHE_AWARE = EX_PUSH_LOCK_CACHE_AWARE*;
 
-// A free lock with one slot per configured processor, or nullptr if memory runs out.
+// A free lock of 32 slots, or nullptr if memory runs out.
 inline PEX_PUSH_LOCK_CACHE_AWARE ExAllocateCacheAwarePushLock() {
-  return CacheAwarePushLock::TryMake(CacheAwarePushLock::ConfiguredProcessors());
+  return CacheAwarePushLock::TryMake(CacheAwarePushLock::kSlotCount);
 }
 
 // REQUIRES: `lock` came from ExAllocateCacheAwarePushLock and is free.

@@ -1,8 +1,10 @@
 // Scenario tests of the cache-aware push lock rules (lockimpls/SEMANTICS.md, "Cache-aware push
-// lock"): which slot a shared acquire takes and which one its release frees, how an exclusive
-// acquire takes every slot, and that each slot keeps the push lock's wake rules; then the
-// Windows-named facade, its allocation failure, misuse and a mixed stress run. Threads are pinned
-// to CPUs 0 and 1 with sched_setaffinity; the tests that need two CPUs skip on one.
+// lock"): its Windows 10 geometry, which slot a shared acquire takes and which one its release
+// frees, the order in which an exclusive acquire takes the slots, and that each slot keeps the
+// push lock's wake rules; then the Windows-named facade, its allocation failure, misuse and a
+// mixed stress run. A thread chooses the processor number its acquires see with
+// internal::SetCpuForTest, so the slot rules run on any machine; one test checks the real
+// processor number on two CPUs of the affinity (and skips with fewer).
 #include "lockimpls/cache_aware_push_lock.h"
 
 #include <pthread.h>
@@ -12,7 +14,9 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -47,27 +51,30 @@ bool PinTo(int cpu) {
   return sched_getcpu() == cpu;
 }
 
-// True if this process may run on CPUs 0 and 1 and a lock made now has a slot for each.
-bool HaveTwoCpus() {
+// Two CPUs of this process's affinity whose slots in a 32-slot lock differ, if it has them.
+std::optional<std::pair<int, int>> TwoCpus() {
   cpu_set_t set;
   CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return false;
-  return CPU_ISSET(0, &set) && CPU_ISSET(1, &set) &&
-         CacheAwarePushLock::ConfiguredProcessors() >= 2;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return std::nullopt;
+  std::optional<int> first;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &set)) continue;
+    if (!first) {
+      first = cpu;
+    } else if (cpu % CacheAwarePushLock::kSlotCount != *first % CacheAwarePushLock::kSlotCount) {
+      return std::pair{*first, cpu};
+    }
+  }
+  return std::nullopt;
 }
 
-#define REQUIRE_TWO_CPUS()                                                   \
-  do {                                                                       \
-    if (!HaveTwoCpus()) GTEST_SKIP() << "needs CPUs 0 and 1 in the affinity"; \
-  } while (false)
-
-// A thread pinned to `cpu` that takes `lock` shared (or exclusive), reports it, and lets go when
-// told to, optionally after moving to `release_cpu` first.
-class PinnedHolder {
+// A thread whose acquires see processor `cpu` that takes `lock` shared (or exclusive), reports
+// it, and lets go when told to, optionally seeing `release_cpu` by then (a moved thread).
+class SlotHolder {
  public:
-  PinnedHolder(CacheAwarePushLock& lock, int cpu, bool exclusive = false, int release_cpu = -1)
+  SlotHolder(CacheAwarePushLock& lock, int cpu, bool exclusive = false, int release_cpu = -1)
       : thread_([this, &lock, cpu, exclusive, release_cpu] {
-          pinned_ = PinTo(cpu);
+          internal::SetCpuForTest(cpu);
           if (exclusive) {
             lock.lock();
           } else {
@@ -75,16 +82,15 @@ class PinnedHolder {
           }
           acquired_.store(true, std::memory_order_release);
           WaitUntil([this] { return release_.load(std::memory_order_acquire); });
-          if (release_cpu >= 0) moved_ = PinTo(release_cpu);
+          if (release_cpu >= 0) internal::SetCpuForTest(release_cpu);
           if (exclusive) {
             lock.unlock();
           } else {
             lock.unlock_shared();
           }
         }) {}
-  ~PinnedHolder() { Join(); }
+  ~SlotHolder() { Join(); }
 
-  std::uintptr_t id() { return static_cast<std::uintptr_t>(thread_.native_handle()); }
   bool acquired() const { return acquired_.load(std::memory_order_acquire); }
   void AwaitAcquired() const {
     WaitUntil([this] { return acquired(); });
@@ -93,22 +99,21 @@ class PinnedHolder {
     release_.store(true, std::memory_order_release);
     if (thread_.joinable()) thread_.join();
   }
-  bool pinned() const { return pinned_; }  // after AwaitAcquired
-  bool moved() const { return moved_; }    // after Join
 
  private:
   std::atomic<bool> acquired_{false};
   std::atomic<bool> release_{false};
-  bool pinned_ = false;
-  bool moved_ = false;
   std::thread thread_;
 };
 
-// Runs `f` on a thread pinned to `cpu` and returns its result.
+// Runs `f` on a thread whose acquires see processor `cpu` and returns its result.
 template <class F>
 bool OnCpu(int cpu, F f) {
   bool result = false;
-  std::thread([&] { result = PinTo(cpu) && f(); }).join();
+  std::thread([&] {
+    internal::SetCpuForTest(cpu);
+    result = f();
+  }).join();
   return result;
 }
 
@@ -118,81 +123,136 @@ class CacheAwarePushLockTest : public ::testing::Test {
   internal::ScopedLockSetting spins_{internal::SettingOf<PushLock>("spin_count"), 0};
 };
 
-// Rule: Cache-aware push lock > State: one padded push-lock slot per configured processor: 16 bytes
-// plus 64 per processor on the heap; not recursive, no owner query.
-TEST_F(CacheAwarePushLockTest, TraitsAndSizeGrowWithProcessors) {
+// Rule: Cache-aware push lock > State: 32 slots on any machine, each padded to 128 bytes in one
+// 4 KiB block
+TEST_F(CacheAwarePushLockTest, GeometryIsWindows10sThirtyTwoSlotsOf128Bytes) {
   CacheAwarePushLock lock;
-  const std::uint32_t n = CacheAwarePushLock::ConfiguredProcessors();
-  EXPECT_EQ(lock.SlotCount(), n);
+  ASSERT_EQ(lock.SlotCount(), 32u) << "EX_PUSH_LOCK_FANNED_COUNT, not the processor count";
+  const auto* base = static_cast<const char*>(lock.SlotAddressForTest(0));
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(base) % 128, 0u) << "slots start on a line pair";
+  for (std::uint32_t i = 1; i < lock.SlotCount(); ++i) {
+    EXPECT_EQ(static_cast<const char*>(lock.SlotAddressForTest(i)) - base, 128 * i) << "slot " << i;
+  }
   EXPECT_EQ(sizeof(CacheAwarePushLock), CacheAwarePushLock::kTraits.size_bytes);
-  EXPECT_EQ(lock.SizeBytes(), 16u + 64u * n);
-  ASSERT_NE(CacheAwarePushLock::kTraits.heap_bytes, nullptr);
-  EXPECT_EQ(CacheAwarePushLock::kTraits.heap_bytes(), 64u * n);
+  EXPECT_EQ(lock.SizeBytes(), 16u + 32u * 128u);
+  EXPECT_EQ(CacheAwarePushLock::kTraits.slots, 32u);
+  EXPECT_EQ(CacheAwarePushLock::kTraits.slot_bytes, 128u);
+  EXPECT_EQ(CacheAwarePushLock::kTraits.heap_bytes, 4096u);
   EXPECT_EQ(CacheAwarePushLock::kTraits.recursion, Recursion::kNone);
   EXPECT_TRUE(CacheAwarePushLock::kTraits.shared_mode);
   EXPECT_FALSE(CacheAwarePushLock::kTraits.owner_query);
-  CacheAwarePushLock seven(7);
-  EXPECT_EQ(seven.SizeBytes(), 16u + 7 * 64u);
-  EXPECT_EQ(seven.SlotOfCpu(9), 2u) << "processor modulo slot count";
+  EXPECT_EQ(lock.SlotOfCpu(31), 31u);
+  EXPECT_EQ(lock.SlotOfCpu(33), 1u) << "processor number & 31";
 }
 
-// Rule: Cache-aware push lock > Grant rules: a shared acquire takes the slot of the processor it
-// runs on, shared, and writes no other.
+// Rule: Cache-aware push lock > Grant rules: a shared acquire takes slot (processor number & 31),
+// shared, and writes no other
 TEST_F(CacheAwarePushLockTest, SharedAcquiresOnDifferentCpusTakeDifferentSlots) {
-  REQUIRE_TWO_CPUS();
   TestWatchdog watchdog;
   CacheAwarePushLock lock;
-  PinnedHolder on0(lock, 0);
+  SlotHolder on0(lock, 0);
   on0.AwaitAcquired();
-  ASSERT_TRUE(on0.pinned());
   EXPECT_EQ(lock.SlotWordForTest(0), kOneReader);
   EXPECT_EQ(lock.SlotWordForTest(1), 0u);
-  PinnedHolder on1(lock, 1);
-  on1.AwaitAcquired();
-  ASSERT_TRUE(on1.pinned());
+  SlotHolder on33(lock, 33);
+  on33.AwaitAcquired();
   EXPECT_EQ(lock.SlotWordForTest(0), kOneReader) << "one reader per slot, not two on one";
-  EXPECT_EQ(lock.SlotWordForTest(1), kOneReader);
+  EXPECT_EQ(lock.SlotWordForTest(1), kOneReader) << "processor 33 takes slot 1";
   for (std::uint32_t i = 2; i < lock.SlotCount(); ++i) EXPECT_EQ(lock.SlotWordForTest(i), 0u);
   on0.Join();
-  on1.Join();
+  on33.Join();
   EXPECT_EQ(lock.SlotWordForTest(0), 0u);
   EXPECT_EQ(lock.SlotWordForTest(1), 0u);
+}
+
+// Rule: Cache-aware push lock > Grant rules: a shared acquire takes slot (processor number & 31),
+// shared, and writes no other
+// (The processor number is the one the thread runs on: two pinned threads on two real CPUs.)
+TEST_F(CacheAwarePushLockTest, PinnedReadersTakeTheirRealProcessorsSlots) {
+  const std::optional<std::pair<int, int>> cpus = TwoCpus();
+  if (!cpus) GTEST_SKIP() << "needs two CPUs in the affinity";
+  TestWatchdog watchdog;
+  CacheAwarePushLock lock;
+  std::atomic<int> pinned{0};
+  std::atomic<bool> release{false};
+  std::vector<std::thread> readers;
+  for (int cpu : {cpus->first, cpus->second}) {
+    readers.emplace_back([&, cpu] {
+      if (!PinTo(cpu)) return;
+      lock.lock_shared();
+      pinned.fetch_add(1);
+      WaitUntil([&] { return release.load(); });
+      lock.unlock_shared();
+    });
+  }
+  WaitUntil([&] { return pinned.load() == 2; });
+  EXPECT_EQ(lock.SlotWordForTest(lock.SlotOfCpu(cpus->first)), kOneReader);
+  EXPECT_EQ(lock.SlotWordForTest(lock.SlotOfCpu(cpus->second)), kOneReader);
+  release = true;
+  for (std::thread& t : readers) t.join();
+  for (std::uint32_t i = 0; i < lock.SlotCount(); ++i) EXPECT_EQ(lock.SlotWordForTest(i), 0u);
 }
 
 // Rule: Cache-aware push lock > Grant rules: a shared release frees the slot its acquire took, even
 // after the thread has moved to another processor; the slot of the processor it now runs on is left
 // alone.
 TEST_F(CacheAwarePushLockTest, MigratedReaderReleasesItsOriginalSlot) {
-  REQUIRE_TWO_CPUS();
   TestWatchdog watchdog;
   CacheAwarePushLock lock;
-  PinnedHolder stays_on1(lock, 1);
+  SlotHolder stays_on1(lock, 1);
   stays_on1.AwaitAcquired();
   {
-    PinnedHolder migrates(lock, 0, /*exclusive=*/false, /*release_cpu=*/1);
+    SlotHolder migrates(lock, 0, /*exclusive=*/false, /*release_cpu=*/1);
     migrates.AwaitAcquired();
-    ASSERT_TRUE(migrates.pinned());
     EXPECT_EQ(lock.SlotWordForTest(0), kOneReader);
     EXPECT_EQ(lock.SlotWordForTest(1), kOneReader);
-    migrates.Join();  // moves to CPU 1, then releases
-    ASSERT_TRUE(migrates.moved());
+    migrates.Join();  // moves to processor 1, then releases
   }
   EXPECT_EQ(lock.SlotWordForTest(0), 0u) << "the original slot is free again";
-  EXPECT_EQ(lock.SlotWordForTest(1), kOneReader) << "the reader still on CPU 1 keeps its hold";
+  EXPECT_EQ(lock.SlotWordForTest(1), kOneReader) << "the reader still on processor 1 keeps its hold";
   stays_on1.Join();
   EXPECT_EQ(lock.SlotWordForTest(1), 0u);
 }
 
-// Rule: Cache-aware push lock > Grant rules: an exclusive acquire waits while any slot has a
-// reader, and once it holds slot 0 keeps new readers off it; when granted it holds every slot, so
-// no reader gets in anywhere.
-TEST_F(CacheAwarePushLockTest, ExclusiveWaitsForAnyReaderAndExcludesReadersOnEverySlot) {
-  REQUIRE_TWO_CPUS();
+// Rule: Cache-aware push lock > Grant rules: an exclusive acquire takes slot 0 (blocking), then
+// tries the slots upward; at a busy slot it takes the highest slot not yet taken instead
+TEST_F(CacheAwarePushLockTest, ExclusiveTakesBusySlotsLastWorkingDownFromTheTop) {
   TestWatchdog watchdog;
   CacheAwarePushLock lock;
-  PinnedHolder reader(lock, 1);
+  SlotHolder on1(lock, 1);
+  on1.AwaitAcquired();
+  SlotHolder on31(lock, 31);
+  on31.AwaitAcquired();
+  SlotHolder writer(lock, 0, /*exclusive=*/true);
+  // Slot 1 is busy, so the writer goes to the top slot, busy too: it waits there.
+  WaitUntil([&] { return ((lock.SlotWordForTest(1) | lock.SlotWordForTest(31)) & kWaiting) != 0; });
+  ASSERT_EQ(lock.SlotWordForTest(1), kOneReader) << "no wait on slot 1 yet: the top comes first";
+  EXPECT_NE(lock.SlotWordForTest(31) & kWaiting, 0u);
+  EXPECT_EQ(lock.SlotWordForTest(0), kLocked);
+  for (std::uint32_t i = 2; i < 31; ++i) EXPECT_EQ(lock.SlotWordForTest(i), 0u) << "slot " << i;
+  // Slot 31 freed: the writer takes it, then 30 down to 2 (retrying slot 1 before each), and
+  // waits on slot 1 last, holding every other slot.
+  on31.Join();
+  WaitUntil([&] { return (lock.SlotWordForTest(1) & kWaiting) != 0; });
+  for (std::uint32_t i = 2; i < 32; ++i) EXPECT_EQ(lock.SlotWordForTest(i), kLocked) << "slot " << i;
+  EXPECT_FALSE(writer.acquired());
+  EXPECT_FALSE(OnCpu(5, [&] { return lock.try_lock_shared(); }))
+      << "a waiting exclusive acquirer already keeps readers off the slots it took";
+  on1.Join();
+  writer.AwaitAcquired();
+  for (std::uint32_t i = 0; i < 32; ++i) EXPECT_EQ(lock.SlotWordForTest(i), kLocked) << "slot " << i;
+  writer.Join();
+  for (std::uint32_t i = 0; i < 32; ++i) EXPECT_EQ(lock.SlotWordForTest(i), 0u);
+}
+
+// Rule: Cache-aware push lock > Grant rules: an exclusive acquire waits while any slot has a
+// reader; once granted it holds every slot, so no reader gets in anywhere
+TEST_F(CacheAwarePushLockTest, ExclusiveWaitsForAnyReaderAndExcludesReadersOnEverySlot) {
+  TestWatchdog watchdog;
+  CacheAwarePushLock lock;
+  SlotHolder reader(lock, 1);
   reader.AwaitAcquired();
-  PinnedHolder writer(lock, 0, /*exclusive=*/true);
+  SlotHolder writer(lock, 0, /*exclusive=*/true);
   // The writer holds slot 0 and queues on slot 1 behind the reader.
   WaitUntil([&] { return (lock.SlotWordForTest(1) & kWaiting) != 0; });
   EXPECT_EQ(lock.SlotWordForTest(0), kLocked);
@@ -205,27 +265,27 @@ TEST_F(CacheAwarePushLockTest, ExclusiveWaitsForAnyReaderAndExcludesReadersOnEve
   for (std::uint32_t i = 0; i < lock.SlotCount(); ++i) {
     EXPECT_EQ(lock.SlotWordForTest(i), kLocked) << "slot " << i;
   }
-  EXPECT_FALSE(OnCpu(0, [&] { return lock.try_lock_shared(); }));
-  EXPECT_FALSE(OnCpu(1, [&] { return lock.try_lock_shared(); }));
+  for (int cpu = 0; cpu < 32; ++cpu) {
+    EXPECT_FALSE(OnCpu(cpu, [&] { return lock.try_lock_shared(); })) << "processor " << cpu;
+  }
   writer.Join();
   for (std::uint32_t i = 0; i < lock.SlotCount(); ++i) EXPECT_EQ(lock.SlotWordForTest(i), 0u);
 }
 
-// Rule: Cache-aware push lock > Grant rules: exclusive acquirers take slots in index order, so a
-// second one queues on slot 0 behind the first (never on a later slot it could hold while the first
-// waits for it). A stress run of exclusive and shared acquirers on both CPUs then finishes (no
-// deadlock) with writers alone.
-TEST_F(CacheAwarePushLockTest, ExclusivesTakeSlotsInIndexOrderAndNeverDeadlock) {
-  REQUIRE_TWO_CPUS();
+// Rule: Cache-aware push lock > Grant rules: exclusive acquirers never deadlock one another: each
+// queues on slot 0 first
+// A stress run of exclusive and shared acquirers moving between CPUs then finishes with writers
+// alone.
+TEST_F(CacheAwarePushLockTest, ExclusivesQueueOnSlotZeroAndNeverDeadlock) {
   TestWatchdog watchdog;
   {
     CacheAwarePushLock lock;
-    PinnedHolder reader(lock, 1);
+    SlotHolder reader(lock, 1);
     reader.AwaitAcquired();
-    PinnedHolder first(lock, 0, /*exclusive=*/true);
+    SlotHolder first(lock, 0, /*exclusive=*/true);
     WaitUntil([&] { return (lock.SlotWordForTest(1) & kWaiting) != 0; });
     EXPECT_EQ(lock.SlotWordForTest(0), kLocked) << "the first holds slot 0 while it waits";
-    PinnedHolder second(lock, 1, /*exclusive=*/true);
+    SlotHolder second(lock, 1, /*exclusive=*/true);
     WaitUntil([&] { return (lock.SlotWordForTest(0) & kWaiting) != 0; });
     EXPECT_FALSE(first.acquired() || second.acquired());
     reader.Join();
@@ -245,6 +305,7 @@ TEST_F(CacheAwarePushLockTest, ExclusivesTakeSlotsInIndexOrderAndNeverDeadlock) 
       std::uint32_t rng = 0x9E3779B9u * static_cast<std::uint32_t>(t + 1);
       for (int i = 0; i < 3000; ++i) {
         if (i % 500 == 0) PinTo((t + i / 500) % 2);  // readers move between CPUs while working
+        if (i % 250 == 0) internal::SetCpuForTest((i / 250) % 3 == 0 ? -1 : (t * 7 + i) % 32);
         rng = rng * 1664525u + 1013904223u;
         if ((rng >> 24) % 3 == 0) {
           lock.lock();
@@ -273,13 +334,14 @@ TEST_F(CacheAwarePushLockTest, ExclusivesTakeSlotsInIndexOrderAndNeverDeadlock) 
 // Rule: Cache-aware push lock > Grant rules: a failed exclusive try gives back the slots it took
 // before the busy one.
 TEST_F(CacheAwarePushLockTest, FailedTryGivesBackTheSlotsItTook) {
-  REQUIRE_TWO_CPUS();
   CacheAwarePushLock lock;
-  PinnedHolder reader(lock, 1);
+  SlotHolder reader(lock, 31);
   reader.AwaitAcquired();
   EXPECT_FALSE(lock.try_lock());
-  EXPECT_EQ(lock.SlotWordForTest(0), 0u) << "slot 0 was taken and must be free again";
-  EXPECT_EQ(lock.SlotWordForTest(1), kOneReader);
+  for (std::uint32_t i = 0; i < 31; ++i) {
+    EXPECT_EQ(lock.SlotWordForTest(i), 0u) << "slot " << i << " was taken and must be free again";
+  }
+  EXPECT_EQ(lock.SlotWordForTest(31), kOneReader);
   reader.Join();
   ASSERT_TRUE(lock.try_lock());
   lock.unlock();
@@ -347,12 +409,12 @@ void CountingFree(void* p, std::size_t) {
   std::free(p);
 }
 
-// Rule: Cache-aware push lock > API: ExAllocateCacheAwarePushLock makes one slot per configured
-// processor; the Ex calls acquire, release and free it.
+// Rule: Cache-aware push lock > API: ExAllocateCacheAwarePushLock makes a lock of 32 slots; the Ex
+// calls acquire, release and free it.
 TEST(CacheAwarePushLockApiTest, AllocateAcquireReleaseFree) {
   PEX_PUSH_LOCK_CACHE_AWARE lock = ExAllocateCacheAwarePushLock();
   ASSERT_NE(lock, nullptr);
-  EXPECT_EQ(lock->SlotCount(), CacheAwarePushLock::ConfiguredProcessors());
+  EXPECT_EQ(lock->SlotCount(), CacheAwarePushLock::kSlotCount);
   ExAcquireCacheAwarePushLockShared(lock);
   EXPECT_FALSE(lock->try_lock());
   ExReleaseCacheAwarePushLockShared(lock);

@@ -34,9 +34,13 @@ struct LockTraits {
   // False for an exclusive-only lock (a mutex): its lock_shared/try_lock_shared/unlock_shared
   // take and release it exclusive, so "shared" holders exclude each other. Reports say so.
   bool shared_mode = true;
-  // Bytes a lock made now allocates beyond size_bytes, for a lock whose storage grows with the
-  // machine (the cache-aware push lock's per-processor slots); nullptr for none. Reports add it.
-  std::size_t (*heap_bytes)() = nullptr;
+  // Bytes a lock allocates beyond size_bytes (the cache-aware push lock's slots); reports add it.
+  std::size_t heap_bytes = 0;
+  // A lock spread over several padded push locks (the cache-aware push lock): how many, and the
+  // bytes each takes with its padding; 0 for a lock that is one object. `list` and the result's
+  // config.lock_geometry record them.
+  std::uint32_t slots = 0;
+  std::uint32_t slot_bytes = 0;
 };
 
 // A process-wide tunable of one lock type, shared by every instance (the push lock's spin count).

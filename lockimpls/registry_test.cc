@@ -39,8 +39,10 @@ TEST(RegistryTest, TraitsDescribeTheObjects) {
     EXPECT_FALSE(L::kTraits.fairness.empty());
     EXPECT_LE(L::kTraits.description.size(), 100u) << "the description is one line";
     EXPECT_NE(RecursionName(L::kTraits.recursion), "unknown");
-    if (L::kTraits.heap_bytes != nullptr) {
-      EXPECT_GT(L::kTraits.heap_bytes(), 0u) << "a lock that allocates says how much";
+    if (L::kTraits.slots != 0) {
+      EXPECT_GT(L::kTraits.slot_bytes, 0u) << "a lock of slots says how big each is";
+      EXPECT_EQ(L::kTraits.heap_bytes, std::size_t{L::kTraits.slots} * L::kTraits.slot_bytes)
+          << "the slots are what it allocates";
     }
     ++checked;
   });

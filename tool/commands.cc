@@ -280,7 +280,9 @@ int ListCommand(const ListOptions& options) {
       locks.push_back({{"name", t.name},
                        {"description", t.description},
                        {"size_bytes", t.size_bytes},
-                       {"heap_bytes", t.heap_bytes != nullptr ? t.heap_bytes() : 0},
+                       {"heap_bytes", t.heap_bytes},
+                       {"slots", t.slots},
+                       {"slot_bytes", t.slot_bytes},
                        {"recursion", RecursionName(t.recursion)},
                        {"fairness", t.fairness},
                        {"owner_query", t.owner_query},
@@ -297,8 +299,10 @@ int ListCommand(const ListOptions& options) {
   for (const LockRunner& r : catalog.runners) {
     const LockTraits& t = r.traits;
     std::printf("  %-22s %s\n", std::string(t.name).c_str(), std::string(t.description).c_str());
-    const std::string heap =
-        t.heap_bytes != nullptr ? " + " + std::to_string(t.heap_bytes()) + " on the heap here" : "";
+    std::string heap = t.heap_bytes != 0 ? " + " + std::to_string(t.heap_bytes) + " on the heap" : "";
+    if (t.slots != 0) {
+      heap += " (" + std::to_string(t.slots) + " slots of " + std::to_string(t.slot_bytes) + " B)";
+    }
     std::printf("  %-22s size %zu bytes%s, recursion %s, owner query %s, shared mode %s\n", "",
                 t.size_bytes, heap.c_str(), std::string(RecursionName(t.recursion)).c_str(),
                 t.owner_query ? "yes" : "no", t.shared_mode ? "yes" : "no (served exclusive)");

@@ -684,7 +684,7 @@ def choice_scores(df, traits=None, threads="max"):
     size, shared_mode = {}, {}
     if traits is not None and len(traits):
         # What the lock takes in all: its object plus what it allocates (the cache-aware push
-        # lock's per-processor slots), where `lockbench list` reports heap_bytes.
+        # lock's 32 slots of 128 B), where `lockbench list` reports heap_bytes.
         total = pd.to_numeric(traits["size_bytes"], errors="coerce")
         if "heap_bytes" in traits.columns:
             total = total + pd.to_numeric(traits["heap_bytes"], errors="coerce").fillna(0)

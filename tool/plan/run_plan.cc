@@ -194,6 +194,14 @@ json RunConfig(const RunPlan& plan, const LockCatalog& catalog, uint32_t sample_
   config["verify"] = plan.verify;
   config["torture"] = plan.torture_seed ? json{{"seed", *plan.torture_seed}} : json(nullptr);
   config["lock_settings"] = LockSettingsJson();
+  json geometry = json::object();
+  for (const LockRunner* r : plan.locks) {
+    const LockTraits& t = r->traits;
+    if (t.slots == 0) continue;
+    geometry[std::string(t.name)] = {
+        {"slots", t.slots}, {"slot_bytes", t.slot_bytes}, {"heap_bytes", t.heap_bytes}};
+  }
+  config["lock_geometry"] = geometry;
   // Results from before lock_settings hold one spin count, the first lock's; kept for their
   // readers.
   if (const std::optional<uint32_t> spins = FirstLockSetting("spin_count")) {
