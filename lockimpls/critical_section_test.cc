@@ -5,8 +5,6 @@
 // observer) instead of sleeping.
 #include "lockimpls/critical_section.h"
 
-#include <pthread.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -29,6 +27,7 @@ namespace lockbench {
 namespace {
 
 using internal::TestWatchdog;
+using internal::ThreadCpuTime;
 using internal::WaitUntil;
 using Cs = internal::BasicCriticalSection<true>;
 
@@ -243,15 +242,6 @@ TEST(CriticalSectionTest, WokenWaiterRecompetesAndNewcomerBarges) {
   EXPECT_EQ(recorder.wakes(), 3) << "one wake per release that found sleepers";
   EXPECT_EQ(cs.LockCount(), kFree);
   DeleteCriticalSection(&cs);
-}
-
-// CPU time `thread` has used so far.
-std::chrono::nanoseconds ThreadCpuTime(std::thread& thread) {
-  clockid_t clock;
-  EXPECT_EQ(pthread_getcpuclockid(thread.native_handle(), &clock), 0);
-  timespec ts{};
-  EXPECT_EQ(clock_gettime(clock, &ts), 0);
-  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
 // Rule: CRITICAL_SECTION > Grant rules: a contender first polls the section SpinCount times; one

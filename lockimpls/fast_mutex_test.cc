@@ -1,7 +1,7 @@
 // Scenario tests of the fast and guarded mutex grant rules (lockimpls/SEMANTICS.md, "Fast mutex
 // and guarded mutex"), run over both classes, and of their Windows-named facades. Threads are
-// parked at known points (a waiter counted in the word, a woken thread held by the gate
-// observer) instead of sleeping.
+// parked at known points (a waiter counted in the word, a contender or a woken thread held by
+// the gate observer) instead of sleeping.
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -26,7 +26,8 @@ constexpr std::int32_t kLock = GateMutex::kLockBit;
 constexpr std::int32_t kWoken = GateMutex::kWokenBit;
 constexpr std::int32_t kWaiter = GateMutex::kWaiterInc;
 
-// Counts gate signals and woken threads; holds the first woken thread back until Release().
+// Counts contended acquires, sleeps on the gate, gate signals and woken threads; holds the first
+// contender (before it reads the count) or the first woken thread back until Release().
 class GateRecorder : public internal::GateObserver {
  public:
   GateRecorder() { internal::SetGateObserver(this); }
@@ -34,12 +35,26 @@ class GateRecorder : public internal::GateObserver {
     Release();
     internal::SetGateObserver(nullptr);
   }
+  void OnContended(const void*) override {
+    std::unique_lock<std::mutex> l(mu_);
+    ++contended_;
+    cv_.notify_all();
+    if (hold_first_contender_ && contended_ == 1) {
+      cv_.wait(l, [this] { return !hold_first_contender_; });
+    }
+  }
+  void OnGateWait(const void*) override { gate_waits_.fetch_add(1); }
   void OnGateSignalled(const void*) override { signals_.fetch_add(1); }
   void OnWoken(const void*) override {
     std::unique_lock<std::mutex> l(mu_);
     ++woken_;
     cv_.notify_all();
     if (hold_first_ && woken_ == 1) cv_.wait(l, [this] { return !hold_first_; });
+  }
+  void HoldFirstContender() { hold_first_contender_ = true; }
+  void AwaitContended(int n) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return contended_ >= n; });
   }
   void HoldFirstWoken() { hold_first_ = true; }
   void AwaitWoken(int n) {
@@ -50,20 +65,25 @@ class GateRecorder : public internal::GateObserver {
     std::lock_guard<std::mutex> l(mu_);
     return woken_;
   }
+  int gate_waits() const { return gate_waits_.load(); }
   int signals() const { return signals_.load(); }
   void Release() {
     {
       std::lock_guard<std::mutex> l(mu_);
+      hold_first_contender_ = false;
       hold_first_ = false;
     }
     cv_.notify_all();
   }
 
  private:
+  std::atomic<int> gate_waits_{0};
   std::atomic<int> signals_{0};
   std::mutex mu_;
   std::condition_variable cv_;
+  int contended_ = 0;
   int woken_ = 0;
+  bool hold_first_contender_ = false;
   bool hold_first_ = false;
 };
 
@@ -88,6 +108,37 @@ TYPED_TEST(GateMutexTest, CountWordFreeHeldWaiting) {
   m.unlock();
   waiter.AwaitAcquired();
   waiter.Join();
+  EXPECT_EQ(m.CountForTest(), kLock);
+}
+
+// Rule: Fast mutex and guarded mutex > Acquire, release and wake-up: a contender that found the
+// mutex held but finds it freed by the time it would count itself a waiter takes it at once,
+// without sleeping on the gate (and still counts as contended).
+TYPED_TEST(GateMutexTest, ContenderTakesMutexFreedBeforeItSleeps) {
+  TestWatchdog watchdog;
+  TypeParam m;
+  GateRecorder gate;
+  gate.HoldFirstContender();
+  m.lock();
+  Holder<TypeParam> contender(m, true);
+  gate.AwaitContended(1);  // found the lock bit clear; held before it reads the count
+  EXPECT_EQ(m.CountForTest(), 0) << "held, and no waiter counted yet";
+  EXPECT_EQ(m.Contention(), 1u);
+  m.unlock();  // frees the mutex under the contender; no waiter is counted, so nobody is woken
+  EXPECT_EQ(m.CountForTest(), kLock);
+  gate.Release();
+  WaitUntil([&] { return contender.acquired() || gate.gate_waits() != 0; });
+  EXPECT_EQ(gate.gate_waits(), 0) << "the contender slept on the gate of a free mutex";
+  EXPECT_TRUE(contender.acquired());
+  EXPECT_EQ(m.CountForTest(), 0) << "held by the contender, no waiter, no woken bit";
+  EXPECT_EQ(m.Contention(), 1u) << "the acquire still counts as contended";
+  EXPECT_EQ(gate.signals(), 0);
+  EXPECT_EQ(gate.woken(), 0);
+  if (!contender.acquired()) {  // a contender asleep on a free mutex: wake it so the test ends
+    m.lock();
+    m.unlock();
+  }
+  contender.Join();
   EXPECT_EQ(m.CountForTest(), kLock);
 }
 

@@ -19,6 +19,11 @@ static_assert(QueuedSpinLock::kNodesPerThread == 32);
 
 thread_local NodePool pool;
 
+std::atomic<internal::QueuedSpinLockObserver*> observer{nullptr};
+
+// The installed observer (internal::SetQueuedSpinLockObserver), or nullptr.
+internal::QueuedSpinLockObserver* Observer() { return observer.load(std::memory_order_acquire); }
+
 Node* TakeNode() {
   LOCKBENCH_CHECK(pool.free != 0, "QueuedSpinLock",
                   "a thread holds more queued spin locks at once than kNodesPerThread");
@@ -45,6 +50,10 @@ Node* HolderNode(const QueuedSpinLock* lock) {
 
 }  // namespace
 
+namespace internal {
+void SetQueuedSpinLockObserver(QueuedSpinLockObserver* o) { observer.store(o); }
+}  // namespace internal
+
 // ReactOS ntoskrnl/ke/spinlock.c, KeAcquireQueuedSpinLockAtDpcLevel; the wait bit is set before
 // the swap here, so a successor never links behind a node whose bits are still being written.
 void QueuedSpinLock::Acquire(Node* node) {
@@ -56,6 +65,7 @@ void QueuedSpinLock::Acquire(Node* node) {
     node->Lock.store(self | kOwnerBit, std::memory_order_relaxed);
     return;
   }
+  if (internal::QueuedSpinLockObserver* o = Observer()) o->OnSwappedIn(this, node);
   prev->Next.store(node, std::memory_order_release);
   internal::SpinBackoff backoff;
   while (node->Lock.load(std::memory_order_acquire) & kWaitBit) backoff.Pause();
@@ -74,6 +84,7 @@ void QueuedSpinLock::Release(Node* node) {
       return;
     }
     // A successor has swapped itself in but not yet linked: wait for the link.
+    if (internal::QueuedSpinLockObserver* o = Observer()) o->OnAwaitingLink(lock, node);
     internal::SpinBackoff backoff;
     while ((next = node->Next.load(std::memory_order_acquire)) == nullptr) backoff.Pause();
   }

@@ -31,6 +31,11 @@
 // through unlock(), a scan of the thread's taken nodes: one when it holds one lock); 8 bytes,
 // the tail word of Windows' KSPIN_LOCK; allocates nothing. Waiters spin (with a
 // CPU pause, then yielding, internal/spin_backoff.h) and never sleep.
+//
+// Test hooks: TailForTest() shows the queue's tail. SetQueuedSpinLockObserver reports an acquirer
+// between its swap and its link (and can hold it there) and a release that waits for a link.
+// When none is installed it costs one load of a global on the contended acquire path (between
+// the swap and the link) and one on a release that has to wait for a link; none uncontended.
 #ifndef LOCKBENCH_LOCKIMPLS_QUEUED_SPIN_LOCK_H_
 #define LOCKBENCH_LOCKIMPLS_QUEUED_SPIN_LOCK_H_
 
@@ -79,6 +84,24 @@ class alignas(8) QueuedSpinLock {
  private:
   std::atomic<Node*> tail_{nullptr};
 };
+
+namespace internal {
+
+// Test hook. Calls arrive on the lock's threads, concurrently.
+class QueuedSpinLockObserver {
+ public:
+  virtual ~QueuedSpinLockObserver() = default;
+  // `node` has swapped itself in as `lock`'s tail behind a predecessor and is about to link
+  // itself to it (called by the acquirer); blocking here holds it between the swap and the link.
+  virtual void OnSwappedIn(const void* /*lock*/, const QueuedSpinLock::Node* /*node*/) {}
+  // The release through `node` found a successor swapped in but not linked, and is about to wait
+  // for the link (called by the releaser).
+  virtual void OnAwaitingLink(const void* /*lock*/, const QueuedSpinLock::Node* /*node*/) {}
+};
+// REQUIRES: no queued spin lock is in use while the observer changes, and it outlives that use.
+void SetQueuedSpinLockObserver(QueuedSpinLockObserver* observer);
+
+}  // namespace internal
 
 static_assert(BenchLock<QueuedSpinLock>);
 static_assert(sizeof(QueuedSpinLock) == 8);

@@ -1,8 +1,12 @@
 // Scenario tests of the in-stack queued spin lock (lockimpls/SEMANTICS.md, "In-stack queued spin
 // lock") through its Windows-named facade and its lock()/unlock() interface. Waiters are queued
-// in a forced order: each is started only once the previous one's node has become the tail.
+// in a forced order: each is started only once the previous one's node has become the tail; the
+// observer holds an acquirer between its swap and its link where a test needs that gap open.
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -17,6 +21,7 @@ namespace lockbench {
 namespace {
 
 using internal::TestWatchdog;
+using internal::ThreadCpuTime;
 using internal::WaitUntil;
 using Node = QueuedSpinLock::Node;
 
@@ -24,6 +29,56 @@ constexpr std::uintptr_t kWait = QueuedSpinLock::kWaitBit;
 constexpr std::uintptr_t kOwner = QueuedSpinLock::kOwnerBit;
 
 std::uintptr_t Bits(const Node* n) { return n->Lock.load() & (kWait | kOwner); }
+
+// Holds the first acquirer that swaps itself in behind a predecessor between its swap and its
+// link, until Open(); counts releases that had to wait for a link.
+class LinkGate : public internal::QueuedSpinLockObserver {
+ public:
+  LinkGate() { internal::SetQueuedSpinLockObserver(this); }
+  ~LinkGate() override {
+    Open();
+    internal::SetQueuedSpinLockObserver(nullptr);
+  }
+  void OnSwappedIn(const void*, const Node* node) override {
+    std::unique_lock<std::mutex> l(mu_);
+    if (held_ != nullptr) return;
+    held_ = node;
+    cv_.notify_all();
+    cv_.wait(l, [this] { return open_; });
+  }
+  void OnAwaitingLink(const void*, const Node*) override { awaiting_link_.fetch_add(1); }
+  // The node held between its swap and its link, once there is one.
+  const Node* AwaitHeld() {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [this] { return held_ != nullptr; });
+    return held_;
+  }
+  void Open() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+  int awaiting_link() const { return awaiting_link_.load(); }
+
+ private:
+  std::atomic<int> awaiting_link_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  const Node* held_ = nullptr;
+  bool open_ = false;
+};
+
+// Whether a thread other than the holders gets the lock with a try (and lets it go again).
+bool NewcomerTakes(QueuedSpinLock& lock) {
+  bool got = false;
+  std::thread([&] {
+    got = lock.try_lock();
+    if (got) lock.unlock();
+  }).join();
+  return got;
+}
 
 // Rule: In-stack queued spin lock > State: waiters are granted strictly in the order they queued,
 // and each polls its own node: the hand-off flips the wait bit of the next node only.
@@ -75,6 +130,58 @@ TEST(QueuedSpinLockTest, FifoHandOffInQueueOrderEachOnItsOwnNode) {
   first_may_leave.store(true);
   for (std::thread& t : waiters) t.join();
   EXPECT_EQ(order, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(lock.TailForTest(), nullptr);
+}
+
+// Rule: In-stack queued spin lock > Grant rules: a release that finds a successor swapped in as
+// the tail but not yet linked waits for the link, then hands the lock to that successor instead
+// of freeing it.
+TEST(QueuedSpinLockTest, ReleaseWaitsForTheSuccessorsLinkAndHandsOver) {
+  TestWatchdog watchdog;
+  LinkGate gate;
+  QueuedSpinLock lock;
+  Node mine;
+  lock.Acquire(&mine);
+  Node theirs;
+  std::atomic<bool> successor_owns{false};
+  std::atomic<bool> successor_may_leave{false};
+  std::thread successor([&] {
+    lock.Acquire(&theirs);
+    successor_owns.store(true);
+    WaitUntil([&] { return successor_may_leave.load(); });
+    QueuedSpinLock::Release(&theirs);
+  });
+  EXPECT_EQ(gate.AwaitHeld(), &theirs);
+  EXPECT_EQ(lock.TailForTest(), &theirs) << "the successor swapped itself in as the tail";
+  EXPECT_EQ(mine.Next.load(), nullptr) << "but has not linked itself behind the holder";
+
+  // The release runs on a thread of its own: it is expected to wait until the link is written.
+  std::atomic<bool> released{false};
+  const Node* link_when_released = nullptr;
+  std::thread releaser([&] {
+    QueuedSpinLock::Release(&mine);
+    link_when_released = mine.Next.load();
+    released.store(true);
+  });
+  WaitUntil([&] { return gate.awaiting_link() != 0 || released.load(); });
+  const bool returned_early = released.load();
+  EXPECT_FALSE(returned_early) << "the release returned before the successor linked its node";
+  EXPECT_EQ(gate.awaiting_link(), 1);
+  EXPECT_FALSE(NewcomerTakes(lock)) << "a newcomer took the lock while a successor was queued";
+  gate.Open();  // the successor links; the waiting release hands over
+  releaser.join();
+  if (returned_early) {  // a broken release left the successor queued: hand over in its place
+    WaitUntil([&] { return mine.Next.load() != nullptr; });
+    QueuedSpinLock::Release(&mine);
+  } else {
+    EXPECT_EQ(link_when_released, &theirs) << "the release returned before the link was written";
+  }
+  WaitUntil([&] { return successor_owns.load(); });
+  EXPECT_EQ(Bits(&theirs), kOwner) << "the release handed the lock to the successor";
+  EXPECT_EQ(lock.TailForTest(), &theirs);
+  EXPECT_FALSE(NewcomerTakes(lock)) << "the lock was freed, not handed to the successor";
+  successor_may_leave.store(true);
+  successor.join();
   EXPECT_EQ(lock.TailForTest(), nullptr);
 }
 
@@ -144,6 +251,48 @@ TEST(QueuedSpinLockTest, ExclusiveOnlyNotRecursive) {
   std::thread([&] { second = lock.try_lock_shared(); }).join();
   EXPECT_FALSE(second);
   lock.unlock_shared();
+}
+
+// Rule: In-stack queued spin lock > Grant rules: not recursive and not detected: the holder's try
+// fails, and its re-acquire queues behind its own hold and spins on its own node, which only the
+// release of that hold can free.
+TEST(QueuedSpinLockTest, ReacquireByTheHolderQueuesBehindItsOwnHold) {
+  TestWatchdog watchdog;
+  KSPIN_LOCK lock;
+  KeInitializeSpinLock(&lock);
+  KLOCK_QUEUE_HANDLE first;
+  KLOCK_QUEUE_HANDLE second;
+  bool try_by_holder = true;
+  std::atomic<bool> reacquired{false};
+  std::atomic<bool> may_leave{false};
+  std::thread holder([&] {
+    KeAcquireInStackQueuedSpinLockAtDpcLevel(&lock, &first);
+    try_by_holder = lock.try_lock();
+    KeAcquireInStackQueuedSpinLockAtDpcLevel(&lock, &second);
+    reacquired.store(true);
+    WaitUntil([&] { return may_leave.load(); });
+    KeReleaseInStackQueuedSpinLockFromDpcLevel(&second);
+  });
+  WaitUntil([&] { return first.LockQueue.Next.load() != nullptr; });  // queued and linked
+  EXPECT_FALSE(try_by_holder) << "the holder's try took the lock it holds";
+  EXPECT_EQ(first.LockQueue.Next.load(), &second.LockQueue) << "queued behind its own node";
+  EXPECT_EQ(lock.TailForTest(), &second.LockQueue);
+  // Spinning shows as CPU time burnt after the link with the re-acquire still waiting; between the
+  // link and `reacquired` a re-acquire that did not wait runs a few instructions only.
+  const auto linked_at = ThreadCpuTime(holder);
+  WaitUntil([&] {
+    return reacquired.load() || ThreadCpuTime(holder) >= linked_at + std::chrono::milliseconds(2);
+  });
+  EXPECT_FALSE(reacquired.load()) << "the holder's re-acquire returned while its own hold lasted";
+  EXPECT_EQ(Bits(&second.LockQueue), kWait) << "the re-acquire polls its own wait bit";
+  EXPECT_EQ(Bits(&first.LockQueue), kOwner) << "the first hold still owns the lock";
+  // The holder cannot release its first hold while it spins; the test does it from here.
+  KeReleaseInStackQueuedSpinLockFromDpcLevel(&first);
+  WaitUntil([&] { return reacquired.load(); });
+  EXPECT_EQ(Bits(&second.LockQueue), kOwner);
+  may_leave.store(true);
+  holder.join();
+  EXPECT_EQ(lock.TailForTest(), nullptr);
 }
 
 // Rule: In-stack queued spin lock > State: the holder's node carries the owner bit; the

@@ -24,6 +24,7 @@ void GateMutex::AcquireContended() {
   // A waiter that owns the mutex would wait forever; the owner field makes this check one load.
   if (owner_.load(std::memory_order_relaxed) == CurrentThreadTag()) GateMutexReentered(this);
   contention_.fetch_add(1, std::memory_order_relaxed);
+  if (GateObserver* o = gate_observer.load(std::memory_order_acquire)) o->OnContended(this);
   std::int32_t remove = kLockBit;  // what taking the lock clears
   std::int32_t add = kWaiterInc;   // what waiting adds
   for (;;) {
@@ -39,6 +40,7 @@ void GateMutex::AcquireContended() {
         break;
       }
     }
+    if (GateObserver* o = gate_observer.load(std::memory_order_acquire)) o->OnGateWait(this);
     WaitForGate();
     if (GateObserver* o = gate_observer.load(std::memory_order_acquire)) o->OnWoken(this);
     // Woken: the woken bit is ours. Taking the lock clears it; waiting again turns it back into

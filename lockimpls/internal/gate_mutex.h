@@ -8,12 +8,13 @@
 // up count waiters (kWaiterInc each). A free mutex reads 1, a held one 0.
 //
 // Acquire clears the lock bit with one atomic bit-test-and-reset; a caller that finds it clear
-// adds itself to the waiter count and sleeps on the gate. Release sets the lock bit with one
-// atomic add; if waiters are counted and none is already woken, it moves one waiter from the
-// count to the woken bit and signals the gate, which lets exactly one sleeper through. The woken
-// thread re-competes like a newcomer: if the lock bit is set it takes the lock and clears the
-// woken bit; if a newcomer got there first it counts itself a waiter again (clearing the woken
-// bit) and sleeps. Nothing is handed over.
+// adds itself to the waiter count and sleeps on the gate, unless the mutex was freed meanwhile:
+// then it takes it without sleeping. Release sets the lock bit with one atomic add; if waiters
+// are counted and none is already woken, it moves one waiter from the count to the woken bit and
+// signals the gate, which lets exactly one sleeper through. The woken thread re-competes like a
+// newcomer: if the lock bit is set it takes the lock and clears the woken bit; if a newcomer got
+// there first it counts itself a waiter again (clearing the woken bit) and sleeps. Nothing is
+// handed over.
 #ifndef LOCKBENCH_LOCKIMPLS_INTERNAL_GATE_MUTEX_H_
 #define LOCKBENCH_LOCKIMPLS_INTERNAL_GATE_MUTEX_H_
 
@@ -25,12 +26,16 @@
 
 namespace lockbench::internal {
 
-// Test hook: told when a release signals the gate and when a thread passes it, before it
-// re-competes (OnWoken may block to hold the woken thread back). Costs one load on the slow
-// paths when none is installed.
+// Test hook: told when an acquire finds the mutex held, before it reads the count to wait
+// (OnContended may block to hold the contender there while the mutex is freed under it), when a
+// contender is about to sleep on the gate, when a release signals the gate and when a thread
+// passes it, before it re-competes (OnWoken may block to hold the woken thread back). Costs one
+// load on the slow paths when none is installed.
 class GateObserver {
  public:
   virtual ~GateObserver() = default;
+  virtual void OnContended(const void* mutex) {}
+  virtual void OnGateWait(const void* mutex) {}
   virtual void OnGateSignalled(const void* mutex) {}
   virtual void OnWoken(const void* mutex) {}
 };

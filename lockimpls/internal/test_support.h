@@ -5,10 +5,14 @@
 #define LOCKBENCH_LOCKIMPLS_INTERNAL_TEST_SUPPORT_H_
 
 #include <pthread.h>
+#include <time.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -30,6 +34,19 @@ inline std::uintptr_t ThreadId(std::thread& t) {
 }
 
 inline std::uintptr_t SelfId() { return static_cast<std::uintptr_t>(pthread_self()); }
+
+// CPU time `thread` has used so far: how a test tells a thread that spins from one that has not
+// run yet. Aborts if the clock cannot be read.
+inline std::chrono::nanoseconds ThreadCpuTime(std::thread& thread) {
+  clockid_t clock;
+  timespec ts{};
+  if (pthread_getcpuclockid(thread.native_handle(), &clock) != 0 ||
+      clock_gettime(clock, &ts) != 0) {
+    std::fprintf(stderr, "FAILED: cannot read a test thread's CPU clock\n");
+    std::abort();
+  }
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
 
 // Records wake-ups as they are issued, and can hold chosen threads back once woken.
 class RecordingObserver : public WaitObserver {
