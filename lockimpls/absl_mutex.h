@@ -70,6 +70,8 @@ class AbslMutex {
           "not FIFO; approximately fair over time; a waiting writer holds back new "
           "readers; woken waiters re-compete",
       .owner_query = false,
+      .holder_level = HolderLevel::kUserMode,
+      .waiters = WaitKind::kSpinThenSleep,
   };
 
  private:

@@ -116,6 +116,8 @@ class CacheAwarePushLock final {
       .heap_bytes = kSlotCount * kSlotBytes,
       .slots = kSlotCount,
       .slot_bytes = kSlotBytes,
+      .holder_level = HolderLevel::kPassive,
+      .waiters = WaitKind::kSpinThenSleep,
   };
 
  private:

@@ -201,6 +201,8 @@ class CriticalSection final : public internal::BasicCriticalSection<internal::kC
       .fairness = internal::kCriticalSectionFairness,
       .owner_query = true,
       .shared_mode = false,
+      .holder_level = HolderLevel::kUserMode,
+      .waiters = WaitKind::kSpinThenSleep,
   };
 };
 

@@ -138,6 +138,8 @@ class BasicEResource {
           "hand-off: a release grants ownership to named queued waiters, writers in "
           "arrival order; reader batches and writers alternate; no barging",
       .owner_query = true,
+      .holder_level = HolderLevel::kPassive,
+      .waiters = WaitKind::kSleep,
   };
 
  private:

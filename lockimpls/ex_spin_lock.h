@@ -141,7 +141,8 @@ class ExSpinLock final : public internal::BasicExSpinLock<internal::RealAtoms> {
       "ex_spin_lock", "Windows executive reader/writer spin lock (EX_SPIN_LOCK), 32 bits", 4,
       Recursion::kNone,
       "a claiming writer stops new readers; at release all spinners race; spins, never sleeps",
-      false};
+      false, /*shared_mode=*/true, /*heap_bytes=*/0, /*slots=*/0, /*slot_bytes=*/0,
+      HolderLevel::kDispatch, WaitKind::kSpin};
 };
 
 static_assert(BenchLock<ExSpinLock>);

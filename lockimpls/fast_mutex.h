@@ -41,7 +41,8 @@ class FastMutex final : public internal::GateMutex {
   FastMutex() = default;  // not an aggregate: the base's destructor is protected
   static constexpr LockTraits kTraits = {
       "fast_mutex", "Windows kernel fast mutex (FAST_MUTEX), count-word algorithm; exclusive only",
-      24, Recursion::kNone, kGateMutexFairness, true, /*shared_mode=*/false};
+      24, Recursion::kNone, kGateMutexFairness, true, /*shared_mode=*/false, /*heap_bytes=*/0,
+      /*slots=*/0, /*slot_bytes=*/0, HolderLevel::kApc, WaitKind::kSleep};
 };
 
 class GuardedMutex final : public internal::GateMutex {
@@ -49,7 +50,8 @@ class GuardedMutex final : public internal::GateMutex {
   GuardedMutex() = default;
   static constexpr LockTraits kTraits = {
       "guarded_mutex", "Windows kernel guarded mutex (KGUARDED_MUTEX); exclusive only", 24,
-      Recursion::kNone, kGateMutexFairness, true, /*shared_mode=*/false};
+      Recursion::kNone, kGateMutexFairness, true, /*shared_mode=*/false, /*heap_bytes=*/0,
+      /*slots=*/0, /*slot_bytes=*/0, HolderLevel::kApc, WaitKind::kSleep};
 };
 
 static_assert(BenchLock<FastMutex>);

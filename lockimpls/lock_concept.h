@@ -24,6 +24,28 @@ enum class Recursion {
 
 std::string_view RecursionName(Recursion r);
 
+// What a lock demands of the code that holds it (lockimpls/SEMANTICS.md, "Holder constraints"):
+// the level its holder runs at, and with it whether the holder may block (wait on something
+// else, or take a page fault on pageable memory) while it holds the lock.
+enum class HolderLevel {
+  kUnknown,   // not declared (a plugin)
+  kUserMode,  // a user-mode lock: no IRQL; the holder may block
+  kPassive,   // kernel, PASSIVE_LEVEL, in a critical region; the holder may block
+  kApc,       // kernel, APC_LEVEL or a guarded region (all APCs off); the holder may still block
+  kDispatch,  // kernel, DISPATCH_LEVEL: the holder may not block nor touch pageable memory
+};
+
+// How a waiter waits: burning its processor, or asleep.
+enum class WaitKind {
+  kUnknown,        // not declared (a plugin)
+  kSleep,          // sleeps at once (futex, gate, event)
+  kSpinThenSleep,  // polls a while (a spin count), then sleeps
+  kSpin,           // spins until granted, never sleeps: each waiter keeps a processor busy
+};
+
+std::string_view HolderLevelName(HolderLevel level);
+std::string_view WaitKindName(WaitKind kind);
+
 struct LockTraits {
   std::string_view name;         // registry name, e.g. "push_lock"
   std::string_view description;  // one line
@@ -41,7 +63,13 @@ struct LockTraits {
   // config.lock_geometry record them.
   std::uint32_t slots = 0;
   std::uint32_t slot_bytes = 0;
+  HolderLevel holder_level = HolderLevel::kUnknown;
+  WaitKind waiters = WaitKind::kUnknown;
 };
+
+// False only where the holder runs at DISPATCH_LEVEL: a workload whose holder may block
+// (WorkloadSpec::holder_may_block) cannot use such a lock.
+constexpr bool HolderMayBlock(const LockTraits& t) { return t.holder_level != HolderLevel::kDispatch; }
 
 // A process-wide tunable of one lock type, shared by every instance (the push lock's spin count).
 // A lock that has any declares `static constexpr LockSetting kSettings[]`; the tool sets and

@@ -79,6 +79,8 @@ class PthreadRwlock : public PthreadRwlockBase {
           "reader preference: readers enter while a writer waits; writers can starve; "
           "woken threads re-compete",
       .owner_query = false,
+      .holder_level = HolderLevel::kUserMode,
+      .waiters = WaitKind::kSleep,
   };
 };
 
@@ -95,6 +97,8 @@ class PthreadRwlockWriterPref : public PthreadRwlockBase {
           "writer preference: new readers wait behind a waiting writer; readers can "
           "starve; woken threads re-compete",
       .owner_query = false,
+      .holder_level = HolderLevel::kUserMode,
+      .waiters = WaitKind::kSleep,
   };
 };
 

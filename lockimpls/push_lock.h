@@ -55,6 +55,8 @@ struct PushLockFlavor {
   static constexpr std::string_view kFairness =
       "not fair: woken waiters re-compete with newcomers (barging); new readers "
       "queue behind any waiter";
+  // FltAcquirePushLock*: IRQL <= APC_LEVEL, in a critical region.
+  static constexpr HolderLevel kHolderLevel = HolderLevel::kPassive;
 };
 
 }  // namespace internal

@@ -60,7 +60,8 @@ class alignas(8) QueuedSpinLock {
   static constexpr LockTraits kTraits = {
       "queued_spin_lock", "Windows in-stack queued spin lock (MCS queue); exclusive only", 8,
       Recursion::kNone, "strict FIFO: waiters granted in queue order, each spins on its own node",
-      false, /*shared_mode=*/false};
+      false, /*shared_mode=*/false, /*heap_bytes=*/0, /*slots=*/0, /*slot_bytes=*/0,
+      HolderLevel::kDispatch, WaitKind::kSpin};
 
   QueuedSpinLock() = default;
   QueuedSpinLock(const QueuedSpinLock&) = delete;

@@ -49,6 +49,27 @@ TEST(RegistryTest, TraitsDescribeTheObjects) {
   EXPECT_EQ(checked, static_cast<int>(AllLocks::kSize));
 }
 
+// Rule: Holder constraints: every built-in lock declares the level its holder runs at and how
+// its waiters wait; only the spin locks' holders (DISPATCH_LEVEL) may not block.
+TEST(RegistryTest, EveryLockDeclaresItsHolderConstraints) {
+  std::vector<std::string> may_not_block;
+  std::vector<std::string> spinners;
+  AllLocks::ForEach([&]<class L>() {
+    SCOPED_TRACE(std::string(L::kTraits.name));
+    EXPECT_NE(L::kTraits.holder_level, HolderLevel::kUnknown);
+    EXPECT_NE(L::kTraits.waiters, WaitKind::kUnknown);
+    if (!HolderMayBlock(L::kTraits)) may_not_block.emplace_back(L::kTraits.name);
+    if (L::kTraits.waiters == WaitKind::kSpin) spinners.emplace_back(L::kTraits.name);
+  });
+  EXPECT_EQ(may_not_block, (std::vector<std::string>{"ex_spin_lock", "queued_spin_lock"}));
+  EXPECT_EQ(spinners, (std::vector<std::string>{"ex_spin_lock", "queued_spin_lock", "tbb_spin_rw",
+                                                "tbb_queuing_rw"}));
+  EXPECT_EQ(HolderLevelName(FastMutex::kTraits.holder_level), "apc");
+  EXPECT_EQ(HolderLevelName(PushLock::kTraits.holder_level), "passive");
+  EXPECT_EQ(HolderLevelName(SrwLock::kTraits.holder_level), "user_mode");
+  EXPECT_EQ(WaitKindName(CriticalSection::kTraits.waiters), "spin_then_sleep");
+}
+
 // Rule: A program's locks > Substitution: the registry lists every built-in lock once, in report
 // order.
 TEST(RegistryTest, ListsEveryLockInReportOrder) {

@@ -50,6 +50,7 @@ struct SrwLockFlavor {
   static constexpr std::string_view kFairness =
       "neither fair nor FIFO: woken waiters re-compete with newcomers (barging); "
       "new readers queue behind any waiter; a lone reader can block other readers";
+  static constexpr HolderLevel kHolderLevel = HolderLevel::kUserMode;
 };
 
 }  // namespace internal

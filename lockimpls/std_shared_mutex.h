@@ -20,6 +20,8 @@ class StdSharedMutex : public std::shared_mutex {
       .recursion = Recursion::kNone,
       .fairness = "reader preference: readers enter while a writer waits; writers can starve",
       .owner_query = false,
+      .holder_level = HolderLevel::kUserMode,
+      .waiters = WaitKind::kSleep,
   };
 };
 

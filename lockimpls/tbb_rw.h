@@ -41,6 +41,8 @@ class TbbSpinRw : public tbb::spin_rw_mutex {
           "not fair: a waiting writer holds back new readers, but writers race and "
           "nothing is handed over",
       .owner_query = false,
+      .holder_level = HolderLevel::kUserMode,
+      .waiters = WaitKind::kSpin,
   };
 };
 
@@ -66,6 +68,8 @@ class TbbQueuingRw {
       .recursion = Recursion::kNone,
       .fairness = "FIFO: grants in arrival order, adjacent readers together; no barging",
       .owner_query = false,
+      .holder_level = HolderLevel::kUserMode,
+      .waiters = WaitKind::kSpin,
   };
 
  private:

@@ -283,6 +283,9 @@ int ListCommand(const ListOptions& options) {
                        {"heap_bytes", t.heap_bytes},
                        {"slots", t.slots},
                        {"slot_bytes", t.slot_bytes},
+                       {"holder_level", HolderLevelName(t.holder_level)},
+                       {"holder_may_block", HolderMayBlock(t)},
+                       {"waiters", WaitKindName(t.waiters)},
                        {"recursion", RecursionName(t.recursion)},
                        {"fairness", t.fairness},
                        {"owner_query", t.owner_query},
@@ -307,6 +310,9 @@ int ListCommand(const ListOptions& options) {
                 t.size_bytes, heap.c_str(), std::string(RecursionName(t.recursion)).c_str(),
                 t.owner_query ? "yes" : "no", t.shared_mode ? "yes" : "no (served exclusive)");
     std::printf("  %-22s fairness: %s\n", "", std::string(t.fairness).c_str());
+    std::printf("  %-22s holder: %s (%s), waiters: %s\n", "",
+                std::string(HolderLevelName(t.holder_level)).c_str(),
+                HolderMayBlock(t) ? "may block" : "may not block", std::string(WaitKindName(t.waiters)).c_str());
   }
   std::cout << "\nWorkloads (presets):\n";
   for (const Preset& p : Presets()) std::printf("  %-18s %s\n", p.name.c_str(), p.description.c_str());

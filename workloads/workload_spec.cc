@@ -92,6 +92,13 @@ double GetNumber(const json& v, const FieldError& err, int hi) {
   return x;
 }
 
+// true or false, as a JSON boolean or the string a flag gives.
+bool GetBool(const json& v, const FieldError& err) {
+  if (v.is_boolean()) return v.get<bool>();
+  if (v.is_string() && (v == "true" || v == "false")) return v == "true";
+  err.Fail("expected true or false, got " + (v.is_string() ? "'" + v.get<std::string>() + "'" : TypeName(v)));
+}
+
 template <class E, std::size_t N>
 E GetEnum(const json& v, const FieldError& err, const NamedValue<E> (&names)[N]) {
   const std::vector<std::string> allowed = NamesOf(names);
@@ -276,6 +283,11 @@ void ParseDuration(const json& v, const FieldError& err, WorkloadSpec* spec) {
   spec->*M = GetDuration(v, err, kMinNs);
 }
 
+template <auto M>
+void ParseBool(const json& v, const FieldError& err, WorkloadSpec* spec) {
+  spec->*M = GetBool(v, err);
+}
+
 template <auto M, const auto& kNames>
 void ParseEnum(const json& v, const FieldError& err, WorkloadSpec* spec) {
   spec->*M = GetEnum(v, err, kNames);
@@ -354,6 +366,10 @@ constexpr WorkloadField kFields[] = {
      ParseArrivalRate, FormatArrivalRate},
     {"arrival", "--arrival", "open-loop gaps between a thread's requests: poisson, fixed",
      ParseEnum<&W::arrival, kArrivalNames>, FormatArrival},
+    {"holder_may_block", "--holder-may-block",
+     "true if the program's holders block or touch pageable memory: spin locks are no "
+     "candidates for it (which-lock table)",
+     ParseBool<&W::holder_may_block>, FormatPlain<&W::holder_may_block>},
 };
 
 const WorkloadField* FindField(const std::string& name) {

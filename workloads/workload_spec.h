@@ -53,6 +53,10 @@ struct WorkloadSpec {
   // loop (each thread asks again as soon as its previous acquisition and think time are done).
   std::vector<double> arrival_rates;
   ArrivalKind arrival = ArrivalKind::kPoisson;
+  // The program this workload stands for blocks or touches pageable memory while holding (a
+  // file-system filter does): locks whose holder may not block (LockTraits, HolderMayBlock) are
+  // no candidates for it. A statement about the use, not something the run does.
+  bool holder_may_block = false;
 
   bool OpenLoop() const { return !arrival_rates.empty(); }
 

@@ -72,12 +72,29 @@ TEST(WorkloadSpec, EveryFieldReachesEveryOutput) {
     EXPECT_FALSE(f.help.empty()) << name;
     WorkloadSpec s;
     try {
-      ApplyWorkloadJson(json{{name, true}}, "", &s);
-      ADD_FAILURE() << name << " accepted a boolean";
+      ApplyWorkloadJson(json{{name, json{{"k", 1}}}}, "", &s);
+      ADD_FAILURE() << name << " accepted an object";
     } catch (const SpecError& e) {
       EXPECT_EQ(std::string(e.what()).rfind(std::string(f.flag) + ": ", 0), 0u) << e.what();
     }
   }
+}
+
+TEST(WorkloadSpec, HolderMayBlockIsABooleanEveryPresetStates) {
+  EXPECT_FALSE(WorkloadSpec{}.holder_may_block);
+  WorkloadSpec s;
+  ApplyWorkloadJson(json{{"holder_may_block", "true"}}, "", &s);  // as the flag gives it
+  EXPECT_TRUE(s.holder_may_block);
+  ApplyWorkloadJson(json{{"holder_may_block", false}}, "", &s);
+  EXPECT_FALSE(s.holder_may_block);
+  EXPECT_NE(ErrorOf(R"({"holder_may_block": "yes"})").find("expected true or false, got 'yes'"),
+            std::string::npos);
+  for (const Preset& p : Presets()) {
+    const json file = json::parse(p.json);
+    EXPECT_TRUE(file.contains("holder_may_block")) << p.name << " states its holder's needs";
+  }
+  EXPECT_TRUE(LoadPreset("minifilter").holder_may_block) << "a filter's holder may page-fault";
+  EXPECT_FALSE(LoadPreset("writer-storm").holder_may_block);
 }
 
 TEST(WorkloadSpec, ErrorsNameTheField) {

@@ -5,6 +5,7 @@
 //   static constexpr std::string_view kComponent;  // names the lock in a failed check
 //   static constexpr const char* kReentryMessage; // printed when a checked build catches re-entry
 //   static constexpr std::string_view kFairness;  // LockTraits::fairness
+//   static constexpr HolderLevel kHolderLevel;    // LockTraits::holder_level
 #ifndef LOCKBENCH_LOCKIMPLS_INTERNAL_WAIT_BLOCK_LOCK_H_
 #define LOCKBENCH_LOCKIMPLS_INTERNAL_WAIT_BLOCK_LOCK_H_
 
@@ -89,6 +90,8 @@ constexpr LockTraits WaitBlockLockTraits(std::string_view name, std::string_view
       .recursion = Recursion::kNone,
       .fairness = Flavor::kFairness,
       .owner_query = false,
+      .holder_level = Flavor::kHolderLevel,
+      .waiters = WaitKind::kSpinThenSleep,
   };
 }
 

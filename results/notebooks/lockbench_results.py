@@ -158,10 +158,20 @@ def run_contexts(doc):
     return [doc.get("context", {})] * len(doc["runs"])
 
 
+def run_configs(doc):
+    """The config of each run of a document, as run_contexts finds its context (a merged file
+    keeps each run's config beside its context, under one index)."""
+    if "configs" in doc:
+        return [doc["configs"][run["context_index"]] for run in doc["runs"]]
+    return [doc.get("config", {})] * len(doc["runs"])
+
+
 def load_runs(paths):
     """One row per run of every file, with `source` (the file) and its context's hostname,
     cpu_model, topology and commit (per run in a merged file), so runs from different machines
-    or builds stay apart."""
+    or builds stay apart; `pus`, the processors of the machine that ran it (NaN if the file
+    does not say), and `holder_may_block`, the workload's statement that its holders may block
+    (False where the file predates it)."""
     frames = []
     for doc in load_documents(paths):
         df = pd.json_normalize(doc["runs"])
@@ -169,6 +179,10 @@ def load_runs(paths):
         contexts = run_contexts(doc)
         for key in CONTEXT_COLUMNS:
             df[key] = [ctx.get(key) for ctx in contexts]
+        df["pus"] = pd.to_numeric(pd.Series([ctx.get("pus") for ctx in contexts], dtype=object),
+                                  errors="coerce").values
+        df["holder_may_block"] = [bool(cfg.get("workload", {}).get("holder_may_block", False))
+                                  for cfg in run_configs(doc)]
         frames.append(df)
     df = pd.concat(frames, ignore_index=True).copy()  # one block per dtype, not per column
     df["arrival_rate"] = pd.to_numeric(df["open_loop.offered_ops_per_s"], errors="coerce") \
@@ -614,6 +628,7 @@ CHOICE_METRICS = [
     ("size_bytes", "smallest", "object size"),
 ]
 RAN_EXCLUSIVE = "ran exclusive"  # the note on an exclusive-only lock's "shared" latency
+CPU_METRICS = ("cpu_per_op", "lock_cpu_per_op")  # what spinning on a shared processor distorts
 
 
 def lock_catalog(binary=None):
@@ -657,6 +672,29 @@ def _ran_exclusive(warnings):
         for w in warnings)
 
 
+def _trait(traits, column):
+    """{lock name: value of `column`} from lock_catalog's lock table; {} without it."""
+    if traits is None or not len(traits) or column not in traits.columns:
+        return {}
+    return dict(zip(traits["name"], traits[column]))
+
+
+def holder_exclusions(df, traits=None):
+    """{workload: [locks]}: the locks measured in a workload whose holder may block
+    (holder_may_block, from the result's workload) although their own holder may not (traits'
+    holder_may_block False: the spin locks, held at DISPATCH_LEVEL). choice_scores leaves them
+    out: a driver whose holder waits or page-faults cannot use them, whatever they measure."""
+    may_block = _trait(traits, "holder_may_block")
+    if "holder_may_block" not in df.columns or not may_block:
+        return {}
+    out = {}
+    for workload, g in df[df["holder_may_block"].astype(bool)].groupby("workload", sort=False):
+        locks = [lk for lk in pd.unique(g["lock"]) if may_block.get(lk) is False]
+        if locks:
+            out[workload] = locks
+    return out
+
+
 def choice_scores(df, traits=None, threads="max"):
     """What choose_locks ranks: one row per (workload, lock) of the closed-loop ok runs at one
     thread count per workload (its largest with threads="max", else that count), with the medians
@@ -664,13 +702,21 @@ def choice_scores(df, traits=None, threads="max"):
     lock_cpu_per_op, the lock's size_bytes (its object plus heap_bytes where the traits have them)
     and `exclusive_only` (the lock has no shared mode,
     so its "shared" requests ran exclusive and shared_p99 times exclusive acquisitions).
+    `oversubscribed`: the runs had more threads than the machine's processors (pus), so a lock
+    whose waiters spin (traits' waiters "spin") yielded instead of spinning, and `spins` marks
+    such locks: their CPU figures there do not show what they cost with a processor per thread.
+    Locks holder_exclusions names are left out of their workload.
 
-    traits: a DataFrame with name, size_bytes and shared_mode (lock_catalog's "locks"); a lock
-    it does not name has size_bytes NaN, and is exclusive-only if a run's warnings say so."""
+    traits: a DataFrame with name, size_bytes and shared_mode (lock_catalog's "locks"), and
+    where present holder_may_block and waiters; a lock it does not name has size_bytes NaN, and
+    is exclusive-only if a run's warnings say so."""
     metrics = [m for m, _, _ in CHOICE_METRICS if m != "size_bytes"]
-    columns = ["workload", "threads", "lock"] + metrics + ["size_bytes", "exclusive_only"]
+    columns = ["workload", "threads", "lock"] + metrics + ["size_bytes", "exclusive_only",
+                                                            "oversubscribed", "spins"]
     runs = ok_runs(df)
     runs = runs[runs["arrival_rate"] == 0]
+    for workload, locks in holder_exclusions(runs, traits).items():
+        runs = runs[~((runs["workload"] == workload) & runs["lock"].isin(locks))]
     if runs.empty:
         return pd.DataFrame(columns=columns)
     if threads == "max":
@@ -693,6 +739,13 @@ def choice_scores(df, traits=None, threads="max"):
     scores["size_bytes"] = pd.to_numeric(scores["lock"].map(size), errors="coerce")
     scores["exclusive_only"] = [shared_mode.get(lk) is False or bool(said.get(lk, False))
                                 for lk in scores["lock"]]
+    over = (runs["threads"] > pd.to_numeric(runs["pus"], errors="coerce")) \
+        if "pus" in runs.columns else pd.Series(False, index=runs.index)
+    oversubscribed = over.groupby([runs["workload"], runs["threads"]]).any()
+    scores["oversubscribed"] = [bool(oversubscribed.get((w, t), False))
+                                for w, t in zip(scores["workload"], scores["threads"])]
+    waiters = _trait(traits, "waiters")
+    scores["spins"] = [waiters.get(lk) == "spin" for lk in scores["lock"]]
     return scores[columns].reset_index(drop=True)
 
 
@@ -780,20 +833,32 @@ def choose_locks(df, traits=None, threads="max", rel_tol=0.0):
     A cell names every lock within rel_tol of the best, " = "-joined (0: exact ties only), and
     is "-" where no lock has the metric (no shared request in the workload, a file from before
     cost was measured). An exclusive-only lock's shared p99 timed exclusive acquisitions: a
-    best_shared_p99 cell naming one says "(ran exclusive)". Medians skip NaN."""
+    best_shared_p99 cell naming one says "(ran exclusive)". Medians skip NaN.
+
+    `excluded` names the locks the workload's holder constraints left out (holder_exclusions);
+    `oversubscribed` says the row ran more threads than processors, and a CPU cell naming a
+    lock whose waiters spin then says "(oversubscribed)": its spinners yielded the processor,
+    so its CPU per op there is not what it costs with a free processor per thread."""
     scores = choice_scores(df, traits, threads)
+    excluded = holder_exclusions(ok_runs(df), traits)
     headers = [h for _, h, _ in CHOICE_METRICS]
-    columns = ["workload", "threads", "locks"] + headers + ["trade_off"]
+    columns = ["workload", "threads", "locks", "oversubscribed"] + headers + \
+        ["excluded", "trade_off"]
     rows = []
     for workload, g in scores.groupby("workload", sort=False):
-        row = {"workload": workload, "threads": int(g["threads"].iloc[0]), "locks": len(g)}
+        over = bool(g["oversubscribed"].any())
+        row = {"workload": workload, "threads": int(g["threads"].iloc[0]), "locks": len(g),
+               "oversubscribed": over,
+               "excluded": ", ".join(excluded.get(workload, [])) or "-"}
         winners = {}
         exclusive_only = dict(zip(g["lock"], g["exclusive_only"]))
+        spins = dict(zip(g["lock"], g["spins"]))
         for metric, header, _ in CHOICE_METRICS:
             higher = metric == "throughput"
             locks, _ = _winners(g, metric, higher, rel_tol)
             winners[metric] = locks
             names = [f"{lk} ({RAN_EXCLUSIVE})" if metric == "shared_p99" and exclusive_only[lk]
+                     else f"{lk} (oversubscribed)" if metric in CPU_METRICS and over and spins[lk]
                      else lk for lk in locks]
             row[header] = " = ".join(names) if names else "-"
         row["trade_off"] = trade_off(g, winners)

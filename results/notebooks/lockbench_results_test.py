@@ -459,12 +459,13 @@ NAN = float("nan")
 
 def scored(lock, rep=1, workload="w", threads=2, throughput=1e6, shared_p99=1000.0,
            exclusive_p99=2000.0, bypass=0.1, cpu=500.0, lock_cpu=300.0, status="ok",
-           arrival_rate=0.0, warnings=()):
-    """One run as load_runs has it, reduced to the columns choose_locks reads."""
+           arrival_rate=0.0, warnings=(), **extra):
+    """One run as load_runs has it, reduced to the columns choose_locks reads (`extra`: pus,
+    holder_may_block)."""
     return {"lock": lock, "workload": workload, "threads": threads, "repetition": rep,
             "status": status, "arrival_rate": arrival_rate, "throughput": throughput,
             "shared_p99": shared_p99, "exclusive_p99": exclusive_p99, "bypass": bypass,
-            "cpu_per_op": cpu, "lock_cpu_per_op": lock_cpu, "warnings": list(warnings)}
+            "cpu_per_op": cpu, "lock_cpu_per_op": lock_cpu, "warnings": list(warnings), **extra}
 
 
 def traits(**locks):
@@ -599,6 +600,64 @@ class ChooseLocksTest(unittest.TestCase):
         self.assertEqual((one.loc["w", "best_throughput"], one.loc["w", "locks"]), ("a", 1))
         self.assertEqual(one.loc["w", "trade_off"],
                          "a: the only lock measured, nothing to weigh it against")
+
+    def test_a_workload_whose_holder_may_block_leaves_out_locks_whose_holder_may_not(self):
+        constrained = self.TRAITS.assign(holder_may_block=[True, True, True, True],
+                                         waiters=["sleep"] * 4)
+        constrained.loc[len(constrained)] = {"name": "spin", "size_bytes": 4, "shared_mode": True,
+                                             "recursion": "none", "holder_may_block": False,
+                                             "waiters": "spin"}
+        frame = pd.DataFrame([
+            scored("a", workload="filter", throughput=2e6, holder_may_block=True),
+            scored("spin", workload="filter", throughput=9e6, holder_may_block=True),
+            scored("a", workload="storm", throughput=2e6, holder_may_block=False),
+            scored("spin", workload="storm", throughput=9e6, holder_may_block=False),
+        ])
+        self.assertEqual(lr.holder_exclusions(frame, constrained), {"filter": ["spin"]})
+        table = lr.choose_locks(frame, constrained).set_index("workload")
+        self.assertEqual(table.loc["filter", "best_throughput"], "a")
+        self.assertEqual(table.loc["filter", "excluded"], "spin")
+        self.assertEqual(table.loc["filter", "locks"], 1)
+        self.assertEqual(table.loc["storm", "best_throughput"], "spin")
+        self.assertEqual(table.loc["storm", "excluded"], "-")
+        # Without the traits' constraint nothing is left out.
+        self.assertEqual(lr.choose_locks(frame, self.TRAITS).set_index("workload")
+                         .loc["filter", "best_throughput"], "spin")
+
+    def test_a_spinning_locks_cpu_cell_on_an_oversubscribed_row_says_so(self):
+        spinning = self.TRAITS.assign(waiters=["spin", "sleep", "sleep", "sleep"])
+        frame = pd.DataFrame([
+            scored("a", workload="over", threads=4, cpu=100, lock_cpu=50, pus=2),
+            scored("b", workload="over", threads=4, cpu=900, lock_cpu=800, pus=2),
+            scored("a", workload="fits", threads=2, cpu=100, lock_cpu=50, pus=2),
+            scored("b", workload="fits", threads=2, cpu=900, lock_cpu=800, pus=2),
+        ])
+        table = lr.choose_locks(frame, spinning).set_index("workload")
+        self.assertTrue(table.loc["over", "oversubscribed"])
+        self.assertEqual(table.loc["over", "least_cpu_per_op"], "a (oversubscribed)")
+        self.assertEqual(table.loc["over", "least_lock_cpu_per_op"], "a (oversubscribed)")
+        self.assertEqual(table.loc["over", "best_throughput"], "a = b")  # only CPU cells marked
+        self.assertFalse(table.loc["fits", "oversubscribed"])
+        self.assertEqual(table.loc["fits", "least_cpu_per_op"], "a")
+        # A lock that sleeps is not marked, oversubscribed or not.
+        sleeping = self.TRAITS.assign(waiters=["sleep"] * 4)
+        self.assertEqual(lr.choose_locks(frame, sleeping).set_index("workload")
+                         .loc["over", "least_cpu_per_op"], "a")
+
+    def test_load_runs_reads_the_processors_and_the_holders_needs(self):
+        d = tempfile.mkdtemp()
+        doc = document([run("a", 2, 1, 1e6, workload="minifilter")])
+        doc["context"]["pus"] = 2
+        doc["config"] = {"workload": {"name": "minifilter", "holder_may_block": True}}
+        with open(os.path.join(d, "m.json"), "w") as f:
+            json.dump(doc, f)
+        with open(os.path.join(d, "old.json"), "w") as f:  # before either was recorded
+            json.dump(document([run("a", 2, 1, 1e6)]), f)
+        df = lr.load_runs(d).set_index("workload")
+        self.assertEqual(df.loc["minifilter", "pus"], 2)
+        self.assertTrue(df.loc["minifilter", "holder_may_block"])
+        self.assertTrue(pd.isna(df.loc["read-mostly", "pus"]))
+        self.assertFalse(df.loc["read-mostly", "holder_may_block"])
 
     def test_no_closed_loop_run_gives_an_empty_table(self):
         frame = pd.DataFrame([scored("a", arrival_rate=1e5)])
