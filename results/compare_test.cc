@@ -19,6 +19,7 @@ using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::StartsWith;
 
 // ---- Settings -------------------------------------------------------------------------------
@@ -330,12 +331,16 @@ TEST(CompareResults, DifferentWorkloadSettingsAndBuildTypesWarn) {
   json next = Doc(Reps("eresource", 2e6, kNoiseB));
   next["config"]["workload"]["duration"] = "2s";
   next["config"]["workload"]["repetitions"] = 1;  // interleaved runs differ here by design
+  next["config"]["workload"]["holder_may_block"] = true;  // a statement, not a setting
   next["context"]["build_type"] = "debug";
   const CompareReport r = CompareDocs(base, next);
   ASSERT_EQ(r.warnings.size(), 2u);
   EXPECT_THAT(r.warnings[0], HasSubstr("build types differ (baseline optimized, new debug)"));
   EXPECT_THAT(r.warnings[1], AllOf(HasSubstr("workload 'read-mostly' is configured differently"),
                                    HasSubstr("duration \"1s\" vs \"2s\"")));
+  json stated = Doc(Reps("eresource", 2e6, kNoiseB));
+  stated["config"]["workload"]["holder_may_block"] = true;
+  EXPECT_THAT(CompareDocs(base, stated).warnings, IsEmpty());
 }
 
 TEST(CompareResults, AZeroBaselineGivesAnInfiniteChange) {
