@@ -4,6 +4,8 @@
 #ifndef LOCKBENCH_BASE_ROLES_H_
 #define LOCKBENCH_BASE_ROLES_H_
 
+#include <string_view>
+
 namespace lockbench {
 
 // What a thread does: only shared acquisitions, only exclusive ones, or a mix of both (by the
@@ -19,6 +21,16 @@ enum class RunStatus { kOk, kViolation, kStalled, kInterrupted };
 
 // "ok", "violation", "stalled", "interrupted": the result file's status.
 const char* RunStatusName(RunStatus s);
+
+// The endings of two warnings a run may carry: the engine writes them (workloads/internal/
+// drive.cc) and the report marks the figures they concern (results/report.cc).
+// An exclusive-only lock served the shared requests: its shared latencies time exclusive ones.
+inline constexpr std::string_view kRanExclusiveWarning =
+    "has no shared mode: its shared requests ran exclusive";
+// A lock whose waiters only spin ran more threads than processors.
+inline constexpr std::string_view kOversubscribedSpinnersWarning =
+    "they yielded instead of spinning, so its CPU figures are not what it costs with a "
+    "processor per thread";
 
 }  // namespace lockbench
 

@@ -176,6 +176,24 @@ TEST(RenderReport, NoFootnoteWithoutAnExclusiveOnlyLock) {
   EXPECT_EQ(table.find('*'), std::string::npos) << table;
 }
 
+TEST(RenderReport, MarksTheCpuFiguresOfASpinningLockOnTooFewProcessors) {
+  json spun = LatencyRun("spin", false);
+  spun["cost"] = {{"cpu_ns_per_op", 5000}};
+  spun["warnings"].push_back(
+      "lock 'spin' spins its waiters on 4 threads over 2 processors: they yielded instead of "
+      "spinning, so its CPU figures are not what it costs with a processor per thread");
+  json slept = LatencyRun("sleepy", false);
+  slept["cost"] = {{"cpu_ns_per_op", 6000}};
+  const json runs = json::array({slept, spun});
+  const std::string table = RenderReport(runs, ReportFormat::kTable);
+  EXPECT_THAT(LineOf(table, "spin "), HasSubstr(" 5000^ ")) << table;
+  EXPECT_THAT(LineOf(table, "spin "), HasSubstr(" 900 ")) << "latency is not marked";
+  EXPECT_EQ(LineOf(table, "sleepy ").find('^'), std::string::npos) << table;
+  EXPECT_THAT(table, HasSubstr("\n^ spinning lock on more threads than processors"));
+  EXPECT_EQ(RenderReport(runs, ReportFormat::kCsv).find('^'), std::string::npos);
+  EXPECT_EQ(RenderReport(json::array({slept}), ReportFormat::kTable).find('^'), std::string::npos);
+}
+
 TEST(WriteMetrics, WritesEachValueWhereMetricValueReadsIt) {
   RunSummary s;
   s.throughput_ops_per_s = 2.5e6;

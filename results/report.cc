@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/roles.h"
 #include "base/strings.h"
 #include "results/metrics.h"
 #include "results/stats.h"
@@ -22,6 +23,7 @@ struct Row {
   bool starved = false;
   std::string status = "ok";
   bool exclusive_only = false;  // its shared requests ran exclusive (the run's warning says so)
+  bool oversubscribed_spinner = false;  // a spinning lock on more threads than processors
 };
 
 // One (workload, threads) pair; the workload names its open-loop rate.
@@ -31,20 +33,23 @@ struct Table {
   std::vector<Row> rows;
 };
 
-// The end of the warning a run carries when an exclusive-only lock served shared requests
-// (NoteExclusiveOnly in workloads/internal/drive.cc; engine_test pins its wording).
-constexpr std::string_view kRanExclusive = "has no shared mode: its shared requests ran exclusive";
 
-bool RanSharedAsExclusive(const json& run) {
+// Whether the run carries a warning that ends with `ending` (base/roles.h).
+bool HasWarning(const json& run, std::string_view ending) {
   const auto it = run.find("warnings");
   if (it == run.end() || !it->is_array()) return false;
-  return std::any_of(it->begin(), it->end(), [](const json& w) {
-    return w.is_string() && w.get<std::string>().ends_with(kRanExclusive);
+  return std::any_of(it->begin(), it->end(), [&](const json& w) {
+    return w.is_string() && w.get<std::string>().ends_with(ending);
   });
 }
 
 // The shared-mode latency columns, which an exclusive-only lock's row marks.
 bool IsSharedLatency(const MetricDef& m) { return m.path.starts_with("latency_ns.shared."); }
+
+// The CPU columns, which an oversubscribed spinning lock's row marks.
+bool IsCpuCost(const MetricDef& m) {
+  return m.path == "cost.cpu_ns_per_op" || m.path == "cost.lock_cpu_ns_per_op";
+}
 
 int StatusRank(const std::string& s) {
   if (s == "violation") return 3;
@@ -76,7 +81,9 @@ void AddRun(const json& run, std::vector<Table>* tables) {
   if (status != "ok") return;
   ++row.ok_runs;
   row.starved = row.starved || run.at("fairness").at("starved").get<bool>();
-  row.exclusive_only = row.exclusive_only || RanSharedAsExclusive(run);
+  row.exclusive_only = row.exclusive_only || HasWarning(run, kRanExclusiveWarning);
+  row.oversubscribed_spinner =
+      row.oversubscribed_spinner || HasWarning(run, kOversubscribedSpinnersWarning);
   for (const MetricDef& m : MetricTable()) {
     if (const auto v = MetricValue(m, run)) row.values[MetricIndex(m)].push_back(*v);
   }
@@ -93,14 +100,19 @@ std::vector<std::string> Header() {
   return header;
 }
 
-// `mark` follows an exclusive-only lock's shared-latency figures (empty: no mark, as in CSV).
-std::vector<std::string> Cells(const Row& r, double first, const std::string& mark) {
+// `mark` follows an exclusive-only lock's shared-latency figures and `spin_mark` an
+// oversubscribed spinning lock's CPU figures (empty: no mark, as in CSV).
+std::vector<std::string> Cells(const Row& r, double first, const std::string& mark,
+                               const std::string& spin_mark) {
   std::vector<std::string> cells = {r.lock, std::to_string(r.ok_runs)};
   for (const MetricDef& m : MetricTable()) {
     if (m.column.empty()) continue;
     const std::vector<double>& v = r.values[MetricIndex(m)];
     const bool marked = r.exclusive_only && IsSharedLatency(m) && !v.empty();
-    cells.push_back(v.empty() ? "-" : FormatMetricCell(m, Median(v)) + (marked ? mark : ""));
+    const bool spun = r.oversubscribed_spinner && IsCpuCost(m) && !v.empty();
+    cells.push_back(v.empty() ? "-"
+                               : FormatMetricCell(m, Median(v)) + (marked ? mark : "") +
+                                     (spun ? spin_mark : ""));
     if (&m != &MetricTable()[0]) continue;
     const double primary = v.empty() ? 0 : Median(v);
     cells.push_back(first > 0 && !v.empty() ? Fixed(primary / first, 2) + "x" : "-");
@@ -164,16 +176,24 @@ std::string RenderReport(const json& runs, ReportFormat format) {
     const std::string mark = format == ReportFormat::kCsv        ? ""
                              : format == ReportFormat::kMarkdown ? "\\*"
                                                                  : "*";
+    const std::string spin_mark = format == ReportFormat::kCsv ? "" : "^";
     Grid cells;
     bool marked = false;
+    bool spun = false;
     for (const Row& r : t.rows) {
-      cells.push_back(Cells(r, first, mark));
+      cells.push_back(Cells(r, first, mark, spin_mark));
       marked = marked || (r.exclusive_only && !mark.empty());
+      spun = spun || (r.oversubscribed_spinner && !spin_mark.empty());
     }
-    const std::string footnote =
+    std::string footnote =
         marked ? mark + " exclusive-only lock: its shared requests ran exclusive, so its sh "
                         "figures time exclusive acquisitions\n"
                : "";
+    if (spun) {
+      footnote += spin_mark + " spinning lock on more threads than processors: its waiters "
+                              "yielded instead of spinning, so its cpu/op is not what it costs "
+                              "with a processor per thread\n";
+    }
     const std::string title = "workload " + t.workload + ", " + std::to_string(t.threads) +
                               " threads (latency in ns, medians over runs; ratio to " +
                               t.rows.front().lock + ")";

@@ -40,6 +40,13 @@ struct ExclusiveOnlyNoLock : NoLock {
                                       "none", false, /*shared_mode=*/false};
 };
 
+// NoLock declared as a lock whose waiters only spin (as the spin locks' traits are).
+struct SpinningNoLock : NoLock {
+  static constexpr LockTraits kTraits{"spinning", "waiters spin", 1, Recursion::kNone, "none",
+                                      false, /*shared_mode=*/true, /*heap_bytes=*/0, /*slots=*/0,
+                                      /*slot_bytes=*/0, HolderLevel::kDispatch, WaitKind::kSpin};
+};
+
 // A lock whose exclusive acquisition never returns once another thread holds it: a deadlock the
 // watchdog must report, naming the waiting thread.
 struct NeverReleases {
@@ -276,6 +283,23 @@ TEST_F(EngineTest, AnExclusiveOnlyLockIsReportedSoWhenItServedSharedRequests) {
   EXPECT_TRUE(RunLock<ExclusiveOnlyNoLock>(cfg).warnings.empty());
   cfg.spec.read_ratio = 0.5;  // a lock with a shared mode: nothing to say either
   EXPECT_TRUE(RunLock<NoLock>(cfg).warnings.empty());
+}
+
+TEST_F(EngineTest, ASpinningLockOnMoreThreadsThanProcessorsIsReportedSo) {
+  // Two threads pinned to one PU: oversubscribed on any machine.
+  EngineConfig cfg = Config(topology_, 2);
+  const int pu = topology_.pu_list().front().os_index;
+  cfg.plan = PlanPlacement("cpus:" + std::to_string(pu), {Role::kMixed, Role::kMixed}, true,
+                           topology_);
+  const RunRecord over = RunLock<SpinningNoLock>(cfg);
+  ASSERT_EQ(over.warnings.size(), 1u);
+  EXPECT_EQ(over.warnings[0],
+            "lock 'spinning' spins its waiters on 2 threads over 1 processor: they yielded "
+            "instead of spinning, so its CPU figures are not what it costs with a processor per "
+            "thread");
+  EXPECT_TRUE(RunLock<NoLock>(cfg).warnings.empty()) << "a lock whose waiters sleep: nothing";
+  const RunRecord fits = RunLock<SpinningNoLock>(Config(topology_, 1));
+  EXPECT_TRUE(fits.warnings.empty()) << "one thread on its own processor";
 }
 
 TEST_F(EngineTest, VerifierCatchesALockThatExcludesNobody) {

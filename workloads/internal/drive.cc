@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/roles.h"
 #include "base/strings.h"
 #include "workloads/cost_counters.h"
 #include "workloads/placement.h"
@@ -367,8 +368,34 @@ void NoteExclusiveOnly(RunRecord& record, const LockTraits& traits) {
   uint64_t shared = 0;
   for (const ThreadRecord& t : record.per_thread) shared += t.shared_ops;
   if (traits.shared_mode || shared == 0) return;
-  record.warnings.push_back("lock '" + std::string(traits.name) +
-                            "' has no shared mode: its shared requests ran exclusive");
+  record.warnings.push_back("lock '" + std::string(traits.name) + "' " +
+                            std::string(kRanExclusiveWarning));
+}
+
+// The processors a run's threads had: the distinct PUs they were pinned to, else the machine's.
+int ProcessorsOfRun(const EngineConfig& cfg) {
+  std::vector<int> pus;
+  for (const ThreadPlacement& p : cfg.plan.threads) {
+    if (p.pinned && std::find(pus.begin(), pus.end(), p.pu_os) == pus.end()) pus.push_back(p.pu_os);
+  }
+  if (!pus.empty()) return static_cast<int>(pus.size());
+  if (cfg.topology != nullptr) return cfg.topology->pus();
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// A lock whose waiters only spin, run with more threads than processors: its spinners yielded
+// to the holder instead of keeping a processor each, so its cost figures describe that, not a
+// machine with a processor per thread. The report marks them (results/report.cc).
+void NoteOversubscribedSpinners(RunRecord& record, const LockTraits& traits,
+                                const EngineConfig& cfg) {
+  if (traits.waiters != WaitKind::kSpin) return;
+  const int processors = ProcessorsOfRun(cfg);
+  if (cfg.threads <= processors) return;
+  record.warnings.push_back(
+      "lock '" + std::string(traits.name) + "' spins its waiters on " +
+      CountedNoun(static_cast<std::size_t>(cfg.threads), "thread", "threads") + " over " +
+      CountedNoun(static_cast<std::size_t>(processors), "processor", "processors") + ": " +
+      std::string(kOversubscribedSpinnersWarning));
 }
 
 // Torture mode: the threads' disturbances added to the controller's, and the seed named in a
@@ -436,6 +463,7 @@ RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps
   CollectThreads(record, *run, cfg, plan, window.start_ticks);
   AddTortureCounts(record, cfg);
   NoteExclusiveOnly(record, traits);
+  NoteOversubscribedSpinners(record, traits, cfg);
   CollectCost(record, window);
   CollectGrantSequence(record, *run, plan);
   return record;
