@@ -65,6 +65,10 @@ void QueuedSpinLock::Acquire(Node* node) {
     node->Lock.store(self | kOwnerBit, std::memory_order_relaxed);
     return;
   }
+  WaitBehind(prev, node);
+}
+
+[[gnu::noinline]] void QueuedSpinLock::WaitBehind(Node* prev, Node* node) {
   if (internal::QueuedSpinLockObserver* o = Observer()) o->OnSwappedIn(this, node);
   prev->Next.store(node, std::memory_order_release);
   internal::SpinBackoff backoff;
@@ -83,12 +87,18 @@ void QueuedSpinLock::Release(Node* node) {
                                             std::memory_order_relaxed)) {
       return;
     }
-    // A successor has swapped itself in but not yet linked: wait for the link.
-    if (internal::QueuedSpinLockObserver* o = Observer()) o->OnAwaitingLink(lock, node);
-    internal::SpinBackoff backoff;
-    while ((next = node->Next.load(std::memory_order_acquire)) == nullptr) backoff.Pause();
+    next = AwaitLink(lock, node);
   }
   next->Lock.fetch_xor(kWaitBit | kOwnerBit, std::memory_order_release);
+}
+
+// A successor has swapped itself in but not yet linked: wait for the link.
+[[gnu::noinline]] QueuedSpinLock::Node* QueuedSpinLock::AwaitLink(QueuedSpinLock* lock, Node* node) {
+  if (internal::QueuedSpinLockObserver* o = Observer()) o->OnAwaitingLink(lock, node);
+  internal::SpinBackoff backoff;
+  Node* next = nullptr;
+  while ((next = node->Next.load(std::memory_order_acquire)) == nullptr) backoff.Pause();
+  return next;
 }
 
 void QueuedSpinLock::lock() { Acquire(TakeNode()); }

@@ -83,6 +83,10 @@ class alignas(8) QueuedSpinLock {
   const Node* TailForTest() const { return tail_.load(std::memory_order_acquire); }
 
  private:
+  // The contended halves, out of line so the uncontended paths keep their short prologues.
+  void WaitBehind(Node* prev, Node* node);
+  static Node* AwaitLink(QueuedSpinLock* lock, Node* node);
+
   std::atomic<Node*> tail_{nullptr};
 };
 
