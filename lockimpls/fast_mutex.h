@@ -10,7 +10,9 @@
 // exactly one sleeping waiter through. The two classes differ only in what their Windows calls
 // do around a hold: the fast mutex raises IRQL to APC_LEVEL, the guarded mutex enters a guarded
 // region. Neither can be emulated in user mode (internal/kernel_regions.h keeps the level and
-// the count only), so the lock objects themselves behave identically.
+// the count only), so the lock objects themselves behave identically. The algorithm is written
+// once over the atomics policy (internal/atoms.h, BasicGateMutex): these classes take RealAtoms,
+// and lock_schedules_test runs the same code under the deterministic scheduler.
 //
 // Fairness: not fair. A release wakes one waiter, who re-competes with newcomers (barging): a
 // thread that arrives between the release and the woken thread's retry takes the mutex, and the

@@ -1,8 +1,8 @@
-// The real lock code of the wait-block word (push lock, SRWLOCK) and of the ERESOURCE, run under
-// deterministic schedules (internal/det_schedule.h): every interleaving of small scenarios
-// within a preemption bound, thousands of random schedules of larger ones, and the planted
-// bugs each check must catch. lockimpls/SEMANTICS.md, "Deterministic schedules", gives the
-// counts.
+// The real lock code of the wait-block word (push lock, SRWLOCK), the ERESOURCE, the executive
+// spin lock and the gate mutex (fast and guarded mutex), run under deterministic schedules
+// (internal/det_schedule.h): every interleaving of small scenarios within a preemption bound,
+// thousands of random schedules of larger ones, and the planted bugs each check must catch.
+// lockimpls/SEMANTICS.md, "Deterministic schedules", gives the counts.
 //
 // DET_SEEDS sets the random seeds per family (3000 by default) and DET_DEEP=1 raises every
 // exhaustive family's preemption bound by one.
@@ -25,6 +25,8 @@
 #include "lockimpls/ex_spin_lock.h"
 #include "lockimpls/eresource_impl.h"
 #include "lockimpls/internal/det_schedule.h"
+#include "lockimpls/internal/gate_mutex.h"
+#include "lockimpls/internal/gate_mutex_impl.h"
 #include "lockimpls/internal/wait_block_word.h"
 #include "lockimpls/internal/wait_block_word_impl.h"
 
@@ -267,6 +269,61 @@ class SpinRun final : public Execution {
   BasicExSpinLock<DetAtoms<kBug>> lock_;
 };
 
+// The gate mutex behind the fast and guarded mutex (internal/gate_mutex.h): blocking acquires,
+// which may sleep on the gate, and tries.
+template <PlantedBug kBug>
+class GateRun final : public Execution {
+ public:
+  explicit GateRun(Plan plan) : plan_(std::move(plan)) {
+    for (const auto& ops : plan_) {
+      for (Op op : ops) blocking_ += op == Op::kExclusive ? 1 : 0;
+    }
+  }
+
+  void Body(int thread) override {
+    for (Op op : plan_[thread]) {
+      switch (op) {
+        case Op::kExclusive:
+          mutex_.lock();
+          held_.Hold(true);
+          mutex_.unlock();
+          break;
+        case Op::kTryExclusive:
+          if (mutex_.try_lock()) {
+            held_.Hold(true);
+            mutex_.unlock();
+          }
+          break;
+        default:
+          Check(false, "operation the gate mutex does not have");
+      }
+    }
+  }
+
+  // Free, no waiter counted, no woken bit, no signal left on the gate; and only blocking
+  // acquires count as contended.
+  void AtEnd() override {
+    const std::int32_t count = mutex_.CountForTest();
+    Check(count == Mutex::kLockBit,
+          "mutex not free at the end: count " + std::to_string(count) + " (1 is free, no waiter)");
+    Check(mutex_.Owner() == 0, "owner left set at the end");
+    Check(mutex_.GateForTest() == 0, "gate left signalled at the end");
+    Check(mutex_.Contention() <= blocking_,
+          "contention " + std::to_string(mutex_.Contention()) + " above the " +
+              std::to_string(blocking_) + " blocking acquires");
+  }
+
+ private:
+  // BasicGateMutex's destructor is protected: it is used through a derived class, as FastMutex
+  // and GuardedMutex use it.
+  class Mutex final : public BasicGateMutex<DetAtoms<kBug>> {};
+
+  Plan plan_;
+  std::uint32_t blocking_ = 0;
+  Occupancy held_;
+  Mutex mutex_;
+};
+
 constexpr NamedValue<Op> kOpLetters[] = {
     {Op::kExclusive, "E"},       {Op::kShared, "S"},   {Op::kTryExclusive, "e"},
     {Op::kTryShared, "s"},       {Op::kRecursive, "R"}, {Op::kConvert, "C"},
@@ -401,6 +458,20 @@ TEST(SpinSchedulesTest, ThreeThreadsOneAcquisitionEveryModeExhaustive) {
       "ex_spin_lock", OpCombinations({Op::kExclusive, Op::kShared, Op::kConvert}, 3, 1), 2);
 }
 
+// Rule: Deterministic schedules: every schedule of 2 threads x 2 operations on the gate mutex
+// (fast and guarded mutex), acquire and try in every combination (preemption bound 2).
+TEST(GateSchedulesTest, TwoThreadsTwoAcquisitionsEveryModeExhaustive) {
+  ExploreAll<GateRun<PlantedBug::kNone>>(
+      "gate_mutex", OpCombinations({Op::kExclusive, Op::kTryExclusive}, 2, 2), 2);
+}
+
+// Rule: Deterministic schedules: every schedule of 3 threads x 1 operation on the gate mutex,
+// acquire and try in every combination (preemption bound 2).
+TEST(GateSchedulesTest, ThreeThreadsOneAcquisitionEveryModeExhaustive) {
+  ExploreAll<GateRun<PlantedBug::kNone>>(
+      "gate_mutex", OpCombinations({Op::kExclusive, Op::kTryExclusive}, 3, 1), 2);
+}
+
 // Random plans: 4 threads, 3 operations each, drawn per seed from `ops`.
 Plan RandomPlan(std::uint64_t seed, const std::vector<Op>& ops) {
   std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull);
@@ -464,6 +535,13 @@ TEST(SpinSchedulesTest, FourThreadsMixedRandom) {
       "ex_spin_lock",
       {Op::kExclusive, Op::kShared, Op::kTryExclusive, Op::kTryShared, Op::kConvert},
       Seeds(3000));
+}
+
+// Rule: Deterministic schedules: 3000 random 4-thread plans and schedules on the gate mutex,
+// acquires and tries.
+TEST(GateSchedulesTest, FourThreadsMixedRandom) {
+  ExploreRandomPlans<GateRun<PlantedBug::kNone>>(
+      "gate_mutex", {Op::kExclusive, Op::kTryExclusive}, Seeds(3000));
 }
 
 // ---- Planted bugs: each must be found, and its schedule must replay ----------------------
@@ -537,6 +615,15 @@ TEST(PlantedBugsTest, SpinReleaseKeepingTheDrainBit) {
   ExpectFound<SpinRun<PlantedBug::kSpinReleaseKeepsDrainBit>>(
       "ex_spin_lock: release keeps the drain bit", {{Op::kShared}, {Op::kExclusive}},
       "not idle at the end");
+}
+
+// Rule: Deterministic schedules: a planted gate-mutex contender that sleeps without looking at
+// the lock bit again is found as a lost wake-up, and its schedule replays.
+TEST(PlantedBugsTest, GateSleepWithoutRecheckIsALostWakeUp) {
+  // The holder's release must fall between the contender's failed acquire and its count.
+  ExpectFound<GateRun<PlantedBug::kGateSleepsWithoutRecheck>>(
+      "gate_mutex: sleeps without recheck", {{Op::kExclusive}, {Op::kExclusive}},
+      "lost wake-up");
 }
 
 }  // namespace

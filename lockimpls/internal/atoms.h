@@ -1,8 +1,9 @@
 // The operations lock internals use to talk to other threads, gathered in one policy type so a
 // test can replace them. Lock code written against a policy `Atoms` (the wait-block word, the
-// ERESOURCE) names its shared atomics `typename Atoms::template Atomic<T>`, sleeps and wakes with
-// Atoms::FutexWait / FutexWake, spins with Atoms::Relax and Atoms::Yield, and keeps each wait
-// block in an `Atoms::template Local<Block>`.
+// ERESOURCE, the executive spin lock, the fast and guarded mutex's gate mutex) names its shared
+// atomics `typename Atoms::template Atomic<T>`, sleeps and wakes with Atoms::FutexWait /
+// FutexWake, spins with Atoms::Relax and Atoms::Yield, and keeps each wait block in an
+// `Atoms::template Local<Block>`.
 //
 // RealAtoms is the production policy: every member is the plain std:: type or an inline call of
 // the futex wrapper, so a lock built on it compiles to the same code as one written against
@@ -38,6 +39,10 @@ enum class PlantedBug {
   // The executive spin lock's exclusive release clears bit 31 only, leaving the draining bit
   // that keeps readers out after the release.
   kSpinReleaseKeepsDrainBit,
+  // A fast or guarded mutex contender counts itself a waiter and sleeps without looking at the
+  // lock bit again, so a release that came between its failed acquire and its count, and saw no
+  // waiter to wake, leaves it asleep: a lost wake-up.
+  kGateSleepsWithoutRecheck,
 };
 
 struct RealAtoms {

@@ -1,7 +1,7 @@
 #include "lockimpls/internal/gate_mutex.h"
 
 #include "lockimpls/internal/check.h"
-#include "lockimpls/internal/futex.h"
+#include "lockimpls/internal/gate_mutex_impl.h"
 
 namespace lockbench::internal {
 namespace {
@@ -9,6 +9,8 @@ namespace {
 std::atomic<GateObserver*> gate_observer{nullptr};
 
 }  // namespace
+
+GateObserver* InstalledGateObserver() { return gate_observer.load(std::memory_order_acquire); }
 
 void SetGateObserver(GateObserver* observer) { gate_observer.store(observer); }
 
@@ -18,49 +20,6 @@ void GateMutexReentered(const void* mutex) {
         "deadlocks on Windows)");
 }
 
-// ReactOS ntoskrnl/ke/gmutex.c, KiAcquireGuardedMutex: the same two bit masks, swapped once
-// the thread has been woken.
-void GateMutex::AcquireContended() {
-  // A waiter that owns the mutex would wait forever; the owner field makes this check one load.
-  if (owner_.load(std::memory_order_relaxed) == CurrentThreadTag()) GateMutexReentered(this);
-  contention_.fetch_add(1, std::memory_order_relaxed);
-  if (GateObserver* o = gate_observer.load(std::memory_order_acquire)) o->OnContended(this);
-  std::int32_t remove = kLockBit;  // what taking the lock clears
-  std::int32_t add = kWaiterInc;   // what waiting adds
-  for (;;) {
-    std::int32_t old = count_.load(std::memory_order_relaxed);
-    for (;;) {
-      if (old & kLockBit) {
-        if (count_.compare_exchange_weak(old, old ^ remove, std::memory_order_acquire,
-                                         std::memory_order_relaxed)) {
-          return;
-        }
-      } else if (count_.compare_exchange_weak(old, old + add, std::memory_order_relaxed,
-                                              std::memory_order_relaxed)) {
-        break;
-      }
-    }
-    if (GateObserver* o = gate_observer.load(std::memory_order_acquire)) o->OnGateWait(this);
-    WaitForGate();
-    if (GateObserver* o = gate_observer.load(std::memory_order_acquire)) o->OnWoken(this);
-    // Woken: the woken bit is ours. Taking the lock clears it; waiting again turns it back into
-    // a waiter count (kWokenBit + kWokenBit == kWaiterInc).
-    remove = kLockBit | kWokenBit;
-    add = kWokenBit;
-  }
-}
-
-// ReactOS ntoskrnl/include/internal/ke_x.h, _KeReleaseGuardedMutex.
-void GateMutex::WakeOne(std::int32_t count) {
-  const std::int32_t woken = count + kWokenBit - kWaiterInc;
-  if (!count_.compare_exchange_strong(count, woken, std::memory_order_relaxed)) return;
-  if (GateObserver* o = gate_observer.load(std::memory_order_acquire)) o->OnGateSignalled(this);
-  gate_.store(1, std::memory_order_release);
-  FutexWake(&gate_, 1);
-}
-
-void GateMutex::WaitForGate() {
-  while (gate_.exchange(0, std::memory_order_acquire) == 0) FutexWait(&gate_, 0);
-}
+template class BasicGateMutex<RealAtoms>;
 
 }  // namespace lockbench::internal

@@ -15,6 +15,12 @@
 // newcomer: if the lock bit is set it takes the lock and clears the woken bit; if a newcomer got
 // there first it counts itself a waiter again (clearing the woken bit) and sleeps. Nothing is
 // handed over.
+//
+// The mutex is written once over an atomics policy (internal/atoms.h): every atomic operation and
+// every sleep and wake on the gate goes through `Atoms`. Production uses GateMutex, over
+// RealAtoms; the out-of-line members live in gate_mutex_impl.h and are instantiated for
+// RealAtoms in gate_mutex.cc, and for the deterministic scheduler's policy in
+// lock_schedules_test.cc.
 #ifndef LOCKBENCH_LOCKIMPLS_INTERNAL_GATE_MUTEX_H_
 #define LOCKBENCH_LOCKIMPLS_INTERNAL_GATE_MUTEX_H_
 
@@ -22,6 +28,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "lockimpls/internal/atoms.h"
 #include "lockimpls/internal/thread_tag.h"
 
 namespace lockbench::internal {
@@ -41,15 +48,18 @@ class GateObserver {
 };
 void SetGateObserver(GateObserver* observer);
 
-class GateMutex {
+// The mutex over the atomics and futex calls of `Atoms` (internal/atoms.h). The bits are members
+// rather than an empty base class, with which GCC's constructor zeroes the tail padding too.
+template <class Atoms>
+class BasicGateMutex {
  public:
   static constexpr std::int32_t kLockBit = 0x1;
   static constexpr std::int32_t kWokenBit = 0x2;
   static constexpr std::int32_t kWaiterInc = 0x4;
 
-  GateMutex() = default;
-  GateMutex(const GateMutex&) = delete;
-  GateMutex& operator=(const GateMutex&) = delete;
+  BasicGateMutex() = default;
+  BasicGateMutex(const BasicGateMutex&) = delete;
+  BasicGateMutex& operator=(const BasicGateMutex&) = delete;
 
   void lock() {
     if (!TakeLockBit()) [[unlikely]] AcquireContended();
@@ -76,9 +86,11 @@ class GateMutex {
   // Acquires that had to wait (the Contention field).
   std::uint32_t Contention() const { return contention_.load(std::memory_order_relaxed); }
   std::int32_t CountForTest() const { return count_.load(std::memory_order_acquire); }
+  // 1 while the gate is signalled and no waiter has passed it yet.
+  std::uint32_t GateForTest() const { return gate_.load(std::memory_order_acquire); }
 
  protected:
-  ~GateMutex() = default;
+  ~BasicGateMutex() = default;
 
  private:
   // True if this call cleared the lock bit (took the mutex).
@@ -89,12 +101,15 @@ class GateMutex {
   void WakeOne(std::int32_t count);
   void WaitForGate();
 
-  std::atomic<std::int32_t> count_{kLockBit};
-  std::atomic<std::uint32_t> contention_{0};
-  std::atomic<std::uintptr_t> owner_{0};
+  typename Atoms::template Atomic<std::int32_t> count_{kLockBit};
+  typename Atoms::template Atomic<std::uint32_t> contention_{0};
+  typename Atoms::template Atomic<std::uintptr_t> owner_{0};
   // The gate: 1 while signalled. A signal lets one waiter through and is consumed by it.
-  std::atomic<std::uint32_t> gate_{0};
+  typename Atoms::template Atomic<std::uint32_t> gate_{0};
 };
+
+using GateMutex = BasicGateMutex<RealAtoms>;
+extern template class BasicGateMutex<RealAtoms>;
 
 // Names the mutex in the re-entry message, for FastMutex and GuardedMutex.
 [[noreturn]] void GateMutexReentered(const void* mutex);
