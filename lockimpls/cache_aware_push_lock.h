@@ -39,12 +39,19 @@
 // Test hooks: SlotWordForTest(i) shows a slot's word and SlotAddressForTest(i) its address;
 // internal::SetCpuForTest makes the calling thread's acquires see another processor number; the
 // push lock's WaitObserver sees each slot's waiters (the lock address it reports is the slot's).
+//
+// The lock is written once over an atomics policy (internal/atoms.h): every atomic operation and
+// futex call of its slots goes through `Atoms`, by way of the slots' BasicWaitBlockWord<Atoms>.
+// Production uses CacheAwarePushLock, over RealAtoms; the out-of-line members live in
+// cache_aware_push_lock_impl.h and are instantiated for RealAtoms in cache_aware_push_lock.cc,
+// and for the deterministic scheduler's policy in lock_schedules_test.cc.
 #ifndef LOCKBENCH_LOCKIMPLS_CACHE_AWARE_PUSH_LOCK_H_
 #define LOCKBENCH_LOCKIMPLS_CACHE_AWARE_PUSH_LOCK_H_
 
 #include <cstddef>
 #include <cstdint>
 
+#include "lockimpls/internal/atoms.h"
 #include "lockimpls/internal/lock_checks.h"
 #include "lockimpls/internal/wait_block_word.h"
 #include "lockimpls/lock_concept.h"
@@ -63,9 +70,10 @@ void SetSlotAllocatorForTest(SlotAllocator allocate, SlotDeallocator deallocate)
 // on (sched_getcpu) for -1. Lets a slot test run on any machine without pinning.
 void SetCpuForTest(int cpu);
 
-}  // namespace internal
-
-class CacheAwarePushLock final {
+// The lock over the atomics and futex calls of `Atoms` (internal/atoms.h), which reach its slots'
+// push-lock words. Production uses CacheAwarePushLock, below.
+template <class Atoms>
+class BasicCacheAwarePushLock final {
  public:
   static constexpr std::uint32_t kSlotCount = 32;  // EX_PUSH_LOCK_FANNED_COUNT, Windows 10 x64
   static constexpr std::size_t kSlotBytes = 128;     // two 64-byte lines: one prefetch pair
@@ -73,17 +81,17 @@ class CacheAwarePushLock final {
 
   // Windows' 32 slots. Aborts if the slots cannot be allocated (the benchmark's lock);
   // ExAllocateCacheAwarePushLock uses TryMake and reports failure instead.
-  CacheAwarePushLock() : CacheAwarePushLock(kSlotCount) {}
+  BasicCacheAwarePushLock() : BasicCacheAwarePushLock(kSlotCount) {}
   // Another slot count, for tests that want a small lock (the rules do not depend on it).
   // REQUIRES: slots >= 1.
-  explicit CacheAwarePushLock(std::uint32_t slots);
-  ~CacheAwarePushLock();
-  CacheAwarePushLock(const CacheAwarePushLock&) = delete;
-  CacheAwarePushLock& operator=(const CacheAwarePushLock&) = delete;
+  explicit BasicCacheAwarePushLock(std::uint32_t slots);
+  ~BasicCacheAwarePushLock();
+  BasicCacheAwarePushLock(const BasicCacheAwarePushLock&) = delete;
+  BasicCacheAwarePushLock& operator=(const BasicCacheAwarePushLock&) = delete;
 
   // A lock with `slots` slots, or nullptr if its memory cannot be allocated.
-  static CacheAwarePushLock* TryMake(std::uint32_t slots) noexcept;
-  static void Free(CacheAwarePushLock* lock) noexcept;
+  static BasicCacheAwarePushLock* TryMake(std::uint32_t slots) noexcept;
+  static void Free(BasicCacheAwarePushLock* lock) noexcept;
 
   void lock();
   // REQUIRES: held exclusive by the calling thread.
@@ -122,11 +130,11 @@ class CacheAwarePushLock final {
 
  private:
   struct alignas(kSlotBytes) Slot {
-    internal::WaitBlockWord word;
+    BasicWaitBlockWord<Atoms> word;
   };
   static_assert(sizeof(Slot) == kSlotBytes);
 
-  CacheAwarePushLock(Slot* slots, std::uint32_t slot_count) noexcept
+  BasicCacheAwarePushLock(Slot* slots, std::uint32_t slot_count) noexcept
       : slots_(slots), slot_count_(slot_count) {}
   static Slot* AllocateSlots(std::uint32_t slot_count) noexcept;
   void CheckNotHeldExclusive() const;
@@ -134,6 +142,12 @@ class CacheAwarePushLock final {
   Slot* slots_;
   std::uint32_t slot_count_;
 };
+
+extern template class BasicCacheAwarePushLock<RealAtoms>;
+
+}  // namespace internal
+
+using CacheAwarePushLock = internal::BasicCacheAwarePushLock<internal::RealAtoms>;
 
 static_assert(BenchLock<CacheAwarePushLock>);
 static_assert(sizeof(CacheAwarePushLock) == CacheAwarePushLock::kTraits.size_bytes);

@@ -1,7 +1,8 @@
 // The real lock code of the wait-block word (push lock, SRWLOCK), the ERESOURCE, the executive
-// spin lock and the gate mutex (fast and guarded mutex), run under deterministic schedules
-// (internal/det_schedule.h): every interleaving of small scenarios within a preemption bound,
-// thousands of random schedules of larger ones, and the planted bugs each check must catch.
+// spin lock, the gate mutex (fast and guarded mutex) and the cache-aware push lock, run under
+// deterministic schedules (internal/det_schedule.h): every interleaving of small scenarios within
+// a preemption bound, thousands of random schedules of larger ones, and the planted bugs each
+// check must catch.
 // lockimpls/SEMANTICS.md, "Deterministic schedules", gives the counts.
 //
 // DET_SEEDS sets the random seeds per family (3000 by default) and DET_DEEP=1 raises every
@@ -11,6 +12,7 @@
 // printed, "name:path"; the scenario then runs that one schedule and reports it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -21,14 +23,18 @@
 #include <vector>
 
 #include "base/enum_names.h"
+#include "lockimpls/cache_aware_push_lock.h"
+#include "lockimpls/cache_aware_push_lock_impl.h"
 #include "lockimpls/eresource.h"
 #include "lockimpls/ex_spin_lock.h"
 #include "lockimpls/eresource_impl.h"
 #include "lockimpls/internal/det_schedule.h"
 #include "lockimpls/internal/gate_mutex.h"
 #include "lockimpls/internal/gate_mutex_impl.h"
+#include "lockimpls/internal/scoped_lock_setting.h"
 #include "lockimpls/internal/wait_block_word.h"
 #include "lockimpls/internal/wait_block_word_impl.h"
+#include "lockimpls/push_lock.h"
 
 namespace lockbench::internal::det {
 namespace {
@@ -43,6 +49,11 @@ enum class Op {
   kConvert,         // ERESOURCE: exclusive, converted to shared, released
   kStarveExclusive, // ERESOURCE: ExAcquireSharedStarveExclusive
   kWaitForExclusive,// ERESOURCE: ExAcquireSharedWaitForExclusive
+  // Cache-aware push lock: kShared and kTryShared run on processor 0 (slot 0); these on
+  // processor 1 or 2, which is slot 1 or 2 of a 3-slot lock and slot 1 or 0 of a 2-slot one.
+  kSharedCpu1,
+  kSharedCpu2,
+  kTrySharedCpu2,
 };
 
 using Plan = std::vector<std::vector<Op>>;  // per thread
@@ -181,6 +192,8 @@ class ResourceRun final : public Execution {
           held_.Hold(false);
           resource_.Release();
           break;
+        default:
+          Check(false, "operation the ERESOURCE does not have");
       }
     }
   }
@@ -324,10 +337,85 @@ class GateRun final : public Execution {
   Mutex mutex_;
 };
 
+// The cache-aware push lock (cache_aware_push_lock.h) with kSlots slots, so an exclusive acquire
+// is a few steps rather than 32 acquisitions. Each shared operation first sets the processor
+// number its acquire sees (internal::SetCpuForTest), which picks its slot; readers of one plan
+// land on one slot or on different ones. Every acquire is checked against every other: no
+// reader on any slot while a writer holds, one writer at a time.
+template <PlantedBug kBug, std::uint32_t kSlots>
+class CacheAwareRun final : public Execution {
+ public:
+  explicit CacheAwareRun(Plan plan) : plan_(std::move(plan)) {}
+
+  void Body(int thread) override {
+    for (Op op : plan_[thread]) {
+      switch (op) {
+        case Op::kExclusive:
+          lock_.lock();
+          held_.Hold(true);
+          lock_.unlock();
+          break;
+        case Op::kTryExclusive:
+          if (lock_.try_lock()) {
+            held_.Hold(true);
+            lock_.unlock();
+          }
+          break;
+        case Op::kShared:
+          Shared(0);
+          break;
+        case Op::kSharedCpu1:
+          Shared(1);
+          break;
+        case Op::kSharedCpu2:
+          Shared(2);
+          break;
+        case Op::kTryShared:
+          TryShared(0);
+          break;
+        case Op::kTrySharedCpu2:
+          TryShared(2);
+          break;
+        default:
+          Check(false, "operation the cache-aware push lock does not have");
+      }
+    }
+  }
+
+  // Every slot word free: no hold, no waiter left queued.
+  void AtEnd() override {
+    for (std::uint32_t i = 0; i < kSlots; ++i) {
+      const std::uintptr_t word = lock_.SlotWordForTest(i);
+      Check(word == 0, "slot " + std::to_string(i) + " not idle at the end: " +
+                           std::to_string(word));
+    }
+  }
+
+ private:
+  void Shared(int cpu) {
+    SetCpuForTest(cpu);
+    lock_.lock_shared();
+    held_.Hold(false);
+    lock_.unlock_shared();
+  }
+  void TryShared(int cpu) {
+    SetCpuForTest(cpu);
+    if (lock_.try_lock_shared()) {
+      held_.Hold(false);
+      lock_.unlock_shared();
+    }
+  }
+
+  Plan plan_;
+  Occupancy held_;
+  BasicCacheAwarePushLock<DetAtoms<kBug>> lock_{kSlots};
+};
+
 constexpr NamedValue<Op> kOpLetters[] = {
-    {Op::kExclusive, "E"},       {Op::kShared, "S"},   {Op::kTryExclusive, "e"},
-    {Op::kTryShared, "s"},       {Op::kRecursive, "R"}, {Op::kConvert, "C"},
-    {Op::kStarveExclusive, "X"}, {Op::kWaitForExclusive, "W"},
+    {Op::kExclusive, "E"},       {Op::kShared, "S"},          {Op::kTryExclusive, "e"},
+    {Op::kTryShared, "s"},       {Op::kRecursive, "R"},       {Op::kConvert, "C"},
+    {Op::kStarveExclusive, "X"}, {Op::kWaitForExclusive, "W"}, {Op::kSharedCpu1, "S1"},
+    {Op::kSharedCpu2, "S2"},     {Op::kTrySharedCpu2, "s2"},
 };
 
 std::string OpName(Op op) { return NameOf(kOpLetters, op); }
@@ -472,6 +560,44 @@ TEST(GateSchedulesTest, ThreeThreadsOneAcquisitionEveryModeExhaustive) {
       "gate_mutex", OpCombinations({Op::kExclusive, Op::kTryExclusive}, 3, 1), 2);
 }
 
+// The plans of `plans` up to the order of their threads: the scheduler tries every order of the
+// threads anyway, so a plan whose threads are another's renamed explores the same schedules.
+std::vector<Plan> UpToThreadOrder(std::vector<Plan> plans) {
+  std::erase_if(plans, [](const Plan& plan) { return !std::is_sorted(plan.begin(), plan.end()); });
+  return plans;
+}
+
+// The cache-aware families' waiters poll their wait block once before sleeping, so both the
+// poll and the sleep are explored, as the word's are (the push lock's spin count, a process-wide
+// setting whose default would have every waiter poll 1024 times).
+class CacheAwareSchedulesTest : public ::testing::Test {
+ private:
+  ScopedLockSetting spins_{SettingOf<PushLock>("spin_count"), 1};
+};
+
+// Rule: Deterministic schedules: every schedule of 2 threads x 2 operations on a 2-slot
+// cache-aware push lock, exclusive, shared on slot 0 or 1 and both tries in every combination up
+// to thread order (preemption bound 2).
+TEST_F(CacheAwareSchedulesTest, TwoThreadsTwoOperationsEveryModeExhaustive) {
+  ExploreAll<CacheAwareRun<PlantedBug::kNone, 2>>(
+      "cache_aware_push_lock/2",
+      UpToThreadOrder(OpCombinations(
+          {Op::kExclusive, Op::kShared, Op::kSharedCpu1, Op::kTryExclusive, Op::kTryShared}, 2,
+          2)),
+      2);
+}
+
+// Rule: Deterministic schedules: every schedule of 3 threads x 1 operation on a 3-slot
+// cache-aware push lock, exclusive, shared on the middle slot (which an exclusive acquire passes
+// over for the top) and the exclusive try in every combination up to thread order (preemption
+// bound 2).
+TEST_F(CacheAwareSchedulesTest, ThreeThreadsOneOperationEveryModeExhaustive) {
+  ExploreAll<CacheAwareRun<PlantedBug::kNone, 3>>(
+      "cache_aware_push_lock/3",
+      UpToThreadOrder(OpCombinations({Op::kExclusive, Op::kSharedCpu1, Op::kTryExclusive}, 3, 1)),
+      2);
+}
+
 // Random plans: 4 threads, 3 operations each, drawn per seed from `ops`.
 Plan RandomPlan(std::uint64_t seed, const std::vector<Op>& ops) {
   std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull);
@@ -542,6 +668,16 @@ TEST(SpinSchedulesTest, FourThreadsMixedRandom) {
 TEST(GateSchedulesTest, FourThreadsMixedRandom) {
   ExploreRandomPlans<GateRun<PlantedBug::kNone>>(
       "gate_mutex", {Op::kExclusive, Op::kTryExclusive}, Seeds(3000));
+}
+
+// Rule: Deterministic schedules: 3000 random 4-thread plans and schedules on a 3-slot cache-aware
+// push lock, exclusive, shared on each slot, and the tries.
+TEST_F(CacheAwareSchedulesTest, FourThreadsMixedRandom) {
+  ExploreRandomPlans<CacheAwareRun<PlantedBug::kNone, 3>>(
+      "cache_aware_push_lock/3",
+      {Op::kExclusive, Op::kShared, Op::kSharedCpu1, Op::kSharedCpu2, Op::kTryExclusive,
+       Op::kTryShared, Op::kTrySharedCpu2},
+      Seeds(3000));
 }
 
 // ---- Planted bugs: each must be found, and its schedule must replay ----------------------
@@ -623,6 +759,18 @@ TEST(PlantedBugsTest, GateSleepWithoutRecheckIsALostWakeUp) {
   // The holder's release must fall between the contender's failed acquire and its count.
   ExpectFound<GateRun<PlantedBug::kGateSleepsWithoutRecheck>>(
       "gate_mutex: sleeps without recheck", {{Op::kExclusive}, {Op::kExclusive}},
+      "lost wake-up");
+}
+
+// Rule: Deterministic schedules: a planted cache-aware exclusive acquire that tries slot 0 as any
+// other slot, instead of queueing on it first, is found as two exclusive acquirers asleep on
+// each other's slot, and its schedule replays.
+TEST(PlantedBugsTest, CacheAwareSlotZeroNotFirstDeadlocks) {
+  ScopedLockSetting spins(SettingOf<PushLock>("spin_count"), 1);
+  // One takes slot 0 and finds slot 1 taken; the other found slot 0 taken and took slot 1 (the
+  // top) instead, and now blocks on slot 0.
+  ExpectFound<CacheAwareRun<PlantedBug::kCacheAwareSlotZeroNotFirst, 2>>(
+      "cache_aware_push_lock/2: slot 0 not first", {{Op::kExclusive}, {Op::kExclusive}},
       "lost wake-up");
 }
 

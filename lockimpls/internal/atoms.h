@@ -1,8 +1,9 @@
 // The operations lock internals use to talk to other threads, gathered in one policy type so a
 // test can replace them. Lock code written against a policy `Atoms` (the wait-block word, the
-// ERESOURCE, the executive spin lock, the fast and guarded mutex's gate mutex) names its shared
-// atomics `typename Atoms::template Atomic<T>`, sleeps and wakes with Atoms::FutexWait /
-// FutexWake, spins with Atoms::Relax and Atoms::Yield, and keeps each wait block in an
+// ERESOURCE, the executive spin lock, the fast and guarded mutex's gate mutex, the cache-aware
+// push lock through its slots' words) names its shared atomics
+// `typename Atoms::template Atomic<T>`, sleeps and wakes with Atoms::FutexWait / FutexWake,
+// spins with Atoms::Relax and Atoms::Yield, and keeps each wait block in an
 // `Atoms::template Local<Block>`.
 //
 // RealAtoms is the production policy: every member is the plain std:: type or an inline call of
@@ -43,6 +44,10 @@ enum class PlantedBug {
   // lock bit again, so a release that came between its failed acquire and its count, and saw no
   // waiter to wake, leaves it asleep: a lost wake-up.
   kGateSleepsWithoutRecheck,
+  // A cache-aware push lock's exclusive acquire treats slot 0 as any other slot (tries it, and
+  // takes the highest free slot instead when it is busy), so two exclusive acquirers can each
+  // hold a slot the other blocks on: a deadlock.
+  kCacheAwareSlotZeroNotFirst,
 };
 
 struct RealAtoms {
