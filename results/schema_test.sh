@@ -20,8 +20,21 @@ python3 "$validator" "$schema" "$tmp/run.json" "$@"
   --arrival-rate 10k/s,20k/s --out "$tmp/open.json" >/dev/null
 "$bin" run --lock push_lock --threads 2 --duration 50ms --warmup 10ms --repetitions 1 --torture \
   --out "$tmp/torture.json" >/dev/null
+# A workload of a recorded program's forms: its config.workload holds the distribution objects
+# and the per-instance lists, as the schema describes them.
+"$bin" run --lock push_lock --threads 2 --duration 50ms --warmup 10ms --repetitions 1 \
+  --shared-cs '{"distribution": "empirical", "quantiles_ns": [0, 100, 400]}' \
+  --think-time '{"distribution": "empirical", "quantiles_ns": [10, 50, 900]}' \
+  --lock-weights 1,0,3 --lock-read-ratios 0.9,0.5,0.5 --out "$tmp/recorded.json" >/dev/null
 python3 "$validator" "$schema" "$tmp/timed.json" "$tmp/unstamped.json" "$tmp/open.json" \
-  "$tmp/torture.json"
+  "$tmp/torture.json" "$tmp/recorded.json"
+python3 - "$tmp/recorded.json" <<'PY'
+import json, sys
+w = json.load(open(sys.argv[1]))["config"]["workload"]
+assert w["shared_cs"] == {"distribution": "empirical", "quantiles_ns": [0, 100, 400]}, w
+assert w["think"] == "empirical" and w["lock_choice"] == "weights", w
+assert w["lock_instances"] == 3 and w["lock_weights"] == [1, 0, 3], w
+PY
 python3 - "$tmp/run.json" "$tmp/timed.json" "$tmp/unstamped.json" <<'PY'
 import json, sys
 sampled, timed, unstamped = (json.load(open(p))["runs"] for p in sys.argv[1:])

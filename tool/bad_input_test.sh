@@ -166,6 +166,24 @@ bad "think unknown with suggestion" "--think: unknown value 'fixd' \(did you mea
 bad "think without think time" "--think-time: think 'fixed' needs a mean think time above 0" \
   "${R[@]}" --think fixed
 bad "think time negative" "--think-time: '-1s' is negative" "${R[@]}" --think-time -1s
+bad "think empirical without a distribution" "--think-time: think 'empirical' needs think_time as" \
+  "${R[@]}" --think empirical --think-time 1us
+bad "shared cs distribution malformed" "--shared-cs: malformed JSON" \
+  "${R[@]}" --shared-cs '{"distribution": "empirical", "quantiles_ns": [1, 2'
+bad "shared cs quantiles decrease" \
+  "--shared-cs: quantiles_ns\[2\] = 5 is below quantiles_ns\[1\] = 9; quantiles must not decrease" \
+  "${R[@]}" --shared-cs '{"distribution": "empirical", "quantiles_ns": [1, 9, 5]}'
+bad "lock weights negative" "--lock-weights: lock_weights\[1\] = -1 is negative" \
+  "${R[@]}" --lock-weights 1,-1,3
+bad "lock weights all zero" "--lock-weights: every weight is 0" "${R[@]}" --lock-weights 0,0
+bad "lock weights against lock instances" "--lock-weights: 3 entries for 4 lock instances" \
+  "${R[@]}" --lock-instances 4 --lock-weights 1,0,3
+bad "lock choice weights without weights" "--lock-choice: 'weights' needs lock_weights" \
+  "${R[@]}" --lock-instances 2 --lock-choice weights
+bad "lock read ratio above one" "--lock-read-ratios: lock_read_ratios\[0\] = 1.5 is above 1" \
+  "${R[@]}" --lock-read-ratios 1.5,0.5
+bad "lock read ratios with dedicated roles" "--lock-read-ratios: dedicated roles" \
+  "${R[@]}" --readers 1 --writers 1 --lock-read-ratios 0.5,0.5
 bad "arrival rate zero" "--arrival-rate: '0' is not above 0" "${R[@]}" --arrival-rate 0
 bad "arrival rate negative" "--arrival-rate: '-5k/s' is negative" "${R[@]}" --arrival-rate -5k/s
 bad "arrival rate unknown unit" "--arrival-rate: '5k/min' is not a rate" \
@@ -318,6 +336,18 @@ wl out-of-range.json '{"repetitions": 0}'
 wl newline-field.json '{"a\nb": 1}'
 wl huge-data.json '{"lock_instances": 65536, "exclusive_lines": 4096}'
 wl duplicate-field.json '{"threads": 2, "duration": "1s", "threads": 4}'
+q='{"distribution": "empirical", "quantiles_ns": '
+wl quantiles-decrease.json '{"exclusive_cs": '"$q"'[100, 300, 200]}}'
+wl quantiles-empty.json '{"shared_cs": '"$q"'[]}}'
+wl quantiles-negative.json '{"think_time": '"$q"'[-5, 10]}}'
+wl quantiles-too-long.json '{"shared_cs": '"$q"'[1, 86400000000001]}}'
+wl quantiles-wrong-type.json '{"shared_cs": '"$q"'["1us", "2us"]}}'
+wl distribution-unknown.json '{"shared_cs": {"distribution": "normal", "quantiles_ns": [1]}}'
+wl weights-negative.json '{"lock_weights": [1, -2, 3]}'
+wl weights-zero.json '{"lock_weights": [0, 0, 0]}'
+wl weights-length.json '{"lock_instances": 4, "lock_weights": [1, 0, 3]}'
+wl weights-wrong-type.json '{"lock_weights": "heavy"}'
+wl weights-other-choice.json '{"lock_choice": "zipf", "lock_weights": [1, 3]}'
 bad "workload malformed JSON" \
   "workload .*malformed.json: malformed JSON: .*unexpected end of input" \
   "${R[@]}" --workload "$w/malformed.json"
@@ -339,6 +369,29 @@ bad "workload field out of range" "field 'repetitions': 0 is out of range" \
   "${R[@]}" --workload "$w/out-of-range.json"
 bad "workload repeats a field" "workload .*duplicate-field.json: field 'threads' appears twice" \
   "${R[@]}" --workload "$w/duplicate-field.json"
+bad "workload quantiles decrease" \
+  "workload .*quantiles-decrease.json: field 'exclusive_cs': quantiles_ns\[2\] = 200 is below quantiles_ns\[1\] = 300" \
+  "${R[@]}" --workload "$w/quantiles-decrease.json"
+bad "workload quantiles empty" "field 'shared_cs': quantiles_ns is empty" \
+  "${R[@]}" --workload "$w/quantiles-empty.json"
+bad "workload quantile negative" "field 'think_time': quantiles_ns\[0\] = -5 is negative" \
+  "${R[@]}" --workload "$w/quantiles-negative.json"
+bad "workload quantile above a day" "field 'shared_cs': quantiles_ns\[1\] = 86400000000001 is above the limit of 1 day" \
+  "${R[@]}" --workload "$w/quantiles-too-long.json"
+bad "workload quantile not a number" "field 'shared_cs': quantiles_ns\[0\]: expected a number of nanoseconds, got string" \
+  "${R[@]}" --workload "$w/quantiles-wrong-type.json"
+bad "workload distribution unknown" "field 'shared_cs': unknown distribution 'normal'; allowed: empirical" \
+  "${R[@]}" --workload "$w/distribution-unknown.json"
+bad "workload weight negative" "field 'lock_weights': lock_weights\[1\] = -2 is negative" \
+  "${R[@]}" --workload "$w/weights-negative.json"
+bad "workload weights all zero" "field 'lock_weights': every weight is 0" \
+  "${R[@]}" --workload "$w/weights-zero.json"
+bad "workload weights of the wrong length" "field 'lock_weights': 3 entries for 4 lock instances" \
+  "${R[@]}" --workload "$w/weights-length.json"
+bad "workload weights not a list" "field 'lock_weights': lock_weights\[0\] = 'heavy' is not a number" \
+  "${R[@]}" --workload "$w/weights-wrong-type.json"
+bad "workload weights with another choice" "field 'lock_choice': 'zipf' does not use lock_weights" \
+  "${R[@]}" --workload "$w/weights-other-choice.json"
 bad "workload field name with a newline" "unknown field 'a.x0ab'" \
   "${R[@]}" --workload "$w/newline-field.json"
 bad "workload asks for too much memory" "--lock-instances: 65536 instances x 4096 cache lines" \

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
+#include <vector>
 
 #include "base/sanitizers.h"
 #include "lockimpls/eresource.h"
@@ -413,6 +414,98 @@ TEST(EnginePlan, ZipfTableFavoursLowInstances) {
   // Harmonic weights 1, 1/2, ..., 1/8 sum to 2.718: instance 0 gets 36.8%, instance 7 4.6%.
   EXPECT_NEAR(hits[0] / 4096.0, 1 / 2.71786, 0.01);
   EXPECT_NEAR(hits[7] / 4096.0, 1.0 / 8 / 2.71786, 0.01);
+}
+
+// std::shared_mutex that counts the acquisitions of each instance. The run destroys its lock
+// objects in instance order, and each destroyed one appends its count to `counts`.
+struct CountingSharedMutex {
+  static constexpr LockTraits kTraits{"counting", "counts acquisitions", 64, Recursion::kNone,
+                                      "none", false};
+  static inline std::vector<uint64_t> counts;
+  std::shared_mutex m;
+  std::atomic<uint64_t> n{0};
+  ~CountingSharedMutex() { counts.push_back(n.load()); }
+  void lock() {
+    m.lock();
+    n.fetch_add(1, std::memory_order_relaxed);
+  }
+  void unlock() { m.unlock(); }
+  void lock_shared() {
+    m.lock_shared();
+    n.fetch_add(1, std::memory_order_relaxed);
+  }
+  void unlock_shared() { m.unlock_shared(); }
+  bool try_lock() { return false; }
+  bool try_lock_shared() { return false; }
+};
+
+// What a recorded program's workload looks like: empirical sections and think time, weighted
+// instances with per-instance read ratios.
+void ApplyRecordedForms(WorkloadSpec& spec) {
+  ApplyWorkloadJson(nlohmann::json::parse(R"({
+    "shared_cs": {"distribution": "empirical", "quantiles_ns": [0, 50, 100, 400, 2000]},
+    "exclusive_cs": {"distribution": "empirical", "quantiles_ns": [100, 200, 3000]},
+    "think_time": {"distribution": "empirical", "quantiles_ns": [0, 100, 1000]},
+    "lock_weights": [1, 0, 3], "lock_read_ratios": [0.9, 0.5, 0.5]})"),
+                    "recorded", &spec);
+  ValidateWorkload(spec);
+}
+
+TEST(EnginePlan, RecordedFormsDrawFromTablesUnbatched) {
+  EngineConfig cfg;
+  cfg.threads = 1;
+  ClockCalibration clock;
+  clock.ticks_per_ns = 2.0;
+  const engine_internal::Plan plain = engine_internal::MakePlan(cfg, clock);
+  EXPECT_FALSE(plain.draws);
+  EXPECT_TRUE(plain.shared_draw.empty() && plain.think_draw.empty() && plain.weights.empty());
+  ApplyRecordedForms(cfg.spec);
+  const engine_internal::Plan p = engine_internal::MakePlan(cfg, clock);
+  EXPECT_TRUE(p.draws);
+  EXPECT_FALSE(p.batched);
+  EXPECT_EQ(p.shared_draw.Draw(0), 0u);
+  EXPECT_EQ(p.exclusive_draw.Draw(0), 200u);  // 100 ns, in ticks
+  EXPECT_EQ(p.think, ThinkKind::kEmpirical);
+  EXPECT_FALSE(p.think_draw.empty());
+  EXPECT_EQ(p.instances, 3);
+  ASSERT_NE(p.read_thresholds, nullptr);
+  EXPECT_EQ(p.read_thresholds[1], uint64_t{1} << 63);
+  // One empirical field alone is enough to draw; a single instance stays unbatched.
+  EngineConfig one;
+  one.threads = 1;
+  ApplyWorkloadJson(nlohmann::json{{"exclusive_cs", R"({"distribution": "empirical",
+      "quantiles_ns": [1, 2]})"}}, "", &one.spec);
+  EXPECT_TRUE(engine_internal::MakePlan(one, clock).draws);
+  EXPECT_FALSE(engine_internal::MakePlan(one, clock).batched);
+}
+
+// A run whose sections, think time, instance and mode are all drawn from the workload's tables
+// completes, in the closed and in the open loop, and never takes an instance of weight 0.
+TEST_F(EngineTest, RunsWithRecordedFormsComplete) {
+  for (const bool open_loop : {false, true}) {
+    EngineConfig cfg = Config(topology_, 2);
+    cfg.latency_sample_every = 16;
+    ApplyRecordedForms(cfg.spec);
+    if (open_loop) {
+      cfg.spec.think = ThinkKind::kNone;  // arrivals replace think time
+      cfg.arrival_rate = 20'000;
+    }
+    CountingSharedMutex::counts.clear();
+    const RunRecord r = RunLock<CountingSharedMutex>(cfg);
+    ASSERT_EQ(r.status, RunStatus::kOk) << r.status_detail;
+    for (const ThreadRecord& t : r.per_thread) {
+      EXPECT_GT(t.shared_ops, 0u) << "open loop " << open_loop;
+      EXPECT_GT(t.exclusive_ops, 0u) << "open loop " << open_loop;
+    }
+    // The configured work is the distributions' means.
+    EXPECT_EQ(r.busy_work.shared_cs_ns, 388u);
+    EXPECT_EQ(r.busy_work.exclusive_cs_ns, 875u);
+    const std::vector<uint64_t>& counts = CountingSharedMutex::counts;
+    ASSERT_EQ(counts.size(), 3u);
+    EXPECT_EQ(counts[1], 0u) << "weight 0";
+    EXPECT_GT(counts[0], 0u);
+    EXPECT_GT(counts[2], counts[0]) << "weight 3 against 1";
+  }
 }
 
 TEST(EnginePlan, BatchesOnlyOpsOfOneShape) {

@@ -10,7 +10,6 @@
 namespace lockbench {
 namespace {
 
-constexpr uint64_t kMaxDurationNs = 86'400ull * 1'000'000'000ull;  // one day
 constexpr size_t kMaxListItems = 1'000'000;
 
 // Splits "1.5ms" into a non-negative number and its suffix.

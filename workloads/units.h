@@ -19,8 +19,12 @@ class SpecError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The longest duration any field takes: one day.
+inline constexpr uint64_t kMaxDurationNs = 86'400ull * 1'000'000'000ull;
+
 // "1.5s" -> 1'500'000'000. Units: ns, us, ms, s, m (minutes). A unit is required except for 0.
-// REQUIRES nothing; throws SpecError on a malformed, negative or too-large (> 1 day) value.
+// REQUIRES nothing; throws SpecError on a malformed, negative or too-large (> kMaxDurationNs)
+// value.
 uint64_t ParseDurationNs(std::string_view text);
 
 // Formats nanoseconds exactly, in the largest unit it reaches: "1.5s", "200ns", "1.000001ms".

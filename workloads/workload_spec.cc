@@ -13,6 +13,7 @@
 #include "base/enum_names.h"
 #include "base/strings.h"
 #include "workloads/internal/preset_texts.h"
+#include "workloads/samplers.h"
 
 namespace lockbench {
 
@@ -112,15 +113,223 @@ E GetEnum(const json& v, const FieldError& err, const NamedValue<E> (&names)[N])
 constexpr NamedValue<ThinkKind> kThinkNames[] = {{ThinkKind::kNone, "none"},
                                                   {ThinkKind::kFixed, "fixed"},
                                                   {ThinkKind::kUniform, "uniform"},
-                                                  {ThinkKind::kExponential, "exponential"}};
+                                                  {ThinkKind::kExponential, "exponential"},
+                                                  {ThinkKind::kEmpirical, "empirical"}};
 constexpr NamedValue<ArrivalKind> kArrivalNames[] = {{ArrivalKind::kPoisson, "poisson"},
                                                      {ArrivalKind::kFixed, "fixed"}};
-constexpr NamedValue<LockChoice> kChoiceNames[] = {
-    {LockChoice::kOne, "one"}, {LockChoice::kUniform, "uniform"}, {LockChoice::kZipf, "zipf"}};
+constexpr NamedValue<LockChoice> kChoiceNames[] = {{LockChoice::kOne, "one"},
+                                                   {LockChoice::kUniform, "uniform"},
+                                                   {LockChoice::kZipf, "zipf"},
+                                                   {LockChoice::kWeights, "weights"}};
 
 template <class E, std::size_t N>
 std::string EnumName(E e, const NamedValue<E> (&names)[N]) {
   return NameOf(names, e);
+}
+
+// Parses JSON text, refusing a key repeated within one object: a JSON reader would silently keep
+// only one of the two values. Throws SpecError, its message prefixed with `prefix`.
+json ParseStrictJson(const std::string& text, const std::string& prefix) {
+  // Keys seen in each object being read, innermost last.
+  std::vector<std::set<std::string>> keys;
+  try {
+    return json::parse(text, [&](int, json::parse_event_t event, json& parsed) {
+      if (event == json::parse_event_t::object_start) keys.emplace_back();
+      if (event == json::parse_event_t::object_end) keys.pop_back();
+      if (event == json::parse_event_t::key && !keys.back().insert(parsed.get<std::string>()).second) {
+        throw SpecError(prefix + "field '" + parsed.get<std::string>() +
+                        "' appears twice; give each field once");
+      }
+      return true;
+    });
+  } catch (const json::exception& e) {
+    // parse_error, or out_of_range for a number beyond double ("1e400").
+    std::string what = e.what();
+    // nlohmann prefixes "[json.exception.parse_error.101] "; keep the part a user can act on.
+    const size_t bracket = what.find("] ");
+    if (bracket != std::string::npos) what = what.substr(bracket + 2);
+    throw SpecError(prefix + "malformed JSON: " + what);
+  }
+}
+
+// ---- the forms that describe a real program: empirical distributions, per-instance lists ----
+
+constexpr std::string_view kDistributionForm =
+    "{\"distribution\": \"empirical\", \"quantiles_ns\": [q0, ..., qK]}";
+
+// A flag's text that holds a JSON object ("{...}") as that object; any other value as it is.
+json ObjectFromFlagText(const json& v, const FieldError& err) {
+  if (!v.is_string()) return v;
+  const std::string text(Trim(v.get<std::string>()));
+  if (text.empty() || text.front() != '{') return v;
+  try {
+    return ParseStrictJson(text, "");
+  } catch (const SpecError& e) {
+    err.Fail(e.what());
+  }
+}
+
+// The checked quantiles of {"distribution": "empirical", "quantiles_ns": [q0, ..., qK]}: whole
+// nanoseconds (a fraction is rounded), q0 the minimum, qK the maximum, none below the one before,
+// none above the limit of every duration field.
+std::vector<uint64_t> GetQuantiles(const json& object, const FieldError& err) {
+  const std::string form(kDistributionForm);
+  const std::vector<std::string> keys = {"distribution", "quantiles_ns"};
+  for (const auto& [key, value] : object.items()) {
+    if (key != keys[0] && key != keys[1]) {
+      err.Fail("unknown key '" + key + "'" + DidYouMean(key, keys) + "; expected " + form);
+    }
+  }
+  if (!object.contains("distribution")) err.Fail("no \"distribution\"; expected " + form);
+  const json& kind = object["distribution"];
+  if (kind != "empirical") {
+    err.Fail("unknown distribution " +
+             (kind.is_string() ? "'" + kind.get<std::string>() + "'" : TypeName(kind)) +
+             "; allowed: empirical");
+  }
+  if (!object.contains("quantiles_ns")) err.Fail("no \"quantiles_ns\"; expected " + form);
+  const json& list = object["quantiles_ns"];
+  if (!list.is_array()) {
+    err.Fail("quantiles_ns: expected a list of nanoseconds, got " + TypeName(list));
+  }
+  if (list.empty()) {
+    err.Fail("quantiles_ns is empty; expected q0 (the minimum) to qK (the maximum), e.g. 101 values");
+  }
+  if (list.size() > kMaxQuantiles) {
+    err.Fail("quantiles_ns has " + std::to_string(list.size()) + " values; at most " +
+             std::to_string(kMaxQuantiles));
+  }
+  std::vector<uint64_t> quantiles;
+  double previous = 0;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const json& q = list[i];
+    const std::string at = "quantiles_ns[" + std::to_string(i) + "]";
+    if (!q.is_number()) err.Fail(at + ": expected a number of nanoseconds, got " + TypeName(q));
+    const double ns = q.get<double>();
+    if (ns < 0) err.Fail(at + " = " + q.dump() + " is negative");
+    if (ns > static_cast<double>(kMaxDurationNs)) {
+      err.Fail(at + " = " + q.dump() + " is above the limit of 1 day (" +
+               std::to_string(kMaxDurationNs) + " ns)");
+    }
+    if (i > 0 && ns < previous) {
+      err.Fail(at + " = " + q.dump() + " is below quantiles_ns[" + std::to_string(i - 1) +
+               "] = " + list[i - 1].dump() + "; quantiles must not decrease");
+    }
+    previous = ns;
+    quantiles.push_back(static_cast<uint64_t>(std::llround(ns)));
+  }
+  return quantiles;
+}
+
+json DistributionJson(const std::vector<uint64_t>& quantiles) {
+  return json{{"distribution", "empirical"}, {"quantiles_ns", quantiles}};
+}
+
+// A duration field that may also be an empirical distribution: a duration string (or 0) makes it
+// fixed, the distribution object (or a flag's text of one) sets its quantiles (Q) and its mean (M).
+template <auto M, auto Q>
+void ParseDurationOrDistribution(const json& v, const FieldError& err, WorkloadSpec* spec) {
+  const json value = ObjectFromFlagText(v, err);
+  if (value.is_object()) {
+    std::vector<uint64_t> quantiles = GetQuantiles(value, err);
+    spec->*M = static_cast<uint64_t>(std::llround(EmpiricalMean(quantiles)));
+    spec->*Q = std::move(quantiles);
+    return;
+  }
+  if (!value.is_string() && !(value.is_number_unsigned() && value.get<uint64_t>() == 0)) {
+    err.Fail("expected a duration string like \"200ns\" or \"1.5s\", or " +
+             std::string(kDistributionForm) + ", got " + TypeName(value));
+  }
+  spec->*M = GetDuration(value, err, 0);
+  (spec->*Q).clear();
+}
+
+template <auto M, auto Q>
+std::optional<json> FormatDurationOrDistribution(const WorkloadSpec& spec) {
+  if ((spec.*Q).empty()) return FormatDurationNs(spec.*M);
+  return DistributionJson(spec.*Q);
+}
+
+// think_time: the distribution only with think empirical; any other kind takes the mean.
+std::optional<json> FormatThinkTime(const WorkloadSpec& spec) {
+  if (spec.think == ThinkKind::kEmpirical) return DistributionJson(spec.think_quantiles_ns);
+  return FormatDurationNs(spec.think_ns);
+}
+
+// One number per lock instance, each from 0 to `hi`: a JSON array, or a flag's comma-separated
+// text ("1,0,3"). `what` names one entry in messages ("weight").
+std::vector<double> GetInstanceList(const json& v, const FieldError& err, const std::string& what,
+                                    double hi) {
+  const std::string allowed = "a list with one " + what + " per lock instance, like [1, 0, 3] "
+                              "or \"1,0,3\"";
+  std::vector<json> items;
+  if (v.is_array()) {
+    items.assign(v.begin(), v.end());
+  } else if (v.is_string()) {
+    const std::string text = v.get<std::string>();
+    std::stringstream in(text);
+    for (std::string item; std::getline(in, item, ',');) {
+      items.emplace_back(std::string(Trim(item)));
+    }
+    if (!text.empty() && text.back() == ',') items.emplace_back("");
+  } else {
+    err.Fail("expected " + allowed + ", got " + TypeName(v));
+  }
+  if (items.empty()) err.Fail("empty list; expected " + allowed);
+  if (items.size() > static_cast<size_t>(kMaxLockInstances)) {
+    err.Fail(std::to_string(items.size()) + " entries; at most " +
+             std::to_string(kMaxLockInstances) + ", one per lock instance");
+  }
+  std::vector<double> out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const json& item = items[i];
+    const std::string at = err.field + "[" + std::to_string(i) + "]";
+    double x = 0;
+    if (item.is_number()) {
+      x = item.get<double>();
+    } else if (item.is_string()) {
+      const std::string s = item.get<std::string>();
+      char* end = nullptr;
+      x = std::strtod(s.c_str(), &end);
+      if (s.empty() || end != s.c_str() + s.size()) {
+        err.Fail(at + " = '" + s + "' is not a number; expected " + allowed);
+      }
+    } else {
+      err.Fail(at + ": expected a number, got " + TypeName(item));
+    }
+    const std::string shown = item.is_string() ? item.get<std::string>() : item.dump();
+    if (!(x >= 0)) err.Fail(at + " = " + shown + " is negative; a " + what + " is 0 or more");
+    if (!(x <= hi)) {
+      err.Fail(at + " = " + shown + " is above " + Fixed(hi, 0) + "; expected 0 to " + Fixed(hi, 0));
+    }
+    out.push_back(x);
+  }
+  return out;
+}
+
+constexpr double kMaxWeight = 1e12;
+
+void ParseLockWeights(const json& v, const FieldError& err, WorkloadSpec* spec) {
+  std::vector<double> weights = GetInstanceList(v, err, "weight", kMaxWeight);
+  if (std::all_of(weights.begin(), weights.end(), [](double w) { return w == 0; })) {
+    err.Fail("every weight is 0; at least one lock instance needs a weight above 0");
+  }
+  spec->lock_weights = std::move(weights);
+}
+
+void ParseLockReadRatios(const json& v, const FieldError& err, WorkloadSpec* spec) {
+  spec->lock_read_ratios = GetInstanceList(v, err, "read ratio", 1);
+}
+
+// Only where lock_choice uses them.
+std::optional<json> FormatLockWeights(const WorkloadSpec& spec) {
+  if (spec.lock_choice != LockChoice::kWeights) return std::nullopt;
+  return spec.lock_weights;
+}
+
+std::optional<json> FormatLockReadRatios(const WorkloadSpec& spec) {
+  if (spec.lock_read_ratios.empty()) return std::nullopt;
+  return spec.lock_read_ratios;
 }
 
 // Every thread count of a sweep is planned up front and then run in turn: a longer list is a
@@ -329,18 +538,26 @@ constexpr WorkloadField kFields[] = {
      ParseWhole<&W::writers, 0, kMaxThreads>, FormatForRoles<&W::writers, true>},
     {"read_ratio", "--read-ratio", "mixed roles: fraction of acquisitions made shared, 0..1",
      ParseNumber<&W::read_ratio, 1>, FormatForRoles<&W::read_ratio, false>},
-    {"shared_cs", "--shared-cs", "critical-section length in shared mode (busy work), e.g. 200ns",
-     ParseDuration<&W::shared_cs_ns>, FormatDuration<&W::shared_cs_ns>},
-    {"exclusive_cs", "--exclusive-cs", "critical-section length in exclusive mode, e.g. 1us",
-     ParseDuration<&W::exclusive_cs_ns>, FormatDuration<&W::exclusive_cs_ns>},
+    {"shared_cs", "--shared-cs",
+     "critical-section length in shared mode (busy work), e.g. 200ns, or an empirical "
+     "distribution {\"distribution\": \"empirical\", \"quantiles_ns\": [...]}",
+     ParseDurationOrDistribution<&W::shared_cs_ns, &W::shared_cs_quantiles_ns>,
+     FormatDurationOrDistribution<&W::shared_cs_ns, &W::shared_cs_quantiles_ns>},
+    {"exclusive_cs", "--exclusive-cs",
+     "critical-section length in exclusive mode, e.g. 1us, or an empirical distribution",
+     ParseDurationOrDistribution<&W::exclusive_cs_ns, &W::exclusive_cs_quantiles_ns>,
+     FormatDurationOrDistribution<&W::exclusive_cs_ns, &W::exclusive_cs_quantiles_ns>},
     {"shared_lines", "--shared-lines", "cache lines of protected data read in shared mode",
      ParseWhole<&W::shared_lines, 0, kMaxLines>, FormatPlain<&W::shared_lines>},
     {"exclusive_lines", "--exclusive-lines", "cache lines of protected data written in exclusive mode",
      ParseWhole<&W::exclusive_lines, 0, kMaxLines>, FormatPlain<&W::exclusive_lines>},
-    {"think", "--think", "think time between acquisitions: none, fixed, uniform, exponential",
+    {"think", "--think",
+     "think time between acquisitions: none, fixed, uniform, exponential, empirical",
      ParseEnum<&W::think, kThinkNames>, FormatEnum<&W::think, kThinkNames>},
-    {"think_time", "--think-time", "mean think time, e.g. 500ns",
-     ParseDuration<&W::think_ns>, FormatDuration<&W::think_ns>},
+    {"think_time", "--think-time",
+     "mean think time, e.g. 500ns; for think empirical, the distribution {\"distribution\": "
+     "\"empirical\", \"quantiles_ns\": [...]}",
+     ParseDurationOrDistribution<&W::think_ns, &W::think_quantiles_ns>, FormatThinkTime},
     {"duration", "--duration", "measured window per run, e.g. 1s",
      ParseDuration<&W::duration_ns, 1'000'000>, FormatDuration<&W::duration_ns>},
     {"ops", "--ops", "acquisitions per thread instead of a duration (0 = use duration)",
@@ -356,10 +573,17 @@ constexpr WorkloadField kFields[] = {
      ParseWhole<&W::recursion_depth, 0, kMaxRecursion>, FormatPlain<&W::recursion_depth>},
     {"lock_instances", "--lock-instances", "number of lock instances threads choose among",
      ParseWhole<&W::lock_instances, 1, kMaxLockInstances>, FormatPlain<&W::lock_instances>},
-    {"lock_choice", "--lock-choice", "how threads choose an instance: one, uniform, zipf",
+    {"lock_choice", "--lock-choice", "how threads choose an instance: one, uniform, zipf, weights",
      ParseEnum<&W::lock_choice, kChoiceNames>, FormatEnum<&W::lock_choice, kChoiceNames>},
     {"zipf_s", "--zipf-s", "Zipf exponent for lock_choice zipf",
      ParseNumber<&W::zipf_s, 10>, FormatPlain<&W::zipf_s>},
+    {"lock_weights", "--lock-weights",
+     "lock_choice weights: one weight per instance, e.g. 1,0,3 (its length sets lock_instances)",
+     ParseLockWeights, FormatLockWeights},
+    {"lock_read_ratios", "--lock-read-ratios",
+     "mixed roles: each instance's read ratio in place of read_ratio, e.g. 0.99,0.5 (its length "
+     "sets lock_instances)",
+     ParseLockReadRatios, FormatLockReadRatios},
     {"arrival_rate", "--arrival-rate",
      "open loop: requests per second over all threads, e.g. 500k/s, or a sweep list "
      "(100k/s,200k/s); absent: closed loop",
@@ -377,6 +601,50 @@ const WorkloadField* FindField(const std::string& name) {
     if (f.name == name) return &f;
   }
   return nullptr;
+}
+
+// What one object of fields (a file, or the flags) implies beyond each field on its own. A
+// think_time distribution makes think empirical, and lock_weights make lock_choice weights,
+// unless the same object says otherwise, which is an error. A per-instance list sets
+// lock_instances to its length unless the object gives lock_instances, which must then agree.
+// Overrides from a later object are checked by ValidateWorkload.
+void ResolveTableForms(const json& fields, const std::string& origin, WorkloadSpec* spec) {
+  const auto fail = [&](const std::string& field, const std::string& what) {
+    FieldError{field, origin}.Fail(what);
+  };
+  if (fields.contains("think_time") && !spec->think_quantiles_ns.empty()) {
+    if (fields.contains("think") && spec->think != ThinkKind::kEmpirical) {
+      fail("think", "'" + EnumName(spec->think, kThinkNames) +
+                        "' cannot take think_time's distribution; give \"empirical\" or leave "
+                        "think out");
+    }
+    spec->think = ThinkKind::kEmpirical;
+  }
+  if (fields.contains("lock_weights")) {
+    if (fields.contains("lock_choice") && spec->lock_choice != LockChoice::kWeights) {
+      fail("lock_choice", "'" + EnumName(spec->lock_choice, kChoiceNames) +
+                              "' does not use lock_weights; give \"weights\" or leave "
+                              "lock_choice out");
+    }
+    spec->lock_choice = LockChoice::kWeights;
+  }
+  const bool instances_given = fields.contains("lock_instances");
+  std::string sized_by;  // the first list that set lock_instances
+  for (const char* list : {"lock_weights", "lock_read_ratios"}) {
+    if (!fields.contains(list)) continue;
+    const size_t n = std::string_view(list) == "lock_weights" ? spec->lock_weights.size()
+                                                              : spec->lock_read_ratios.size();
+    if (!instances_given && sized_by.empty()) {
+      spec->lock_instances = static_cast<int>(n);
+      sized_by = list;
+      continue;
+    }
+    if (n != static_cast<size_t>(spec->lock_instances)) {
+      fail(list, std::to_string(n) + " entries for " + std::to_string(spec->lock_instances) +
+                     " lock instances (" + (instances_given ? "lock_instances" : sized_by) +
+                     "); give one per instance");
+    }
+  }
 }
 
 }  // namespace
@@ -447,6 +715,7 @@ void ApplyWorkloadJson(const json& fields, const std::string& origin, WorkloadSp
     }
     f->parse(v, FieldError{field, origin}, spec);
   }
+  ResolveTableForms(fields, origin, spec);
   // An arrival kind without a rate would be silently ignored by the closed loop.
   if (fields.contains("arrival") && !spec->OpenLoop()) {
     const std::string field = "arrival";
@@ -454,6 +723,40 @@ void ApplyWorkloadJson(const json& fields, const std::string& origin, WorkloadSp
                                    "' shapes the open loop's arrivals; give arrival_rate "
                                    "(--arrival-rate) too");
   }
+}
+
+namespace {
+
+// The per-instance lists against lock_instances and the roles, after every override.
+void ValidateInstanceLists(const WorkloadSpec& spec) {
+  const auto instances = static_cast<size_t>(spec.lock_instances);
+  if (spec.lock_choice == LockChoice::kWeights && spec.lock_weights.empty()) {
+    throw SpecError("--lock-choice: 'weights' needs lock_weights (--lock-weights), one weight per "
+                    "lock instance");
+  }
+  if (spec.lock_choice == LockChoice::kWeights && spec.lock_weights.size() != instances) {
+    throw SpecError("--lock-weights: " + std::to_string(spec.lock_weights.size()) +
+                    " weights for " + std::to_string(instances) +
+                    " lock instances; give one per instance");
+  }
+  if (spec.lock_read_ratios.empty()) return;
+  if (spec.lock_read_ratios.size() != instances) {
+    throw SpecError("--lock-read-ratios: " + std::to_string(spec.lock_read_ratios.size()) +
+                    " read ratios for " + std::to_string(instances) +
+                    " lock instances; give one per instance");
+  }
+  if (spec.DedicatedRoles()) {
+    throw SpecError("--lock-read-ratios: dedicated roles (readers, writers) fix each thread's "
+                    "mode; per-lock read ratios need mixed roles (threads)");
+  }
+}
+
+}  // namespace
+
+bool WorkloadSpec::DrawsFromTables() const {
+  return !shared_cs_quantiles_ns.empty() || !exclusive_cs_quantiles_ns.empty() ||
+         think == ThinkKind::kEmpirical || lock_choice == LockChoice::kWeights ||
+         !lock_read_ratios.empty();
 }
 
 void ValidateWorkload(const WorkloadSpec& spec) {
@@ -470,6 +773,10 @@ void ValidateWorkload(const WorkloadSpec& spec) {
       throw SpecError("--readers/--writers: " + std::to_string(total) +
                       " threads in all; expected 1 to " + std::to_string(kMaxThreads));
     }
+  }
+  if (spec.think == ThinkKind::kEmpirical && spec.think_quantiles_ns.empty()) {
+    throw SpecError("--think-time: think 'empirical' needs think_time as " +
+                    std::string(kDistributionForm));
   }
   if (spec.think != ThinkKind::kNone && spec.think_ns == 0) {
     throw SpecError("--think-time: think '" + EnumName(spec.think, kThinkNames) +
@@ -497,6 +804,7 @@ void ValidateWorkload(const WorkloadSpec& spec) {
     throw SpecError("--lock-choice: '" + EnumName(spec.lock_choice, kChoiceNames) +
                     "' needs --lock-instances of 2 or more");
   }
+  ValidateInstanceLists(spec);
 }
 
 void CheckArrivalRates(const WorkloadSpec& spec, int most_threads) {
@@ -511,28 +819,7 @@ void CheckArrivalRates(const WorkloadSpec& spec, int most_threads) {
 }
 
 WorkloadSpec ParseWorkload(const std::string& text, const std::string& origin) {
-  json fields;
-  // Keys seen in each object being read, innermost last: a repeated key is an error, because a
-  // JSON reader would silently keep only one of the two values.
-  std::vector<std::set<std::string>> keys;
-  try {
-    fields = json::parse(text, [&](int, json::parse_event_t event, json& parsed) {
-      if (event == json::parse_event_t::object_start) keys.emplace_back();
-      if (event == json::parse_event_t::object_end) keys.pop_back();
-      if (event == json::parse_event_t::key && !keys.back().insert(parsed.get<std::string>()).second) {
-        throw SpecError("workload " + origin + ": field '" + parsed.get<std::string>() +
-                        "' appears twice; give each field once");
-      }
-      return true;
-    });
-  } catch (const json::exception& e) {
-    // parse_error, or out_of_range for a number beyond double ("1e400").
-    std::string what = e.what();
-    // nlohmann prefixes "[json.exception.parse_error.101] "; keep the part a user can act on.
-    const size_t bracket = what.find("] ");
-    if (bracket != std::string::npos) what = what.substr(bracket + 2);
-    throw SpecError("workload " + origin + ": malformed JSON: " + what);
-  }
+  const json fields = ParseStrictJson(text, "workload " + origin + ": ");
   WorkloadSpec spec;
   ApplyWorkloadJson(fields, origin, &spec);
   return spec;

@@ -5,6 +5,7 @@
 #ifndef LOCKBENCH_WORKLOADS_WORKLOAD_SPEC_H_
 #define LOCKBENCH_WORKLOADS_WORKLOAD_SPEC_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -19,8 +20,10 @@
 
 namespace lockbench {
 
-enum class ThinkKind { kNone, kFixed, kUniform, kExponential };
-enum class LockChoice { kOne, kUniform, kZipf };
+// kEmpirical: think times drawn from WorkloadSpec::think_quantiles_ns.
+enum class ThinkKind { kNone, kFixed, kUniform, kExponential, kEmpirical };
+// kWeights: instance i with probability lock_weights[i] / their sum.
+enum class LockChoice { kOne, kUniform, kZipf, kWeights };
 struct WorkloadSpec {
   std::string name = "custom";
   std::string description;
@@ -30,14 +33,23 @@ struct WorkloadSpec {
   int readers = -1;  // dedicated roles when both are >= 0
   int writers = -1;
   double read_ratio = 0.9;  // mixed roles: each op is shared with this probability
+  // Critical-section lengths: fixed, or, where the field's quantile list is not empty, drawn per
+  // acquisition from that empirical distribution (workloads/samplers.h), and then the member
+  // holds its mean, rounded, for what needs one number (cost accounting, sampling, batch sizes).
+  // The parser keeps the two in step; code that sets a list sets the mean too.
   uint64_t shared_cs_ns = 100;
   uint64_t exclusive_cs_ns = 100;
+  std::vector<uint64_t> shared_cs_quantiles_ns;  // q0 (min) .. qK (max); empty: fixed
+  std::vector<uint64_t> exclusive_cs_quantiles_ns;
   // Cache lines of protected data read in shared mode / written in exclusive mode. 0 makes an
   // empty critical section (pure lock cost): nothing to verify and no grant order recorded.
   int shared_lines = 1;
   int exclusive_lines = 1;
   ThinkKind think = ThinkKind::kNone;
   uint64_t think_ns = 0;  // mean think time between acquisitions
+  // think kEmpirical: its distribution (think_ns is then its mean). Kept, unused, when a later
+  // override (a flag) picks another think kind: that kind takes the mean.
+  std::vector<uint64_t> think_quantiles_ns;
   uint64_t duration_ns = 1'000'000'000;
   uint64_t ops = 0;  // if > 0: each thread stops after this many ops; duration is not used
   uint64_t warmup_ns = 100'000'000;
@@ -48,6 +60,11 @@ struct WorkloadSpec {
   int lock_instances = 1;
   LockChoice lock_choice = LockChoice::kOne;
   double zipf_s = 0.99;
+  // lock_choice kWeights: one non-negative weight per instance. Kept, unused, when a later
+  // override picks another choice.
+  std::vector<double> lock_weights;
+  // Mixed roles: the read ratio of each instance, in place of read_ratio; empty: read_ratio.
+  std::vector<double> lock_read_ratios;
   // Open loop: requests per second over all threads (each thread gets an equal share), due at
   // scheduled times whatever the lock does; a sweep list like the thread counts. Empty = closed
   // loop (each thread asks again as soon as its previous acquisition and think time are done).
@@ -60,6 +77,11 @@ struct WorkloadSpec {
 
   bool OpenLoop() const { return !arrival_rates.empty(); }
 
+  // Whether some per-acquisition value is drawn from a table of the workload: an empirical
+  // duration, lock weights or per-lock read ratios. Such runs use the engine's table-drawing
+  // loop; all others keep the loop they had before these forms existed.
+  bool DrawsFromTables() const;
+
   bool DedicatedRoles() const { return readers >= 0 && writers >= 0; }
   // The role of thread `index` in a run of `n` threads.
   Role RoleOf(int index) const;
@@ -71,6 +93,7 @@ inline constexpr int kMaxLines = 4096;
 inline constexpr int kMaxRecursion = 64;
 inline constexpr int kMaxLockInstances = 65536;
 inline constexpr double kMaxArrivalRate = 1e9;  // requests per second, over all threads
+inline constexpr size_t kMaxQuantiles = 10'001;  // per empirical distribution
 
 // Where a field's value came from (its name and file, or a flag), for its errors.
 struct FieldError;

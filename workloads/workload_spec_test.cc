@@ -20,6 +20,30 @@ std::string ErrorOf(const std::string& text) {
   return "accepted";
 }
 
+// As ErrorOf, with the cross-field checks that run once every override is in.
+std::string ValidatedErrorOf(const std::string& text) {
+  try {
+    ValidateWorkload(ParseWorkload(text, "w.json"));
+  } catch (const SpecError& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
+// A workload with every form that describes what a real program does: empirical sections and
+// think time, lock weights and per-lock read ratios.
+constexpr char kRecorded[] = R"({
+  "name": "recorded", "threads": 4,
+  "shared_cs": {"distribution": "empirical", "quantiles_ns": [100, 150, 400, 2000]},
+  "exclusive_cs": {"distribution": "empirical", "quantiles_ns": [1000, 1000, 5000]},
+  "think_time": {"distribution": "empirical", "quantiles_ns": [0, 500, 20000]},
+  "lock_weights": [1, 0, 3],
+  "lock_read_ratios": [0.99, 0.5, 0.9]})";
+
+std::string Distribution(const std::string& quantiles) {
+  return R"({"distribution": "empirical", "quantiles_ns": )" + quantiles + "}";
+}
+
 TEST(WorkloadSpec, ParsesEveryField) {
   const WorkloadSpec s = ParseWorkload(R"({
     "name": "x", "description": "d", "threads": [1, 2, 4], "read_ratio": 0.75,
@@ -54,8 +78,9 @@ TEST(WorkloadSpec, EveryFieldReachesEveryOutput) {
   ASSERT_TRUE(dedicated.DedicatedRoles());
   WorkloadSpec open_loop;
   open_loop.arrival_rates = {200'000};
+  const WorkloadSpec recorded = ParseWorkload(kRecorded, "recorded");
   std::set<std::string> written;
-  for (const WorkloadSpec& spec : {WorkloadSpec{}, dedicated, open_loop}) {
+  for (const WorkloadSpec& spec : {WorkloadSpec{}, dedicated, open_loop, recorded}) {
     const json j = WorkloadToJson(spec);
     for (const auto& [field, value] : j.items()) {
       written.insert(field);
@@ -221,6 +246,160 @@ TEST(WorkloadSpec, OpenLoopRates) {
   EXPECT_EQ(error({{"arrival", "fixed"}}),
             "--arrival: 'fixed' shapes the open loop's arrivals; give arrival_rate "
             "(--arrival-rate) too");
+}
+
+TEST(WorkloadSpec, RecordedFormsParseAndRoundTrip) {
+  const WorkloadSpec s = ParseWorkload(kRecorded, "w.json");
+  EXPECT_NO_THROW(ValidateWorkload(s));
+  EXPECT_EQ(s.shared_cs_quantiles_ns, (std::vector<uint64_t>{100, 150, 400, 2000}));
+  EXPECT_EQ(s.shared_cs_ns, 533u);  // the mean: segment midpoints 125, 275, 1200
+  EXPECT_EQ(s.exclusive_cs_ns, 2000u);
+  EXPECT_EQ(s.think, ThinkKind::kEmpirical);  // think_time's distribution says so
+  EXPECT_EQ(s.think_ns, 5250u);
+  EXPECT_EQ(s.lock_choice, LockChoice::kWeights);  // and lock_weights say this
+  EXPECT_EQ(s.lock_instances, 3);                  // their length
+  EXPECT_EQ(s.lock_weights, (std::vector<double>{1, 0, 3}));
+  EXPECT_EQ(s.lock_read_ratios, (std::vector<double>{0.99, 0.5, 0.9}));
+  EXPECT_TRUE(s.DrawsFromTables());
+  // Written, read and written again: the same text.
+  const json written = WorkloadToJson(s);
+  EXPECT_EQ(written["shared_cs"], json::parse(Distribution("[100, 150, 400, 2000]")));
+  EXPECT_EQ(written["think"], "empirical");
+  EXPECT_EQ(written["lock_choice"], "weights");
+  EXPECT_EQ(written["lock_instances"], 3);
+  const WorkloadSpec again = ParseWorkload(written.dump(), "again");
+  EXPECT_NO_THROW(ValidateWorkload(again));
+  EXPECT_EQ(WorkloadToJson(again).dump(), written.dump());
+  // Stated in full, as the resolved form does, the same.
+  EXPECT_EQ(WorkloadToJson(ParseWorkload(R"({"think": "empirical", "lock_choice": "weights",
+      "lock_instances": 3, "think_time": )" + Distribution("[0, 500, 20000]") +
+                                         R"(, "lock_weights": [1, 0, 3]})",
+                                         "w"))["think_time"],
+            written["think_time"]);
+}
+
+TEST(WorkloadSpec, TodaysFormsStayAsTheyWere) {
+  const WorkloadSpec s = ParseWorkload(R"({"shared_cs": "200ns", "exclusive_cs": 0,
+      "think": "exponential", "think_time": "1us", "lock_instances": 4, "lock_choice": "zipf"})",
+                                       "w.json");
+  EXPECT_EQ(s.shared_cs_ns, 200u);
+  EXPECT_TRUE(s.shared_cs_quantiles_ns.empty());
+  EXPECT_EQ(s.exclusive_cs_ns, 0u);
+  EXPECT_EQ(s.think, ThinkKind::kExponential);
+  EXPECT_FALSE(s.DrawsFromTables());
+  const json written = WorkloadToJson(s);
+  EXPECT_EQ(written["shared_cs"], "200ns");
+  EXPECT_EQ(written["think_time"], "1us");
+  EXPECT_FALSE(written.contains("lock_weights"));
+  EXPECT_FALSE(written.contains("lock_read_ratios"));
+  EXPECT_FALSE(WorkloadSpec{}.DrawsFromTables());
+}
+
+TEST(WorkloadSpec, FlagsGiveAndOverrideTheRecordedForms) {
+  // A flag's text may hold the distribution object, and a comma list of weights.
+  WorkloadSpec s;
+  ApplyWorkloadJson(json{{"shared_cs", Distribution("[10, 20]")}, {"lock_weights", "2, 0,1"}}, "",
+                    &s);
+  EXPECT_EQ(s.shared_cs_quantiles_ns, (std::vector<uint64_t>{10, 20}));
+  EXPECT_EQ(s.shared_cs_ns, 15u);
+  EXPECT_EQ(s.lock_weights, (std::vector<double>{2, 0, 1}));
+  EXPECT_EQ(s.lock_instances, 3);
+  EXPECT_NO_THROW(ValidateWorkload(s));
+  // A duration string over a distribution makes the section fixed again.
+  ApplyWorkloadJson(json{{"shared_cs", "300ns"}}, "", &s);
+  EXPECT_TRUE(s.shared_cs_quantiles_ns.empty());
+  EXPECT_EQ(WorkloadToJson(s)["shared_cs"], "300ns");
+  // Another think kind over an empirical one takes its mean; another choice leaves the weights.
+  WorkloadSpec r = ParseWorkload(kRecorded, "w.json");
+  ApplyWorkloadJson(json{{"think", "fixed"}, {"lock_choice", "uniform"}}, "", &r);
+  EXPECT_NO_THROW(ValidateWorkload(r));
+  EXPECT_EQ(WorkloadToJson(r)["think_time"], "5.25us");
+  EXPECT_FALSE(WorkloadToJson(r).contains("lock_weights"));
+  const WorkloadSpec back = ParseWorkload(WorkloadToJson(r).dump(), "again");
+  EXPECT_EQ(WorkloadToJson(back), WorkloadToJson(r));
+  // Overrides that leave the forms inconsistent are refused once all are in.
+  const auto validated = [](const json& flags) -> std::string {
+    WorkloadSpec w = ParseWorkload(kRecorded, "w.json");
+    try {
+      ApplyWorkloadJson(flags, "", &w);
+      ValidateWorkload(w);
+    } catch (const SpecError& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_EQ(validated({{"lock_instances", 4}}).rfind("--lock-weights: 3 weights for 4 lock "
+                                                     "instances", 0), 0u);
+  EXPECT_EQ(validated({{"lock_instances", 4}, {"lock_choice", "zipf"}})
+                .rfind("--lock-read-ratios: 3 read ratios for 4 lock instances", 0),
+            0u);
+  EXPECT_EQ(validated({{"think_time", "500ns"}}).rfind("--think-time: think 'empirical' needs", 0),
+            0u);
+  EXPECT_EQ(validated({{"lock_weights", "1,1,1,1"}}).rfind("--lock-read-ratios: 3 read ratios", 0),
+            0u);
+  EXPECT_EQ(validated({{"shared_cs", "{\"distribution\": "}}).rfind("--shared-cs: malformed JSON", 0),
+            0u);
+}
+
+// Bad input: one line naming the field, and what is allowed.
+TEST(WorkloadSpec, RecordedFormsRefuseBadInput) {
+  const auto cs = [](const std::string& quantiles) {
+    return ErrorOf(R"({"shared_cs": )" + Distribution(quantiles) + "}");
+  };
+  const auto says = [](const std::string& error, const std::string& part) {
+    return error.find(part) != std::string::npos && error.find('\n') == std::string::npos;
+  };
+  EXPECT_EQ(cs("[1, 3, 2]"),
+            "workload w.json: field 'shared_cs': quantiles_ns[2] = 2 is below quantiles_ns[1] = 3; "
+            "quantiles must not decrease");
+  EXPECT_TRUE(says(cs("[]"), "field 'shared_cs': quantiles_ns is empty")) << cs("[]");
+  EXPECT_TRUE(says(cs("[-1, 2]"), "field 'shared_cs': quantiles_ns[0] = -1 is negative"));
+  EXPECT_TRUE(says(cs("[1, 86400000000001]"),
+                   "quantiles_ns[1] = 86400000000001 is above the limit of 1 day"));
+  EXPECT_TRUE(says(cs(R"([1, "2us"])"), "quantiles_ns[1]: expected a number of nanoseconds, got "
+                                        "string"));
+  EXPECT_TRUE(says(cs(R"("1,2")"), "quantiles_ns: expected a list of nanoseconds, got string"));
+  EXPECT_EQ(cs("[5, 5.0, 5.4, 7]"), "accepted");  // equal neighbours; fractions rounded
+  EXPECT_TRUE(says(ErrorOf(R"({"exclusive_cs": {"distribution": "normal", "quantiles_ns": [1]}})"),
+                   "field 'exclusive_cs': unknown distribution 'normal'; allowed: empirical"));
+  EXPECT_TRUE(says(ErrorOf(R"({"exclusive_cs": {"distribution": "empirical", "quantile_ns": [1]}})"),
+                   "unknown key 'quantile_ns' (did you mean 'quantiles_ns'?)"));
+  EXPECT_TRUE(says(ErrorOf(R"({"think_time": {"quantiles_ns": [1]}})"),
+                   "field 'think_time': no \"distribution\""));
+  EXPECT_TRUE(says(ErrorOf(R"({"think_time": {"distribution": "empirical"}})"),
+                   "field 'think_time': no \"quantiles_ns\""));
+  EXPECT_TRUE(says(ErrorOf(R"({"shared_cs": [1, 2]})"),
+                   "field 'shared_cs': expected a duration string like \"200ns\""));
+  EXPECT_TRUE(says(ErrorOf(R"({"think": "fixed", "think_time": )" + Distribution("[1, 2]") + "}"),
+                   "field 'think': 'fixed' cannot take think_time's distribution"));
+  // Weights.
+  EXPECT_TRUE(says(ErrorOf(R"({"lock_weights": [1, -1, 3]})"),
+                   "field 'lock_weights': lock_weights[1] = -1 is negative"));
+  EXPECT_TRUE(says(ErrorOf(R"({"lock_weights": [0, 0]})"),
+                   "field 'lock_weights': every weight is 0"));
+  EXPECT_TRUE(says(ErrorOf(R"({"lock_weights": []})"), "field 'lock_weights': empty list"));
+  EXPECT_TRUE(says(ErrorOf(R"({"lock_instances": 4, "lock_weights": [1, 2, 3]})"),
+                   "field 'lock_weights': 3 entries for 4 lock instances (lock_instances)"));
+  EXPECT_TRUE(says(ErrorOf(R"({"lock_weights": [1, 2], "lock_read_ratios": [1, 0, 0.5]})"),
+                   "field 'lock_read_ratios': 3 entries for 2 lock instances (lock_weights)"));
+  EXPECT_TRUE(says(ErrorOf(R"({"lock_weights": {"a": 1}})"),
+                   "field 'lock_weights': expected a list with one weight per lock instance"));
+  EXPECT_TRUE(says(ErrorOf(R"({"lock_weights": [1, true]})"),
+                   "lock_weights[1]: expected a number, got boolean"));
+  EXPECT_TRUE(says(ErrorOf(R"({"lock_weights": "1,heavy"})"),
+                   "lock_weights[1] = 'heavy' is not a number"));
+  EXPECT_TRUE(says(ErrorOf(R"({"lock_weights": [1, 1e300]})"), "lock_weights[1] = 1e+300 is above"));
+  EXPECT_TRUE(says(ErrorOf(R"({"lock_choice": "zipf", "lock_weights": [1, 2]})"),
+                   "field 'lock_choice': 'zipf' does not use lock_weights"));
+  EXPECT_TRUE(says(ValidatedErrorOf(R"({"lock_choice": "weights", "lock_instances": 2})"),
+                   "--lock-choice: 'weights' needs lock_weights"));
+  // Read ratios.
+  EXPECT_TRUE(says(ErrorOf(R"({"lock_read_ratios": [0.5, 1.5]})"),
+                   "field 'lock_read_ratios': lock_read_ratios[1] = 1.5 is above 1"));
+  EXPECT_TRUE(says(ValidatedErrorOf(R"({"readers": 1, "writers": 1, "lock_read_ratios": [0.5]})"),
+                   "--lock-read-ratios: dedicated roles"));
+  EXPECT_TRUE(says(ValidatedErrorOf(R"({"think": "empirical", "think_time": "1us"})"),
+                   "--think-time: think 'empirical' needs think_time as"));
 }
 
 TEST(WorkloadSpec, CrossFieldChecks) {

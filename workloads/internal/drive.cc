@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <latch>
+#include <memory>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -435,6 +436,35 @@ void CollectGrantSequence(RunRecord& record, const Run& run, const Plan& plan) {
   for (const auto& [g, t] : grants) record.grant_sequence.push_back(t);
 }
 
+// A fraction as the bound that a 64-bit random number falls below with that probability.
+uint64_t Threshold(double fraction) {
+  if (fraction >= 1.0) return UINT64_MAX;
+  return static_cast<uint64_t>(std::ldexp(fraction, 64));
+}
+
+// The tables a workload's per-op values are drawn from (WorkloadSpec::DrawsFromTables), built
+// once per run and shared by the threads' copies of the plan.
+void PlanDraws(const WorkloadSpec& s, const ClockCalibration& clock, Plan& p) {
+  p.draws = s.DrawsFromTables();
+  if (!s.shared_cs_quantiles_ns.empty()) {
+    p.shared_draw = EmpiricalSampler(s.shared_cs_quantiles_ns, clock.ticks_per_ns);
+  }
+  if (!s.exclusive_cs_quantiles_ns.empty()) {
+    p.exclusive_draw = EmpiricalSampler(s.exclusive_cs_quantiles_ns, clock.ticks_per_ns);
+  }
+  if (s.think == ThinkKind::kEmpirical) {
+    p.think_draw = EmpiricalSampler(s.think_quantiles_ns, clock.ticks_per_ns);
+  }
+  if (s.lock_choice == LockChoice::kWeights) p.weights = WeightedChoice(s.lock_weights);
+  if (!s.lock_read_ratios.empty()) {
+    auto thresholds = std::make_shared<uint64_t[]>(s.lock_read_ratios.size());
+    for (size_t i = 0; i < s.lock_read_ratios.size(); ++i) {
+      thresholds[i] = Threshold(s.lock_read_ratios[i]);
+    }
+    p.read_thresholds = std::move(thresholds);
+  }
+}
+
 }  // namespace
 
 // plan -> start -> watch -> collect -> emit.
@@ -472,12 +502,8 @@ RunRecord Drive(const EngineConfig& cfg, const LockTraits& traits, const LockOps
 Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock, Recursion recursion) {
   const WorkloadSpec& s = cfg.spec;
   Plan p{};
-  auto threshold = [](double fraction) {
-    if (fraction >= 1.0) return UINT64_MAX;
-    return static_cast<uint64_t>(std::ldexp(fraction, 64));
-  };
-  p.read_threshold = threshold(s.read_ratio);
-  p.try_threshold = s.try_fraction > 0 ? threshold(s.try_fraction) : 0;
+  p.read_threshold = Threshold(s.read_ratio);
+  p.try_threshold = s.try_fraction > 0 ? Threshold(s.try_fraction) : 0;
   p.shared_ticks = static_cast<uint64_t>(static_cast<double>(s.shared_cs_ns) * clock.ticks_per_ns);
   p.exclusive_ticks =
       static_cast<uint64_t>(static_cast<double>(s.exclusive_cs_ns) * clock.ticks_per_ns);
@@ -525,7 +551,8 @@ Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock, Recursion 
   p.arrival = s.arrival;
   p.arrival_gap_ticks = p.open_loop ? 1e9 * clock.ticks_per_ns * cfg.threads / cfg.arrival_rate : 0;
   if (p.open_loop) p.sample_every = 1;
-  p.batched = !p.open_loop && !p.torture && p.instances == 1 && p.try_threshold == 0 &&
+  PlanDraws(s, clock, p);
+  p.batched = !p.open_loop && !p.torture && !p.draws && p.instances == 1 && p.try_threshold == 0 &&
               p.think == ThinkKind::kNone && p.shared_recursion == 0 && p.exclusive_recursion == 0;
   // About 64 us of critical sections at most between two progress stores, so the watchdog's
   // counts stay fresh even for long holds; 64 ops when sections are short.

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <new>
 #include <optional>
 #include <string>
@@ -23,6 +24,7 @@
 #include "workloads/cost_counters.h"
 #include "workloads/internal/rng.h"
 #include "workloads/internal/torture.h"
+#include "workloads/samplers.h"
 #include "workloads/workload_spec.h"
 
 namespace lockbench::engine_internal {
@@ -87,6 +89,16 @@ struct Plan {
   // Torture mode (internal/torture.h): disturbances drawn from torture_seed; never batched.
   bool torture;
   uint64_t torture_seed;
+  // The workload DrawsFromTables: the run takes WorkerLoopOf's table-drawing instantiation
+  // (kDraws) and is never batched. Below, what it draws from; an empty sampler leaves that value
+  // to the members above (a fixed section, or a think kind other than empirical). Last in the
+  // plan, so that the other members sit where they did before these forms existed.
+  bool draws;
+  EmpiricalSampler shared_draw;
+  EmpiricalSampler exclusive_draw;
+  EmpiricalSampler think_draw;                        // think kEmpirical
+  WeightedChoice weights;                             // lock_choice kWeights
+  std::shared_ptr<const uint64_t[]> read_thresholds;  // per instance; null: read_threshold
 };
 
 // What the verifier saw. The message is built out of line, so the hot loop carries no strings.
@@ -173,11 +185,22 @@ template <class L>
   }
 }
 
+// Appends to a thread's grant log. Out of line, as the compiler chose before the table-drawing
+// loop existed: left to it, the choice follows the size of the file that instantiates the loops,
+// and the batches of today's workloads should not change code with it.
+[[gnu::noinline]] inline void LogGrant(std::vector<uint32_t>& grant_log, uint32_t generation) {
+  grant_log.push_back(generation);
+}
+
 // The critical section: touch the protected data, do the work, check nobody else was in.
-// Writers stamp their generation; with log_grant the generation goes in the grant log.
+// Writers stamp their generation; with log_grant the generation goes in the grant log. The work
+// lasts the plan's fixed length for the mode, or, in the table-drawing loop (kDraws), the length
+// drawn for this op before its acquisition (drawn_ticks).
+template <bool kDraws = false>
 [[gnu::always_inline]] inline void CriticalSection(const Plan& p, bool shared_mode, Line* data,
                                                    Shared& sh, int tid, bool log_grant,
-                                                   std::vector<uint32_t>& grant_log) {
+                                                   std::vector<uint32_t>& grant_log,
+                                                   uint64_t drawn_ticks = 0) {
   if (shared_mode) {
     if (p.shared_lines > 0) {
       const uint64_t first = data[0].value.load(std::memory_order_relaxed);
@@ -190,12 +213,12 @@ template <class L>
         sum += v;
       }
       asm volatile("" : : "r"(sum));
-      BusyFor(p.shared_ticks);
+      BusyFor(kDraws ? drawn_ticks : p.shared_ticks);
       if (p.verify && data[0].value.load(std::memory_order_relaxed) != first) [[unlikely]] {
         ReportViolation(sh, tid, Violation::kWriterEntered);
       }
     } else {
-      BusyFor(p.shared_ticks);
+      BusyFor(kDraws ? drawn_ticks : p.shared_ticks);
     }
   } else if (p.exclusive_lines > 0) {
     const uint64_t before = data[0].value.load(std::memory_order_relaxed);
@@ -204,7 +227,7 @@ template <class L>
     for (int i = 0; i < p.exclusive_lines; ++i) {
       data[i].value.store(stamp, std::memory_order_relaxed);
     }
-    BusyFor(p.exclusive_ticks);
+    BusyFor(kDraws ? drawn_ticks : p.exclusive_ticks);
     if (p.verify) {
       for (int i = 0; i < p.exclusive_lines; ++i) {
         if (data[i].value.load(std::memory_order_relaxed) != stamp) [[unlikely]] {
@@ -214,10 +237,10 @@ template <class L>
       }
     }
     if (log_grant && grant_log.size() < p.grant_log_cap) {
-      grant_log.push_back(static_cast<uint32_t>(generation));
+      LogGrant(grant_log, static_cast<uint32_t>(generation));
     }
   } else {
-    BusyFor(p.exclusive_ticks);
+    BusyFor(kDraws ? drawn_ticks : p.exclusive_ticks);
   }
 }
 
@@ -304,15 +327,43 @@ auto BatchRunnerFor(Role role) {
 }
 
 // What one op of the general path does, drawn from the thread's generator in this order: the
-// lock instance, the mode, whether to try; then the think time before it (ThinkFor).
+// lock instance, the mode, whether to try, and in the table-drawing loop its critical section's
+// length; then the think time before it (ThinkFor).
 struct OpChoice {
   size_t instance;
   bool shared_mode;
   bool use_try;
+  uint64_t cs_ticks;  // kDraws only: drawn before the acquisition, so the hold does not pay it
 };
 
+// The table-drawing loop's forms: weighted instances, per-instance read ratios, drawn sections.
+// Out of the other loop's way: ChooseOp<false> compiles to what it was before they existed.
+[[gnu::always_inline]] inline void ChooseDrawnParts(const Plan& p, Role role, Rng& rng,
+                                                    OpChoice& op) {
+  if (p.instances > 1) {
+    op.instance = p.choice == LockChoice::kWeights ? p.weights.Draw(rng.Next())
+                  : p.choice == LockChoice::kZipf  ? p.zipf_table[rng.Next() & 4095]
+                                                   : rng.Next() % static_cast<uint64_t>(p.instances);
+  }
+  if (role == Role::kMixed) {
+    const uint64_t threshold =
+        p.read_thresholds ? p.read_thresholds[op.instance] : p.read_threshold;
+    op.shared_mode = rng.Next() < threshold;
+  }
+  op.use_try = p.try_threshold != 0 && rng.Next() < p.try_threshold;
+  const EmpiricalSampler& draw = op.shared_mode ? p.shared_draw : p.exclusive_draw;
+  op.cs_ticks = !draw.empty()     ? draw.Draw(rng.Next())
+                : op.shared_mode ? p.shared_ticks
+                                 : p.exclusive_ticks;
+}
+
+template <bool kDraws = false>
 [[gnu::always_inline]] inline OpChoice ChooseOp(const Plan& p, Role role, Rng& rng) {
-  OpChoice op{0, role == Role::kReader, false};
+  OpChoice op{0, role == Role::kReader, false, 0};
+  if constexpr (kDraws) {
+    ChooseDrawnParts(p, role, rng, op);
+    return op;
+  }
   if (p.instances > 1) {
     op.instance = p.choice == LockChoice::kZipf ? p.zipf_table[rng.Next() & 4095]
                                                 : rng.Next() % static_cast<uint64_t>(p.instances);
@@ -322,8 +373,15 @@ struct OpChoice {
   return op;
 }
 
+template <bool kDraws = false>
 [[gnu::always_inline]] inline void ThinkFor(const Plan& p, Rng& rng) {
   if (p.think == ThinkKind::kNone) return;
+  if constexpr (kDraws) {
+    if (p.think == ThinkKind::kEmpirical) {
+      BusyFor(p.think_draw.Draw(rng.Next()));
+      return;
+    }
+  }
   double it = p.think_ticks;
   if (p.think == ThinkKind::kUniform) it *= 2 * rng.Uniform();
   if (p.think == ThinkKind::kExponential) it *= -std::log(1.0 - rng.Uniform());
@@ -341,7 +399,7 @@ struct OpOutcome {
 // One acquisition: publish the mode it is about to wait in, acquire (or try), re-acquire as
 // often as the plan's recursion, run the critical section, release. The timer reads and the
 // generation stamps for the bypass happen only when timed.
-template <class L>
+template <bool kDraws, class L>
 [[gnu::always_inline]] inline OpOutcome Acquisition(const Plan& p, L& lock, Line* data,
                                                     const OpChoice& op, bool timed, uint64_t done,
                                                     std::atomic<uint64_t>& progress, Shared& sh,
@@ -363,7 +421,7 @@ template <class L>
   if (!out.got) return out;
   const int recursion = shared_mode ? p.shared_recursion : p.exclusive_recursion;
   for (int r = 0; r < recursion; ++r) Acquire(lock, shared_mode);
-  CriticalSection(p, shared_mode, data, sh, tid, log_grant, grant_log);
+  CriticalSection<kDraws>(p, shared_mode, data, sh, tid, log_grant, grant_log, op.cs_ticks);
   if (torture != nullptr) torture->InHold();
   for (int r = 0; r < recursion; ++r) Release(lock, shared_mode);
   out.t2 = timed ? Ticks() : 0;
@@ -448,8 +506,10 @@ auto MakeArrivals(const Plan& p, uint64_t seed) {
 // through RunBatch. The open loop waits for each request's scheduled arrival instead of
 // thinking, and times every acquisition; its schedule starts with the thread, so arrivals that
 // fell behind in the warm-up are still served in the window. One instantiation each for the
-// closed (kOpenLoop false) and the open loop, so the closed loop's ops carry no open-loop test.
-template <class L, bool kOpenLoop>
+// closed (kOpenLoop false) and the open loop, so the closed loop's ops carry no open-loop test;
+// and each again for workloads that draw per-op values from tables (kDraws: empirical durations,
+// lock weights, per-lock read ratios), so the other workloads' ops carry no test for those.
+template <class L, bool kOpenLoop, bool kDraws>
 void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& rec,
                   std::vector<uint32_t>& grant_log, std::byte* locks, size_t lock_stride,
                   Line* lines, uint64_t seed) {
@@ -480,7 +540,7 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
       start_ticks = sh.measure_start_ticks.load(std::memory_order_relaxed);
       window_start = ReadThreadCounters();
     }
-    if (!kOpenLoop && p.batched && countdown > 1) {
+    if (!kOpenLoop && !kDraws && p.batched && countdown > 1) {
       uint64_t n = std::min<uint64_t>(countdown - 1, p.batch_max);
       if (measuring && p.ops_quota != 0) {
         n = std::min(n, p.ops_quota - (counts.shared + counts.exclusive));
@@ -495,21 +555,22 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
       continue;
     }
     if (torture_hold != nullptr) TortureHold::AwaitStutter(sh.stutter);
-    const OpChoice op = ChooseOp(p, role, rng);
+    const OpChoice op = ChooseOp<kDraws>(p, role, rng);
     uint64_t due = 0, waited = 0;
     bool late = false;
     if constexpr (kOpenLoop) {
       due = AwaitArrival(arrivals, sh, &late, &waited);
       if (due == 0) break;
     } else {
-      ThinkFor(p, rng);
+      ThinkFor<kDraws>(p, rng);
     }
     L& lock = *std::launder(reinterpret_cast<L*>(locks + op.instance * lock_stride));
     Line* data = lines + op.instance * static_cast<size_t>(p.lines_per_instance);
     const bool timed = --countdown == 0;
     if (timed) countdown = p.sample_every;
-    const OpOutcome out = Acquisition(p, lock, data, op, timed, done, progress, sh, tid,
-                                      measuring && op.instance == 0, grant_log, torture_hold);
+    const OpOutcome out =
+        Acquisition<kDraws>(p, lock, data, op, timed, done, progress, sh, tid,
+                            measuring && op.instance == 0, grant_log, torture_hold);
     if (!out.got) {
       if (measuring) {
         ++counts.try_attempts;
@@ -541,10 +602,20 @@ template <class L>
 void WorkerLoop(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& rec,
                 std::vector<uint32_t>& grant_log, std::byte* locks, size_t lock_stride,
                 Line* lines, uint64_t seed) {
-  if (plan.open_loop) {
-    WorkerLoopOf<L, true>(plan, tid, role, sh, rec, grant_log, locks, lock_stride, lines, seed);
+  if (plan.draws) {
+    if (plan.open_loop) {
+      WorkerLoopOf<L, true, true>(plan, tid, role, sh, rec, grant_log, locks, lock_stride, lines,
+                                  seed);
+    } else {
+      WorkerLoopOf<L, false, true>(plan, tid, role, sh, rec, grant_log, locks, lock_stride, lines,
+                                   seed);
+    }
+  } else if (plan.open_loop) {
+    WorkerLoopOf<L, true, false>(plan, tid, role, sh, rec, grant_log, locks, lock_stride, lines,
+                                 seed);
   } else {
-    WorkerLoopOf<L, false>(plan, tid, role, sh, rec, grant_log, locks, lock_stride, lines, seed);
+    WorkerLoopOf<L, false, false>(plan, tid, role, sh, rec, grant_log, locks, lock_stride, lines,
+                                  seed);
   }
 }
 
