@@ -24,8 +24,9 @@ flags=(--config=aarch64 "$@")
 #   death tests (and the fast_mutex cases that hold one): gtest re-executes the test binary,
 #     and an aarch64 binary cannot exec another without binfmt_misc.
 skip='//lockimpls:conformance_test + //lockimpls:lock_schedules_test + //workloads:topology_regression_test + //workloads:placement_test'
-# Tests that are not GoogleTest binaries (and take no --gtest_filter): fuzz replays, the benchmark.
-others="attr(name, 'fuzz_replay_test', kind(cc_test, //workloads/...)) + //lockimpls:lock_benchmark_smoke_test"
+# Tests that are not GoogleTest binaries (and take no --gtest_filter): fuzz replays and the
+# benchmarks' smoke runs.
+others="attr(name, 'fuzz_replay_test', kind(cc_test, //workloads/...)) + attr(name, 'benchmark_smoke_test\$', kind(cc_test, //arch/... + //base/... + //lockimpls/... + //workloads/...))"
 mapfile -t gtests < <(bazel query "kind(cc_test, //arch/... + //base/... + //lockimpls/... + //workloads/...) \
   except ($others) except ($skip)" 2>/dev/null)
 mapfile -t replays < <(bazel query "$others" 2>/dev/null)
