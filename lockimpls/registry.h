@@ -17,6 +17,7 @@
 #include "lockimpls/ex_spin_lock.h"
 #include "lockimpls/fast_mutex.h"
 #include "lockimpls/lock_concept.h"
+#include "lockimpls/pthread_mutex.h"
 #include "lockimpls/pthread_rwlock.h"
 #include "lockimpls/push_lock.h"
 #include "lockimpls/queued_spin_lock.h"
@@ -49,7 +50,7 @@ struct LockList {
 using AllLocks =
     LockList<PushLock, CacheAwarePushLock, EResource, SrwLock, CriticalSection, FastMutex,
              GuardedMutex, ExSpinLock, QueuedSpinLock, StdSharedMutex, PthreadRwlock,
-             PthreadRwlockWriterPref, AbslMutex, TbbSpinRw, TbbQueuingRw>;
+             PthreadRwlockWriterPref, PthreadMutex, AbslMutex, TbbSpinRw, TbbQueuingRw>;
 
 }  // namespace lockbench
 

@@ -79,7 +79,7 @@ TEST(RegistryTest, ListsEveryLockInReportOrder) {
       "push_lock",      "cache_aware_push_lock", "eresource",      "srwlock",
       "critical_section", "fast_mutex",          "guarded_mutex",  "ex_spin_lock",
       "queued_spin_lock", "shared_mutex",        "pthread_rwlock", "pthread_rwlock_wp",
-      "absl_mutex",     "tbb_spin_rw",           "tbb_queuing_rw",
+      "pthread_mutex",  "absl_mutex",            "tbb_spin_rw",    "tbb_queuing_rw",
   };
   std::vector<std::string_view> present;
   for (const LockTraits& t : AllLocks::Traits()) present.push_back(t.name);

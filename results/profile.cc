@@ -136,8 +136,16 @@ json RecordJson(const shm::RegionHeader& h, std::uint32_t index) {
   j["cond_waits"] = r.cond_waits.load(std::memory_order_relaxed);
   j["unmatched_releases"] = r.unmatched_releases.load(std::memory_order_relaxed);
   std::uint64_t threads = 0;
-  for (const auto& word : r.threads) threads += std::popcount(word.load(std::memory_order_relaxed));
+  json thread_indices = json::array();
+  for (std::size_t w = 0; w < shm::kThreadBits / 64; ++w) {
+    const std::uint64_t word = r.threads[w].load(std::memory_order_relaxed);
+    threads += std::popcount(word);
+    for (int b = 0; b < 64; ++b) {
+      if ((word >> b) & 1) thread_indices.push_back(w * 64 + static_cast<std::size_t>(b));
+    }
+  }
   j["threads"] = threads;
+  j["thread_indices"] = std::move(thread_indices);
   j["threads_beyond_count"] = r.threads_beyond.load(std::memory_order_relaxed) != 0;
   if (r.site_state.load(std::memory_order_acquire) == 2) {
     json site;
@@ -193,6 +201,14 @@ json ReadRegion(const std::string& path, std::string* warnings) {
   process["sample"] = h->sample;
   process["threads"] = h->threads_seen.load(std::memory_order_relaxed);
   process["untracked_acquisitions"] = h->untracked_acquisitions.load(std::memory_order_relaxed);
+  process["think_ns"] = HistogramJson(*shm::ThinkHistogram(h));
+  json by_thread = json::array();
+  const std::uint32_t seen = std::min<std::uint32_t>(
+      h->threads_seen.load(std::memory_order_relaxed), shm::kThreadBits);
+  for (std::uint32_t t = 0; t < seen; ++t) {
+    by_thread.push_back(shm::ThreadCounts(h)[t].acquisitions.load(std::memory_order_relaxed));
+  }
+  process["thread_acquisitions"] = std::move(by_thread);
   json locks = json::array();
   const std::uint32_t used = std::min(h->records_used.load(std::memory_order_relaxed), h->capacity);
   for (std::uint32_t i = 0; i < used; ++i) {

@@ -161,6 +161,21 @@ std::string Aligned(const std::string& title, const std::vector<std::string>& he
 
 }  // namespace
 
+std::string RenderTextTable(const std::string& title, const std::vector<std::string>& header,
+                            const Grid& rows, const std::string& footnote, ReportFormat format) {
+  switch (format) {
+    case ReportFormat::kTable:
+      return Aligned(title, header, rows, footnote);
+    case ReportFormat::kMarkdown:
+      return Markdown(title, header, rows, footnote);
+    case ReportFormat::kCsv:
+      break;
+  }
+  std::string out = Join(header, ",") + "\n";
+  for (const auto& row : rows) out += Join(row, ",") + "\n";
+  return out;
+}
+
 std::string RenderReport(const json& runs, ReportFormat format) {
   std::vector<Table> tables;
   for (const json& run : runs) AddRun(run, &tables);

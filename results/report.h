@@ -5,6 +5,7 @@
 #define LOCKBENCH_RESULTS_REPORT_H_
 
 #include <string>
+#include <vector>
 
 #include "nlohmann/json.hpp"
 
@@ -20,6 +21,14 @@ enum class ReportFormat { kTable, kCsv, kMarkdown };
 // cells marked "*" in the table and Markdown, with a footnote under the table; CSV cells stay
 // plain numbers.
 std::string RenderReport(const nlohmann::json& runs, ReportFormat format);
+
+// A table of text cells laid out as the report lays out its tables: kTable, the title, then
+// columns padded to their widest cell (the first left-aligned, the others right-aligned), then
+// the footnote; kMarkdown, the title as a heading and a pipe table; kCsv, the header and rows
+// joined by commas (no title, no footnote). A footnote ends with a newline or is empty.
+std::string RenderTextTable(const std::string& title, const std::vector<std::string>& header,
+                            const std::vector<std::vector<std::string>>& rows,
+                            const std::string& footnote, ReportFormat format);
 
 }  // namespace lockbench
 

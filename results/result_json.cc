@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "results/contention.h"
 #include "results/metrics.h"
 
 namespace lockbench {
@@ -200,6 +201,7 @@ json RunToJson(const RunRecord& r, const RunSummary& s) {
                          {"response_ns", {{"shared", LatencyToJson(s.shared_response)},
                                           {"exclusive", LatencyToJson(s.exclusive_response)}}}}
                   : json(nullptr);
+  j["contention"] = ContentionToJson(s.contention);
   j["torture"] = r.torture ? json{{"seed", r.torture->seed},
                                    {"cs_delays", r.torture->cs_delays},
                                    {"holder_sleeps", r.torture->holder_sleeps},

@@ -88,6 +88,14 @@ struct ThreadRecord {
   // Completed ops in each time_series interval of the measured window, by mode.
   std::vector<uint32_t> shared_series;
   std::vector<uint32_t> exclusive_series;
+  // A workload recorded from a program (RunRecord::contention_measured): the acquisitions of the
+  // window that were contended, per mode (a blocking acquisition whose first try failed, every
+  // one counted), and the acquire times of the timed ones. 0 and empty otherwise. Last, so that
+  // the members the other workloads' loop writes keep their offsets.
+  uint64_t shared_contended = 0;
+  uint64_t exclusive_contended = 0;
+  Histogram shared_contended_wait;
+  Histogram exclusive_contended_wait;
 
   uint64_t ops() const { return shared_ops + exclusive_ops; }
 };
@@ -149,6 +157,10 @@ struct RunRecord {
   bool bypass_measured = false;
   // Torture mode only: what was injected.
   std::optional<TortureCounts> torture;
+  // The workload was recorded from a program: each blocking acquisition tried first, and the
+  // threads counted those whose try failed as contended (ThreadRecord::*_contended), measured
+  // as the recording measured the program's locks.
+  bool contention_measured = false;
 
   uint64_t ops() const {
     uint64_t n = 0;

@@ -26,8 +26,25 @@ python3 "$validator" "$schema" "$tmp/run.json" "$@"
   --shared-cs '{"distribution": "empirical", "quantiles_ns": [0, 100, 400]}' \
   --think-time '{"distribution": "empirical", "quantiles_ns": [10, 50, 900]}' \
   --lock-weights 1,0,3 --lock-read-ratios 0.9,0.5,0.5 --out "$tmp/recorded.json" >/dev/null
+# A workload recorded from a program (recorded_from): each run's contention object.
+cat >"$tmp/replay_workload.json" <<'JSON'
+{"name": "replay", "read_ratio": 0.5, "exclusive_cs": "2us",
+ "recorded_from": {"command": "prog", "lock": "pthread_mutex",
+                   "recorded": {"exclusive": {"contended_fraction": 0.2}}}}
+JSON
+"$bin" run --workload "$tmp/replay_workload.json" --lock pthread_mutex,push_lock --threads 2 \
+  --duration 50ms --warmup 10ms --repetitions 1 --out "$tmp/replay.json" >/dev/null
 python3 "$validator" "$schema" "$tmp/timed.json" "$tmp/unstamped.json" "$tmp/open.json" \
-  "$tmp/torture.json" "$tmp/recorded.json"
+  "$tmp/torture.json" "$tmp/recorded.json" "$tmp/replay.json"
+python3 - "$tmp/replay.json" "$tmp/recorded.json" <<'PY'
+import json, sys
+replay, drawn = (json.load(open(p))["runs"] for p in sys.argv[1:])
+for run in replay:
+    assert set(run["contention"]) == {"shared", "exclusive"}, run["contention"]
+    assert run["contention"]["exclusive"]["acquisitions"] == run["exclusive_ops"] > 0
+for run in drawn:
+    assert run["contention"] is None, "drawn forms alone are no recording"
+PY
 python3 - "$tmp/recorded.json" <<'PY'
 import json, sys
 w = json.load(open(sys.argv[1]))["config"]["workload"]

@@ -205,6 +205,7 @@ RunSummary Summarize(const RunRecord& r) {
   s.shared_bypass = SummarizeBypass(shared_bypass, fifo_bound);
   s.exclusive_bypass = SummarizeBypass(exclusive_bypass, fifo_bound);
   s.cost = SummarizeCost(r);
+  s.contention = SummarizeContention(r);
   s.handoff_latency_measured = r.latency_sample_every == 1;
   if (s.handoff_latency_measured) {
     s.handoff_latency = HandoffLatency(r);

@@ -8,6 +8,7 @@
 #include <map>
 #include <vector>
 
+#include "results/contention.h"
 #include "results/cost.h"
 #include "results/histogram.h"
 #include "results/run_record.h"
@@ -100,6 +101,8 @@ struct RunSummary {
   Histogram exclusive_response;
   std::vector<uint64_t> shared_series;  // ops per interval, summed over threads
   std::vector<uint64_t> exclusive_series;
+  // A workload recorded from a program: its contention, measured as the recording measured it.
+  ContentionSummary contention;
 };
 
 RunSummary Summarize(const RunRecord& record);

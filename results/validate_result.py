@@ -37,6 +37,15 @@ def consistency_problems(doc):
         ts = run["time_series"]
         if len(ts["shared_ops"]) != len(ts["exclusive_ops"]):
             yield f"{where}: time series lengths differ"
+        contention = run.get("contention")
+        for mode in ("shared", "exclusive") if contention else ():
+            c = contention[mode]
+            if c["acquisitions"] != run[f"{mode}_ops"]:
+                yield f"{where}: contention.{mode}.acquisitions is not {mode}_ops"
+            if c["contended"] > c["acquisitions"]:
+                yield f"{where}: more contended {mode} acquisitions than acquisitions"
+            if c["wait_p50_ns"] is not None and c["wait_p50_ns"] > c["wait_p99_ns"]:
+                yield f"{where}: contention.{mode} wait percentiles out of order"
 
 
 def profile_problems(profile):

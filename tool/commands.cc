@@ -15,6 +15,7 @@
 #include "lockimpls/lock_concept.h"
 #include "results/gbench_json.h"
 #include "results/metrics.h"
+#include "results/replay_fidelity.h"
 #include "results/report.h"
 #include "results/result_json.h"
 #include "results/summary.h"
@@ -191,6 +192,11 @@ void EmitResult(const json& doc, const std::string& format, const Topology& topo
                            : format == "markdown" ? ReportFormat::kMarkdown
                                                   : ReportFormat::kTable;
     std::cout << RenderReport(doc["runs"], f);
+    // A recorded workload's fidelity table; CSV stays the one table its readers parse.
+    if (f != ReportFormat::kCsv) {
+      const json workload = doc.at("config").value("workload", json());
+      std::cout << RenderReplayFidelity(workload, doc["runs"], f);
+    }
   }
   std::cout.flush();
 }

@@ -153,6 +153,9 @@ CLI::App* AddProfileCommand(CLI::App& app, ProfileOptions* profile) {
                   "these locks, comma-separated, or all");
   cmd->add_option("--plugin", profile->plugins, kPluginHelp)->take_all();
   cmd->add_option("--out,-o", profile->out, "write the JSON profile document here");
+  cmd->add_option("--record-workload", profile->record_workload,
+                  "write the program's observed lock use as a workload file here (replay it with "
+                  "`lockbench run --workload FILE`)");
   cmd->add_option("--format", profile->format, "stdout format: table or json")
       ->capture_default_str();
   cmd->add_option("--hgrm", profile->hgrm_dir,

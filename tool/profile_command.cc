@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -25,6 +26,7 @@
 
 #include "nlohmann/json.hpp"
 #include "base/file_io.h"
+#include "base/strings.h"
 #include "results/histogram.h"
 #include "results/profile.h"
 #include "tool/plan/run_plan.h"
@@ -34,8 +36,10 @@
 #include "tool/plan/lock_catalog.h"
 #include "workloads/clock.h"
 #include "workloads/engine.h"
+#include "workloads/record.h"
 #include "workloads/topology.h"
 #include "workloads/units.h"
+#include "workloads/workload_spec.h"
 
 namespace lockbench {
 namespace {
@@ -146,6 +150,13 @@ ProfilePlan Plan(const ProfileOptions& o) {
   plan.executable = FindExecutable(o.command.front());
   plan.preload = FindPreload();
   if (!o.out.empty()) CheckWritable(UserPath(o.out));
+  if (!o.record_workload.empty()) {
+    try {
+      CheckWritable(UserPath(o.record_workload));
+    } catch (const std::runtime_error& e) {
+      throw SpecError(std::string("--record-workload: ") + e.what());
+    }
+  }
   if (!o.hgrm_dir.empty()) CheckHgrmDir(UserPath(o.hgrm_dir));
   return plan;
 }
@@ -465,6 +476,42 @@ bool RowFailed(const json& row) {
 
 }  // namespace
 
+// --record-workload: the observe run (row 0) as a workload, written as the workload parser
+// writes it back, so the file is checked and reads back identical.
+int WriteRecordedWorkload(const ProfileOptions& o, const json& doc) {
+  const json& context = doc["context"];
+  std::string command;
+  for (const std::string& arg : o.command) command += (command.empty() ? "" : " ") + arg;
+  const Provenance from{command, context["date"].get<std::string>(),
+                        context["hostname"].get<std::string>(),
+                        context["commit"].get<std::string>()};
+  std::string name = std::filesystem::path(o.record_workload).stem().string();
+  std::string why;
+  const json recorded = RecordWorkload(doc["profile"]["rows"][0], from, name, &why);
+  if (recorded.is_null()) {
+    PrintMessage("error", "--record-workload: nothing to record: " + why);
+    return kExitUsage;
+  }
+  try {
+    const json written = WorkloadToJson(ParseWorkload(recorded.dump(), o.record_workload));
+    WriteFileAtomically(UserPath(o.record_workload), written.dump(2) + "\n");
+  } catch (const std::exception& e) {
+    PrintMessage("error", std::string("--record-workload: ") + e.what());
+    return kExitUsage;
+  }
+  const json& covered = recorded["recorded_from"];
+  std::fprintf(stderr,
+               "lockbench: wrote %s: %d threads, %s lock instances carrying %s%% of the "
+               "acquisitions, read ratio %s\n",
+               OneLine(o.record_workload).c_str(), recorded["threads"].get<int>(),
+               recorded.contains("lock_weights")
+                   ? std::to_string(recorded["lock_weights"].size()).c_str()
+                   : "1",
+               Fixed(100 * covered["coverage"].get<double>(), 1).c_str(),
+               Shortest(recorded["read_ratio"].get<double>()).c_str());
+  return kExitOk;
+}
+
 int ProfileCommand(const ProfileOptions& o) {
   ProfilePlan plan;
   try {
@@ -517,6 +564,10 @@ int ProfileCommand(const ProfileOptions& o) {
   }
   std::cout.flush();
   if (!o.hgrm_dir.empty()) WriteProfileHgrm(UserPath(o.hgrm_dir), doc["profile"]["rows"], o.top);
+  if (!o.record_workload.empty() && !doc["profile"]["rows"].empty()) {
+    const int code = WriteRecordedWorkload(o, doc);
+    if (exit_code == kExitOk) exit_code = code;
+  }
   if (!o.out.empty()) {
     try {
       WriteFileAtomically(UserPath(o.out), doc.dump(2) + "\n");

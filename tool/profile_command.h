@@ -15,6 +15,7 @@ struct ProfileOptions {
   std::string locks;                 // comma-separated lockbench locks, or all; empty: observe only
   std::vector<std::string> plugins;
   std::string out;
+  std::string record_workload;  // write the observe run as a workload file here
   std::string format = "table";  // table or json
   std::string hgrm_dir;
   std::string metric_regex;  // the program's own figure: group 1 of the last match in its stdout
@@ -34,7 +35,10 @@ inline constexpr const char* kProfileFooter =
     "histograms, threads, and the call site of the first contended acquisition. --lock runs the "
     "program once more per named lock, every pthread mutex and rwlock served by it; robust, "
     "priority-inheritance and process-shared objects stay on glibc and are named. The program's "
-    "stdout goes to lockbench's stdout (its stderr with --format json), its stderr is its own.";
+    "stdout goes to lockbench's stdout (its stderr with --format json), its stderr is its own. "
+    "--record-workload FILE writes the observe run as a workload (the locks carrying 99% of the "
+    "acquisitions, threads, read ratio, hold and think times, provenance) that `lockbench run "
+    "--workload FILE` replays on any lock, reporting the recorded figures beside its own.";
 
 }  // namespace lockbench
 

@@ -102,7 +102,7 @@ PY
 shared_locks=push_lock,cache_aware_push_lock,eresource,srwlock,ex_spin_lock,shared_mutex,pthread_rwlock,pthread_rwlock_wp,absl_mutex,tbb_spin_rw
 # Exclusive-only locks serve read locks exclusive; tbb_queuing_rw's try_lock_shared fails whenever
 # its queue is not empty, readers only or not (lockimpls/SEMANTICS.md, "A program's locks").
-exclusive_locks=critical_section,fast_mutex,guarded_mutex,queued_spin_lock,tbb_queuing_rw
+exclusive_locks=critical_section,fast_mutex,guarded_mutex,queued_spin_lock,pthread_mutex,tbb_queuing_rw
 all=$("$bin" list --format json | python3 -c 'import json,sys; print(",".join(sorted(l["name"] for l in json.load(sys.stdin)["locks"])))')
 named=$(printf '%s\n' ${shared_locks//,/ } ${exclusive_locks//,/ } | sort | paste -sd,)
 [ "$all" = "$named" ]
@@ -198,6 +198,61 @@ sys.exit(0 if acquired >= 50000 and contended == 0 and waits == 0 else 1)
 PY
 check $? "one thread: 50000 acquisitions, none contended, no wait recorded"
 
+# ---- recording a workload: sysbench mutex at two loop counts ----
+
+# Known answer: 2 threads, 64 locks of even weight, read ratio 0, and a think time (release to
+# the next request) that grows with the empty loop sysbench runs before each acquisition.
+for loops in 1000 10000; do
+  "$bin" profile --record-workload "$tmp/sysbench_$loops.workload.json" -- sysbench mutex \
+    --threads=2 --mutex-num=64 --mutex-locks=50000 --mutex-loops=$loops run \
+    >"$tmp/record_$loops.out" 2>&1
+  check $? "sysbench mutex --mutex-loops=$loops recorded ($(tail -1 "$tmp/record_$loops.out"))"
+done
+problems=$(python3 - "$tmp/sysbench_1000.workload.json" "$tmp/sysbench_10000.workload.json" <<'PY'
+import json, sys
+problems, medians = [], []
+for path in sys.argv[1:]:
+    w = json.load(open(path))
+    weights = w["lock_weights"]
+    if w["threads"] != [2]:
+        problems.append(f"threads {w['threads']}")
+    if not 58 <= len(weights) <= 70 or max(weights) > 2 * min(weights):
+        problems.append(f"{len(weights)} locks weighing {min(weights)}..{max(weights)}")
+    if w["read_ratio"] != 0 or "shared_cs" in w and w["shared_cs"] != "100ns":
+        problems.append(f"read ratio {w['read_ratio']}")
+    source = w["recorded_from"]
+    if source["lock"] != "pthread_mutex" or not source["command"].startswith("sysbench mutex"):
+        problems.append(f"recorded_from {source}")
+    if source["recorded"]["exclusive"]["acquisitions"] < 100000:
+        problems.append(f"recorded {source['recorded']}")
+    medians.append(w["think_time"]["quantiles_ns"][50])
+ratio = medians[1] / max(medians[0], 1)
+if not 4 <= ratio <= 25:
+    problems.append("think p50 does not grow about 10x")
+print(f"think p50 {medians[0]} ns and {medians[1]} ns, x{ratio:.1f}; " + "; ".join(problems))
+sys.exit(1 if problems else 0)
+PY
+)
+check $? "recorded: 2 threads, 64 even locks, read ratio 0, think grows with the loop ($problems)"
+"$bin" run --workload "$tmp/sysbench_1000.workload.json" --lock pthread_mutex,push_lock \
+  --duration 100ms --warmup 10ms --repetitions 1 --out "$tmp/replay.json" >"$tmp/replay.out" 2>&1 &&
+  python3 "$validator" "$schema" "$tmp/replay.json" &&
+  python3 - "$tmp/replay.json" "$tmp/sysbench_1000.workload.json" <<'PY'
+import json, sys
+doc, recorded = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+workload = doc["config"]["workload"]
+ok = workload["recorded_from"] == recorded["recorded_from"]
+ok = ok and workload["lock_weights"] == recorded["lock_weights"] and len(doc["runs"]) == 2
+sys.exit(0 if ok else 1)
+PY
+check $? "the recorded workload replays on two locks and its result keeps recorded_from ($(tail -2 "$tmp/replay.out"))"
+
+"$bin" profile --record-workload "$tmp/none.workload.json" -- true >/dev/null 2>"$tmp/none.err"
+rc=$?
+[ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/none.err")" -eq 1 ] && [ ! -e "$tmp/none.workload.json" ] &&
+  grep -q -- "--record-workload: nothing to record" "$tmp/none.err"
+check $? "a program without locks: nothing recorded, exit 2, one line (exit $rc: $(cat "$tmp/none.err"))"
+
 "$bin" profile --lock push_lock,srwlock,eresource,critical_section,shared_mutex \
   --metric-regex 'total time: +([0-9.]+)s' --out "$tmp/sysbench_sub.json" -- "${sysbench_args[@]}" \
   >"$tmp/sysbench_sub.out" 2>&1
@@ -283,5 +338,6 @@ bad "has no group" --metric-regex 'events/s: [0-9.]+' -- true
 bad "not a regular expression" --metric-regex '([0-9' -- true
 bad "--sample" --sample 0 -- true
 bad "--format" --format yaml -- true
+bad "--record-workload: directory" --record-workload "$tmp/no/such/dir/w.json" -- true
 
 check_finish profile_test

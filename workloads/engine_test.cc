@@ -18,7 +18,9 @@
 
 #include "base/sanitizers.h"
 #include "lockimpls/eresource.h"
+#include "lockimpls/pthread_mutex.h"
 #include "lockimpls/std_shared_mutex.h"
+#include "results/contention.h"
 #include "workloads/internal/drive.h"
 
 namespace lockbench {
@@ -506,6 +508,118 @@ TEST_F(EngineTest, RunsWithRecordedFormsComplete) {
     EXPECT_GT(counts[0], 0u);
     EXPECT_GT(counts[2], counts[0]) << "weight 3 against 1";
   }
+}
+
+// A workload recorded from a program: fixed sections and think time, so that only its
+// provenance makes it a recorded one.
+void MarkRecorded(WorkloadSpec& spec) {
+  ApplyWorkloadJson(nlohmann::json::parse(R"({"recorded_from": {"command": "prog",
+      "recorded": {"exclusive": {"contended_fraction": 0.5}}}})"),
+                    "recorded", &spec);
+}
+
+TEST(EnginePlan, OnlyRecordedWorkloadsMeasureContentionAndTheyDrawFromTables) {
+  EngineConfig cfg;
+  cfg.threads = 1;
+  ClockCalibration clock;
+  clock.ticks_per_ns = 1.0;
+  EXPECT_FALSE(engine_internal::MakePlan(cfg, clock).contention);
+  ApplyRecordedForms(cfg.spec);  // drawn forms alone: today's measure
+  EXPECT_FALSE(engine_internal::MakePlan(cfg, clock).contention);
+  EngineConfig fixed;
+  fixed.threads = 1;
+  MarkRecorded(fixed.spec);
+  const engine_internal::Plan p = engine_internal::MakePlan(fixed, clock);
+  EXPECT_TRUE(p.contention);
+  EXPECT_TRUE(p.draws) << "the contention probe lives in the table-drawing loop only";
+  EXPECT_FALSE(p.batched);
+}
+
+// The figures a recording holds per mode are figures a replay's contention object holds, under
+// the same names: the fidelity table pairs them by name.
+TEST(EnginePlan, EveryRecordedFigureIsAContentionFigure) {
+  for (const std::string_view recorded : kRecordedFigures) {
+    bool found = false;
+    for (const ContentionFigure& f : ContentionFigures()) found = found || f.name == recorded;
+    EXPECT_TRUE(found) << recorded;
+  }
+}
+
+// A lock whose try always fails: every blocking acquisition of a recorded workload is
+// contended, and every one is timed into the contended-wait histograms; tries of the workload's
+// own (try_fraction) stay tries, counted as failures and never as contended.
+TEST_F(EngineTest, ARecordedWorkloadCountsEveryAcquisitionWhoseTryFailed) {
+  EngineConfig cfg = Config(topology_, 2);
+  cfg.spec.read_ratio = 0.5;
+  cfg.spec.try_fraction = 0.25;
+  MarkRecorded(cfg.spec);
+  CountingSharedMutex::counts.clear();
+  const RunRecord r = RunLock<CountingSharedMutex>(cfg);
+  ASSERT_EQ(r.status, RunStatus::kOk) << r.status_detail;
+  EXPECT_TRUE(r.contention_measured);
+  for (const ThreadRecord& t : r.per_thread) {
+    EXPECT_GT(t.shared_ops, 0u);
+    EXPECT_GT(t.exclusive_ops, 0u);
+    EXPECT_GT(t.try_failures, 0u);
+    EXPECT_EQ(t.shared_contended, t.shared_ops);
+    EXPECT_EQ(t.exclusive_contended, t.exclusive_ops);
+    EXPECT_EQ(t.shared_contended_wait.TotalCount(), t.shared_ops);  // every one timed
+    EXPECT_EQ(t.exclusive_contended_wait.TotalCount(), t.exclusive_ops);
+  }
+  // Sampled: every acquisition counted, only the timed ones' waits recorded.
+  cfg.latency_sample_every = 64;
+  const RunRecord sampled = RunLock<CountingSharedMutex>(cfg);
+  ASSERT_EQ(sampled.status, RunStatus::kOk) << sampled.status_detail;
+  for (const ThreadRecord& t : sampled.per_thread) {
+    EXPECT_EQ(t.exclusive_contended, t.exclusive_ops);
+    EXPECT_LT(t.exclusive_contended_wait.TotalCount(), t.exclusive_ops / 8);
+    EXPECT_EQ(t.exclusive_contended_wait.TotalCount(), t.exclusive_acquire.TotalCount());
+  }
+}
+
+// Known answers on real locks. One thread never finds the lock taken. Two threads pinned to
+// two processors on an ERESOURCE, which hands a release to the waiting writer, without think
+// time: each asks again while the other holds, so most acquisitions are contended (about 98%
+// alone on this 2-core VM, 36-44% beside two more copies of the test). Unpinned, the scheduler
+// may run both on one processor, where the woken waiter preempts the releaser before its next
+// request, and few are (3-13%). On glibc's mutex, whose releaser may take it back before the
+// woken waiter runs, with think time as long as the holds: some are.
+TEST_F(EngineTest, ARecordedWorkloadOnAHeldLockIsContendedAndAloneIsNot) {
+  EngineConfig cfg = Config(topology_, 1);
+  cfg.spec.read_ratio = 0;
+  cfg.spec.exclusive_cs_ns = 50'000;
+  MarkRecorded(cfg.spec);
+  const RunRecord alone = RunLock<PthreadMutex>(cfg);
+  ASSERT_EQ(alone.status, RunStatus::kOk) << alone.status_detail;
+  ASSERT_GT(alone.per_thread[0].exclusive_ops, 0u);
+  EXPECT_EQ(alone.per_thread[0].exclusive_contended, 0u);
+  EXPECT_EQ(alone.per_thread[0].exclusive_contended_wait.TotalCount(), 0u);
+
+  const auto& pus = topology_.pu_list();
+  if (pus.size() < 2) GTEST_SKIP() << "needs two processors";
+  EngineConfig two = cfg;
+  two.threads = 2;
+  two.plan = PlanPlacement(
+      "cpus:" + std::to_string(pus[0].os_index) + "," + std::to_string(pus[1].os_index),
+      {Role::kMixed, Role::kMixed}, true, topology_);
+  const RunRecord handed = RunLock<EResource>(two);
+  ASSERT_EQ(handed.status, RunStatus::kOk) << handed.status_detail;
+  if (!handed.warnings.empty()) GTEST_SKIP() << "threads not pinned: " << handed.warnings[0];
+  const ContentionSummary c = SummarizeContention(handed);
+  ASSERT_GT(c.exclusive.acquisitions, 0u);
+  EXPECT_GT(c.exclusive.contended_fraction, 0.2)
+      << c.exclusive.contended << " of " << c.exclusive.acquisitions << "; thread 0 "
+      << handed.per_thread[0].exclusive_contended << " of " << handed.per_thread[0].exclusive_ops;
+  EXPECT_EQ(c.exclusive.wait.TotalCount(), c.exclusive.contended);
+  EXPECT_EQ(c.shared.acquisitions, 0u);
+
+  two.spec.think = ThinkKind::kFixed;
+  two.spec.think_ns = 50'000;
+  const RunRecord barged = RunLock<PthreadMutex>(two);
+  ASSERT_EQ(barged.status, RunStatus::kOk) << barged.status_detail;
+  const ContentionSummary m = SummarizeContention(barged);
+  EXPECT_GT(m.exclusive.contended, 0u) << "of " << m.exclusive.acquisitions;
+  EXPECT_LE(m.exclusive.contended, m.exclusive.acquisitions);
 }
 
 TEST(EnginePlan, BatchesOnlyOpsOfOneShape) {

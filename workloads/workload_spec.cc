@@ -321,6 +321,53 @@ void ParseLockReadRatios(const json& v, const FieldError& err, WorkloadSpec* spe
   spec->lock_read_ratios = GetInstanceList(v, err, "read ratio", 1);
 }
 
+// recorded_from: {command, date, host, lockbench_commit, lock: text; coverage: 0..1;
+// recorded: {exclusive|shared: {figure: number >= 0}}}, nothing else, so that a typo is caught.
+void ParseRecordedFrom(const json& v, const FieldError& err, WorkloadSpec* spec) {
+  if (!v.is_object()) err.Fail("expected an object (command, date, host, ...), got " + TypeName(v));
+  const auto is_text = [](const std::string& key) {
+    return std::find(std::begin(kRecordedFromText), std::end(kRecordedFromText), key) !=
+           std::end(kRecordedFromText);
+  };
+  for (const auto& [key, value] : v.items()) {
+    if (is_text(key)) {
+      if (!value.is_string()) err.Fail("'" + key + "': expected a string, got " + TypeName(value));
+    } else if (key == "coverage") {
+      if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 1) {
+        err.Fail("'coverage': expected a fraction from 0 to 1");
+      }
+    } else if (key == "recorded") {
+      if (!value.is_object()) err.Fail("'recorded': expected an object, got " + TypeName(value));
+      for (const auto& [mode, figures] : value.items()) {
+        if (mode != "exclusive" && mode != "shared") {
+          err.Fail("'recorded': unknown mode '" + mode + "' (allowed: exclusive, shared)");
+        }
+        if (!figures.is_object()) {
+          err.Fail("'recorded." + mode + "': expected an object, got " + TypeName(figures));
+        }
+        for (const auto& [name, n] : figures.items()) {
+          if (std::find(std::begin(kRecordedFigures), std::end(kRecordedFigures), name) ==
+              std::end(kRecordedFigures)) {
+            err.Fail("'recorded." + mode + "': unknown figure '" + name + "'");
+          }
+          if (!n.is_number() || n.get<double>() < 0) {
+            err.Fail("'recorded." + mode + "." + name + "': expected a number >= 0");
+          }
+        }
+      }
+    } else {
+      err.Fail("unknown member '" + key +
+               "' (allowed: command, date, host, lockbench_commit, lock, coverage, recorded)");
+    }
+  }
+  spec->recorded_from = v;
+}
+
+std::optional<json> FormatRecordedFrom(const WorkloadSpec& spec) {
+  if (spec.recorded_from.is_null()) return std::nullopt;
+  return spec.recorded_from;
+}
+
 // Only where lock_choice uses them.
 std::optional<json> FormatLockWeights(const WorkloadSpec& spec) {
   if (spec.lock_choice != LockChoice::kWeights) return std::nullopt;
@@ -594,6 +641,7 @@ constexpr WorkloadField kFields[] = {
      "true if the program's holders block or touch pageable memory: spin locks are no "
      "candidates for it (which-lock table)",
      ParseBool<&W::holder_may_block>, FormatPlain<&W::holder_may_block>},
+    {"recorded_from", "", "", ParseRecordedFrom, FormatRecordedFrom},
 };
 
 const WorkloadField* FindField(const std::string& name) {

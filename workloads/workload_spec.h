@@ -74,6 +74,11 @@ struct WorkloadSpec {
   // file-system filter does): locks whose holder may not block (LockTraits, HolderMayBlock) are
   // no candidates for it. A statement about the use, not something the run does.
   bool holder_may_block = false;
+  // A workload recorded from a program (`lockbench profile --record-workload`): where it came
+  // from (command, date, host, lockbench commit, the lock that stands for the program's) and
+  // what the program's locks did while recorded, per mode (RecordedFigures), which a replay
+  // reports beside its own. Null for a workload written by hand.
+  nlohmann::json recorded_from;
 
   bool OpenLoop() const { return !arrival_rates.empty(); }
 
@@ -94,6 +99,14 @@ inline constexpr int kMaxRecursion = 64;
 inline constexpr int kMaxLockInstances = 65536;
 inline constexpr double kMaxArrivalRate = 1e9;  // requests per second, over all threads
 inline constexpr size_t kMaxQuantiles = 10'001;  // per empirical distribution
+
+// The members of a workload's recorded_from and, under its "recorded" member, of each mode's
+// figures. All text members are strings; every figure is a non-negative number.
+inline constexpr std::string_view kRecordedFromText[] = {"command", "date", "host",
+                                                          "lockbench_commit", "lock"};
+inline constexpr std::string_view kRecordedFigures[] = {
+    "acquisitions", "contended_fraction", "wait_p50_ns", "wait_p99_ns",
+    "acquisitions_per_s_per_thread"};
 
 // Where a field's value came from (its name and file, or a flag), for its errors.
 struct FieldError;

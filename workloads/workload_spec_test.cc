@@ -38,7 +38,12 @@ constexpr char kRecorded[] = R"({
   "exclusive_cs": {"distribution": "empirical", "quantiles_ns": [1000, 1000, 5000]},
   "think_time": {"distribution": "empirical", "quantiles_ns": [0, 500, 20000]},
   "lock_weights": [1, 0, 3],
-  "lock_read_ratios": [0.99, 0.5, 0.9]})";
+  "lock_read_ratios": [0.99, 0.5, 0.9],
+  "recorded_from": {"command": "prog --x", "date": "2026-12-07T02:00:00Z", "host": "h",
+                    "lockbench_commit": "abc", "lock": "pthread_rwlock", "coverage": 0.995,
+                    "recorded": {"exclusive": {"acquisitions": 10, "contended_fraction": 0.1,
+                                               "wait_p50_ns": 900, "wait_p99_ns": 5000,
+                                               "acquisitions_per_s_per_thread": 1e5}}}})";
 
 std::string Distribution(const std::string& quantiles) {
   return R"({"distribution": "empirical", "quantiles_ns": )" + quantiles + "}";
@@ -372,6 +377,20 @@ TEST(WorkloadSpec, RecordedFormsRefuseBadInput) {
                    "field 'shared_cs': expected a duration string like \"200ns\""));
   EXPECT_TRUE(says(ErrorOf(R"({"think": "fixed", "think_time": )" + Distribution("[1, 2]") + "}"),
                    "field 'think': 'fixed' cannot take think_time's distribution"));
+  // Provenance.
+  EXPECT_TRUE(says(ErrorOf(R"({"recorded_from": "sysbench"})"),
+                   "field 'recorded_from': expected an object (command, date, host, ...), got "
+                   "string"));
+  EXPECT_TRUE(says(ErrorOf(R"({"recorded_from": {"command": 7}})"),
+                   "field 'recorded_from': 'command': expected a string, got number"));
+  EXPECT_TRUE(says(ErrorOf(R"({"recorded_from": {"hots": "x"}})"),
+                   "field 'recorded_from': unknown member 'hots'"));
+  EXPECT_TRUE(says(ErrorOf(R"({"recorded_from": {"coverage": 1.5}})"),
+                   "field 'recorded_from': 'coverage': expected a fraction from 0 to 1"));
+  EXPECT_TRUE(says(ErrorOf(R"({"recorded_from": {"recorded": {"read": {}}}})"),
+                   "'recorded': unknown mode 'read' (allowed: exclusive, shared)"));
+  EXPECT_TRUE(says(ErrorOf(R"({"recorded_from": {"recorded": {"shared": {"wait_p50_ns": -1}}}})"),
+                   "'recorded.shared.wait_p50_ns': expected a number >= 0"));
   // Weights.
   EXPECT_TRUE(says(ErrorOf(R"({"lock_weights": [1, -1, 3]})"),
                    "field 'lock_weights': lock_weights[1] = -1 is negative"));

@@ -170,6 +170,9 @@ LB_TLS std::uint32_t t_index;  // 1-based; 0 until the thread's first hook
 LB_TLS std::uint32_t t_sample_tick;
 LB_TLS int t_held_count;
 LB_TLS Held t_held[kMaxHeld];
+// When the thread released its last held lock, if that hold was timed; 0 otherwise. The next
+// acquisition request records the time since as think time (ThinkHistogram).
+LB_TLS std::uint64_t t_free_since_ns;
 
 std::uint32_t ThreadIndex() {
   if (t_index == 0) t_index = g_threads.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -410,6 +413,7 @@ LockRecord* RecordOf(Slot* s) {
 
 void NoteThread(LockRecord* r) {
   const std::uint32_t t = ThreadIndex() - 1;
+  if (t < kThreadBits) ThreadCounts(Region())[t].Add();
   if (t >= kThreadBits) {
     r->threads_beyond.store(1, std::memory_order_relaxed);
     return;
@@ -485,6 +489,16 @@ bool SampleThisHold() {
 
 // A successful acquisition: counts it and starts its hold.
 void Granted(Slot* s, int mode, bool contended, std::uint64_t wait_ns, const void* pc) {
+  std::uint64_t now = 0;
+  if (t_free_since_ns != 0) {
+    // The request came wait_ns before the grant; an uncontended one waited for nothing.
+    now = Now();
+    const std::uint64_t requested = now - wait_ns;
+    if (t_held_count == 0 && requested > t_free_since_ns) {
+      ThinkHistogram(Region())->Record(requested - t_free_since_ns);
+    }
+    t_free_since_ns = 0;
+  }
   LockRecord* r = RecordOf(s);
   r->acquisitions[mode].fetch_add(1, std::memory_order_relaxed);
   NoteThread(r);
@@ -493,7 +507,12 @@ void Granted(Slot* s, int mode, bool contended, std::uint64_t wait_ns, const voi
     Histograms(Region(), SlotIndex(s), mode)->Record(wait_ns);
     NoteSite(r, pc);
   }
-  PushHeld(s, mode, SampleThisHold() ? Now() : 0);
+  PushHeld(s, mode, SampleThisHold() ? (now != 0 ? now : Now()) : 0);
+}
+
+// A timed hold ended at end_ns (0: untimed): think time starts if the thread holds nothing now.
+void HoldEnded(std::uint64_t end_ns) {
+  if (t_held_count == 0) t_free_since_ns = end_ns;
 }
 
 // A release about to happen: ends the hold. Returns the mode the thread held it in (-1 unknown).
@@ -503,9 +522,12 @@ int Releasing(Slot* s) {
     RecordOf(s)->unmatched_releases.fetch_add(1, std::memory_order_relaxed);
     return -1;
   }
+  std::uint64_t end_ns = 0;
   if (held.granted_ns != 0) {
-    Histograms(Region(), SlotIndex(s), 2 + held.mode)->Record(Now() - held.granted_ns);
+    end_ns = Now();
+    Histograms(Region(), SlotIndex(s), 2 + held.mode)->Record(end_ns - held.granted_ns);
   }
+  HoldEnded(end_ns);
   return held.mode;
 }
 
@@ -523,8 +545,11 @@ int ObserveRelease(Slot* s, UnlockCall unlock_call) {
     CountError(s, rc);
   } else if (!had) {
     RecordOf(s)->unmatched_releases.fetch_add(1, std::memory_order_relaxed);
-  } else if (end_ns != 0) {
-    Histograms(Region(), SlotIndex(s), 2 + held.mode)->Record(end_ns - held.granted_ns);
+  } else {
+    if (end_ns != 0) {
+      Histograms(Region(), SlotIndex(s), 2 + held.mode)->Record(end_ns - held.granted_ns);
+    }
+    HoldEnded(end_ns);
   }
   return rc;
 }
@@ -757,6 +782,7 @@ void CondReacquire(Slot* s, pthread_mutex_t* m, std::uint32_t depth) {
     Real().mutex_lock(m);
   }
   PushHeld(s, kExclusive, SampleThisHold() ? Now() : 0);
+  t_free_since_ns = 0;  // a wait for a signal, not think time
 }
 
 int SeqCondWait(pthread_cond_t* cond, pthread_mutex_t* m, clockid_t clock,
@@ -786,6 +812,7 @@ int ObservedCondWait(pthread_mutex_t* m, WaitCall wait_call) {
   Releasing(s);
   const int rc = wait_call();
   PushHeld(s, kExclusive, SampleThisHold() ? Now() : 0);
+  t_free_since_ns = 0;  // a wait for a signal, not think time
   return rc;
 }
 

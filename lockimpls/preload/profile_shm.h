@@ -7,7 +7,8 @@
 // region of its own (its counts are its own), keeping the parent's lock side table.
 //
 // The file: a RegionHeader, then `capacity` LockRecords, then 4 x `capacity` ShmHistograms (wait
-// exclusive, wait shared, hold exclusive, hold shared of record i at 4 * i + n). The file is
+// exclusive, wait shared, hold exclusive, hold shared of record i at 4 * i + n), then one more:
+// the process's think times (ThinkHistogram), then kThreadBits ThreadCounts. The file is
 // sparse: only the records and histogram pages a lock touched take memory.
 //
 // Plain data with std::atomic fields of lock-free types, so the layout is the same in the
@@ -24,7 +25,7 @@
 namespace lockbench::profile_shm {
 
 inline constexpr std::uint64_t kMagic = 0x31666f72'70626c6cULL;  // "llbprof1"
-inline constexpr std::uint32_t kVersion = 1;
+inline constexpr std::uint32_t kVersion = 2;
 
 // Histogram layout: the log-linear layout of results/histogram.h with 5 sub-bucket bits (relative
 // error < 3.2%) and values up to 2^40 - 1 ns (18 minutes): 36 x 32 = 1152 buckets. Coarser than a
@@ -149,9 +150,21 @@ struct alignas(64) RegionHeader {
   char cmdline[256];  // /proc/self/cmdline, arguments separated by spaces
 };
 
+// Acquisitions by one thread (index t of ThreadIndex, 0-based), over every lock it used; only
+// that thread writes it, so it has a line of its own and no atomic read-modify-write.
+struct alignas(64) ThreadCount {
+  std::atomic<std::uint64_t> acquisitions;
+
+  void Add() {
+    acquisitions.store(acquisitions.load(std::memory_order_relaxed) + 1,
+                       std::memory_order_relaxed);
+  }
+};
+
 inline constexpr std::size_t RegionBytes(std::uint32_t capacity) {
   return sizeof(RegionHeader) + capacity * sizeof(LockRecord) +
-         std::size_t{4} * capacity * sizeof(ShmHistogram);
+         (std::size_t{4} * capacity + 1) * sizeof(ShmHistogram) +
+         kThreadBits * sizeof(ThreadCount);
 }
 
 inline LockRecord* Records(RegionHeader* h) {
@@ -168,6 +181,22 @@ inline ShmHistogram* Histograms(RegionHeader* h, std::uint32_t i, int n) {
 }
 inline const ShmHistogram* Histograms(const RegionHeader* h, std::uint32_t i, int n) {
   return Histograms(const_cast<RegionHeader*>(h), i, n);
+}
+
+// Think times: from a thread's release that left it holding no tracked lock to its next
+// acquisition request (the program's own call, not a condition variable's re-acquisition), for
+// timed holds (1 in `sample`). What `lockbench profile --record-workload` takes as think_time.
+inline ShmHistogram* ThinkHistogram(RegionHeader* h) { return Histograms(h, h->capacity, 0); }
+inline const ShmHistogram* ThinkHistogram(const RegionHeader* h) {
+  return Histograms(h, h->capacity, 0);
+}
+
+// The kThreadBits per-thread counts, after the think histogram.
+inline ThreadCount* ThreadCounts(RegionHeader* h) {
+  return reinterpret_cast<ThreadCount*>(ThinkHistogram(h) + 1);
+}
+inline const ThreadCount* ThreadCounts(const RegionHeader* h) {
+  return ThreadCounts(const_cast<RegionHeader*>(h));
 }
 
 }  // namespace lockbench::profile_shm

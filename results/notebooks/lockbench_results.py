@@ -646,23 +646,38 @@ def select_locks(wanted, available):
     return [w for w in wanted if w in have], [w for w in wanted if w not in have]
 
 
-def measure_presets(locks, catalog, out_dir, run_args=(), binary=None):
-    """Runs every preset of `catalog` on `locks` (`lockbench run --workload PRESET --lock ...
-    RUN_ARGS --out OUT_DIR/PRESET.json`). A preset that recurses runs only the locks whose
-    recursion is not "none" (lockbench refuses the others up front). Returns {preset: [locks
-    left out]} for the presets that left some out."""
+def workload_files(path):
+    """The workload files at `path`: the file itself, or a directory's *.json files, sorted (a
+    recorded workload, `lockbench profile --record-workload`, or one written by hand)."""
+    if os.path.isdir(path):
+        files = sorted(glob.glob(os.path.join(path, "*.json")))
+        if not files:
+            raise FileNotFoundError(f"no workload .json file in {path}")
+        return files
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no workload file or directory {path}")
+    return [path]
+
+
+def measure_presets(locks, catalog, out_dir, run_args=(), binary=None, workloads=None):
+    """Runs every preset of `catalog`, or each of `workloads` (preset names or workload files),
+    on `locks` (`lockbench run --workload W --lock ... RUN_ARGS --out OUT_DIR/NAME.json`, NAME
+    the preset or the file's stem). A preset that recurses runs only the locks whose recursion
+    is not "none" (lockbench refuses the others up front). Returns {workload: [locks left out]}
+    for the workloads that left some out."""
     traits = catalog["locks"].set_index("name")
     os.makedirs(out_dir, exist_ok=True)
     left_out = {}
-    for preset in catalog["workloads"]:
+    for workload in catalog["workloads"] if workloads is None else workloads:
         chosen = list(locks)
-        if preset == "recursive":
+        if workload == "recursive":
             chosen = [lk for lk in locks if traits.loc[lk, "recursion"] != "none"]
-            left_out[preset] = [lk for lk in locks if lk not in chosen]
+            left_out[workload] = [lk for lk in locks if lk not in chosen]
         if not chosen:
             continue
-        run_lockbench(["run", "--workload", preset, "--lock", ",".join(chosen)] + list(run_args),
-                      out=os.path.join(out_dir, f"{preset}.json"), binary=binary)
+        name = os.path.splitext(os.path.basename(workload))[0]
+        run_lockbench(["run", "--workload", workload, "--lock", ",".join(chosen)] + list(run_args),
+                      out=os.path.join(out_dir, f"{name}.json"), binary=binary)
     return {k: v for k, v in left_out.items() if v}
 
 

@@ -719,6 +719,32 @@ class SelectAndMeasureTest(unittest.TestCase):
             f"--out {out}/recursive.json"])
         self.assertEqual(sorted(os.listdir(out)), ["read-mostly.json", "recursive.json"])
 
+    def test_measure_presets_runs_workload_files_by_their_stem(self):
+        d = tempfile.mkdtemp()
+        log = os.path.join(d, "calls")
+        fake = os.path.join(d, "lockbench")
+        with open(fake, "w") as f:
+            f.write(f'#!/bin/sh\necho "$*" >> {log}\nfor a; do out=$a; done\n: > "$out"\n')
+        os.chmod(fake, 0o755)
+        recorded = os.path.join(d, "recorded")
+        os.makedirs(recorded)
+        for name in ("sysbench.json", "db_bench.json", "notes.txt"):
+            open(os.path.join(recorded, name), "w").close()
+        files = lr.workload_files(recorded)
+        self.assertEqual([os.path.basename(f) for f in files], ["db_bench.json", "sysbench.json"])
+        self.assertEqual(lr.workload_files(files[0]), [files[0]])
+        with self.assertRaises(FileNotFoundError):
+            lr.workload_files(os.path.join(d, "missing"))
+        with self.assertRaises(FileNotFoundError):
+            lr.workload_files(tempfile.mkdtemp())
+        catalog = {"locks": traits(push_lock=(8, True)), "workloads": ["read-mostly"]}
+        out = os.path.join(d, "out")
+        lr.measure_presets(["push_lock"], catalog, out, binary=fake, workloads=files)
+        with open(log) as f:
+            calls = f.read().splitlines()
+        self.assertEqual(calls, [f"run --workload {files[0]} --lock push_lock --out {out}/db_bench.json",
+                                 f"run --workload {files[1]} --lock push_lock --out {out}/sysbench.json"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -4,11 +4,14 @@
 # every cell ran without error and that the figures were drawn. choosing_a_windows_lock.ipynb
 # measures every preset itself, then runs again loading a results directory. Also checks that the
 # notebooks are committed without outputs.
+# Last, it measures a directory of recorded workloads in place of the presets.
 # Usage: notebooks_test.sh LOCKBENCH_BINARY PATH/TO/notebooks/lockbench_results.py
+#        PATH/TO/a recorded workload (its directory holds the others)
 set -euo pipefail
 
 bin="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 notebooks=$(cd "$(dirname "$2")" && pwd)
+recorded=$(cd "$(dirname "$3")" && pwd)
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 
 # Jupyter and matplotlib write caches and runtime files under HOME; keep them in the sandbox.
@@ -140,5 +143,30 @@ skipped = sorted(line.split()[1].rstrip(":") for line in lines if line.startswit
 assert skipped == sorted(set(WINDOWS_LOCKS) - {"push_lock", "eresource"}), text
 assert "locks: push_lock, eresource, shared_mutex" in lines, text
 print("choosing_a_windows_lock.ipynb on loaded files: rows for read-mostly and writer-storm")
+PY
+# Pointed at recorded workloads (lockbench profile --record-workload), it measures each file in
+# place of the presets: one row per recording, named as the file names its workload.
+mkdir -p "$tmp/out-recorded"
+LOCKBENCH_CHOOSE_WORKLOADS="$recorded" timeout 300 jupyter nbconvert --to notebook --execute \
+  --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=280 \
+  --output-dir "$tmp/out-recorded" choosing_a_windows_lock.ipynb \
+  2>"$tmp/nbconvert-recorded.log" || { cat "$tmp/nbconvert-recorded.log" >&2; exit 1; }
+python3 - "$tmp/out-recorded/choosing_a_windows_lock.ipynb" "$recorded" <<'PY'
+import glob, json, os, sys
+nb = json.load(open(sys.argv[1]))
+text = ""
+for cell in nb["cells"]:
+    for o in cell.get("outputs", []):
+        assert o["output_type"] != "error", f"{o.get('ename')}: {o.get('evalue')}"
+        if o["output_type"] == "stream":
+            text += "".join(o["text"])
+names = sorted(json.load(open(f))["name"] for f in glob.glob(os.path.join(sys.argv[2], "*.json")))
+assert len(names) >= 2 and "measuring %d workload file(s)" % len(names) in text, text
+trade_offs = sorted(line.split(":")[0][len("TRADE-OFF "):] for line in text.splitlines()
+                    if line.startswith("TRADE-OFF "))
+assert trade_offs == names, (trade_offs, names, text)
+for line in text.splitlines():
+    if line.startswith("TRADE-OFF "):
+        print("  " + line)
 PY
 echo "notebooks_test: passed"

@@ -274,6 +274,7 @@ RunRecord NewRecord(const EngineConfig& cfg, const LockTraits& traits, const Pla
   record.placement = cfg.plan.policy;
   record.latency_sample_every = plan.sample_every;
   record.bypass_measured = plan.exclusive_lines > 0;
+  record.contention_measured = plan.contention;
   if (plan.open_loop) {
     record.offered_ops_per_s = cfg.arrival_rate;
     record.arrival = cfg.spec.arrival == ArrivalKind::kFixed ? "fixed" : "poisson";
@@ -443,9 +444,12 @@ uint64_t Threshold(double fraction) {
 }
 
 // The tables a workload's per-op values are drawn from (WorkloadSpec::DrawsFromTables), built
-// once per run and shared by the threads' copies of the plan.
+// once per run and shared by the threads' copies of the plan. A workload recorded from a program
+// has its contention measured, which only the table-drawing loop does, even where it draws
+// nothing (a hand-written file with fixed sections).
 void PlanDraws(const WorkloadSpec& s, const ClockCalibration& clock, Plan& p) {
-  p.draws = s.DrawsFromTables();
+  p.contention = !s.recorded_from.is_null();
+  p.draws = s.DrawsFromTables() || p.contention;
   if (!s.shared_cs_quantiles_ns.empty()) {
     p.shared_draw = EmpiricalSampler(s.shared_cs_quantiles_ns, clock.ticks_per_ns);
   }

@@ -89,11 +89,16 @@ struct Plan {
   // Torture mode (internal/torture.h): disturbances drawn from torture_seed; never batched.
   bool torture;
   uint64_t torture_seed;
-  // The workload DrawsFromTables: the run takes WorkerLoopOf's table-drawing instantiation
-  // (kDraws) and is never batched. Below, what it draws from; an empty sampler leaves that value
-  // to the members above (a fixed section, or a think kind other than empirical). Last in the
-  // plan, so that the other members sit where they did before these forms existed.
+  // The workload DrawsFromTables, or was recorded from a program (contention below): the run
+  // takes WorkerLoopOf's table-drawing instantiation (kDraws) and is never batched. Below, what
+  // it draws from; an empty sampler leaves that value to the members above (a fixed section, or a
+  // think kind other than empirical). Last in the plan, so that the other members sit where they
+  // did before these forms existed.
   bool draws;
+  // The workload was recorded from a program (WorkloadSpec::recorded_from): its contention is
+  // measured as the recording measured the program's (BlockingAcquire). Read by kDraws only; in
+  // the padding after `draws`, so that the plan keeps its size.
+  bool contention;
   EmpiricalSampler shared_draw;
   EmpiricalSampler exclusive_draw;
   EmpiricalSampler think_draw;                        // think kEmpirical
@@ -388,13 +393,35 @@ template <bool kDraws = false>
   BusyFor(static_cast<uint64_t>(it));
 }
 
-// What one acquisition of the general path saw: whether it got the lock (a try may not), and,
-// when timed, its timer reads and bypass (-1 when not measured).
+// What one acquisition of the general path saw: whether it got the lock (a try may not), in the
+// table-drawing loop whether it was contended (BlockingAcquire; beside `got`, in what was
+// padding, so that the other loop's locals keep their layout), and, when timed, its timer reads
+// and bypass (-1 when not measured).
 struct OpOutcome {
   bool got;
+  bool contended;
   uint64_t t0, t1, t2;
   int64_t bypass;
 };
+
+// A blocking acquisition; returns whether it was contended. A recorded workload's (kDraws with
+// plan.contention) tries first, as `lockbench profile` does in the program: a failed try makes
+// the acquisition contended, and it then blocks. Its acquire time (t0 to t1) therefore includes
+// the failed try, a few ns against a wait, where the recording times the wait from the try's
+// return. Every other acquisition blocks at once and is never called contended; the loop of
+// today's workloads (kDraws false) compiles to what it was before this existed.
+template <bool kDraws, class L>
+[[gnu::always_inline]] inline bool BlockingAcquire(const Plan& p, L& lock, bool shared_mode) {
+  if constexpr (kDraws) {
+    if (p.contention) {
+      if (shared_mode ? lock.try_lock_shared() : lock.try_lock()) return false;
+      Acquire(lock, shared_mode);
+      return true;
+    }
+  }
+  Acquire(lock, shared_mode);
+  return false;
+}
 
 // One acquisition: publish the mode it is about to wait in, acquire (or try), re-acquire as
 // often as the plan's recursion, run the critical section, release. The timer reads and the
@@ -411,11 +438,11 @@ template <bool kDraws, class L>
   const uint64_t generation_before = count_bypass ? Generation(data) : 0;
   progress.store((done << 2) | (shared_mode ? kWaitShared : kWaitExclusive),
                  std::memory_order_relaxed);
-  OpOutcome out{true, timed ? Ticks() : 0, 0, 0, -1};
+  OpOutcome out{true, false, timed ? Ticks() : 0, 0, 0, -1};
   if (op.use_try) {
     out.got = shared_mode ? lock.try_lock_shared() : lock.try_lock();
   } else {
-    Acquire(lock, shared_mode);
+    out.contended = BlockingAcquire<kDraws>(p, lock, shared_mode);
   }
   out.t1 = timed ? Ticks() : 0;
   if (!out.got) return out;
@@ -449,6 +476,29 @@ template <bool kDraws, class L>
                 {out.t0, out.t1, out.t2, out.bypass, op.shared_mode, op.use_try, op.instance == 0},
                 start_ticks, last_timed, pending_shared, pending_exclusive);
   }
+}
+
+// A recorded workload's contended acquisitions in the measured window, per mode (every one, not
+// only the timed ones); copied to the thread's ThreadRecord at the end.
+struct ContendedCounts {
+  uint64_t shared = 0;
+  uint64_t exclusive = 0;
+
+  void CopyTo(ThreadRecord& rec) const {
+    rec.shared_contended = shared;
+    rec.exclusive_contended = exclusive;
+  }
+};
+
+// Counts a measured contended acquisition and, when timed, puts its acquire time in the mode's
+// contended-wait histogram. Out of line: it runs only for acquisitions that waited.
+[[gnu::noinline]] inline void CountContended(const Plan& p, ThreadRecord& rec, bool shared_mode,
+                                             const OpOutcome& out, bool timed,
+                                             ContendedCounts& counts) {
+  ++(shared_mode ? counts.shared : counts.exclusive);
+  if (!timed) return;
+  (shared_mode ? rec.shared_contended_wait : rec.exclusive_contended_wait)
+      .Record(static_cast<uint64_t>(static_cast<double>(out.t1 - out.t0) * p.ns_per_tick));
 }
 
 // What the window cost this thread: its counters now less those read at the window's start.
@@ -508,7 +558,8 @@ auto MakeArrivals(const Plan& p, uint64_t seed) {
 // fell behind in the warm-up are still served in the window. One instantiation each for the
 // closed (kOpenLoop false) and the open loop, so the closed loop's ops carry no open-loop test;
 // and each again for workloads that draw per-op values from tables (kDraws: empirical durations,
-// lock weights, per-lock read ratios), so the other workloads' ops carry no test for those.
+// lock weights, per-lock read ratios) or were recorded from a program (their contention is
+// counted: BlockingAcquire), so the other workloads' ops carry no test for those.
 template <class L, bool kOpenLoop, bool kDraws>
 void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord& rec,
                   std::vector<uint32_t>& grant_log, std::byte* locks, size_t lock_stride,
@@ -517,6 +568,7 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
   Rng rng{seed};
   [[maybe_unused]] auto arrivals = MakeArrivals<kOpenLoop>(p, seed);
   OpCounts counts;
+  [[maybe_unused]] ContendedCounts contended;  // kDraws only
   std::atomic<uint64_t>& progress = sh.progress[static_cast<size_t>(tid)].word;
   uint64_t done = 0;  // acquisitions completed, warm-up included
   uint32_t countdown = 1 + static_cast<uint32_t>(rng.Next() % p.sample_every);
@@ -585,11 +637,15 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
     if (kOpenLoop && last_timed != 0) last_timed = std::max(last_timed, due);
     CountOp(p, rec, op, out, timed, start_ticks, counts, &last_timed, &pending_shared,
             &pending_exclusive);
+    if constexpr (kDraws) {
+      if (out.contended) CountContended(p, rec, op.shared_mode, out, timed, contended);
+    }
     if constexpr (kOpenLoop) RecordResponse(p, rec, op.shared_mode, due, out.t1, late, waited);
     if (QuotaDone(p, counts, sh)) break;
   }
   progress.store(done << 2, std::memory_order_relaxed);  // idle: out of the loop
   counts.CopyTo(rec);
+  if constexpr (kDraws) contended.CopyTo(rec);
   if (measuring) StoreWindowCost(window_start, rec);
   if (torture) {
     rec.torture_cs_delays = torture->cs_delays();
