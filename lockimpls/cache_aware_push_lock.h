@@ -38,7 +38,8 @@
 //
 // Test hooks: SlotWordForTest(i) shows a slot's word and SlotAddressForTest(i) its address;
 // internal::SetCpuForTest makes the calling thread's acquires see another processor number; the
-// push lock's WaitObserver sees each slot's waiters (the lock address it reports is the slot's).
+// lock observer (internal/lock_observer.h) sees each slot's waiters as the push lock's (the lock
+// address it reports is the slot's).
 //
 // The lock is written once over an atomics policy (internal/atoms.h): every atomic operation and
 // futex call of its slots goes through `Atoms`, by way of the slots' BasicWaitBlockWord<Atoms>.

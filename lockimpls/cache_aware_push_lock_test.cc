@@ -32,6 +32,7 @@ namespace lockbench {
 namespace {
 
 using internal::TestWatchdog;
+using internal::LockEvent;
 using internal::RecordingObserver;
 using internal::ScopedObserver;
 using internal::WaitBlockWord;
@@ -368,7 +369,7 @@ TEST_F(CacheAwarePushLockTest, WokenWaiterLosesToNewcomerAsOnAPushLock) {
   lock.lock();
   internal::Holder<CacheAwarePushLock> waiter(lock, /*exclusive=*/true);
   WaitUntil([&] { return (lock.SlotWordForTest(0) & kWaiting) != 0; });  // queued on slot 0
-  observer.HoldWhenWoken(waiter.id());
+  observer.HoldNext(LockEvent::kWoken, waiter.id());
 
   lock.unlock();
   observer.AwaitHeld();

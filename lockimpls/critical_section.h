@@ -29,8 +29,15 @@
 // owner and the recursion count; the thread id is a thread-local read (one gettid per thread).
 // A contended Leave makes one futex wake. 40 bytes; allocates nothing.
 //
-// Test hook: SetCriticalSectionObserver reports wakes and can hold a woken waiter back before it
-// re-competes (one load on the slow paths when none is installed).
+// Test hook: the lock observer (internal/lock_observer.h) is told of each wake (kWakeIssued) and
+// can hold a woken waiter back before it re-competes (kWoken); one load on the slow paths when
+// none is installed.
+//
+// The section is written once over an atomics policy (internal/atoms.h): every atomic operation
+// on its fields, the event's futex calls and the spin's pause go through `Atoms`. Production uses
+// CriticalSection and CheckedCriticalSection, over RealAtoms; the out-of-line members live in
+// critical_section_impl.h and are instantiated for RealAtoms in critical_section.cc, and for the
+// deterministic scheduler's policy in lock_schedules_test.cc.
 #ifndef LOCKBENCH_LOCKIMPLS_CRITICAL_SECTION_H_
 #define LOCKBENCH_LOCKIMPLS_CRITICAL_SECTION_H_
 
@@ -38,6 +45,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "lockimpls/internal/atoms.h"
 #include "lockimpls/internal/lock_checks.h"
 #include "lockimpls/lock_concept.h"
 
@@ -60,21 +68,11 @@ namespace internal {
 // The calling thread's Linux thread id (gettid), never 0.
 std::uintptr_t CurrentThreadId();
 
-// Test hook. Calls arrive on the section's threads, concurrently.
-class CriticalSectionObserver {
- public:
-  virtual ~CriticalSectionObserver() = default;
-  // A Leave is about to signal the event for one waiter (called by the leaving thread).
-  virtual void OnWakeIssued(const void* /*cs*/) {}
-  // A woken waiter is about to re-compete (called by it); blocking here holds it back.
-  virtual void OnWoken(const void* /*cs*/) {}
-};
-// REQUIRES: no section is in use while the observer changes, and it outlives that use.
-void SetCriticalSectionObserver(CriticalSectionObserver* observer);
-
 [[noreturn]] void CriticalSectionLeftByNonOwner(const void* cs, std::uintptr_t owner);
 
-template <bool kChecked>
+// The section over the atomics, futex calls and spin hints of `Atoms` (internal/atoms.h); with
+// kChecked, Leave aborts when the caller does not own it.
+template <class Atoms, bool kChecked>
 class BasicCriticalSection {
  public:
   static constexpr std::int32_t kLockBit = 0x1;      // set: free
@@ -142,6 +140,8 @@ class BasicCriticalSection {
   std::uint32_t SpinCount() const {
     return static_cast<std::uint32_t>(spin_count_.load(std::memory_order_relaxed));
   }
+  // Signals on the event that no waiter has taken yet (a test's check that none is left over).
+  std::uint32_t EventForTest() const { return event_.load(std::memory_order_acquire); }
   // Sleeping waiters counted in a LockCount value (the ones' complement of its upper bits).
   static std::uint32_t Waiters(std::int32_t lock_count) {
     return static_cast<std::uint32_t>(~lock_count) >> 2;
@@ -163,25 +163,29 @@ class BasicCriticalSection {
   void WakeOne();
   void WaitForEvent();
 
+  template <class T>
+  using Atomic = typename Atoms::template Atomic<T>;
+
   // RTL_CRITICAL_SECTION, field for field.
-  void* debug_info_ = nullptr;                          // DebugInfo: none kept
-  std::atomic<std::int32_t> lock_count_{kFree};         // LockCount
-  std::int32_t recursion_count_ = 0;                    // RecursionCount: written by the owner
-  std::atomic<std::uintptr_t> owning_thread_{0};        // OwningThread
-  std::atomic<std::uint32_t> event_{0};                 // LockSemaphore: pending signals
-  std::uint32_t event_high_ = 0;                        //   (the handle's upper half)
-  std::atomic<std::uintptr_t> spin_count_{0};           // SpinCount
+  void* debug_info_ = nullptr;                  // DebugInfo: none kept
+  Atomic<std::int32_t> lock_count_{kFree};      // LockCount
+  std::int32_t recursion_count_ = 0;            // RecursionCount: written by the owner
+  Atomic<std::uintptr_t> owning_thread_{0};     // OwningThread
+  Atomic<std::uint32_t> event_{0};              // LockSemaphore: pending signals
+  std::uint32_t event_high_ = 0;                //   (the handle's upper half)
+  Atomic<std::uintptr_t> spin_count_{0};        // SpinCount
 };
 
-extern template class BasicCriticalSection<true>;
-extern template class BasicCriticalSection<false>;
+extern template class BasicCriticalSection<RealAtoms, true>;
+extern template class BasicCriticalSection<RealAtoms, false>;
 
 inline constexpr std::string_view kCriticalSectionFairness =
     "not fair, not FIFO: a release wakes one waiter, who re-competes with newcomers (barging)";
 
 }  // namespace internal
 
-class CriticalSection final : public internal::BasicCriticalSection<internal::kCheckedLocks> {
+class CriticalSection final
+    : public internal::BasicCriticalSection<internal::RealAtoms, internal::kCheckedLocks> {
  public:
   CriticalSection() : BasicCriticalSection(CriticalSectionDefaultSpinCount()) {}
   explicit CriticalSection(std::uint32_t spin_count) : BasicCriticalSection(spin_count) {}
@@ -207,7 +211,8 @@ class CriticalSection final : public internal::BasicCriticalSection<internal::kC
 };
 
 // The same section with the non-owner Leave check compiled in, whatever the build.
-class CheckedCriticalSection final : public internal::BasicCriticalSection<true> {
+class CheckedCriticalSection final
+    : public internal::BasicCriticalSection<internal::RealAtoms, true> {
  public:
   explicit CheckedCriticalSection(std::uint32_t spin_count = 0) : BasicCriticalSection(spin_count) {}
 };

@@ -9,7 +9,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
 #include <ios>
 #include <mutex>
@@ -26,53 +25,19 @@
 namespace lockbench {
 namespace {
 
+using internal::LockEvent;
+using internal::RecordingObserver;
+using internal::ScopedObserver;
 using internal::TestWatchdog;
 using internal::ThreadCpuTime;
 using internal::WaitUntil;
-using Cs = internal::BasicCriticalSection<true>;
+using Cs = internal::BasicCriticalSection<internal::RealAtoms, true>;
 
 constexpr std::int32_t kFree = Cs::kFree;                  // -1
 constexpr std::int32_t kHeld = kFree & ~Cs::kLockBit;      // -2
 constexpr std::int32_t kWaiter = Cs::kWaiterUnit;          // one sleeper: subtract
 
 bool MultiCpu() { return std::thread::hardware_concurrency() > 1; }
-
-// Counts wakes; holds the first woken waiter back until Release().
-class WakeRecorder : public internal::CriticalSectionObserver {
- public:
-  WakeRecorder() { internal::SetCriticalSectionObserver(this); }
-  ~WakeRecorder() override {
-    Release();
-    internal::SetCriticalSectionObserver(nullptr);
-  }
-  void OnWakeIssued(const void*) override { wakes_.fetch_add(1); }
-  void OnWoken(const void*) override {
-    std::unique_lock<std::mutex> l(mu_);
-    ++woken_;
-    cv_.notify_all();
-    if (hold_first_ && woken_ == 1) cv_.wait(l, [this] { return !hold_first_; });
-  }
-  void HoldFirstWoken() { hold_first_ = true; }
-  void AwaitWoken(int n) {
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return woken_ >= n; });
-  }
-  int wakes() const { return wakes_.load(); }
-  void Release() {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      hold_first_ = false;
-    }
-    cv_.notify_all();
-  }
-
- private:
-  std::atomic<int> wakes_{0};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int woken_ = 0;
-  bool hold_first_ = false;
-};
 
 // A thread that enters `cs`, reports it, and leaves when told to.
 class Enterer {
@@ -178,7 +143,8 @@ TEST(CriticalSectionTest, RecursiveEnterIsCountedAndOwnerTracked) {
 // enters.
 TEST(CriticalSectionTest, ContenderSleepsCountedInLockCount) {
   TestWatchdog watchdog;
-  WakeRecorder recorder;
+  RecordingObserver observer;
+  ScopedObserver scoped(&observer);
   CRITICAL_SECTION cs;
   InitializeCriticalSectionAndSpinCount(&cs, 0);
   EnterCriticalSection(&cs);
@@ -188,7 +154,7 @@ TEST(CriticalSectionTest, ContenderSleepsCountedInLockCount) {
   EXPECT_FALSE(waiter.entered());
   LeaveCriticalSection(&cs);
   waiter.AwaitEntered();
-  EXPECT_EQ(recorder.wakes(), 1);
+  EXPECT_EQ(observer.Count(LockEvent::kWakeIssued), 1);
   EXPECT_EQ(cs.LockCount(), kHeld) << "the woken waiter owns it; no waiter, nobody woken";
   waiter.Join();
   EXPECT_EQ(cs.LockCount(), kFree);
@@ -200,8 +166,9 @@ TEST(CriticalSectionTest, ContenderSleepsCountedInLockCount) {
 // woken waiter counts itself a waiter again and sleeps until the next release.
 TEST(CriticalSectionTest, WokenWaiterRecompetesAndNewcomerBarges) {
   TestWatchdog watchdog;
-  WakeRecorder recorder;
-  recorder.HoldFirstWoken();
+  RecordingObserver observer;
+  ScopedObserver scoped(&observer);
+  observer.HoldNext(LockEvent::kWoken);
   CRITICAL_SECTION cs;
   InitializeCriticalSectionAndSpinCount(&cs, 0);
   EnterCriticalSection(&cs);
@@ -209,8 +176,8 @@ TEST(CriticalSectionTest, WokenWaiterRecompetesAndNewcomerBarges) {
   Enterer second_waiter(cs);
   WaitUntil([&] { return cs.LockCount() == kHeld - 2 * kWaiter; });
   LeaveCriticalSection(&cs);
-  recorder.AwaitWoken(1);  // woken, held before it re-competes
-  EXPECT_EQ(recorder.wakes(), 1) << "one wake per release";
+  observer.AwaitHeld();  // woken, held before it re-competes
+  EXPECT_EQ(observer.Count(LockEvent::kWakeIssued), 1) << "one wake per release";
   EXPECT_EQ(cs.LockCount(), (kFree & ~Cs::kNoWokenBit) - kWaiter)
       << "free, one waiter woken, the other still asleep";
   std::atomic<BOOL> newcomer_entered{FALSE};
@@ -224,12 +191,12 @@ TEST(CriticalSectionTest, WokenWaiterRecompetesAndNewcomerBarges) {
   });
   WaitUntil([&] { return newcomer_tried.load(); });
   if (newcomer_entered != TRUE) {
-    recorder.Release();
+    observer.Release();
     newcomer_leave = true;
     newcomer.join();
     FAIL() << "the newcomer must be able to enter a section a waiter was woken for";
   }
-  recorder.Release();
+  observer.Release();
   // The woken waiter finds the section owned: its woken state turns back into a waiter.
   WaitUntil([&] { return cs.LockCount() == kHeld - 2 * kWaiter; });
   EXPECT_FALSE(waiter.entered() || second_waiter.entered());
@@ -239,7 +206,8 @@ TEST(CriticalSectionTest, WokenWaiterRecompetesAndNewcomerBarges) {
   second_waiter.Release();
   waiter.Join();
   second_waiter.Join();
-  EXPECT_EQ(recorder.wakes(), 3) << "one wake per release that found sleepers";
+  EXPECT_EQ(observer.Count(LockEvent::kWakeIssued), 3)
+      << "one wake per release that found sleepers";
   EXPECT_EQ(cs.LockCount(), kFree);
   DeleteCriticalSection(&cs);
 }
@@ -249,7 +217,8 @@ TEST(CriticalSectionTest, WokenWaiterRecompetesAndNewcomerBarges) {
 TEST(CriticalSectionTest, SpinningContenderEntersWithoutSleeping) {
   if (!MultiCpu()) GTEST_SKIP() << "spin counts are 0 on one CPU";
   TestWatchdog watchdog;
-  WakeRecorder recorder;
+  RecordingObserver observer;
+  ScopedObserver scoped(&observer);
   CRITICAL_SECTION cs;
   InitializeCriticalSectionAndSpinCount(&cs, 0x00FFFFFF);
   EnterCriticalSection(&cs);
@@ -272,7 +241,7 @@ TEST(CriticalSectionTest, SpinningContenderEntersWithoutSleeping) {
   LeaveCriticalSection(&cs);
   contender.join();
   EXPECT_TRUE(entered.load());
-  EXPECT_EQ(recorder.wakes(), 0) << "no wake was needed";
+  EXPECT_EQ(observer.Count(LockEvent::kWakeIssued), 0) << "no wake was needed";
   EXPECT_EQ(cs.LockCount(), kFree);
   DeleteCriticalSection(&cs);
 }

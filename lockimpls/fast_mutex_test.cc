@@ -1,10 +1,8 @@
 // Scenario tests of the fast and guarded mutex grant rules (lockimpls/SEMANTICS.md, "Fast mutex
 // and guarded mutex"), run over both classes, and of their Windows-named facades. Threads are
 // parked at known points (a waiter counted in the word, a contender or a woken thread held by
-// the gate observer) instead of sleeping.
+// the lock observer) instead of sleeping.
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -18,74 +16,16 @@ namespace lockbench {
 namespace {
 
 using internal::GateMutex;
-using internal::TestWatchdog;
 using internal::Holder;
+using internal::LockEvent;
+using internal::RecordingObserver;
+using internal::ScopedObserver;
+using internal::TestWatchdog;
 using internal::WaitUntil;
 
 constexpr std::int32_t kLock = GateMutex::kLockBit;
 constexpr std::int32_t kWoken = GateMutex::kWokenBit;
 constexpr std::int32_t kWaiter = GateMutex::kWaiterInc;
-
-// Counts contended acquires, sleeps on the gate, gate signals and woken threads; holds the first
-// contender (before it reads the count) or the first woken thread back until Release().
-class GateRecorder : public internal::GateObserver {
- public:
-  GateRecorder() { internal::SetGateObserver(this); }
-  ~GateRecorder() override {
-    Release();
-    internal::SetGateObserver(nullptr);
-  }
-  void OnContended(const void*) override {
-    std::unique_lock<std::mutex> l(mu_);
-    ++contended_;
-    cv_.notify_all();
-    if (hold_first_contender_ && contended_ == 1) {
-      cv_.wait(l, [this] { return !hold_first_contender_; });
-    }
-  }
-  void OnGateWait(const void*) override { gate_waits_.fetch_add(1); }
-  void OnGateSignalled(const void*) override { signals_.fetch_add(1); }
-  void OnWoken(const void*) override {
-    std::unique_lock<std::mutex> l(mu_);
-    ++woken_;
-    cv_.notify_all();
-    if (hold_first_ && woken_ == 1) cv_.wait(l, [this] { return !hold_first_; });
-  }
-  void HoldFirstContender() { hold_first_contender_ = true; }
-  void AwaitContended(int n) {
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return contended_ >= n; });
-  }
-  void HoldFirstWoken() { hold_first_ = true; }
-  void AwaitWoken(int n) {
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return woken_ >= n; });
-  }
-  int woken() {
-    std::lock_guard<std::mutex> l(mu_);
-    return woken_;
-  }
-  int gate_waits() const { return gate_waits_.load(); }
-  int signals() const { return signals_.load(); }
-  void Release() {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      hold_first_contender_ = false;
-      hold_first_ = false;
-    }
-    cv_.notify_all();
-  }
-
- private:
-  std::atomic<int> gate_waits_{0};
-  std::atomic<int> signals_{0};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int contended_ = 0;
-  int woken_ = 0;
-  bool hold_first_contender_ = false;
-  bool hold_first_ = false;
-};
 
 template <class M>
 class GateMutexTest : public ::testing::Test {};
@@ -117,23 +57,25 @@ TYPED_TEST(GateMutexTest, CountWordFreeHeldWaiting) {
 TYPED_TEST(GateMutexTest, ContenderTakesMutexFreedBeforeItSleeps) {
   TestWatchdog watchdog;
   TypeParam m;
-  GateRecorder gate;
-  gate.HoldFirstContender();
+  RecordingObserver observer;
+  ScopedObserver scoped(&observer);
+  observer.HoldNext(LockEvent::kContended);
   m.lock();
   Holder<TypeParam> contender(m, true);
-  gate.AwaitContended(1);  // found the lock bit clear; held before it reads the count
+  observer.AwaitHeld();  // found the lock bit clear; held before it reads the count
   EXPECT_EQ(m.CountForTest(), 0) << "held, and no waiter counted yet";
   EXPECT_EQ(m.Contention(), 1u);
   m.unlock();  // frees the mutex under the contender; no waiter is counted, so nobody is woken
   EXPECT_EQ(m.CountForTest(), kLock);
-  gate.Release();
-  WaitUntil([&] { return contender.acquired() || gate.gate_waits() != 0; });
-  EXPECT_EQ(gate.gate_waits(), 0) << "the contender slept on the gate of a free mutex";
+  observer.Release();
+  WaitUntil([&] { return contender.acquired() || observer.Count(LockEvent::kQueued) != 0; });
+  EXPECT_EQ(observer.Count(LockEvent::kQueued), 0)
+      << "the contender slept on the gate of a free mutex";
   EXPECT_TRUE(contender.acquired());
   EXPECT_EQ(m.CountForTest(), 0) << "held by the contender, no waiter, no woken bit";
   EXPECT_EQ(m.Contention(), 1u) << "the acquire still counts as contended";
-  EXPECT_EQ(gate.signals(), 0);
-  EXPECT_EQ(gate.woken(), 0);
+  EXPECT_EQ(observer.Count(LockEvent::kWakeIssued), 0);
+  EXPECT_EQ(observer.Count(LockEvent::kWoken), 0);
   if (!contender.acquired()) {  // a contender asleep on a free mutex: wake it so the test ends
     m.lock();
     m.unlock();
@@ -148,16 +90,17 @@ TYPED_TEST(GateMutexTest, ContenderTakesMutexFreedBeforeItSleeps) {
 TYPED_TEST(GateMutexTest, ReleaseWakesExactlyOneWaiter) {
   TestWatchdog watchdog;
   TypeParam m;
-  GateRecorder gate;
-  gate.HoldFirstWoken();
+  RecordingObserver observer;
+  ScopedObserver scoped(&observer);
+  observer.HoldNext(LockEvent::kWoken);
   m.lock();
   Holder<TypeParam> w1(m, true);
   Holder<TypeParam> w2(m, true);
   WaitUntil([&] { return m.CountForTest() == 2 * kWaiter; });
   m.unlock();
-  gate.AwaitWoken(1);
-  EXPECT_EQ(gate.signals(), 1);
-  EXPECT_EQ(gate.woken(), 1);
+  observer.AwaitHeld();
+  EXPECT_EQ(observer.Count(LockEvent::kWakeIssued), 1);
+  EXPECT_EQ(observer.Count(LockEvent::kWoken), 1);
   EXPECT_EQ(m.CountForTest(), kLock | kWoken | kWaiter)
       << "free, one waiter woken, the other still counted and asleep";
   EXPECT_FALSE(w1.acquired() || w2.acquired());
@@ -168,14 +111,15 @@ TYPED_TEST(GateMutexTest, ReleaseWakesExactlyOneWaiter) {
     if (newcomer_got_it) m.unlock();
   }).join();
   ASSERT_TRUE(newcomer_got_it);
-  EXPECT_EQ(gate.signals(), 1) << "a release woke a second waiter while one was already woken";
+  EXPECT_EQ(observer.Count(LockEvent::kWakeIssued), 1)
+      << "a release woke a second waiter while one was already woken";
   EXPECT_EQ(m.CountForTest(), kLock | kWoken | kWaiter);
-  gate.Release();
+  observer.Release();
   w1.Release();  // each lets go as soon as it has the mutex
   w2.Release();
   w1.Join();
   w2.Join();
-  EXPECT_EQ(gate.signals(), 2) << "one wake per release that found waiters";
+  EXPECT_EQ(observer.Count(LockEvent::kWakeIssued), 2) << "one wake per release that found waiters";
   EXPECT_EQ(m.CountForTest(), kLock);
 }
 
@@ -185,27 +129,28 @@ TYPED_TEST(GateMutexTest, ReleaseWakesExactlyOneWaiter) {
 TYPED_TEST(GateMutexTest, WokenWaiterRecompetesAndNewcomerBarges) {
   TestWatchdog watchdog;
   TypeParam m;
-  GateRecorder gate;
-  gate.HoldFirstWoken();
+  RecordingObserver observer;
+  ScopedObserver scoped(&observer);
+  observer.HoldNext(LockEvent::kWoken);
   m.lock();
   Holder<TypeParam> waiter(m, true);
   WaitUntil([&] { return m.CountForTest() == kWaiter; });
   m.unlock();
-  gate.AwaitWoken(1);  // woken, held before its retry
+  observer.AwaitHeld();  // woken, held before its retry
   bool newcomer_got_it = false;
   std::thread newcomer([&] { newcomer_got_it = m.try_lock(); });
   newcomer.join();
   ASSERT_TRUE(newcomer_got_it) << "the newcomer must be able to take a mutex a waiter was woken for";
   EXPECT_EQ(m.CountForTest(), kWoken) << "held by the newcomer, the woken bit still set";
-  gate.Release();
+  observer.Release();
   // The woken waiter finds the mutex held: the woken bit turns back into one waiter.
   WaitUntil([&] { return m.CountForTest() == kWaiter; });
   EXPECT_FALSE(waiter.acquired());
   m.unlock();  // on behalf of the newcomer: the mutex records no owner check on release
   waiter.AwaitAcquired();
   waiter.Join();
-  EXPECT_EQ(gate.signals(), 2);
-  EXPECT_EQ(gate.woken(), 2);
+  EXPECT_EQ(observer.Count(LockEvent::kWakeIssued), 2);
+  EXPECT_EQ(observer.Count(LockEvent::kWoken), 2);
 }
 
 // Rule: Fast mutex and guarded mutex > Try, recursion, shared requests: try fails at once when the

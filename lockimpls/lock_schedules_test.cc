@@ -1,8 +1,8 @@
 // The real lock code of the wait-block word (push lock, SRWLOCK), the ERESOURCE, the executive
-// spin lock, the gate mutex (fast and guarded mutex) and the cache-aware push lock, run under
-// deterministic schedules (internal/det_schedule.h): every interleaving of small scenarios within
-// a preemption bound, thousands of random schedules of larger ones, and the planted bugs each
-// check must catch.
+// spin lock, the gate mutex (fast and guarded mutex), the cache-aware push lock, the in-stack
+// queued spin lock and CRITICAL_SECTION, run under deterministic schedules
+// (internal/det_schedule.h): every interleaving of small scenarios within a preemption bound,
+// thousands of random schedules of larger ones, and the planted bugs each check must catch.
 // lockimpls/SEMANTICS.md, "Deterministic schedules", gives the counts.
 //
 // DET_SEEDS sets the random seeds per family (3000 by default) and DET_DEEP=1 raises every
@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <random>
@@ -25,16 +26,21 @@
 #include "base/enum_names.h"
 #include "lockimpls/cache_aware_push_lock.h"
 #include "lockimpls/cache_aware_push_lock_impl.h"
+#include "lockimpls/critical_section.h"
+#include "lockimpls/critical_section_impl.h"
 #include "lockimpls/eresource.h"
 #include "lockimpls/ex_spin_lock.h"
 #include "lockimpls/eresource_impl.h"
 #include "lockimpls/internal/det_schedule.h"
 #include "lockimpls/internal/gate_mutex.h"
 #include "lockimpls/internal/gate_mutex_impl.h"
+#include "lockimpls/internal/lock_observer.h"
 #include "lockimpls/internal/scoped_lock_setting.h"
 #include "lockimpls/internal/wait_block_word.h"
 #include "lockimpls/internal/wait_block_word_impl.h"
 #include "lockimpls/push_lock.h"
+#include "lockimpls/queued_spin_lock.h"
+#include "lockimpls/queued_spin_lock_impl.h"
 
 namespace lockbench::internal::det {
 namespace {
@@ -45,7 +51,8 @@ enum class Op {
   kShared,          // blocking shared acquire
   kTryExclusive,    // exclusive, Wait = FALSE
   kTryShared,       // shared, Wait = FALSE
-  kRecursive,       // ERESOURCE: exclusive, then exclusive again, released twice
+  kRecursive,       // ERESOURCE: exclusive, then exclusive again, released twice; CRITICAL_SECTION:
+                    // Enter, then Enter and TryEnter by the owner, left three times
   kConvert,         // ERESOURCE: exclusive, converted to shared, released
   kStarveExclusive, // ERESOURCE: ExAcquireSharedStarveExclusive
   kWaitForExclusive,// ERESOURCE: ExAcquireSharedWaitForExclusive
@@ -411,6 +418,179 @@ class CacheAwareRun final : public Execution {
   BasicCacheAwarePushLock<DetAtoms<kBug>> lock_{kSlots};
 };
 
+// The order in which acquirers of one queued spin lock swapped into its tail behind a
+// predecessor, as the lock observer reports them (kQueued, which the acquirer reports before its
+// next step), and the checks that grants follow it: a waiter is granted only once every waiter
+// that swapped in before it has been, and a try only while no waiter is queued (its
+// compare-exchange from a null tail is its last step before the grant). An acquire that found
+// the lock free is reported by nobody; it was at the head of the queue from its swap on.
+class QueueOrder {
+ public:
+  void SwappedIn(const void* node) { queued_.push_back(node); }
+  void Granted(const void* node) {
+    const auto it = std::find(queued_.begin(), queued_.end(), node);
+    if (it == queued_.end()) return;
+    Check(it == queued_.begin(), "granted out of queue order: " +
+                                     std::to_string(it - queued_.begin()) +
+                                     " waiters swapped in before it are still waiting");
+    queued_.erase(it);
+  }
+  void TryGranted() {
+    Check(queued_.empty(),
+          "a try granted past " + std::to_string(queued_.size()) + " queued waiters");
+  }
+  std::size_t Waiting() const { return queued_.size(); }
+
+ private:
+  std::deque<const void*> queued_;
+};
+
+// The queued spin lock and order of the run in progress (one execution runs at a time, and the
+// threads of an abandoned one never report again), which QueueOrderObserver feeds.
+const void* followed_lock = nullptr;
+QueueOrder* followed_order = nullptr;
+
+// Passes the followed lock's kQueued reports to its order; installed for a test's length.
+class QueueOrderObserver final : public LockObserver {
+ public:
+  void OnEvent(const LockEventInfo& e) override {
+    if (e.event == LockEvent::kQueued && e.lock == followed_lock) followed_order->SwappedIn(e.node);
+  }
+};
+
+// The in-stack queued spin lock (queued_spin_lock.h) through its handle interface: each
+// operation's node lives on the acquiring thread's stack for that operation, as a
+// KLOCK_QUEUE_HANDLE does (DetLocal keeps it, dead, once the operation is over, so a link or a
+// hand-off into a node its owner has left is caught). Blocking acquires and tries; grants are
+// checked against the queue order. REQUIRES: a QueueOrderObserver installed.
+template <PlantedBug kBug>
+class QueuedSpinRun final : public Execution {
+ public:
+  // BasicQueuedSpinLock's destructor is protected, as for QueuedSpinLock.
+  class Lock final : public BasicQueuedSpinLock<DetAtoms<kBug>> {};
+  using Node = typename Lock::Node;
+
+  explicit QueuedSpinRun(Plan plan) : plan_(std::move(plan)) {
+    followed_lock = &lock_;
+    followed_order = &order_;
+  }
+  ~QueuedSpinRun() override {
+    if (followed_lock == &lock_) followed_lock = nullptr;
+  }
+
+  void Body(int thread) override {
+    for (Op op : plan_[thread]) {
+      DetLocal<Node> node;
+      switch (op) {
+        case Op::kExclusive:
+          lock_.Acquire(node.get());
+          order_.Granted(node.get());
+          held_.Hold(true);
+          Lock::Release(node.get());
+          break;
+        case Op::kTryExclusive:
+          if (lock_.TryAcquire(node.get())) {
+            order_.TryGranted();
+            held_.Hold(true);
+            Lock::Release(node.get());
+          }
+          break;
+        default:
+          Check(false, "operation the queued spin lock does not have");
+      }
+    }
+  }
+
+  // Free (no tail), and every waiter granted.
+  void AtEnd() override {
+    Check(lock_.TailForTest() == nullptr, "lock not free at the end: a node is left as the tail");
+    Check(order_.Waiting() == 0,
+          std::to_string(order_.Waiting()) + " queued waiters never granted");
+  }
+
+ private:
+  Plan plan_;
+  Occupancy held_;
+  QueueOrder order_;
+  Lock lock_;
+};
+
+// CRITICAL_SECTION (critical_section.h) with spin count 1, so a contender both polls and
+// sleeps: Enter, TryEnter, and a recursive hold (kRecursive: Enter, then Enter and TryEnter by
+// the owner, left three times). Inside every hold the owner fields name the holder; at the end
+// the section is free: LockCount -1, no owner, no recursion, no signal left on the event.
+template <PlantedBug kBug>
+class CriticalSectionRun final : public Execution {
+ public:
+  explicit CriticalSectionRun(Plan plan) : plan_(std::move(plan)) {}
+
+  void Body(int thread) override {
+    for (Op op : plan_[thread]) {
+      switch (op) {
+        case Op::kExclusive:
+          cs_.Enter();
+          Hold();
+          cs_.Leave();
+          break;
+        case Op::kTryExclusive:
+          if (cs_.TryEnter()) {
+            Hold();
+            cs_.Leave();
+          }
+          break;
+        case Op::kRecursive:
+          cs_.Enter();
+          held_.Enter(true);
+          cs_.Enter();
+          Check(cs_.TryEnter(), "the owner's TryEnter failed");
+          CheckOwner(3);
+          cs_.Leave();
+          cs_.Leave();
+          CheckOwner(1);
+          held_.Leave(true);
+          cs_.Leave();
+          break;
+        default:
+          Check(false, "operation CRITICAL_SECTION does not have");
+      }
+    }
+  }
+
+  void AtEnd() override {
+    Check(cs_.LockCount() == Section::kFree,
+          "section not free at the end: LockCount " + std::to_string(cs_.LockCount()) +
+              " (-1 is free, no waiter, nobody woken)");
+    Check(cs_.OwningThread() == 0, "OwningThread left set at the end");
+    Check(cs_.RecursionCount() == 0,
+          "RecursionCount " + std::to_string(cs_.RecursionCount()) + " at the end");
+    Check(cs_.EventForTest() == 0, "event left signalled at the end");
+  }
+
+ private:
+  // BasicCriticalSection's destructor is protected, as for CriticalSection.
+  class Section final : public BasicCriticalSection<DetAtoms<kBug>, false> {
+   public:
+    Section() : BasicCriticalSection<DetAtoms<kBug>, false>(/*spin_count=*/1) {}
+  };
+
+  // The hold of one Enter: the owner's read of OwningThread is the scheduling point inside it.
+  void Hold() {
+    held_.Enter(true);
+    CheckOwner(1);
+    held_.Leave(true);
+  }
+  void CheckOwner(std::int32_t recursion) {
+    Check(cs_.OwningThread() == CurrentThreadId(), "OwningThread is not the holder");
+    Check(cs_.RecursionCount() == recursion,
+          "RecursionCount " + std::to_string(cs_.RecursionCount()) + " where the owner entered " +
+              std::to_string(recursion) + " times");
+  }
+
+  Plan plan_;
+  Occupancy held_;
+  Section cs_;
+};
+
 constexpr NamedValue<Op> kOpLetters[] = {
     {Op::kExclusive, "E"},       {Op::kShared, "S"},          {Op::kTryExclusive, "e"},
     {Op::kTryShared, "s"},       {Op::kRecursive, "R"},       {Op::kConvert, "C"},
@@ -598,6 +778,45 @@ TEST_F(CacheAwareSchedulesTest, ThreeThreadsOneOperationEveryModeExhaustive) {
       2);
 }
 
+// The queued spin lock's runs check grants against the swap order the lock observer reports.
+class QueuedSpinSchedulesTest : public ::testing::Test {
+ private:
+  QueueOrderObserver observer_;
+  ScopedObserver scoped_{&observer_};
+};
+
+// Rule: Deterministic schedules: every schedule of 2 threads x 2 operations on the in-stack
+// queued spin lock, acquire and try in every combination (preemption bound 2).
+TEST_F(QueuedSpinSchedulesTest, TwoThreadsTwoAcquisitionsEveryModeExhaustive) {
+  ExploreAll<QueuedSpinRun<PlantedBug::kNone>>(
+      "queued_spin_lock", OpCombinations({Op::kExclusive, Op::kTryExclusive}, 2, 2), 2);
+}
+
+// Rule: Deterministic schedules: every schedule of 3 threads x 1 operation on the in-stack queued
+// spin lock, acquire and try in every combination (preemption bound 2).
+TEST_F(QueuedSpinSchedulesTest, ThreeThreadsOneAcquisitionEveryModeExhaustive) {
+  ExploreAll<QueuedSpinRun<PlantedBug::kNone>>(
+      "queued_spin_lock", OpCombinations({Op::kExclusive, Op::kTryExclusive}, 3, 1), 2);
+}
+
+// Rule: Deterministic schedules: every schedule of 2 threads x 2 operations on CRITICAL_SECTION,
+// Enter, TryEnter and a recursive hold in every combination (preemption bound 2).
+TEST(CriticalSectionSchedulesTest, TwoThreadsTwoAcquisitionsEveryModeExhaustive) {
+  ExploreAll<CriticalSectionRun<PlantedBug::kNone>>(
+      "critical_section",
+      UpToThreadOrder(OpCombinations({Op::kExclusive, Op::kTryExclusive, Op::kRecursive}, 2, 2)),
+      2);
+}
+
+// Rule: Deterministic schedules: every schedule of 3 threads x 1 operation on CRITICAL_SECTION,
+// Enter, TryEnter and a recursive hold in every combination (preemption bound 2).
+TEST(CriticalSectionSchedulesTest, ThreeThreadsOneAcquisitionEveryModeExhaustive) {
+  ExploreAll<CriticalSectionRun<PlantedBug::kNone>>(
+      "critical_section",
+      UpToThreadOrder(OpCombinations({Op::kExclusive, Op::kTryExclusive, Op::kRecursive}, 3, 1)),
+      2);
+}
+
 // Random plans: 4 threads, 3 operations each, drawn per seed from `ops`.
 Plan RandomPlan(std::uint64_t seed, const std::vector<Op>& ops) {
   std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull);
@@ -678,6 +897,20 @@ TEST_F(CacheAwareSchedulesTest, FourThreadsMixedRandom) {
       {Op::kExclusive, Op::kShared, Op::kSharedCpu1, Op::kSharedCpu2, Op::kTryExclusive,
        Op::kTryShared, Op::kTrySharedCpu2},
       Seeds(3000));
+}
+
+// Rule: Deterministic schedules: 3000 random 4-thread plans and schedules on the in-stack queued
+// spin lock, acquires and tries.
+TEST_F(QueuedSpinSchedulesTest, FourThreadsMixedRandom) {
+  ExploreRandomPlans<QueuedSpinRun<PlantedBug::kNone>>(
+      "queued_spin_lock", {Op::kExclusive, Op::kTryExclusive}, Seeds(3000));
+}
+
+// Rule: Deterministic schedules: 3000 random 4-thread plans and schedules on CRITICAL_SECTION,
+// Enter, TryEnter and recursive holds.
+TEST(CriticalSectionSchedulesTest, FourThreadsMixedRandom) {
+  ExploreRandomPlans<CriticalSectionRun<PlantedBug::kNone>>(
+      "critical_section", {Op::kExclusive, Op::kTryExclusive, Op::kRecursive}, Seeds(3000));
 }
 
 // ---- Planted bugs: each must be found, and its schedule must replay ----------------------
@@ -771,6 +1004,28 @@ TEST(PlantedBugsTest, CacheAwareSlotZeroNotFirstDeadlocks) {
   // top) instead, and now blocks on slot 0.
   ExpectFound<CacheAwareRun<PlantedBug::kCacheAwareSlotZeroNotFirst, 2>>(
       "cache_aware_push_lock/2: slot 0 not first", {{Op::kExclusive}, {Op::kExclusive}},
+      "lost wake-up");
+}
+
+// Rule: Deterministic schedules: a planted queued spin lock release that frees the tail with a
+// plain store, without waiting for a successor that swapped in but has not linked, is found, and
+// its schedule replays.
+TEST(PlantedBugsTest, QueuedReleaseSkippingTheLinkWait) {
+  QueueOrderObserver observer;
+  ScopedObserver scoped(&observer);
+  // The successor must swap in between the holder's look at its Next and its release of the
+  // tail: it links into the holder's node, which nobody reads again, and spins for good.
+  ExpectFound<QueuedSpinRun<PlantedBug::kQueuedReleaseSkipsLinkWait>>(
+      "queued_spin_lock: release skips the link wait", {{Op::kExclusive}, {Op::kExclusive}},
+      "lost wake-up");
+}
+
+// Rule: Deterministic schedules: a planted CRITICAL_SECTION contender that counts itself a waiter
+// without looking at the lock bit again is found as a lost wake-up, and its schedule replays.
+TEST(PlantedBugsTest, CriticalSectionSleepWithoutRecheckIsALostWakeUp) {
+  // The holder's Leave must fall between the contender's failed Enter and its count.
+  ExpectFound<CriticalSectionRun<PlantedBug::kCriticalSectionSleepsWithoutRecheck>>(
+      "critical_section: sleeps without recheck", {{Op::kExclusive}, {Op::kExclusive}},
       "lost wake-up");
 }
 

@@ -24,8 +24,8 @@
 // Cost: uncontended, one atomic read-modify-write to acquire and one to release; 8 bytes;
 // allocates nothing. Waiters keep their wait blocks on their stacks.
 //
-// Test hooks: RawWord() and WaitersForTest() show the word and the queue; SetWaitObserver
-// (internal/wait_block_word.h) reports queueing and wake-ups and can hold a woken thread back.
+// Test hooks: RawWord() and WaitersForTest() show the word and the queue; the lock observer
+// (internal/lock_observer.h) is told of queueing and wake-ups and can hold a woken thread back.
 // The observer costs one load on the slow path when none is installed.
 #ifndef LOCKBENCH_LOCKIMPLS_PUSH_LOCK_H_
 #define LOCKBENCH_LOCKIMPLS_PUSH_LOCK_H_

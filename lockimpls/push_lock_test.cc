@@ -20,6 +20,7 @@ namespace lockbench {
 namespace {
 
 using internal::Holder;
+using internal::LockEvent;
 using internal::RecordingObserver;
 using internal::ScopedObserver;
 using internal::WaitBlockWord;
@@ -268,7 +269,7 @@ TEST_F(PushLockTest, WokenWaiterLosesToNewcomer) {
   lock.lock();
   Holder<PushLock> waiter(lock, /*exclusive=*/true);
   AwaitWaiters(lock, 1);
-  observer.HoldWhenWoken(waiter.id());
+  observer.HoldNext(LockEvent::kWoken, waiter.id());
 
   lock.unlock();
   observer.AwaitHeld();  // woken, not yet competing again
@@ -302,7 +303,7 @@ TEST_F(PushLockTest, ReaderArrivingWhileWaitersQueuedHoldsAlone) {
   AwaitWaiters(lock, 1);
   Holder<PushLock> reader(lock, /*exclusive=*/false);
   AwaitWaiters(lock, 2);
-  observer.HoldWhenWoken(writer.id());
+  observer.HoldNext(LockEvent::kWoken, writer.id());
 
   lock.unlock();  // wakes the writer alone; the reader stays queued behind a free lock
   observer.AwaitHeld();
@@ -398,7 +399,7 @@ TEST(PushLockDeathTest, CheckedBuildLetsOwnerTryAndOthersWait) {
 
 template <class Lock>
 void ExpectStressHolds(std::uint32_t spins) {
-  internal::CountingObserver observer;
+  RecordingObserver observer;
   ScopedObserver scoped(&observer);
   Lock lock;
   internal::StressResult r = [&] {
@@ -406,13 +407,13 @@ void ExpectStressHolds(std::uint32_t spins) {
     return internal::RunMixedStress(lock, /*threads=*/4, /*iterations=*/50000);
   }();
   EXPECT_EQ(r.violations, 0);
-  EXPECT_GT(observer.queued(), 0);
-  EXPECT_GT(observer.wakes(), 0);
+  EXPECT_GT(observer.Count(LockEvent::kQueued), 0);
+  EXPECT_GT(observer.Count(LockEvent::kWakeIssued), 0);
   std::printf(
-      "spins %u: %ld exclusive, %ld shared holds; %ld queued (%ld over several "
-      "readers), %ld wakes\n",
-      spins, r.exclusive_holds, r.shared_holds, observer.queued(), observer.multiple_shared(),
-      observer.wakes());
+      "spins %u: %ld exclusive, %ld shared holds; %d queued (%d over several readers), %d "
+      "wakes\n",
+      spins, r.exclusive_holds, r.shared_holds, observer.Count(LockEvent::kQueued),
+      observer.QueuedBehindSharedOwners(), observer.Count(LockEvent::kWakeIssued));
   EXPECT_EQ(r.counter, r.exclusive_holds);
   EXPECT_GT(r.exclusive_holds, 0);
   EXPECT_GT(r.shared_holds, 0);

@@ -3,7 +3,7 @@
 #include <bit>
 
 #include "lockimpls/internal/check.h"
-#include "lockimpls/internal/spin_backoff.h"
+#include "lockimpls/queued_spin_lock_impl.h"
 
 namespace lockbench {
 namespace {
@@ -18,11 +18,6 @@ struct NodePool {
 static_assert(QueuedSpinLock::kNodesPerThread == 32);
 
 thread_local NodePool pool;
-
-std::atomic<internal::QueuedSpinLockObserver*> observer{nullptr};
-
-// The installed observer (internal::SetQueuedSpinLockObserver), or nullptr.
-internal::QueuedSpinLockObserver* Observer() { return observer.load(std::memory_order_acquire); }
 
 Node* TakeNode() {
   LOCKBENCH_CHECK(pool.free != 0, "QueuedSpinLock",
@@ -51,70 +46,16 @@ Node* HolderNode(const QueuedSpinLock* lock) {
 }  // namespace
 
 namespace internal {
-void SetQueuedSpinLockObserver(QueuedSpinLockObserver* o) { observer.store(o); }
+
+template class BasicQueuedSpinLock<RealAtoms>;
+
 }  // namespace internal
-
-// ReactOS ntoskrnl/ke/spinlock.c, KeAcquireQueuedSpinLockAtDpcLevel; the wait bit is set before
-// the swap here, so a successor never links behind a node whose bits are still being written.
-void QueuedSpinLock::Acquire(Node* node) {
-  const std::uintptr_t self = reinterpret_cast<std::uintptr_t>(this);
-  node->Next.store(nullptr, std::memory_order_relaxed);
-  node->Lock.store(self | kWaitBit, std::memory_order_relaxed);
-  Node* prev = tail_.exchange(node, std::memory_order_acq_rel);
-  if (prev == nullptr) {
-    node->Lock.store(self | kOwnerBit, std::memory_order_relaxed);
-    return;
-  }
-  WaitBehind(prev, node);
-}
-
-[[gnu::noinline]] void QueuedSpinLock::WaitBehind(Node* prev, Node* node) {
-  if (internal::QueuedSpinLockObserver* o = Observer()) o->OnSwappedIn(this, node);
-  prev->Next.store(node, std::memory_order_release);
-  internal::SpinBackoff backoff;
-  while (node->Lock.load(std::memory_order_acquire) & kWaitBit) backoff.Pause();
-}
-
-// ReactOS ntoskrnl/ke/spinlock.c, KeReleaseQueuedSpinLockFromDpcLevel.
-void QueuedSpinLock::Release(Node* node) {
-  const std::uintptr_t bits = node->Lock.load(std::memory_order_relaxed);
-  QueuedSpinLock* lock = reinterpret_cast<QueuedSpinLock*>(bits & ~(kWaitBit | kOwnerBit));
-  node->Lock.store(bits & ~kOwnerBit, std::memory_order_relaxed);
-  Node* next = node->Next.load(std::memory_order_acquire);
-  if (next == nullptr) {
-    Node* expected = node;
-    if (lock->tail_.compare_exchange_strong(expected, nullptr, std::memory_order_release,
-                                            std::memory_order_relaxed)) {
-      return;
-    }
-    next = AwaitLink(lock, node);
-  }
-  next->Lock.fetch_xor(kWaitBit | kOwnerBit, std::memory_order_release);
-}
-
-// A successor has swapped itself in but not yet linked: wait for the link.
-[[gnu::noinline]] QueuedSpinLock::Node* QueuedSpinLock::AwaitLink(QueuedSpinLock* lock, Node* node) {
-  if (internal::QueuedSpinLockObserver* o = Observer()) o->OnAwaitingLink(lock, node);
-  internal::SpinBackoff backoff;
-  Node* next = nullptr;
-  while ((next = node->Next.load(std::memory_order_acquire)) == nullptr) backoff.Pause();
-  return next;
-}
 
 void QueuedSpinLock::lock() { Acquire(TakeNode()); }
 
 bool QueuedSpinLock::try_lock() {
-  if (tail_.load(std::memory_order_relaxed) != nullptr) return false;
-  Node* node = TakeNode();
-  node->Next.store(nullptr, std::memory_order_relaxed);
-  node->Lock.store(reinterpret_cast<std::uintptr_t>(this) | kOwnerBit, std::memory_order_relaxed);
-  Node* expected = nullptr;
-  if (!tail_.compare_exchange_strong(expected, node, std::memory_order_acquire,
-                                     std::memory_order_relaxed)) {
-    GiveBack(node);
-    return false;
-  }
-  return true;
+  if (!TailEmpty()) return false;
+  return Claim(TakeNode, GiveBack);
 }
 
 void QueuedSpinLock::unlock() {

@@ -32,29 +32,99 @@
 // the tail word of Windows' KSPIN_LOCK; allocates nothing. Waiters spin (with a
 // CPU pause, then yielding, internal/spin_backoff.h) and never sleep.
 //
-// Test hooks: TailForTest() shows the queue's tail. SetQueuedSpinLockObserver reports an acquirer
-// between its swap and its link (and can hold it there) and a release that waits for a link.
-// When none is installed it costs one load of a global on the contended acquire path (between
-// the swap and the link) and one on a release that has to wait for a link; none uncontended.
+// Test hooks: TailForTest() shows the queue's tail. The lock observer (internal/lock_observer.h)
+// is told of an acquirer between its swap and its link (kQueued; it can hold it there) and of a
+// release that waits for a link (kAwaitingLink). When none is installed it costs one load of a
+// global on the contended acquire path (between the swap and the link) and one on a release that
+// has to wait for a link; none uncontended.
+//
+// The lock is written once over an atomics policy (internal/atoms.h): every atomic operation on
+// the tail and the nodes, and the spin's pause and yield, go through `Atoms`. Production uses
+// QueuedSpinLock, over RealAtoms; the out-of-line members live in queued_spin_lock_impl.h and
+// are instantiated for RealAtoms in queued_spin_lock.cc, and for the deterministic scheduler's
+// policy in lock_schedules_test.cc, which drives the in-stack interface (a node per acquire on
+// the acquirer's stack); the thread pools of lock()/unlock() are production's only.
 #ifndef LOCKBENCH_LOCKIMPLS_QUEUED_SPIN_LOCK_H_
 #define LOCKBENCH_LOCKIMPLS_QUEUED_SPIN_LOCK_H_
 
 #include <atomic>
 #include <cstdint>
 
+#include "lockimpls/internal/atoms.h"
 #include "lockimpls/lock_concept.h"
 
 namespace lockbench {
+namespace internal {
 
-class alignas(8) QueuedSpinLock {
+// KSPIN_LOCK_QUEUE over the atomics of `Atoms`, with the Windows field names.
+template <class Atoms>
+struct BasicQueuedSpinNode {
+  typename Atoms::template Atomic<BasicQueuedSpinNode*> Next{nullptr};
+  typename Atoms::template Atomic<std::uintptr_t> Lock{0};  // the lock's address | wait | owner
+};
+
+// The lock over the atomics and spin hints of `Atoms` (internal/atoms.h): the tail word and the
+// in-stack interface, where the caller supplies each acquire's node.
+template <class Atoms>
+class alignas(8) BasicQueuedSpinLock {
  public:
-  // KSPIN_LOCK_QUEUE, with the Windows field names.
-  struct Node {
-    std::atomic<Node*> Next{nullptr};
-    std::atomic<std::uintptr_t> Lock{0};  // the lock's address | kWaitBit | kOwnerBit
-  };
+  using Node = BasicQueuedSpinNode<Atoms>;
   static constexpr std::uintptr_t kWaitBit = 0x1;   // LOCK_QUEUE_WAIT
   static constexpr std::uintptr_t kOwnerBit = 0x2;  // LOCK_QUEUE_OWNER
+
+  BasicQueuedSpinLock() = default;
+  BasicQueuedSpinLock(const BasicQueuedSpinLock&) = delete;
+  BasicQueuedSpinLock& operator=(const BasicQueuedSpinLock&) = delete;
+
+  // Queues `node` (on the caller's stack or in its pool) and returns once it owns the lock.
+  void Acquire(Node* node);
+  // Hands the lock to the next queued node, or frees it. REQUIRES: `node` owns its lock.
+  static void Release(Node* node);
+  // Takes the lock through `node` if it is free with no queue; never queues.
+  bool TryAcquire(Node* node) {
+    if (!TailEmpty()) return false;
+    return Claim([node] { return node; }, [](Node*) {});
+  }
+
+  // The newest queued node (the holder if nobody waits), null when free.
+  const Node* TailForTest() const { return tail_.load(std::memory_order_acquire); }
+
+ protected:
+  ~BasicQueuedSpinLock() = default;
+
+  // The two halves of a try, apart so that lock()'s pool lends a node only to a lock that looked
+  // free: Claim takes its node from `take()`, makes it the owner if the tail is still null, and
+  // hands a node that lost the race to `give_back(node)`. (In this shape try_lock compiles to
+  // the instructions it had before the policy.)
+  bool TailEmpty() const { return tail_.load(std::memory_order_relaxed) == nullptr; }
+  template <class Take, class GiveBack>
+  bool Claim(Take take, GiveBack give_back) {
+    Node* node = take();
+    node->Next.store(nullptr, std::memory_order_relaxed);
+    node->Lock.store(reinterpret_cast<std::uintptr_t>(this) | kOwnerBit, std::memory_order_relaxed);
+    Node* expected = nullptr;
+    if (!tail_.compare_exchange_strong(expected, node, std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
+      give_back(node);
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  // The contended halves, out of line so the uncontended paths keep their short prologues.
+  void WaitBehind(Node* prev, Node* node);
+  static Node* AwaitLink(BasicQueuedSpinLock* lock, Node* node);
+
+  typename Atoms::template Atomic<Node*> tail_{nullptr};
+};
+
+extern template class BasicQueuedSpinLock<RealAtoms>;
+
+}  // namespace internal
+
+class QueuedSpinLock final : public internal::BasicQueuedSpinLock<internal::RealAtoms> {
+ public:
   static constexpr int kNodesPerThread = 32;
 
   static constexpr LockTraits kTraits = {
@@ -64,13 +134,6 @@ class alignas(8) QueuedSpinLock {
       HolderLevel::kDispatch, WaitKind::kSpin};
 
   QueuedSpinLock() = default;
-  QueuedSpinLock(const QueuedSpinLock&) = delete;
-  QueuedSpinLock& operator=(const QueuedSpinLock&) = delete;
-
-  // Queues `node` (on the caller's stack or in its pool) and returns once it owns the lock.
-  void Acquire(Node* node);
-  // Hands the lock to the next queued node, or frees it. REQUIRES: `node` owns its lock.
-  static void Release(Node* node);
 
   void lock();
   bool try_lock();
@@ -78,35 +141,7 @@ class alignas(8) QueuedSpinLock {
   void lock_shared() { lock(); }
   bool try_lock_shared() { return try_lock(); }
   void unlock_shared() { unlock(); }
-
-  // The newest queued node (the holder if nobody waits), null when free.
-  const Node* TailForTest() const { return tail_.load(std::memory_order_acquire); }
-
- private:
-  // The contended halves, out of line so the uncontended paths keep their short prologues.
-  void WaitBehind(Node* prev, Node* node);
-  static Node* AwaitLink(QueuedSpinLock* lock, Node* node);
-
-  std::atomic<Node*> tail_{nullptr};
 };
-
-namespace internal {
-
-// Test hook. Calls arrive on the lock's threads, concurrently.
-class QueuedSpinLockObserver {
- public:
-  virtual ~QueuedSpinLockObserver() = default;
-  // `node` has swapped itself in as `lock`'s tail behind a predecessor and is about to link
-  // itself to it (called by the acquirer); blocking here holds it between the swap and the link.
-  virtual void OnSwappedIn(const void* /*lock*/, const QueuedSpinLock::Node* /*node*/) {}
-  // The release through `node` found a successor swapped in but not linked, and is about to wait
-  // for the link (called by the releaser).
-  virtual void OnAwaitingLink(const void* /*lock*/, const QueuedSpinLock::Node* /*node*/) {}
-};
-// REQUIRES: no queued spin lock is in use while the observer changes, and it outlives that use.
-void SetQueuedSpinLockObserver(QueuedSpinLockObserver* observer);
-
-}  // namespace internal
 
 static_assert(BenchLock<QueuedSpinLock>);
 static_assert(sizeof(QueuedSpinLock) == 8);

@@ -1,12 +1,10 @@
 // Scenario tests of the in-stack queued spin lock (lockimpls/SEMANTICS.md, "In-stack queued spin
 // lock") through its Windows-named facade and its lock()/unlock() interface. Waiters are queued
 // in a forced order: each is started only once the previous one's node has become the tail; the
-// observer holds an acquirer between its swap and its link where a test needs that gap open.
+// lock observer holds an acquirer between its swap and its link where a test needs that gap open.
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -20,6 +18,9 @@
 namespace lockbench {
 namespace {
 
+using internal::LockEvent;
+using internal::RecordingObserver;
+using internal::ScopedObserver;
 using internal::TestWatchdog;
 using internal::ThreadCpuTime;
 using internal::WaitUntil;
@@ -29,46 +30,6 @@ constexpr std::uintptr_t kWait = QueuedSpinLock::kWaitBit;
 constexpr std::uintptr_t kOwner = QueuedSpinLock::kOwnerBit;
 
 std::uintptr_t Bits(const Node* n) { return n->Lock.load() & (kWait | kOwner); }
-
-// Holds the first acquirer that swaps itself in behind a predecessor between its swap and its
-// link, until Open(); counts releases that had to wait for a link.
-class LinkGate : public internal::QueuedSpinLockObserver {
- public:
-  LinkGate() { internal::SetQueuedSpinLockObserver(this); }
-  ~LinkGate() override {
-    Open();
-    internal::SetQueuedSpinLockObserver(nullptr);
-  }
-  void OnSwappedIn(const void*, const Node* node) override {
-    std::unique_lock<std::mutex> l(mu_);
-    if (held_ != nullptr) return;
-    held_ = node;
-    cv_.notify_all();
-    cv_.wait(l, [this] { return open_; });
-  }
-  void OnAwaitingLink(const void*, const Node*) override { awaiting_link_.fetch_add(1); }
-  // The node held between its swap and its link, once there is one.
-  const Node* AwaitHeld() {
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [this] { return held_ != nullptr; });
-    return held_;
-  }
-  void Open() {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-  int awaiting_link() const { return awaiting_link_.load(); }
-
- private:
-  std::atomic<int> awaiting_link_{0};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  const Node* held_ = nullptr;
-  bool open_ = false;
-};
 
 // Whether a thread other than the holders gets the lock with a try (and lets it go again).
 bool NewcomerTakes(QueuedSpinLock& lock) {
@@ -138,7 +99,9 @@ TEST(QueuedSpinLockTest, FifoHandOffInQueueOrderEachOnItsOwnNode) {
 // of freeing it.
 TEST(QueuedSpinLockTest, ReleaseWaitsForTheSuccessorsLinkAndHandsOver) {
   TestWatchdog watchdog;
-  LinkGate gate;
+  RecordingObserver observer;
+  ScopedObserver scoped(&observer);
+  observer.HoldNext(LockEvent::kQueued);  // the successor, between its swap and its link
   QueuedSpinLock lock;
   Node mine;
   lock.Acquire(&mine);
@@ -151,7 +114,7 @@ TEST(QueuedSpinLockTest, ReleaseWaitsForTheSuccessorsLinkAndHandsOver) {
     WaitUntil([&] { return successor_may_leave.load(); });
     QueuedSpinLock::Release(&theirs);
   });
-  EXPECT_EQ(gate.AwaitHeld(), &theirs);
+  EXPECT_EQ(observer.AwaitHeld().node, &theirs);
   EXPECT_EQ(lock.TailForTest(), &theirs) << "the successor swapped itself in as the tail";
   EXPECT_EQ(mine.Next.load(), nullptr) << "but has not linked itself behind the holder";
 
@@ -163,12 +126,12 @@ TEST(QueuedSpinLockTest, ReleaseWaitsForTheSuccessorsLinkAndHandsOver) {
     link_when_released = mine.Next.load();
     released.store(true);
   });
-  WaitUntil([&] { return gate.awaiting_link() != 0 || released.load(); });
+  WaitUntil([&] { return observer.Count(LockEvent::kAwaitingLink) != 0 || released.load(); });
   const bool returned_early = released.load();
   EXPECT_FALSE(returned_early) << "the release returned before the successor linked its node";
-  EXPECT_EQ(gate.awaiting_link(), 1);
+  EXPECT_EQ(observer.Count(LockEvent::kAwaitingLink), 1);
   EXPECT_FALSE(NewcomerTakes(lock)) << "a newcomer took the lock while a successor was queued";
-  gate.Open();  // the successor links; the waiting release hands over
+  observer.Release();  // the successor links; the waiting release hands over
   releaser.join();
   if (returned_early) {  // a broken release left the successor queued: hand over in its place
     WaitUntil([&] { return mine.Next.load() != nullptr; });

@@ -19,6 +19,7 @@
 namespace lockbench {
 namespace {
 
+using internal::LockEvent;
 using internal::RecordingObserver;
 using internal::ScopedObserver;
 using internal::WaitBlockWord;
@@ -130,7 +131,7 @@ TEST(SrwLockTest, TwoReadersCanBlockEachOther) {
   WaitUntil([&] { return lock.WaitersForTest().size() == 1; });
   internal::Holder<SrwLock> reader(lock, /*exclusive=*/false);
   WaitUntil([&] { return lock.WaitersForTest().size() == 2; });
-  observer.HoldWhenWoken(writer.id());
+  observer.HoldNext(LockEvent::kWoken, writer.id());
   ReleaseSRWLockExclusive(&lock);  // wakes the writer alone and holds it back
   observer.AwaitHeld();
   EXPECT_EQ(lock.RawWord() & (kLocked | kWaiting), kWaiting);
@@ -307,7 +308,7 @@ TEST(SrwConditionVariableTest, InvalidFlagsAreRejectedWithoutReleasing) {
 TEST(SrwLockStressTest, MixedModesKeepWritersAlone) {
   internal::TestWatchdog watchdog;
   for (std::uint32_t spins : {1024u, 0u}) {
-    internal::CountingObserver observer;
+    RecordingObserver observer;
     ScopedObserver scoped(&observer);
     SRWLOCK lock = SRWLOCK_INIT;
     internal::StressResult r = [&] {
@@ -317,7 +318,7 @@ TEST(SrwLockStressTest, MixedModesKeepWritersAlone) {
     EXPECT_EQ(r.violations, 0);
     EXPECT_EQ(r.counter, r.exclusive_holds);
     EXPECT_GT(r.shared_holds, 0);
-    EXPECT_GT(observer.queued(), 0);
+    EXPECT_GT(observer.Count(LockEvent::kQueued), 0);
     EXPECT_EQ(lock.RawWord(), 0u);
   }
 }

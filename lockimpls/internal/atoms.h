@@ -1,9 +1,9 @@
 // The operations lock internals use to talk to other threads, gathered in one policy type so a
 // test can replace them. Lock code written against a policy `Atoms` (the wait-block word, the
 // ERESOURCE, the executive spin lock, the fast and guarded mutex's gate mutex, the cache-aware
-// push lock through its slots' words) names its shared atomics
-// `typename Atoms::template Atomic<T>`, sleeps and wakes with Atoms::FutexWait / FutexWake,
-// spins with Atoms::Relax and Atoms::Yield, and keeps each wait block in an
+// push lock through its slots' words, the in-stack queued spin lock, CRITICAL_SECTION) names its
+// shared atomics `typename Atoms::template Atomic<T>`, sleeps and wakes with Atoms::FutexWait /
+// FutexWake, spins with Atoms::Relax and Atoms::Yield, and keeps each wait block in an
 // `Atoms::template Local<Block>`.
 //
 // RealAtoms is the production policy: every member is the plain std:: type or an inline call of
@@ -48,6 +48,14 @@ enum class PlantedBug {
   // takes the highest free slot instead when it is busy), so two exclusive acquirers can each
   // hold a slot the other blocks on: a deadlock.
   kCacheAwareSlotZeroNotFirst,
+  // An in-stack queued spin lock release that finds no successor linked frees the tail with a
+  // plain store, without the compare-exchange that shows a successor swapped in but not linked
+  // yet: that successor links into a node its owner has left, and nobody hands it the lock.
+  kQueuedReleaseSkipsLinkWait,
+  // A CRITICAL_SECTION contender counts itself a sleeping waiter without looking at the lock
+  // bit again, so a Leave that came between its failed Enter and its count, and saw no waiter
+  // to wake, leaves it asleep on a free section: a lost wake-up.
+  kCriticalSectionSleepsWithoutRecheck,
 };
 
 struct RealAtoms {

@@ -191,6 +191,14 @@ class DetAtomic {
     detail::Wrote();
     return old;
   }
+  T fetch_xor(T bits, std::memory_order = std::memory_order_seq_cst)
+    requires std::is_integral_v<T>
+  {
+    Before();
+    const T old = value_.fetch_xor(bits);
+    detail::Wrote();
+    return old;
+  }
 
   // The value with no scheduling point, for the model's futex and for checks after a run.
   T Peek() const { return value_.load(); }

@@ -4,16 +4,6 @@
 #include "lockimpls/internal/gate_mutex_impl.h"
 
 namespace lockbench::internal {
-namespace {
-
-std::atomic<GateObserver*> gate_observer{nullptr};
-
-}  // namespace
-
-GateObserver* InstalledGateObserver() { return gate_observer.load(std::memory_order_acquire); }
-
-void SetGateObserver(GateObserver* observer) { gate_observer.store(observer); }
-
 void GateMutexReentered(const void* mutex) {
   Fatal("GateMutex",
         "fast or guarded mutex re-acquired by the thread that holds it (not recursive: this "

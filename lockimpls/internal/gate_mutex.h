@@ -33,20 +33,12 @@
 
 namespace lockbench::internal {
 
-// Test hook: told when an acquire finds the mutex held, before it reads the count to wait
-// (OnContended may block to hold the contender there while the mutex is freed under it), when a
-// contender is about to sleep on the gate, when a release signals the gate and when a thread
-// passes it, before it re-competes (OnWoken may block to hold the woken thread back). Costs one
-// load on the slow paths when none is installed.
-class GateObserver {
- public:
-  virtual ~GateObserver() = default;
-  virtual void OnContended(const void* mutex) {}
-  virtual void OnGateWait(const void* mutex) {}
-  virtual void OnGateSignalled(const void* mutex) {}
-  virtual void OnWoken(const void* mutex) {}
-};
-void SetGateObserver(GateObserver* observer);
+// Test hook: the lock observer (internal/lock_observer.h) is told when an acquire finds the
+// mutex held, before it reads the count to wait (kContended: blocking there holds the contender
+// while the mutex is freed under it), when a contender is about to sleep on the gate (kQueued),
+// when a release signals the gate (kWakeIssued) and when a thread passes it, before it
+// re-competes (kWoken: blocking there holds the woken thread back). Costs one load on the slow
+// paths when none is installed.
 
 // The mutex over the atomics and futex calls of `Atoms` (internal/atoms.h). The bits are members
 // rather than an empty base class, with which GCC's constructor zeroes the tail padding too.

@@ -10,12 +10,10 @@
 
 #include "lockimpls/internal/atoms.h"
 #include "lockimpls/internal/gate_mutex.h"
+#include "lockimpls/internal/lock_observer.h"
 #include "lockimpls/internal/thread_tag.h"
 
 namespace lockbench::internal {
-
-// The installed observer (SetGateObserver), or nullptr.
-GateObserver* InstalledGateObserver();
 
 // ReactOS ntoskrnl/ke/gmutex.c, KiAcquireGuardedMutex: the same two bit masks, swapped once
 // the thread has been woken.
@@ -24,7 +22,7 @@ void BasicGateMutex<Atoms>::AcquireContended() {
   // A waiter that owns the mutex would wait forever; the owner field makes this check one load.
   if (owner_.load(std::memory_order_relaxed) == CurrentThreadTag()) GateMutexReentered(this);
   contention_.fetch_add(1, std::memory_order_relaxed);
-  if (GateObserver* o = InstalledGateObserver()) o->OnContended(this);
+  if (LockObserver* o = InstalledLockObserver()) ReportLockEvent(o, LockEvent::kContended, this);
   std::int32_t remove = kLockBit;  // what taking the lock clears
   std::int32_t add = kWaiterInc;   // what waiting adds
   // Whether a set lock bit is taken rather than waited behind; the planted bug skips that look
@@ -43,9 +41,9 @@ void BasicGateMutex<Atoms>::AcquireContended() {
         break;
       }
     }
-    if (GateObserver* o = InstalledGateObserver()) o->OnGateWait(this);
+    if (LockObserver* o = InstalledLockObserver()) ReportLockEvent(o, LockEvent::kQueued, this);
     WaitForGate();
-    if (GateObserver* o = InstalledGateObserver()) o->OnWoken(this);
+    if (LockObserver* o = InstalledLockObserver()) ReportLockEvent(o, LockEvent::kWoken, this);
     // Woken: the woken bit is ours. Taking the lock clears it; waiting again turns it back into
     // a waiter count (kWokenBit + kWokenBit == kWaiterInc).
     remove = kLockBit | kWokenBit;
@@ -59,7 +57,7 @@ template <class Atoms>
 void BasicGateMutex<Atoms>::WakeOne(std::int32_t count) {
   const std::int32_t woken = count + kWokenBit - kWaiterInc;
   if (!count_.compare_exchange_strong(count, woken, std::memory_order_relaxed)) return;
-  if (GateObserver* o = InstalledGateObserver()) o->OnGateSignalled(this);
+  if (LockObserver* o = InstalledLockObserver()) ReportLockEvent(o, LockEvent::kWakeIssued, this);
   gate_.store(1, std::memory_order_release);
   Atoms::FutexWake(&gate_, 1);
 }

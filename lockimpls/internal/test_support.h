@@ -1,6 +1,6 @@
-// Helpers for the wait-block lock tests (push lock, SRWLOCK): condition polling that never
-// sleeps on hope, threads that hold a lock on request, recorders of wait-block events and a
-// mixed-mode stress run. Test-only; hangs are left to internal/hang_watchdog.h.
+// Helpers for the lock scenario tests: condition polling that never sleeps on hope, threads that
+// hold a lock on request, the recorder of lock events (internal/lock_observer.h) and a mixed-mode
+// stress run. Test-only; hangs are left to internal/hang_watchdog.h.
 #ifndef LOCKBENCH_LOCKIMPLS_INTERNAL_TEST_SUPPORT_H_
 #define LOCKBENCH_LOCKIMPLS_INTERNAL_TEST_SUPPORT_H_
 
@@ -14,12 +14,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "lockimpls/internal/futex.h"
 #include "lockimpls/internal/hang_watchdog.h"
-#include "lockimpls/internal/wait_block_word.h"
+#include "lockimpls/internal/lock_observer.h"
 
 namespace lockbench::internal {
 
@@ -48,75 +49,90 @@ inline std::chrono::nanoseconds ThreadCpuTime(std::thread& thread) {
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
-// Records wake-ups as they are issued, and can hold chosen threads back once woken.
-class RecordingObserver : public WaitObserver {
+// Records the events every lock reports (internal/lock_observer.h): counts each kind, keeps the
+// threads woken in wake order, and stops the next thread that reports a chosen event, until
+// Release(), so a test can open a race window at a known point. Counting is lock-free; only wakes
+// and a hold take the observer's mutex, so stress runs can count their slow paths through it.
+class RecordingObserver final : public LockObserver {
  public:
-  void OnWakeIssued(const void* lock, const WaiterInfo& waiter) override {
-    std::lock_guard<std::mutex> guard(mu_);
-    wakes_.push_back(waiter.thread);
-  }
-  void OnWoken(const void* lock, bool exclusive) override {
-    std::unique_lock<std::mutex> guard(mu_);
-    const std::uintptr_t self = SelfId();
-    if (held_thread_ != self) return;
-    held_waiting_ = true;
-    cv_.notify_all();
-    cv_.wait(guard, [this] { return !hold_; });
-    held_thread_ = 0;
+  ~RecordingObserver() override { Release(); }
+
+  void OnEvent(const LockEventInfo& e) override {
+    counts_[static_cast<int>(e.event)].fetch_add(1, std::memory_order_relaxed);
+    if (e.event == LockEvent::kQueued && e.waiter.share_count > 1) {
+      took_over_shares_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (e.event == LockEvent::kWakeIssued) {
+      std::lock_guard<std::mutex> guard(mu_);
+      wakes_.push_back(e.waiter.thread);
+    }
+    if (armed_.load(std::memory_order_acquire)) MaybeHold(e);
   }
 
+  // Events of kind `event` reported so far.
+  int Count(LockEvent event) const {
+    return counts_[static_cast<int>(event)].load(std::memory_order_relaxed);
+  }
+  // Wait-block word: waiters queued as the first behind several shared owners (kQueued with a
+  // share count above 1).
+  int QueuedBehindSharedOwners() const {
+    return took_over_shares_.load(std::memory_order_relaxed);
+  }
+  // The waiter named by each kWakeIssued so far, in wake order (0 for a lock that names none).
   std::vector<std::uintptr_t> Wakes() {
     std::lock_guard<std::mutex> guard(mu_);
     return wakes_;
   }
-  // The next time `thread` is woken it stops before competing again, until Release().
-  void HoldWhenWoken(std::uintptr_t thread) {
+
+  // The next thread to report `event` (only `thread`, if not 0) stops inside the report until
+  // Release(); later reports pass.
+  void HoldNext(LockEvent event, std::uintptr_t thread = 0) {
     std::lock_guard<std::mutex> guard(mu_);
-    held_thread_ = thread;
-    hold_ = true;
-    held_waiting_ = false;
+    hold_event_ = event;
+    hold_thread_ = thread;
+    held_.reset();
+    released_ = false;
+    armed_.store(true, std::memory_order_release);
   }
-  // Blocks until the held thread has been woken and is being held.
-  void AwaitHeld() {
+  // Blocks until the thread chosen by HoldNext is stopped; returns its report.
+  LockEventInfo AwaitHeld() {
     std::unique_lock<std::mutex> guard(mu_);
-    cv_.wait(guard, [this] { return held_waiting_; });
+    cv_.wait(guard, [this] { return held_.has_value(); });
+    return *held_;
   }
+  // Lets the held thread go on, and disarms a hold nobody has reached.
   void Release() {
     {
       std::lock_guard<std::mutex> guard(mu_);
-      hold_ = false;
+      released_ = true;
+      armed_.store(false, std::memory_order_release);
     }
     cv_.notify_all();
   }
 
  private:
+  void MaybeHold(const LockEventInfo& e) {
+    std::unique_lock<std::mutex> guard(mu_);
+    if (!armed_.load(std::memory_order_relaxed) || e.event != hold_event_ ||
+        (hold_thread_ != 0 && hold_thread_ != SelfId())) {
+      return;
+    }
+    armed_.store(false, std::memory_order_relaxed);
+    held_ = e;
+    cv_.notify_all();
+    cv_.wait(guard, [this] { return released_; });
+  }
+
+  std::atomic<int> counts_[kLockEventCount] = {};
+  std::atomic<int> took_over_shares_{0};
+  std::atomic<bool> armed_{false};
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::uintptr_t> wakes_;
-  std::uintptr_t held_thread_ = 0;
-  bool hold_ = false;
-  bool held_waiting_ = false;
-};
-
-// Counts queueing and wake-ups, so a stress test can show it reached the slow paths.
-class CountingObserver : public WaitObserver {
- public:
-  void OnQueued(const void* lock, const WaiterInfo& waiter) override {
-    queued_.fetch_add(1, std::memory_order_relaxed);
-    if (waiter.share_count > 1) multiple_shared_.fetch_add(1, std::memory_order_relaxed);
-  }
-  void OnWakeIssued(const void* lock, const WaiterInfo& waiter) override {
-    wakes_.fetch_add(1, std::memory_order_relaxed);
-  }
-  long queued() const { return queued_.load(); }
-  long wakes() const { return wakes_.load(); }
-  // Waiters that found several shared owners and took over their count.
-  long multiple_shared() const { return multiple_shared_.load(); }
-
- private:
-  std::atomic<long> queued_{0};
-  std::atomic<long> wakes_{0};
-  std::atomic<long> multiple_shared_{0};
+  LockEvent hold_event_ = LockEvent::kWoken;
+  std::uintptr_t hold_thread_ = 0;
+  std::optional<LockEventInfo> held_;
+  bool released_ = false;
 };
 
 // A thread that takes `lock` exclusive or shared, reports it, and lets go when told to.
@@ -255,15 +271,6 @@ StressResult RunMixedStress(Lock& lock, int threads, int iterations) {
   for (std::thread& t : pool) t.join();
   return {violations.load(), exclusive_holds.load(), shared_holds.load(), counter};
 }
-
-// Installs an observer for the current scope.
-class ScopedObserver {
- public:
-  explicit ScopedObserver(WaitObserver* o) { SetWaitObserver(o); }
-  ~ScopedObserver() { SetWaitObserver(nullptr); }
-  ScopedObserver(const ScopedObserver&) = delete;
-  ScopedObserver& operator=(const ScopedObserver&) = delete;
-};
 
 }  // namespace lockbench::internal
 

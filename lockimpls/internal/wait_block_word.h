@@ -40,36 +40,10 @@
 #include <vector>
 
 #include "lockimpls/internal/atoms.h"
+#include "lockimpls/internal/lock_observer.h"
 #include "lockimpls/internal/step_hook.h"
 
 namespace lockbench::internal {
-
-// A queued waiter, as tests see it.
-struct WaiterInfo {
-  bool exclusive;
-  std::uintptr_t thread;       // pthread_self() of the waiting thread
-  // The share count the block took over as the first waiter behind shared owners (then
-  // counted down by their releases; MultipleShared is set only if it started above 1), else 0.
-  std::uintptr_t share_count;
-};
-
-// Test hooks, called on slow paths only. Calls arrive on the lock's threads, concurrently.
-// `lock` is the address of the lock object (its word is its only member).
-class WaitObserver {
- public:
-  virtual ~WaitObserver() = default;
-  // A waiter's block was linked into `lock`'s list (called by the waiter, after the link).
-  virtual void OnQueued(const void* /*lock*/, const WaiterInfo& /*waiter*/) {}
-  // A waker is about to release `waiter` (called by the waker, in wake order).
-  virtual void OnWakeIssued(const void* /*lock*/, const WaiterInfo& /*waiter*/) {}
-  // A woken waiter is about to compete for `lock` again (called by that waiter); blocking here
-  // holds it back, which lets tests stage barging.
-  virtual void OnWoken(const void* /*lock*/, bool /*exclusive*/) {}
-};
-
-// Installs `observer` for every wait-block lock in the process, or none with nullptr.
-// REQUIRES: no lock is in use while the observer changes, and it outlives that use.
-void SetWaitObserver(WaitObserver* observer);
 
 // The word's bits, shared by every instantiation of BasicWaitBlockWord.
 struct WaitBlockBits {

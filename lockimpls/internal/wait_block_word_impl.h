@@ -10,12 +10,10 @@
 #include <algorithm>
 
 #include "lockimpls/internal/atoms.h"
+#include "lockimpls/internal/lock_observer.h"
 #include "lockimpls/internal/wait_block_word.h"
 
 namespace lockbench::internal {
-
-// The installed observer (SetWaitObserver), or nullptr.
-WaitObserver* Observer();
 
 namespace wait_block_detail {
 
@@ -85,7 +83,10 @@ WaitBlock* Tidy(WaitBlock* head) {
 // after it only names the address.
 template <class Atoms>
 void Signal(const void* lock, BasicWaitBlock<Atoms>* block) {
-  if (WaitObserver* o = Observer()) o->OnWakeIssued(lock, block->Info());
+  if (LockObserver* o = InstalledLockObserver()) {
+    ReportWaiterEvent(o, LockEvent::kWakeIssued, lock, block->exclusive, block->thread,
+                      block->share_count.load(std::memory_order_relaxed));
+  }
   auto* state = &block->state;
   if (state->exchange(0, std::memory_order_release) & kSleeping) {
     if constexpr (Atoms::kPlanted != PlantedBug::kDropWake) Atoms::FutexWake(state, 1);
@@ -151,10 +152,15 @@ void BasicWaitBlockWord<Atoms>::AfterQueued(WaitBlock* block, bool tidy, std::ui
     wait_block_detail::Tidy(HeadOf(word_.load(std::memory_order_acquire)));
     ReleaseWaking();
   }
-  WaitObserver* o = Observer();
-  if (o != nullptr) o->OnQueued(this, block->Info());
+  LockObserver* o = InstalledLockObserver();
+  if (o != nullptr) {
+    ReportWaiterEvent(o, LockEvent::kQueued, this, block->exclusive, block->thread,
+                      block->share_count.load(std::memory_order_relaxed));
+  }
   wait_block_detail::WaitOnBlock(block, spin_count);
-  if (o != nullptr) o->OnWoken(this, block->exclusive);
+  if (o != nullptr) {
+    ReportWaiterEvent(o, LockEvent::kWoken, this, block->exclusive, block->thread, 0);
+  }
 }
 
 template <class Atoms>
