@@ -106,6 +106,48 @@ constexpr MetricDef kTable[] = {
      .column = "jain",
      .counter = "jain",
      .of = [](const RunSummary& s) -> json { return s.fairness.jain_index; }},
+    {.name = "short_jain_p10",
+     .path = "fairness.short_term.small.p10",
+     .unit = Unit::kIndex,
+     .better = Better::kHigher,
+     .across = Across::kMedian,
+     .meaning = "10th percentile of Jain's index over windows of 2 x threads consecutive "
+                "exclusive grants: near 1 for a lock that hands off in turn, near 1/threads for "
+                "one whose holder takes it back",
+     .counted_by = "fairness.short_term.small.windows",
+     .required = false,
+     .column = "jain2n",
+     .counter = "short_jain_p10",
+     .of = [](const RunSummary& s) -> json {
+       return s.short_term_small.windows == 0 ? json(nullptr) : json(s.short_term_small.p10);
+     }},
+    {.name = "short_jain_p50",
+     .path = "fairness.short_term.small.p50",
+     .unit = Unit::kIndex,
+     .better = Better::kHigher,
+     .across = Across::kMedian,
+     .meaning = "median of Jain's index over windows of 2 x threads consecutive exclusive grants",
+     .counted_by = "fairness.short_term.small.windows",
+     .required = false,
+     .column = "",
+     .counter = "short_jain_p50",
+     .of = [](const RunSummary& s) -> json {
+       return s.short_term_small.windows == 0 ? json(nullptr) : json(s.short_term_small.p50);
+     }},
+    {.name = "long_jain_p10",
+     .path = "fairness.short_term.large.p10",
+     .unit = Unit::kIndex,
+     .better = Better::kHigher,
+     .across = Across::kMedian,
+     .meaning = "10th percentile of Jain's index over windows of 10 x threads consecutive "
+                "exclusive grants",
+     .counted_by = "fairness.short_term.large.windows",
+     .required = false,
+     .column = "",
+     .counter = "long_jain_p10",
+     .of = [](const RunSummary& s) -> json {
+       return s.short_term_large.windows == 0 ? json(nullptr) : json(s.short_term_large.p10);
+     }},
     {.name = "bypass",
      .path = "handoff.bypass.exclusive.over_fifo_bound",
      .unit = Unit::kFraction,

@@ -118,6 +118,14 @@ json RunToJson(const RunRecord& r, const RunSummary& s) {
   json fairness = FairnessToJson(s.fairness);
   fairness["readers"] = FairnessToJson(s.readers);
   fairness["writers"] = FairnessToJson(s.writers);
+  const auto windowed = [](const WindowedFairness& w) {
+    return w.windows == 0 ? json(nullptr)
+                          : json{{"window", w.window}, {"windows", w.windows}, {"p10", w.p10},
+                                 {"p50", w.p50}};
+  };
+  fairness["short_term"] = {{"threads", s.short_term_small.threads},
+                            {"small", windowed(s.short_term_small)},
+                            {"large", windowed(s.short_term_large)}};
   j["fairness"] = std::move(fairness);
   json run_lengths = json::object();
   for (const auto& [len, count] : s.handoff.run_lengths) run_lengths[std::to_string(len)] = count;

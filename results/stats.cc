@@ -5,6 +5,7 @@
 #include <limits>
 #include <numbers>
 #include <string>
+#include <vector>
 
 #include "lockimpls/internal/check.h"
 
@@ -211,6 +212,43 @@ GrantRunSummary SummarizeGrantRuns(std::span<const uint32_t> grant_order) {
   }
   s.mean_run = static_cast<double>(s.grants) / static_cast<double>(s.runs);
   return s;
+}
+
+WindowedFairness SummarizeWindowedFairness(std::span<const uint32_t> grant_order,
+                                           uint64_t multiple) {
+  WindowedFairness w;
+  uint32_t top = 0;
+  for (uint32_t t : grant_order) top = std::max(top, t);
+  std::vector<uint64_t> in_window(static_cast<std::size_t>(top) + 1, 0);
+  for (uint32_t t : grant_order) w.threads += in_window[t]++ == 0;
+  std::fill(in_window.begin(), in_window.end(), 0);
+  const uint64_t threads = w.threads;
+  const uint64_t window = multiple * threads;
+  w.window = window;
+  if (threads < 2 || window == 0 || grant_order.size() < window) return w;
+  // Jain = (sum x)^2 / (n sum x^2) with sum x = window; sum x^2 kept as the window slides.
+  uint64_t squares = 0;
+  auto add = [&](uint32_t t) { squares += 2 * in_window[t]++ + 1; };
+  auto remove = [&](uint32_t t) { squares -= 2 * --in_window[t] + 1; };
+  std::vector<double> index;
+  index.reserve(grant_order.size() - window + 1);
+  const double scale = static_cast<double>(window) * static_cast<double>(window) /
+                       static_cast<double>(threads);
+  for (std::size_t i = 0; i < grant_order.size(); ++i) {
+    add(grant_order[i]);
+    if (i >= window) remove(grant_order[i - window]);
+    if (i + 1 >= window) index.push_back(scale / static_cast<double>(squares));
+  }
+  w.windows = index.size();
+  auto nearest_rank = [&](double p) {
+    const double n = static_cast<double>(index.size());
+    const auto rank = std::max<std::size_t>(static_cast<std::size_t>(std::ceil(p / 100 * n)), 1) - 1;
+    std::nth_element(index.begin(), index.begin() + static_cast<std::ptrdiff_t>(rank), index.end());
+    return index[rank];
+  };
+  w.p10 = nearest_rank(10);
+  w.p50 = nearest_rank(50);
+  return w;
 }
 
 double Median(std::span<const double> values) {

@@ -87,6 +87,26 @@ struct GrantRunSummary {
 // O(grants log distinct-run-lengths).
 GrantRunSummary SummarizeGrantRuns(std::span<const uint32_t> grant_order);
 
+// Short-term fairness: Jain's index over every window of `multiple` x n consecutive grants, n
+// the threads that took grants in the whole sequence, summarised by its p10 and p50 (nearest
+// rank). A lock that hands off in turn reads 1 at multiple 2; one that lets a thread re-take it
+// 2n times in a row reads 1 / n there, however even the whole run is. windows = 0 (p10 = p50 =
+// 0) when the sequence is shorter than one window or fewer than 2 threads took grants.
+// O(grants + highest thread index) time and memory.
+// The two window sizes a run reports, in multiples of the threads that took grants.
+inline constexpr uint64_t kShortTermSmall = 2;
+inline constexpr uint64_t kShortTermLarge = 10;
+
+struct WindowedFairness {
+  uint64_t threads = 0;  // n
+  uint64_t window = 0;   // multiple x n
+  uint64_t windows = 0;  // window positions: grants - window + 1
+  double p10 = 0.0;
+  double p50 = 0.0;
+};
+WindowedFairness SummarizeWindowedFairness(std::span<const uint32_t> grant_order,
+                                           uint64_t multiple);
+
 // ---- Comparing two sets of measurements -----------------------------------------------------
 
 // Median (mean of the middle two for even sizes); 0 for an empty input. REQUIRES: no NaN.

@@ -166,6 +166,41 @@ TEST(GrantRunsTest, RoundRobinAndSingleHolder) {
   EXPECT_EQ(hog.run_lengths, (std::map<uint64_t, uint64_t>{{4, 1}}));
 }
 
+// Known answers: a lock that hands off in turn reads 1 in windows of 2 x threads; one that
+// lets each thread re-take it 2 x threads times in a row reads 1 / threads in most windows,
+// although both give every thread the same share of the whole run (whole-run Jain 1).
+TEST(WindowedFairness, HandOffReadsOneBargingReadsOneOverThreads) {
+  std::vector<uint32_t> turns, batches;
+  for (int i = 0; i < 400; ++i) turns.push_back(static_cast<uint32_t>(i % 4));
+  for (int i = 0; i < 400; ++i) batches.push_back(static_cast<uint32_t>((i / 8) % 4));
+  const WindowedFairness fifo = SummarizeWindowedFairness(turns, 2);
+  EXPECT_EQ(fifo.threads, 4u);
+  EXPECT_EQ(fifo.window, 8u);
+  EXPECT_EQ(fifo.windows, 393u);
+  EXPECT_DOUBLE_EQ(fifo.p10, 1.0);
+  EXPECT_DOUBLE_EQ(fifo.p50, 1.0);
+  const WindowedFairness barging = SummarizeWindowedFairness(batches, 2);
+  // A window aligned on a batch holds one thread (1/4); the others straddle two batches.
+  EXPECT_DOUBLE_EQ(barging.p10, 0.25);
+  EXPECT_LT(barging.p50, 0.5);
+  EXPECT_GT(barging.p50, 0.25);
+  // Over windows of 10 x threads both are near even: at worst one thread has 16 of 40 grants
+  // and the others 8, 40^2 / (4 (16^2 + 3 x 8^2)) = 0.893.
+  EXPECT_GE(SummarizeWindowedFairness(batches, 10).p10, 1600.0 / 1792 - 1e-12);
+  std::vector<uint64_t> shares(4, 100);
+  EXPECT_DOUBLE_EQ(SummarizeFairness(shares).jain_index, 1.0);
+}
+
+TEST(WindowedFairness, NothingToSayWithoutEnoughGrantsOrThreads) {
+  EXPECT_EQ(SummarizeWindowedFairness(std::vector<uint32_t>{0, 1, 0}, 2).windows, 0u);
+  EXPECT_EQ(SummarizeWindowedFairness(std::vector<uint32_t>(100, 3), 2).windows, 0u);
+  EXPECT_EQ(SummarizeWindowedFairness(std::vector<uint32_t>{0, 1}, 0).windows, 0u);
+  // Two threads, one window: 3 grants to one, 1 to the other: 16 / (2 * 10).
+  const WindowedFairness w = SummarizeWindowedFairness(std::vector<uint32_t>{0, 0, 1, 0}, 2);
+  EXPECT_EQ(w.windows, 1u);
+  EXPECT_DOUBLE_EQ(w.p50, 0.8);
+}
+
 TEST(GrantRunsTest, ShortSequences) {
   const GrantRunSummary none = SummarizeGrantRuns({});
   EXPECT_EQ(none.grants, 0u);

@@ -194,6 +194,8 @@ RunSummary Summarize(const RunRecord& r) {
   s.readers = SummarizeFairness(readers);
   s.writers = SummarizeFairness(writers);
   s.handoff = SummarizeGrantRuns(r.grant_sequence);
+  s.short_term_small = SummarizeWindowedFairness(r.grant_sequence, kShortTermSmall);
+  s.short_term_large = SummarizeWindowedFairness(r.grant_sequence, kShortTermLarge);
   ReaderBatches(r, &s);
   Histogram shared_bypass(kBypassHistogram), exclusive_bypass(kBypassHistogram);
   for (const ThreadRecord& t : r.per_thread) {

@@ -70,6 +70,10 @@ struct RunSummary {
   FairnessSummary readers;   // threads whose role is reader (or mixed: by their shared ops)
   FairnessSummary writers;
   GrantRunSummary handoff;   // exclusive grants of lock instance 0
+  // Short-term fairness of those grants (fairness.short_term): Jain's index over windows of 2 x
+  // and 10 x the threads that took them.
+  WindowedFairness short_term_small;
+  WindowedFairness short_term_large;
   bool bypass_measured = false;    // RunRecord::bypass_measured
   BypassSummary shared_bypass;     // exclusive grants that passed a waiting reader
   BypassSummary exclusive_bypass;  // exclusive grants that passed a waiting writer

@@ -36,6 +36,19 @@ check $? "--version exits 0"
 grep -Eq '^lockbench [0-9]+\.[0-9]+\.[0-9]+ \(commit ([0-9a-f]{7,}(-dirty)?|unknown)\)$' "$tmp/version"
 check $? "--version prints version and commit: $(cat "$tmp/version")"
 
+# A thread sweep reports its scalability fit, or why there is none: 1,2 is two thread counts,
+# too few for the Universal Scalability Law's three parameters (results/usl.h).
+"$bin" run --workload writer-storm --lock push_lock --threads 1,2 --duration 30ms --warmup 5ms \
+  --repetitions 1 --out "$tmp/sweep.json" >"$tmp/sweep.out" 2>"$tmp/sweep.err" &&
+  grep -q "writer-storm, push_lock: no fit: too few points: 2 thread counts" "$tmp/sweep.out" &&
+  python3 - "$tmp/sweep.json" <<'PY'
+import json, sys
+fits = json.load(open(sys.argv[1]))["sweep_fits"]
+assert len(fits) == 1 and fits[0]["thread_counts"] == [1, 2] and not fits[0]["fitted"], fits
+assert fits[0]["why_not"].startswith("too few points") and fits[0]["sigma"] is None, fits
+PY
+check $? "a 1,2 sweep says too few points for a fit, in the report and sweep_fits ($(tail -3 "$tmp/sweep.out"))"
+
 # list shows every lock and preset, in both formats.
 "$bin" list >"$tmp/list"
 check $? "list exits 0"

@@ -17,6 +17,7 @@
 #include "results/metrics.h"
 #include "results/replay_fidelity.h"
 #include "results/report.h"
+#include "results/sweep_fits.h"
 #include "results/result_json.h"
 #include "results/summary.h"
 #include "tool/context.h"
@@ -197,6 +198,9 @@ void EmitResult(const json& doc, const std::string& format, const Topology& topo
       const json workload = doc.at("config").value("workload", json());
       std::cout << RenderReplayFidelity(workload, doc["runs"], f);
     }
+    if (f != ReportFormat::kCsv && doc.contains("sweep_fits")) {
+      std::cout << RenderSweepFits(doc["sweep_fits"]);
+    }
   }
   std::cout.flush();
 }
@@ -247,7 +251,10 @@ int DoRun(RunOptions o) {
   SweepJournal journal;
   journal.Start(o, sample_every, context, config, o.resume.empty() ? nullptr : &resumed);
   const SweepState sweep = RunSweep(o, plan, sample_every, &journal);
-  const json doc = ResultDocument(journal.Context(context), config, sweep.runs);
+  json doc = ResultDocument(journal.Context(context), config, sweep.runs);
+  if (json fits = SweepFits(doc["runs"], plan.topology.pus()); !fits.empty()) {
+    doc["sweep_fits"] = std::move(fits);
+  }
   EmitResult(doc, o.format, plan.topology);
   bool written = false;
   const int exit_code = WriteResultFile(o.out, doc, sweep.exit_code, &written);

@@ -390,6 +390,55 @@ def plot_throughput_vs_threads(df, workload=None):
     return fig
 
 
+def load_sweep_fits(paths):
+    """One row per `sweep_fits` entry of every file (the Universal Scalability Law per workload,
+    lock and placement of a thread sweep), with `source`; empty when no file has a sweep."""
+    rows = []
+    for doc in load_documents(paths):
+        for fit in doc.get("sweep_fits", []):
+            rows.append(dict(fit, source=doc["_path"]))
+    return pd.DataFrame(rows)
+
+
+def usl_throughput(lam, sigma, kappa, n):
+    """X(N) = lambda N / (1 + sigma (N - 1) + kappa N (N - 1))."""
+    return lam * n / (1 + sigma * (n - 1) + kappa * n * (n - 1))
+
+
+def plot_sweep_fits(df, fits, workload=None):
+    """Every ok closed-loop repetition's throughput (Mops/s) against thread count, one colour per
+    lock, with the fitted USL curve where `fits` (load_sweep_fits) has one; oversubscribed runs
+    (more threads than processors) are hollow, as the fit leaves them out. A lock without a fit
+    says why in the legend."""
+    runs, workload, _ = _pick(ok_runs(df[df["arrival_rate"] == 0]), workload)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    top = runs["threads"].max()
+    for i, (lock, g) in enumerate(runs.groupby("lock")):
+        colour = f"C{i}"
+        over = g["threads"] > g["pus"].fillna(float("inf"))
+        ax.scatter(g.loc[~over, "threads"], g.loc[~over, "throughput"] / 1e6, color=colour)
+        ax.scatter(g.loc[over, "threads"], g.loc[over, "throughput"] / 1e6, facecolors="none",
+                   edgecolors=colour)
+        fit = fits[(fits["lock"] == lock) & (fits["workload"] == workload)] if len(fits) else fits
+        label = lock
+        if len(fit) and bool(fit.iloc[0]["fitted"]):
+            f = fit.iloc[0]
+            n = [1 + k * (top - 1) / 100 for k in range(101)]
+            ax.plot(n, [usl_throughput(f["lambda_ops_per_s"], f["sigma"], f["kappa"], x) / 1e6
+                        for x in n], color=colour)
+            label += f" (sigma {f['sigma']:.3f}, kappa {f['kappa']:.2g})"
+        elif len(fit):
+            label += f" (no fit: {fit.iloc[0]['why_not']})"
+        ax.plot([], [], color=colour, marker="o", label=label)
+    ax.set_xlabel("threads")
+    ax.set_ylabel("throughput (Mops/s)")
+    ax.set_title(f"{workload}: scalability (USL fit; hollow: oversubscribed, left out)")
+    ax.legend(fontsize="small")
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
 def plot_throughput_vs_cpu(df, workload=None, threads="max"):
     """Median throughput (Mops/s) against median CPU per acquisition (ns), one point per lock: the
     lock that wins throughput by burning cores sits up and to the right. Locks whose runs did

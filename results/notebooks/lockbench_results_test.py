@@ -745,6 +745,45 @@ class SelectAndMeasureTest(unittest.TestCase):
         self.assertEqual(calls, [f"run --workload {files[0]} --lock push_lock --out {out}/db_bench.json",
                                  f"run --workload {files[1]} --lock push_lock --out {out}/sysbench.json"])
 
+    def test_sweep_fits_load_and_plot_with_the_fitted_curve(self):
+        d = tempfile.mkdtemp()
+        runs = []
+        for n in (1, 2, 4, 8, 16):
+            for lock in ("push_lock", "eresource"):
+                runs.append({"lock": lock, "workload": "balanced", "threads": n,
+                             "repetition": 1, "status": "ok", "placement": "spread",
+                             "throughput_ops_per_s": lr.usl_throughput(1e6, 0.1, 0.004, n)})
+        fits = [{"workload": "balanced", "lock": "push_lock", "placement": "spread",
+                 "fitted": True, "why_not": None, "lambda_ops_per_s": 1e6, "sigma": 0.1,
+                 "kappa": 0.004},
+                {"workload": "balanced", "lock": "eresource", "placement": "spread",
+                 "fitted": False, "why_not": "too few points: 3 thread counts not "
+                 "oversubscribed, a fit needs 4"}]
+        path = os.path.join(d, "sweep.json")
+        with open(path, "w") as f:
+            json.dump({"context": {"pus": 4}, "config": {}, "runs": runs, "sweep_fits": fits}, f)
+        loaded = lr.load_sweep_fits(path)
+        self.assertEqual(list(loaded["lock"]), ["push_lock", "eresource"])
+        self.assertAlmostEqual(lr.usl_throughput(1e6, 0.1, 0.004, 1), 1e6)
+        fig = lr.plot_sweep_fits(lr.load_runs(path), loaded)
+        ax = fig.axes[0]
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        self.assertEqual(labels, ["eresource (no fit: too few points: 3 thread counts not "
+                                  "oversubscribed, a fit needs 4)",
+                                  "push_lock (sigma 0.100, kappa 0.004)"])
+        curve = [line for line in ax.get_lines() if len(line.get_xdata()) == 101]
+        self.assertEqual(len(curve), 1)
+        self.assertAlmostEqual(curve[0].get_ydata()[-1], lr.usl_throughput(1e6, 0.1, 0.004, 16) / 1e6)
+        hollow = [c for c in ax.collections if len(c.get_offsets()) and
+                  not len(c.get_facecolors())]
+        self.assertEqual(sum(len(c.get_offsets()) for c in hollow), 4)  # 8 and 16 threads, 2 locks
+        plain = os.path.join(d, "plain.json")
+        with open(plain, "w") as f:
+            json.dump({"context": {"pus": 4}, "config": {}, "runs": runs}, f)
+        self.assertTrue(lr.load_sweep_fits(plain).empty)
+        no_fit = lr.plot_sweep_fits(lr.load_runs(plain), lr.load_sweep_fits(plain))
+        self.assertEqual(len(no_fit.axes[0].get_legend().get_texts()), 2)
+
 
 if __name__ == "__main__":
     unittest.main()
