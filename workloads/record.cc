@@ -26,19 +26,42 @@ struct Taken {
 
 Histogram Empty() { return ProfileHistogramFromJson(json{{"buckets", json::array()}}); }
 
-// The histograms of `key` (wait_ns or hold_ns, one mode) of every recorded lock, merged.
-Histogram Merged(const std::vector<Taken>& taken, const char* key, const char* mode) {
+// The histograms of `key` (wait_ns or hold_ns, one mode) of every recorded lock, merged, and
+// their exact mean (the regions keep exact sums) in *mean.
+Histogram Merged(const std::vector<Taken>& taken, const char* key, const char* mode,
+                 double* mean = nullptr) {
   Histogram merged = Empty();
-  for (const Taken& t : taken) merged.Merge(ProfileHistogramFromJson((*t.lock)[key][mode]));
+  double sum = 0, count = 0;
+  for (const Taken& t : taken) {
+    const json& latency = (*t.lock)[key][mode];
+    merged.Merge(ProfileHistogramFromJson(latency));
+    const double n = latency.value("count", 0.0);
+    sum += latency.value("mean", 0.0) * n;
+    count += n;
+  }
+  if (mean != nullptr) *mean = count > 0 ? sum / count : 0;
   return merged;
 }
 
-// q0 .. q100; a workload field's empirical form.
-json Empirical(const Histogram& h) {
-  json quantiles = json::array();
-  for (int i = 0; i < kRecordedQuantiles; ++i) {
-    quantiles.push_back(h.ValueAtPercentile(100.0 * i / (kRecordedQuantiles - 1)));
+// q0 .. q100; a workload field's empirical form. Inverse transform interpolates linearly between
+// neighbours, so the top segment stands for the slowest 1% as if spread evenly up to the maximum:
+// one preempted holder or one idle second would make that segment's mean, and the replay's,
+// far above the program's. The top quantile is therefore set so that the distribution's mean is
+// the recorded exact mean (within [q99, max]); the others are the histogram's.
+json Empirical(const Histogram& h, double exact_mean) {
+  constexpr int kSegments = kRecordedQuantiles - 1;
+  std::vector<double> q(kRecordedQuantiles);
+  for (int i = 0; i <= kSegments; ++i) {
+    q[static_cast<std::size_t>(i)] = static_cast<double>(h.ValueAtPercentile(100.0 * i / kSegments));
   }
+  // mean = (1/K) sum_i (q_i + q_{i+1}) / 2  =>  q_K = 2 K mean - q_0 - 2 (q_1 + ... + q_{K-1}).
+  double inner = 0;
+  for (int i = 1; i < kSegments; ++i) inner += q[static_cast<std::size_t>(i)];
+  const double top = 2 * kSegments * exact_mean - q[0] - 2 * inner;
+  double& last = q[static_cast<std::size_t>(kSegments)];
+  last = std::clamp(std::round(top), q[static_cast<std::size_t>(kSegments - 1)], last);
+  json quantiles = json::array();
+  for (double v : q) quantiles.push_back(static_cast<std::uint64_t>(v));
   return json{{"distribution", "empirical"}, {"quantiles_ns", std::move(quantiles)}};
 }
 
@@ -138,20 +161,25 @@ json RecordWorkload(const json& row, const Provenance& from, const std::string& 
   w["read_ratio"] = Rounded(read_ratio);
   // A mode the program never used keeps the default section; nothing draws from it.
   for (int m = 0; m < 2; ++m) {
-    const Histogram hold = Merged(taken, "hold_ns", kModes[m]);
+    double mean = 0;
+    const Histogram hold = Merged(taken, "hold_ns", kModes[m], &mean);
     if (hold.TotalCount() != 0) {
-      w[m == 0 ? "exclusive_cs" : "shared_cs"] = Empirical(hold);
+      w[m == 0 ? "exclusive_cs" : "shared_cs"] = Empirical(hold, mean);
     }
   }
   Histogram think = Empty();
+  double think_sum = 0;
   double longest_s = 0;
   for (const json& p : row["processes"]) {
-    if (p.contains("think_ns")) think.Merge(ProfileHistogramFromJson(p["think_ns"]));
+    if (p.contains("think_ns")) {
+      think.Merge(ProfileHistogramFromJson(p["think_ns"]));
+      think_sum += p["think_ns"].value("mean", 0.0) * p["think_ns"].value("count", 0.0);
+    }
     if (p["duration_s"].is_number()) longest_s = std::max(longest_s, p["duration_s"].get<double>());
   }
   if (think.TotalCount() != 0) {
     w["think"] = "empirical";
-    w["think_time"] = Empirical(think);
+    w["think_time"] = Empirical(think, think_sum / static_cast<double>(think.TotalCount()));
   } else {
     w["think"] = "none";
   }
