@@ -242,7 +242,8 @@ WindowedFairness SummarizeWindowedFairness(std::span<const uint32_t> grant_order
   w.windows = index.size();
   auto nearest_rank = [&](double p) {
     const double n = static_cast<double>(index.size());
-    const auto rank = std::max<std::size_t>(static_cast<std::size_t>(std::ceil(p / 100 * n)), 1) - 1;
+    const auto nearest = static_cast<std::size_t>(std::ceil(p / 100 * n));
+    const std::size_t rank = std::max<std::size_t>(nearest, 1) - 1;
     std::nth_element(index.begin(), index.begin() + static_cast<std::ptrdiff_t>(rank), index.end());
     return index[rank];
   };

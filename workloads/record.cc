@@ -52,7 +52,8 @@ json Empirical(const Histogram& h, double exact_mean) {
   constexpr int kSegments = kRecordedQuantiles - 1;
   std::vector<double> q(kRecordedQuantiles);
   for (int i = 0; i <= kSegments; ++i) {
-    q[static_cast<std::size_t>(i)] = static_cast<double>(h.ValueAtPercentile(100.0 * i / kSegments));
+    const double percentile = 100.0 * i / kSegments;
+    q[static_cast<std::size_t>(i)] = static_cast<double>(h.ValueAtPercentile(percentile));
   }
   // mean = (1/K) sum_i (q_i + q_{i+1}) / 2  =>  q_K = 2 K mean - q_0 - 2 (q_1 + ... + q_{K-1}).
   double inner = 0;
@@ -114,7 +115,9 @@ json RecordWorkload(const json& row, const Provenance& from, const std::string& 
     }
     const json counts = p.value("thread_acquisitions", json::array());
     std::vector<std::uint64_t> busy;
-    for (std::uint64_t i : used) busy.push_back(i < counts.size() ? counts[i].get<std::uint64_t>() : 0);
+    for (std::uint64_t i : used) {
+      busy.push_back(i < counts.size() ? counts[i].get<std::uint64_t>() : 0);
+    }
     std::sort(busy.rbegin(), busy.rend());
     std::uint64_t sum = 0;
     for (std::uint64_t b : busy) sum += b;

@@ -24,7 +24,8 @@ json Latency(const std::vector<std::uint64_t>& values, std::uint64_t count = 1) 
     sum += static_cast<double>(v * count);
   }
   const std::uint64_t n = values.size() * count;
-  return {{"buckets", buckets}, {"count", n}, {"mean", n == 0 ? 0.0 : sum / static_cast<double>(n)}};
+  const double mean = n == 0 ? 0.0 : sum / static_cast<double>(n);
+  return {{"buckets", buckets}, {"count", n}, {"mean", mean}};
 }
 
 // The mean of an empirical distribution as inverse transform draws it: the segments' midpoints.
@@ -48,18 +49,31 @@ json Lock(const std::string& kind, std::uint64_t exclusive, std::uint64_t shared
             {"shared", shared != 0 ? Latency({50}) : Latency({})}}}};
 }
 
-json Process(json locks, double duration_s, std::vector<std::uint64_t> think) {
-  return {{"duration_s", duration_s}, {"think_ns", Latency(think)}, {"locks", std::move(locks)}};
+// Built member by member: a one-element braced list of json is an array to one compiler and a
+// copy to another.
+json Process(const std::vector<json>& locks, double duration_s,
+             std::vector<std::uint64_t> think) {
+  json p = json::object();
+  p["duration_s"] = duration_s;
+  p["think_ns"] = Latency(think);
+  p["locks"] = json(locks);
+  return p;
+}
+
+// A profile row (one run of the program) of these processes.
+json Row(const std::vector<json>& processes) {
+  json row = json::object();
+  row["processes"] = json(processes);
+  return row;
 }
 
 const Provenance kFrom{"prog --n 5", "2026-12-07T03:00:00Z", "host1", "abc1234"};
 
 TEST(RecordWorkload, TakesTheLocksCarrying99PercentWithTheirWeightsAndThreads) {
   // 1000 acquisitions: a and b carry 995, c (the main thread's set-up lock) the rest.
-  const json row = {{"processes",
-                     {Process({Lock("mutex", 900, 0, {1, 2}, 90), Lock("mutex", 95, 0, {1, 2}),
+  const json row = Row({Process({Lock("mutex", 900, 0, {1, 2}, 90), Lock("mutex", 95, 0, {1, 2}),
                                Lock("mutex", 5, 0, {0})},
-                              2.0, {1000, 2000, 3000})}}};
+                              2.0, {1000, 2000, 3000})});
   std::string why;
   const json w = RecordWorkload(row, kFrom, "prog", &why);
   ASSERT_FALSE(w.is_null()) << why;
@@ -101,7 +115,7 @@ TEST(RecordWorkload, TheTopQuantileKeepsTheRecordedMean) {
   p["think_ns"]["count"] = 1000;
   p["think_ns"]["mean"] = (999 * 1000.0 + 1e9) / 1000;
   std::string why;
-  const json w = RecordWorkload({{"processes", {p}}}, kFrom, "idle", &why);
+  const json w = RecordWorkload(Row({p}), kFrom, "idle", &why);
   const json& q = w["think_time"]["quantiles_ns"];
   EXPECT_NEAR(EmpiricalMean(q), (999 * 1000.0 + 1e9) / 1000, 1);
   EXPECT_GE(q[100].get<double>(), q[99].get<double>());
@@ -112,7 +126,7 @@ TEST(RecordWorkload, TheTopQuantileKeepsTheRecordedMean) {
 TEST(RecordWorkload, PerLockReadRatiosOnlyWhereTheLocksDiffer) {
   std::string why;
   const json same = RecordWorkload(
-      {{"processes", {Process({Lock("rwlock", 10, 90, {0}), Lock("rwlock", 10, 90, {1})}, 1, {})}}},
+      Row({Process({Lock("rwlock", 10, 90, {0}), Lock("rwlock", 10, 90, {1})}, 1, {})}),
       kFrom, "same", &why);
   EXPECT_FALSE(same.contains("lock_read_ratios"));
   EXPECT_DOUBLE_EQ(same["read_ratio"].get<double>(), 0.9);
@@ -121,7 +135,7 @@ TEST(RecordWorkload, PerLockReadRatiosOnlyWhereTheLocksDiffer) {
   EXPECT_EQ(same["recorded_from"]["lock"], "pthread_rwlock");
   EXPECT_EQ(same["shared_cs"]["quantiles_ns"][50], 50);
   const json differ = RecordWorkload(
-      {{"processes", {Process({Lock("rwlock", 50, 50, {0}), Lock("rwlock", 1, 99, {0})}, 1, {})}}},
+      Row({Process({Lock("rwlock", 50, 50, {0}), Lock("rwlock", 1, 99, {0})}, 1, {})}),
       kFrom, "differ", &why);
   EXPECT_EQ(differ["lock_read_ratios"], json::array({0.5, 0.99}));
   EXPECT_EQ(differ["threads"], 1);
@@ -132,25 +146,24 @@ TEST(RecordWorkload, ThreadsAreTheBusiestCarrying99PercentOfTheirAcquisitions) {
   json p = Process({Lock("mutex", 100000, 0, {0, 1, 2})}, 1, {500});
   p["thread_acquisitions"] = {10, 50000, 49990};
   std::string why;
-  EXPECT_EQ(RecordWorkload({{"processes", {p}}}, kFrom, "w", &why)["threads"], 2);
+  EXPECT_EQ(RecordWorkload(Row({p}), kFrom, "w", &why)["threads"], 2);
   p["thread_acquisitions"] = {2000, 50000, 48000};  // 2% is a worker's share
-  EXPECT_EQ(RecordWorkload({{"processes", {p}}}, kFrom, "w", &why)["threads"], 3);
+  EXPECT_EQ(RecordWorkload(Row({p}), kFrom, "w", &why)["threads"], 3);
 }
 
 TEST(RecordWorkload, ThreadsOfSeveralProcessesAddUp) {
   // Thread index 1 of one process is not thread index 1 of another.
   std::string why;
   const json w = RecordWorkload(
-      {{"processes",
-        {Process({Lock("mutex", 100, 0, {1, 2})}, 1, {500}),
-         Process({Lock("mutex", 100, 0, {1, 2, 3})}, 1, {500})}}},
+      Row({Process({Lock("mutex", 100, 0, {1, 2})}, 1, {500}),
+         Process({Lock("mutex", 100, 0, {1, 2, 3})}, 1, {500})}),
       kFrom, "two", &why);
   EXPECT_EQ(w["threads"], 5);
 }
 
 TEST(RecordWorkload, NothingRecordedFromAProgramWithoutLocks) {
   std::string why;
-  EXPECT_TRUE(RecordWorkload({{"processes", {Process(json::array(), 1, {})}}}, kFrom, "x", &why)
+  EXPECT_TRUE(RecordWorkload(Row({Process({}, 1, {})}), kFrom, "x", &why)
                   .is_null());
   EXPECT_NE(why.find("no lock acquisition"), std::string::npos) << why;
 }
@@ -159,9 +172,8 @@ TEST(RecordWorkload, NothingRecordedFromAProgramWithoutLocks) {
 TEST(RecordWorkload, RoundTripsThroughTheWorkloadParser) {
   std::string why;
   const json w = RecordWorkload(
-      {{"processes",
-        {Process({Lock("rwlock", 300, 700, {1, 2}, 30), Lock("mutex", 200, 0, {1})}, 0.5,
-                 {100, 900, 7000})}}},
+      Row({Process({Lock("rwlock", 300, 700, {1, 2}, 30), Lock("mutex", 200, 0, {1})}, 0.5,
+                 {100, 900, 7000})}),
       kFrom, "trip", &why);
   ASSERT_FALSE(w.is_null()) << why;
   const WorkloadSpec first = ParseWorkload(w.dump(2), "recorded.json");
