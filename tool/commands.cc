@@ -81,11 +81,6 @@ void WriteHgrmFiles(const std::string& dir, const RunRecord& r, const RunSummary
   }
 }
 
-void ResolvePaths(RunOptions* o) {
-  if (!o->out.empty()) o->out = UserPath(o->out);
-  if (!o->hgrm_dir.empty()) o->hgrm_dir = UserPath(o->hgrm_dir);
-}
-
 void PrintPlans(const std::vector<PlacementPlan>& plans, const std::string& format) {
   json plans_json = json::array();
   for (const PlacementPlan& plan : plans) {
@@ -97,15 +92,6 @@ void PrintPlans(const std::vector<PlacementPlan>& plans, const std::string& form
   }
   if (format == "json") std::cout << plans_json.dump(2) << "\n";
 }
-
-// Before any run, so a thread count the system's limits refuse costs no partial sweep.
-void Preflight(const RunPlan& plan) {
-  CheckThreadsCanStart(*std::max_element(plan.counts.begin(), plan.counts.end()));
-  for (const PlacementPlan& p : plan.plans) {
-    for (const std::string& w : p.warnings) PrintMessage("warning", w);
-  }
-}
-
 
 // What the finished runs add up to: the exit code so far, and whether the sweep must stop.
 struct SweepState {
@@ -137,43 +123,38 @@ void NoteStatus(const RunRecord& record, const std::string& label, SweepState* s
   }
 }
 
-void RunOne(const RunOptions& o, EngineConfig cfg, const LockRunner& lock, SweepState* state) {
+void RunOne(const RunPlan& plan, const PlannedRun& run, SweepState* state) {
+  EngineConfig cfg = run.engine;
+  cfg.interrupt = &g_interrupted;
   const bool tty = isatty(STDERR_FILENO) != 0;
-  const std::string label = std::string(lock.traits.name) + ", " + std::to_string(cfg.threads) +
-                            " threads" + AtRate(cfg.arrival_rate) + ", repetition " + std::to_string(cfg.repetition) + "/" +
+  const std::string label = std::string(run.lock->traits.name) + ", " +
+                            std::to_string(cfg.threads) + " threads" + AtRate(cfg.arrival_rate) +
+                            ", repetition " + std::to_string(cfg.repetition) + "/" +
                             std::to_string(cfg.spec.repetitions);
   if (tty) cfg.progress = [label](double f) { Progress(label, f); };
-  const RunRecord record = lock.Run(cfg);
+  const RunRecord record = run.lock->Run(cfg);
   if (tty) std::fprintf(stderr, "\r\033[K");
   const RunSummary summary = Summarize(record);
   state->runs.push_back(RunToJson(record, summary));
-  if (!o.hgrm_dir.empty()) WriteHgrmFiles(o.hgrm_dir, record, summary);
+  if (!plan.hgrm_dir.empty()) WriteHgrmFiles(plan.hgrm_dir, record, summary);
   NoteStatus(record, label, state);
 }
 
-SweepState RunSweep(const RunOptions& o, const RunPlan& plan, uint32_t sample_every,
-                    SweepJournal* journal) {
+// The plan's runs, in order; a run the journal holds from before a resume is taken from it.
+SweepState RunSweep(const RunPlan& plan, SweepJournal* journal) {
   SweepState state;
-  for (size_t c = 0; c < plan.counts.size() && !state.stop; ++c) {
-    for (size_t r = 0; r < plan.rates.size() && !state.stop; ++r) {
-      for (int rep = 1; rep <= plan.spec.repetitions && !state.stop; ++rep) {
-        // Interleaved: every lock's repetition 1, then every lock's repetition 2, ... so a slow
-        // drift of the machine does not favour one lock.
-        for (size_t l = 0; l < plan.locks.size() && !state.stop; ++l) {
-          const LockRunner& lock = *plan.locks[l];
-          if (const json* done =
-                  journal->Finished(lock.traits.name, plan.counts[c], plan.rates[r], rep)) {
-            state.runs.push_back(*done);  // finished before a resume
-            if (done->value("status", "") == "violation") state.exit_code = kExitViolation;
-            continue;
-          }
-          RunOne(o, RunEngineConfig(plan, c, plan.rates[r], rep, sample_every, &g_interrupted), lock,
-                 &state);
-          // Between runs: the run's threads have joined, so the write is outside its window.
-          journal->Record(&state.runs.back());
-        }
-      }
+  for (const PlannedRun& run : plan.runs) {
+    if (state.stop) break;
+    const EngineConfig& cfg = run.engine;
+    if (const json* done = journal->Finished(run.lock->traits.name, cfg.threads,
+                                             cfg.arrival_rate, cfg.repetition)) {
+      state.runs.push_back(*done);  // finished before a resume
+      if (done->value("status", "") == "violation") state.exit_code = kExitViolation;
+      continue;
     }
+    RunOne(plan, run, &state);
+    // Between runs: the run's threads have joined, so the write is outside its window.
+    journal->Record(&state.runs.back());
   }
   return state;
 }
@@ -228,36 +209,29 @@ int Finish(int exit_code) {
   return exit_code;
 }
 
-// (resume: the journal's options) -> resolve options -> plan -> (dry run: print the plan) ->
-// check outputs -> start the journal -> run each -> emit -> end the journal.
+// (resume: the journal's options) -> plan -> (dry run: print the plan) -> start the journal ->
+// run each -> emit -> end the journal.
 int DoRun(RunOptions o) {
   Journal resumed;
   if (!o.resume.empty()) o = ResumedOptions(o, &resumed);
-  ResolvePaths(&o);
-  const LockCatalog catalog = LoadLockCatalog(o.plugins);
-  const RunPlan plan = PlanRun(o, catalog);
-  if (o.dry_run) {
-    PrintPlans(plan.plans, o.format);
+  const RunPlan plan = PlanRun(o);
+  if (plan.dry_run) {
+    PrintPlans(plan.plans, plan.format);
     return kExitOk;
   }
-  CheckOutputs(o);
-  Preflight(plan);
-  const ClockCalibration& clock = Clock();
-  const TimedAcquisitionCost& timed = MeasuredTimedAcquisitionCost();
-  const uint32_t sample_every = SampleEvery(plan, timed);
+  for (const std::string& w : plan.warnings) PrintMessage("warning", w);
   InstallSignalHandlers();
-  const json config = RunConfig(plan, catalog, sample_every);
-  const json context = BuildContext(plan.topology, clock, timed);
+  const json context = BuildContext(*plan.topology, Clock(), MeasuredTimedAcquisitionCost());
   SweepJournal journal;
-  journal.Start(o, sample_every, context, config, o.resume.empty() ? nullptr : &resumed);
-  const SweepState sweep = RunSweep(o, plan, sample_every, &journal);
-  json doc = ResultDocument(journal.Context(context), config, sweep.runs);
-  if (json fits = SweepFits(doc["runs"], plan.topology.pus()); !fits.empty()) {
+  journal.Start(plan, context, o.resume.empty() ? nullptr : &resumed);
+  const SweepState sweep = RunSweep(plan, &journal);
+  json doc = ResultDocument(journal.Context(context), plan.config, sweep.runs);
+  if (json fits = SweepFits(doc["runs"], plan.topology->pus()); !fits.empty()) {
     doc["sweep_fits"] = std::move(fits);
   }
-  EmitResult(doc, o.format, plan.topology);
+  EmitResult(doc, plan.format, *plan.topology);
   bool written = false;
-  const int exit_code = WriteResultFile(o.out, doc, sweep.exit_code, &written);
+  const int exit_code = WriteResultFile(plan.out, doc, sweep.exit_code, &written);
   journal.Finish(!sweep.stop, written);
   return Finish(exit_code);
 }

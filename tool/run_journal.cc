@@ -110,19 +110,19 @@ RunOptions ResumedOptions(const RunOptions& given, Journal* journal) {
   return o;
 }
 
-void SweepJournal::Start(const RunOptions& o, uint32_t sample_every, const json& context,
-                         const json& config, const Journal* resumed) {
-  if (o.out.empty() || IsStream(o.out)) return;
-  result_path_ = o.out;
-  const std::string path = JournalPath(o.out);
+void SweepJournal::Start(const RunPlan& plan, const json& context, const Journal* resumed) {
+  const std::string& out = plan.out;
+  if (out.empty() || IsStream(out)) return;
+  result_path_ = out;
+  const std::string path = JournalPath(out);
   if (resumed == nullptr && access(path.c_str(), F_OK) == 0) {
-    throw SpecError("--out: '" + path + "' holds the finished runs of a sweep into '" + o.out +
-                    "' that did not finish; resume it with `lockbench run --resume " + o.out +
+    throw SpecError("--out: '" + path + "' holds the finished runs of a sweep into '" + out +
+                    "' that did not finish; resume it with `lockbench run --resume " + out +
                     "`, or remove the journal to start over");
   }
   if (resumed != nullptr) {
-    for (const std::string& why : Mismatches(path, resumed->header, context, config)) {
-      if (!o.force) throw SpecError("--resume: " + why + ", or add --force");
+    for (const std::string& why : Mismatches(path, resumed->header, context, plan.config)) {
+      if (!plan.force) throw SpecError("--resume: " + why + ", or add --force");
       PrintMessage("warning", "--resume --force: " + why);
     }
     resumed_context_ = resumed->header["context"];
@@ -130,8 +130,8 @@ void SweepJournal::Start(const RunOptions& o, uint32_t sample_every, const json&
     finished_ = resumed->runs;
   }
   const json header = {{"context", Context(context)},
-                       {"config", config},
-                       {"options", OptionsToJson(o, sample_every)}};
+                       {"config", plan.config},
+                       {"options", plan.journal_options}};
   try {
     writer_ = std::make_unique<JournalWriter>(path, header, finished_);
   } catch (const std::exception& e) {

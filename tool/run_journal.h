@@ -21,6 +21,7 @@
 #include "nlohmann/json.hpp"
 #include "results/journal.h"
 #include "tool/plan/run_options.h"
+#include "tool/plan/run_plan.h"
 
 namespace lockbench {
 
@@ -38,8 +39,7 @@ class SweepJournal {
   // nothing. A new sweep refuses to start over a journal left by an unfinished one and writes
   // the header; a resumed one (`resumed` non-null) is checked against this binary, machine and
   // config, then its journal is rewritten without a torn line. Throws SpecError.
-  void Start(const RunOptions& o, uint32_t sample_every, const nlohmann::json& context,
-             const nlohmann::json& config, const Journal* resumed);
+  void Start(const RunPlan& plan, const nlohmann::json& context, const Journal* resumed);
 
   // The run as the journal holds it when it finished before, else nullptr. `arrival_rate` is
   // the open loop's offered rate, 0 for a closed loop.

@@ -150,9 +150,8 @@ TEST(RunOptionTableTest, EveryConfigKeyReachesTheRecordedConfig) {
                      .latency_sample = "4",
                      .stall_timeout = "3s",
                      .time_series_interval = "5ms"};
-  const LockCatalog catalog = LoadLockCatalog({});
-  const RunPlan plan = PlanRun(o, catalog);
-  const json config = RunConfig(plan, catalog, SampleEvery(plan, TimedAcquisitionCost{}));
+  const RunPlan plan = PlanRun(o);
+  const json& config = plan.config;
   for (const RunOptionRow& row : RunOptionRows()) {
     if (row.config_key.empty() || row.config_key == "plugins") continue;  // plugins: none given
     SCOPED_TRACE(std::string(row.flag));
@@ -164,8 +163,9 @@ TEST(RunOptionTableTest, EveryConfigKeyReachesTheRecordedConfig) {
   EXPECT_EQ(config.at("time_series_interval_ns"), 5'000'000u);
   EXPECT_EQ(config.at("latency_sample_every"), 4u);
   EXPECT_EQ(config.at("locks"), json::array({"push_lock"}));
-  EXPECT_EQ(plan.stall_ns, 3'000'000'000u);
-  EXPECT_EQ(plan.interval_ns, 5'000'000u);
+  ASSERT_FALSE(plan.runs.empty());
+  EXPECT_EQ(plan.runs[0].engine.stall_timeout_ns, 3'000'000'000u);
+  EXPECT_EQ(plan.runs[0].engine.time_series_interval_ns, 5'000'000u);
 }
 
 // A typed row reads its value with the row's range, and a bad one is refused with the row's

@@ -125,77 +125,35 @@ std::optional<uint32_t> LatencySample(const RunOptions& o, const WorkloadSpec& s
 // 0.15 ns) to an uncontended round trip of 9-17 ns here, about 1%.
 constexpr uint32_t kDefaultSampleEvery = 256;
 
-}  // namespace
-
-Topology LoadTopology(const std::string& synthetic, const std::string& xml) {
-  if (!synthetic.empty() && !xml.empty()) {
-    throw SpecError("--synthetic and --topology-xml: give one, not both");
+// --out can be written and --hgrm names a writable directory, before any run, so a typo costs
+// no measurement.
+void CheckOutputs(const std::string& out, const std::string& hgrm_dir) {
+  if (!out.empty()) {
+    try {
+      CheckWritable(out);
+    } catch (const std::exception& e) {
+      throw SpecError("--out: " + std::string(e.what()));
+    }
   }
-  if (!synthetic.empty()) return Topology::FromSynthetic(synthetic);
-  if (!xml.empty()) return Topology::FromXmlFile(UserPath(xml));
-  return Topology::LoadThisMachine();
+  if (!hgrm_dir.empty()) CheckHgrmDir(hgrm_dir);
 }
 
-uint32_t SampleEvery(const RunPlan& plan, const TimedAcquisitionCost& timed) {
-  if (plan.sample_every) return *plan.sample_every;
-  const WorkloadSpec& spec = plan.spec;
-  if (spec.OpenLoop()) return 1;  // every request's response time is recorded
-  const double rr = spec.DedicatedRoles() ? (spec.readers + spec.writers > 0
-                                                 ? static_cast<double>(spec.readers) / (spec.readers + spec.writers)
-                                                 : 0)
-                                          : spec.read_ratio;
-  const double work = rr * static_cast<double>(spec.shared_cs_ns) +
-                      (1 - rr) * static_cast<double>(spec.exclusive_cs_ns) +
-                      (spec.think == ThinkKind::kNone ? 0.0 : static_cast<double>(spec.think_ns));
-  const double cost = rr * timed.shared_ns + (1 - rr) * timed.exclusive_ns;
-  return work >= 20 * cost ? 1 : kDefaultSampleEvery;
-}
-
-// Checks the flags in the order a user reads them, so the first mistake is the one reported.
-RunPlan PlanRun(const RunOptions& o, const LockCatalog& catalog) {
-  WorkloadSpec spec = ResolveWorkload(o);
-  std::vector<const LockRunner*> locks = ResolveLockList(o.locks, catalog.runners);
-  Topology topology = RunTopology(o);
-  MemoryPolicy memory = ResolveMemory(o, topology);
-  CheckRecursion(spec, locks, o.allow_deadlock);
-  ApplyLockSettings(o.lock_settings);
-  nlohmann::json recorded = RecordedOptions(o);  // checks the durations' ranges
-  std::vector<int> counts = ThreadCounts(spec, topology);
-  CheckArrivalRates(spec, *std::max_element(counts.begin(), counts.end()));  // 4/core resolved
-  std::vector<PlacementPlan> plans = PlanPlacements(o, spec, counts, topology);
-  std::vector<double> rates = spec.OpenLoop() ? spec.arrival_rates : std::vector<double>{0};
-  std::optional<uint64_t> torture_seed = TortureSeed(o, spec);
-  std::optional<uint32_t> sample_every = LatencySample(o, spec);
-  return RunPlan{.spec = std::move(spec),
-                 .locks = std::move(locks),
-                 .topology = std::move(topology),
-                 .memory = std::move(memory),
-                 .stall_ns = DurationOption(o, &RunOptions::stall_timeout),
-                 .interval_ns = DurationOption(o, &RunOptions::time_series_interval),
-                 .counts = std::move(counts),
-                 .plans = std::move(plans),
-                 .rates = std::move(rates),
-                 .torture_seed = torture_seed,
-                 .sample_every = sample_every,
-                 .verify = !o.no_verify,
-                 .allow_deadlock = o.allow_deadlock,
-                 .recorded = std::move(recorded)};
-}
-
-json RunConfig(const RunPlan& plan, const LockCatalog& catalog, uint32_t sample_every) {
-  json config = plan.recorded;
-  config["workload"] = WorkloadToJson(plan.spec);
+// The result's config: the options recorded as given (already in plan->config) and what the
+// plan resolved.
+void AddDerivedConfig(RunPlan* plan, bool verify) {
+  json& config = plan->config;
+  config["workload"] = WorkloadToJson(plan->spec);
   json lock_names = json::array();
-  for (const LockRunner* r : plan.locks) lock_names.push_back(r->traits.name);
+  for (const LockRunner* r : plan->locks) lock_names.push_back(r->traits.name);
   config["locks"] = lock_names;
-  config["thread_counts"] = plan.counts;
-  config["memory"] = plan.memory.spec;
-  config["latency_sample_every"] = sample_every;
-  config["verify"] = plan.verify;
-  config["torture"] = plan.torture_seed ? json{{"seed", *plan.torture_seed}} : json(nullptr);
+  config["thread_counts"] = plan->counts;
+  config["memory"] = plan->memory.spec;
+  config["latency_sample_every"] = plan->sample_every;
+  config["verify"] = verify;
+  config["torture"] = plan->torture_seed ? json{{"seed", *plan->torture_seed}} : json(nullptr);
   config["lock_settings"] = LockSettingsJson();
   json geometry = json::object();
-  for (const LockRunner* r : plan.locks) {
+  for (const LockRunner* r : plan->locks) {
     const LockTraits& t = r->traits;
     if (t.slots == 0) continue;
     geometry[std::string(t.name)] = {
@@ -207,40 +165,112 @@ json RunConfig(const RunPlan& plan, const LockCatalog& catalog, uint32_t sample_
   if (const std::optional<uint32_t> spins = FirstLockSetting("spin_count")) {
     config["spin_count"] = *spins;
   }
-  if (!catalog.plugins.empty()) config["plugins"] = PluginsJson(catalog.plugins);
-  return config;
+  if (!plan->catalog.plugins.empty()) config["plugins"] = PluginsJson(plan->catalog.plugins);
 }
 
-EngineConfig RunEngineConfig(const RunPlan& plan, std::size_t count_index, double rate,
-                             int repetition, uint32_t sample_every,
-                             const std::atomic<bool>* interrupt) {
-  EngineConfig cfg;
-  cfg.spec = plan.spec;
-  cfg.threads = plan.counts[count_index];
-  cfg.arrival_rate = rate;
-  cfg.repetition = repetition;
-  cfg.plan = plan.plans[count_index];
-  cfg.topology = &plan.topology;
-  cfg.memory = plan.memory;
-  cfg.latency_sample_every = sample_every;
-  cfg.verify = plan.verify;
-  cfg.allow_deadlock = plan.allow_deadlock;
-  cfg.torture_seed = plan.torture_seed;
-  cfg.stall_timeout_ns = plan.stall_ns;
-  cfg.time_series_interval_ns = plan.interval_ns;
-  cfg.interrupt = interrupt;
-  return cfg;
-}
+// What every run's engine config shares.
+struct EngineSettings {
+  bool verify = true;
+  bool allow_deadlock = false;
+  uint64_t stall_ns = 0;
+  uint64_t interval_ns = 0;
+};
 
-void CheckOutputs(const RunOptions& o) {
-  if (!o.out.empty()) {
-    try {
-      CheckWritable(o.out);
-    } catch (const std::exception& e) {
-      throw SpecError("--out: " + std::string(e.what()));
+// The sweep's runs in the order they run: thread counts, then rates, then repetitions, each
+// repetition every lock's.
+void AddRuns(RunPlan* plan, const EngineSettings& settings) {
+  for (std::size_t c = 0; c < plan->counts.size(); ++c) {
+    for (const double rate : plan->rates) {
+      for (int rep = 1; rep <= plan->spec.repetitions; ++rep) {
+        for (const LockRunner* lock : plan->locks) {
+          EngineConfig cfg;
+          cfg.spec = plan->spec;
+          cfg.threads = plan->counts[c];
+          cfg.arrival_rate = rate;
+          cfg.repetition = rep;
+          cfg.plan = plan->plans[c];
+          cfg.topology = plan->topology.get();
+          cfg.memory = plan->memory;
+          cfg.latency_sample_every = plan->sample_every;
+          cfg.verify = settings.verify;
+          cfg.allow_deadlock = settings.allow_deadlock;
+          cfg.torture_seed = plan->torture_seed;
+          cfg.stall_timeout_ns = settings.stall_ns;
+          cfg.time_series_interval_ns = settings.interval_ns;
+          plan->runs.push_back(PlannedRun{.lock = lock, .engine = std::move(cfg)});
+        }
+      }
     }
   }
-  if (!o.hgrm_dir.empty()) CheckHgrmDir(o.hgrm_dir);
+}
+
+}  // namespace
+
+Topology LoadTopology(const std::string& synthetic, const std::string& xml) {
+  if (!synthetic.empty() && !xml.empty()) {
+    throw SpecError("--synthetic and --topology-xml: give one, not both");
+  }
+  if (!synthetic.empty()) return Topology::FromSynthetic(synthetic);
+  if (!xml.empty()) return Topology::FromXmlFile(UserPath(xml));
+  return Topology::LoadThisMachine();
+}
+
+uint32_t SampleEvery(const WorkloadSpec& spec, const TimedAcquisitionCost& timed) {
+  if (spec.OpenLoop()) return 1;  // every request's response time is recorded
+  const int role_threads = spec.readers + spec.writers;
+  const double rr = !spec.DedicatedRoles() ? spec.read_ratio
+                    : role_threads > 0     ? static_cast<double>(spec.readers) / role_threads
+                                           : 0;
+  const double work = rr * static_cast<double>(spec.shared_cs_ns) +
+                      (1 - rr) * static_cast<double>(spec.exclusive_cs_ns) +
+                      (spec.think == ThinkKind::kNone ? 0.0 : static_cast<double>(spec.think_ns));
+  const double cost = rr * timed.shared_ns + (1 - rr) * timed.exclusive_ns;
+  return work >= 20 * cost ? 1 : kDefaultSampleEvery;
+}
+
+// The options are read in one pass, helpers of this file first, then the typed values and the
+// records of run_options.cc; what follows works on the plan alone.
+RunPlan PlanRun(const RunOptions& o) {
+  RunPlan plan;
+  plan.catalog = LoadLockCatalog(o.plugins);
+  plan.spec = ResolveWorkload(o);
+  plan.locks = ResolveLockList(o.locks, plan.catalog.runners);
+  const Topology& topology = *(plan.topology = std::make_shared<const Topology>(RunTopology(o)));
+  plan.memory = ResolveMemory(o, topology);
+  CheckRecursion(plan.spec, plan.locks, o.allow_deadlock);
+  ApplyLockSettings(o.lock_settings);
+  plan.counts = ThreadCounts(plan.spec, topology);
+  const int most_threads = *std::max_element(plan.counts.begin(), plan.counts.end());
+  CheckArrivalRates(plan.spec, most_threads);  // 4/core resolved
+  plan.plans = PlanPlacements(o, plan.spec, plan.counts, topology);
+  plan.rates = plan.spec.OpenLoop() ? plan.spec.arrival_rates : std::vector<double>{0};
+  plan.torture_seed = TortureSeed(o, plan.spec);
+  const std::optional<uint32_t> latency_sample = LatencySample(o, plan.spec);
+  plan.dry_run = o.dry_run;
+  plan.out = o.out.empty() ? "" : UserPath(o.out);
+  plan.hgrm_dir = o.hgrm_dir.empty() ? "" : UserPath(o.hgrm_dir);
+  plan.format = o.format;
+  plan.force = o.force;
+  if (!plan.dry_run) CheckOutputs(plan.out, plan.hgrm_dir);
+  plan.config = RecordedOptions(o);  // checks the durations' ranges
+  const uint64_t stall_ns = DurationOption(o, &RunOptions::stall_timeout);
+  const uint64_t interval_ns = DurationOption(o, &RunOptions::time_series_interval);
+  if (plan.dry_run) return plan;
+  // Before any run, so a thread count the system's limits refuse costs no partial sweep.
+  CheckThreadsCanStart(most_threads);
+  for (const PlacementPlan& p : plan.plans) {
+    plan.warnings.insert(plan.warnings.end(), p.warnings.begin(), p.warnings.end());
+  }
+  plan.sample_every = latency_sample ? *latency_sample
+                                     : SampleEvery(plan.spec, MeasuredTimedAcquisitionCost());
+  plan.journal_options = OptionsToJson(o, plan.sample_every);
+  const EngineSettings settings{.verify = !o.no_verify,
+                                .allow_deadlock = o.allow_deadlock,
+                                .stall_ns = stall_ns,
+                                .interval_ns = interval_ns};
+  AddDerivedConfig(&plan, settings.verify);
+  AddRuns(&plan, settings);
+  return plan;
 }
 
 void CheckHgrmDir(const std::string& dir) {
