@@ -51,20 +51,6 @@ std::string DirectoryOf(const std::string& path) {
   return path.substr(0, slash);
 }
 
-// Writes all of `text` to fd, past short writes and EINTR; returns 0 or the failure's errno.
-int WriteAll(int fd, const std::string& text) {
-  size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = write(fd, text.data() + written, text.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    written += static_cast<size_t>(n);
-  }
-  return 0;
-}
-
 void WriteThrough(const std::string& path, const std::string& text) {
   const int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
@@ -86,6 +72,20 @@ std::string ReplacedFile(const std::string& path) {
 }
 
 }  // namespace
+
+int WriteAll(int fd, const std::string& text) {
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = write(fd, text.data() + written, text.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    written += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
 
 // Renaming a file over a device would replace the node itself (as root, /dev/null for everyone).
 bool IsStream(const std::string& path) {

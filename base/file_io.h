@@ -33,6 +33,9 @@ std::string ReadFileBounded(const std::string& path, std::size_t max_bytes);
 // /dev/stdout, a FIFO) is written through instead, and a symlink keeps naming the new file.
 void WriteFileAtomically(const std::string& path, const std::string& text);
 
+// Writes all of `text` to fd, past short writes and EINTR; returns 0 or the failure's errno.
+int WriteAll(int fd, const std::string& text);
+
 // A device, pipe or socket (after symlinks) at `path`: /dev/null, /dev/stdout, a FIFO. Written
 // through rather than replaced; nothing beside it (a journal) belongs there.
 bool IsStream(const std::string& path);

@@ -1,7 +1,9 @@
 #include "results/merge.h"
 
 #include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "results/result_json.h"
 
@@ -22,6 +24,11 @@ class Merged {
     return contexts_.size() - 1;
   }
 
+  // The input file a merged context first came from, for messages.
+  void NoteSource(size_t context_index, const std::string& path) {
+    sources_.emplace(context_index, path);
+  }
+
   // Adds `run` (its context_index already the merged one) unless the same run is there.
   void AddRun(json run, const std::string& where) {
     const json key = {run["context_index"], run.value("invocation", ""), run["lock"],
@@ -39,6 +46,58 @@ class Merged {
     }
   }
 
+  // Every slice of each sharded sweep (`run --shard K/N`) is there, whole: the contexts whose
+  // configs are the same but for `shard` are one sweep's slices. Throws CompareInputError naming
+  // the slices that are missing or short of runs.
+  void CheckShards() const {
+    struct Sweep {
+      int count = 0;
+      std::map<int, std::vector<size_t>> slices;  // K -> the contexts holding slice K
+    };
+    std::map<std::string, Sweep> sweeps;
+    for (size_t i = 0; i < configs_.size(); ++i) {
+      const json& config = configs_[i];
+      if (!config.is_object() || !config.contains("shard") || !config["shard"].is_object()) continue;
+      json rest = config;
+      rest.erase("shard");
+      Sweep& sweep = sweeps[rest.dump()];
+      const int count = config["shard"].value("count", 0);
+      if (sweep.count != 0 && sweep.count != count) {
+        throw CompareInputError(Source(i) + ": slice of a sweep cut into " + std::to_string(count) +
+                                " where " + Source(sweep.slices.begin()->second.front()) +
+                                " cut the same sweep into " + std::to_string(sweep.count) +
+                                "; merge the slices of one --shard K/N sweep");
+      }
+      sweep.count = count;
+      sweep.slices[config["shard"].value("index", 0)].push_back(i);
+    }
+    for (const auto& [config, sweep] : sweeps) {
+      std::string missing;
+      for (int k = 1; k <= sweep.count; ++k) {
+        if (!sweep.slices.contains(k)) missing += (missing.empty() ? "" : ", ") + Slice(k, sweep.count);
+      }
+      const size_t first = sweep.slices.begin()->second.front();
+      if (!missing.empty()) {
+        throw CompareInputError("the sweep sliced by --shard in " + Source(first) + " lacks " +
+                                missing + "; merge every slice's result file");
+      }
+      for (const auto& [k, contexts] : sweep.slices) {
+        size_t runs = 0;
+        for (const json& run : runs_) {
+          for (size_t c : contexts) runs += run["context_index"] == c ? 1 : 0;
+        }
+        const size_t planned = configs_[contexts.front()]["shard"].value("runs", size_t{0});
+        if (runs < planned) {
+          throw CompareInputError(Source(contexts.front()) + ": slice " + Slice(k, sweep.count) +
+                                  " holds " + std::to_string(runs) + " of its " +
+                                  std::to_string(planned) +
+                                  " runs (it did not finish); resume it with lockbench run "
+                                  "--resume and merge again");
+        }
+      }
+    }
+  }
+
   json Document() && {
     return {{"schema_version", kSchemaVersion},
             {"contexts", std::move(contexts_)},
@@ -51,6 +110,13 @@ class Merged {
   json configs_ = json::array();
   json runs_ = json::array();
   std::map<std::string, size_t> seen_;  // run key -> index in runs_
+  std::map<size_t, std::string> sources_;  // context index -> the input it first came from
+
+  std::string Source(size_t context_index) const {
+    const auto it = sources_.find(context_index);
+    return it == sources_.end() ? "contexts[" + std::to_string(context_index) + "]" : it->second;
+  }
+  static std::string Slice(int k, int n) { return std::to_string(k) + "/" + std::to_string(n); }
 };
 
 }  // namespace
@@ -67,6 +133,7 @@ json MergeResults(const std::vector<LoadedResult>& inputs) {
     } else {
       index.push_back(merged.AddContext(doc["context"], doc.value("config", json())));
     }
+    for (const size_t i : index) merged.NoteSource(i, in.path);
     const bool merged_input = doc.contains("contexts");
     const json& runs = doc["runs"];
     for (size_t i = 0; i < runs.size(); ++i) {
@@ -76,6 +143,7 @@ json MergeResults(const std::vector<LoadedResult>& inputs) {
       merged.AddRun(std::move(run), in.path + ": runs[" + std::to_string(i) + "]");
     }
   }
+  merged.CheckShards();
   return std::move(merged).Document();
 }
 

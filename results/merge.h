@@ -16,7 +16,8 @@ namespace lockbench {
 
 // The merged document of `inputs` (each checked by LoadResultDocuments). Throws
 // CompareInputError when one run (same context, lock, workload, threads, placement and
-// repetition) comes with different numbers in two inputs.
+// repetition) comes with different numbers in two inputs, and when a sweep run in slices
+// (`run --shard K/N`: configs equal but for `shard`) lacks a slice or a slice lacks runs.
 nlohmann::json MergeResults(const std::vector<LoadedResult>& inputs);
 
 }  // namespace lockbench

@@ -306,6 +306,13 @@ bad "latency sample zero" "--latency-sample: '0' is out of range; expected auto 
   "${R[@]}" --latency-sample 0
 bad "latency sample non-numeric" "--latency-sample: 'autp' is not a number" \
   "${R[@]}" --latency-sample autp
+for slice in 0/3 4/3 1/0 x 2/3x -1/3 1/100001; do
+  bad "shard $slice" "--shard: '$slice' is not a slice; expected K/N with N from 1 to 100000 and K from 1 to N, e.g. 2/3" \
+    "${R[@]}" --shard "$slice"
+done
+bad "shard empty" "--shard: empty value" "${R[@]}" --shard ""
+bad "shard of no run" "--shard: slice 2/2 holds none of the sweep's 1 run; use at most 1 slice" \
+  "${R[@]}" --threads 1 --shard 2/2
 bad "stall timeout zero" "--stall-timeout: '0' is too short; at least 1ms" \
   "${R[@]}" --stall-timeout 0
 bad "stall timeout no unit" "--stall-timeout: '10' has no unit" "${R[@]}" --stall-timeout 10

@@ -2,7 +2,8 @@
 # `lockbench merge` of result files from two machines (a real sweep, and a copy of it with
 # another host's context, as a CI job matrix would produce): the merged file passes the schema,
 # each run keeps its own context, a run given twice (or a merged file merged again) is kept
-# once, a directory is read like its files, and compare reads the merged file, refusing the mix
+# once, a directory is read like its files, a sweep run in slices (--shard) merges whole or names
+# the missing slice, and compare reads the merged file, refusing the mix
 # of machines unless --allow-different-machines.
 #
 # Usage: merge_test.sh path/to/lockbench path/to/validate_result.py path/to/result_schema.json
@@ -98,5 +99,46 @@ locks = sorted({c["lock"] for c in report["comparisons"]})
 assert locks == ["push_lock", "shared_mutex"], locks
 PY
 check $? "compare matched both locks across the merged file"
+
+# A sweep run in three slices (--shard K/N, as a job array would run it) merges into the whole
+# sweep; a slice left out, or slices of two different cuts, are named and refused.
+shard_sweep=(run --lock shared_mutex,push_lock,srwlock --threads 1 --duration 10ms --warmup 0
+             --repetitions 2)
+"$bin" "${shard_sweep[@]}" --dry-run >/dev/null 2>&1
+check $? "the sharded sweep plans"
+for k in 1 2 3; do
+  "$bin" "${shard_sweep[@]}" --shard "$k/3" --out "$tmp/slice$k.json" >/dev/null 2>&1
+  check $? "slice $k/3 runs"
+done
+"$bin" merge "$tmp/slices.json" "$tmp/slice1.json" "$tmp/slice2.json" "$tmp/slice3.json" \
+  >/dev/null 2>"$tmp/stderr"
+check $? "the three slices merge ($(cat "$tmp/stderr"))"
+python3 "$validator" "$schema" "$tmp/slices.json" "$tmp/slice2.json"
+check $? "the merged slices and a slice pass the schema"
+python3 - "$tmp/slices.json" <<'PY'
+import collections, json, sys
+doc = json.load(open(sys.argv[1]))
+runs = collections.Counter((r["lock"], r["repetition"]) for r in doc["runs"])
+assert len(doc["runs"]) == 6 and set(runs.values()) == {1}, runs  # 3 locks x 2 repetitions
+shards = sorted((c["shard"]["index"], c["shard"]["count"], c["shard"]["sweep_runs"])
+                for c in doc["configs"])
+assert shards == [(1, 3, 6), (2, 3, 6), (3, 3, 6)], shards
+PY
+check $? "the merged slices hold each of the sweep's 6 runs once"
+"$bin" merge "$tmp/partial.json" "$tmp/slice1.json" "$tmp/slice3.json" >/dev/null 2>"$tmp/stderr"
+rc=$?
+check $((rc == 2 ? 0 : 1)) "merge refuses a sweep without one of its slices (rc=$rc)"
+grep -qx "lockbench: error: the sweep sliced by --shard in .*slice1.json lacks 2/3; merge every slice's result file" \
+  "$tmp/stderr"
+check $? "merge names the missing slice ($(cat "$tmp/stderr"))"
+[ ! -e "$tmp/partial.json" ]
+check $? "a refused merge writes nothing"
+"$bin" "${shard_sweep[@]}" --shard 2/2 --out "$tmp/half.json" >/dev/null 2>&1
+"$bin" merge "$tmp/mixed.json" "$tmp/slice1.json" "$tmp/slice2.json" "$tmp/slice3.json" \
+  "$tmp/half.json" >/dev/null 2>"$tmp/stderr"
+rc=$?
+check $((rc == 2 ? 0 : 1)) "merge refuses slices of two cuts of one sweep (rc=$rc)"
+grep -q "cut the same sweep into 3" "$tmp/stderr"
+check $? "merge says the cuts differ ($(cat "$tmp/stderr"))"
 
 check_finish merge_test

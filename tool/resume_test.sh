@@ -6,7 +6,8 @@
 # every run the journal held with the journal's numbers, unchanged; the journal is then gone.
 # A sweep ended by SIGTERM keeps its journal too, and the resume measures the interrupted run
 # again; --force resumes a journal of another machine with a warning; a rate sweep in torture
-# mode resumes with its rates apart and its torture seed.
+# mode resumes with its rates apart and its torture seed; of two resumes started together, the
+# second is refused while the first finishes the sweep.
 #
 # Usage: resume_test.sh path/to/lockbench
 set -uo pipefail
@@ -158,5 +159,46 @@ mkdir -p "$d"
 check $? "complete: exit 0"
 [ "$(ls -A "$d")" = "r.json" ]
 check $? "complete: the result file alone ($(ls -A "$d" | tr '\n' ' '))"
+
+# Two resumes of one journal started together: the first takes the journal's lock, the second
+# is refused (exit 2, naming the first's process), and so is a new sweep into the same file; the
+# first finishes the sweep whole and removes the journal.
+d="$tmp/two-resumes"
+mkdir -p "$d"
+slow=(run --lock shared_mutex,push_lock,eresource --threads 1,2 --duration 150ms --warmup 0
+      --repetitions 2 --format csv)
+"$bin" "${slow[@]}" --out "$d/r.json" >"$d/stdout" 2>"$d/stderr" &
+pid=$!
+wait_for 60 lines_at_least "$d/r.json.journal" 2
+check $? "two resumes: the journal holds a run ($(cat "$d/stderr"))"
+kill -KILL "$pid"
+{ wait "$pid"; } 2>/dev/null
+cp "$d/r.json.journal" "$d/journal.copy"
+owned_by() {
+  python3 -c 'import json, sys; h = json.loads(open(sys.argv[1]).readline())
+sys.exit(0 if h.get("owner", {}).get("pid") == int(sys.argv[2]) else 1)' "$1" "$2" 2>/dev/null
+}
+"$bin" run --resume "$d/r.json" >"$d/first.stdout" 2>"$d/first.stderr" &
+first=$!
+wait_for 30 owned_by "$d/r.json.journal" "$first"
+check $? "two resumes: the first holds the journal ($(cat "$d/first.stderr"))"
+"$bin" run --resume "$d/r.json" >"$d/second.stdout" 2>"$d/second.stderr"
+rc=$?
+check $((rc == 2 ? 0 : 1)) "two resumes: the second exits 2 (rc=$rc)"
+grep -qx "lockbench: error: --resume: .*r.json.journal is in use by process $first on host .* (a sweep or a resume of it); wait for it to end" \
+  "$d/second.stderr"
+check $? "two resumes: the second names the first's process ($(cat "$d/second.stderr"))"
+"$bin" "${slow[@]}" --out "$d/r.json" >"$d/new.stdout" 2>"$d/new.stderr"
+rc=$?
+check $((rc == 2 ? 0 : 1)) "two resumes: a new sweep into the same file exits 2 (rc=$rc)"
+grep -q "^lockbench: error: --out: .*r.json.journal is in use by process $first " "$d/new.stderr"
+check $? "two resumes: the new sweep names the resume's process ($(cat "$d/new.stderr"))"
+wait "$first"
+rc=$?
+check $((rc == 0 ? 0 : 1)) "two resumes: the first exits 0 (rc=$rc; $(cat "$d/first.stderr"))"
+out=$(check_result "$d/r.json" "$d/journal.copy" 2>&1)
+check $? "two resumes: the planned runs once each, the journal's unchanged ($out)"
+[ ! -e "$d/r.json.journal" ] && [ -z "$(find "$d" -name '*.tmp.*')" ]
+check $? "two resumes: the journal is removed, nothing left beside it"
 
 check_finish resume_test

@@ -81,7 +81,7 @@ RunOptions ResumedOptions(const RunOptions& given, Journal* journal) {
                     "': nothing to resume (a sweep that finished removed its journal)");
   }
   try {
-    *journal = ReadJournal(path);
+    *journal = ReadJournalLocked(path);
   } catch (const JournalError& e) {
     throw SpecError(std::string("--resume: ") + e.what());
   }
@@ -116,6 +116,13 @@ void SweepJournal::Start(const RunPlan& plan, const json& context, const Journal
   result_path_ = out;
   const std::string path = JournalPath(out);
   if (resumed == nullptr && access(path.c_str(), F_OK) == 0) {
+    try {
+      JournalLock::Take(path);
+    } catch (const JournalBusy& e) {
+      throw SpecError("--out: " + std::string(e.what()));
+    } catch (const JournalError&) {
+      // Not lockable (unreadable): refused below all the same.
+    }
     throw SpecError("--out: '" + path + "' holds the finished runs of a sweep into '" + out +
                     "' that did not finish; resume it with `lockbench run --resume " + out +
                     "`, or remove the journal to start over");
@@ -131,9 +138,13 @@ void SweepJournal::Start(const RunPlan& plan, const json& context, const Journal
   }
   const json header = {{"context", Context(context)},
                        {"config", plan.config},
-                       {"options", plan.journal_options}};
+                       {"options", plan.journal_options},
+                       {"owner", JournalOwner()}};
   try {
-    writer_ = std::make_unique<JournalWriter>(path, header, finished_);
+    writer_ = std::make_unique<JournalWriter>(path, header, finished_,
+                                              resumed != nullptr ? &resumed->lock : nullptr);
+  } catch (const JournalBusy& e) {
+    throw SpecError("--out: " + std::string(e.what()));
   } catch (const std::exception& e) {
     throw SpecError(std::string("--out: cannot start the journal: ") + e.what());
   }

@@ -55,6 +55,12 @@ constexpr RunOptionRow kRows[] = {
      .help = "also write each run's acquire-latency histograms into this directory in "
              "HdrHistogram's .hgrm percentile format (values in microseconds)",
      .field = &RunOptions::hgrm_dir, .journal_key = "hgrm"},
+    {.flag = "--shard",
+     .help = "run only slice K of N of the sweep's runs, e.g. 2/3, so N machines (a Slurm job "
+             "array) share one sweep; each slice holds every lock in turn, and `lockbench merge` "
+             "joins the slices' result files, naming any that is missing",
+     .field = &RunOptions::shard, .journal_key = "shard", .type_name = "K/N",
+     .config_key = "shard", .config_derived = true},
     {.flag = "--format",
      .help = "stdout format: table, json, csv, markdown, or gbench (Google Benchmark's JSON)",
      .field = &RunOptions::format, .show_default = true, .with_resume = true},

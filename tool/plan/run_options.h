@@ -44,6 +44,7 @@ struct RunOptions {
   bool dry_run = false;
   std::string out{};
   std::string hgrm_dir{};  // write each run's acquire-latency histograms here as .hgrm files
+  std::string shard{};  // "K/N": run only slice K of the sweep's N slices; empty: all of it
   std::string format = "table";
   std::string latency_sample = "auto";
   bool no_verify = false;

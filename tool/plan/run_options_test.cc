@@ -198,5 +198,55 @@ TEST(RunOptionTableTest, TypedRowsCheckTheirRange) {
   }
 }
 
+// --shard K/N: the slices of a sweep are disjoint, together the whole sweep in its order, and
+// each holds every lock in turn, so a slice is a fair sample of the sweep.
+TEST(RunPlanTest, ShardsSliceTheSweepFairly) {
+  const RunOptions whole{.locks = "push_lock,eresource,srwlock",
+                         .workload_flags = {{"threads", "1,2"}, {"repetitions", "2"}},
+                         .latency_sample = "1"};
+  const RunPlan all = PlanRun(whole);
+  ASSERT_EQ(all.runs.size(), 12u);
+  EXPECT_EQ(all.sweep_runs, 12u);
+  EXPECT_TRUE(all.config.at("shard").is_null());
+  auto name = [](const PlannedRun& r) {
+    return std::string(r.lock->traits.name) + "/" + std::to_string(r.engine.threads) + "/" +
+           std::to_string(r.engine.repetition);
+  };
+  std::multiset<std::string> dealt;
+  for (int k = 1; k <= 3; ++k) {
+    RunOptions o = whole;
+    o.shard = std::to_string(k) + "/3";
+    const RunPlan slice = PlanRun(o);
+    SCOPED_TRACE(o.shard);
+    EXPECT_EQ(slice.runs.size(), 4u);
+    EXPECT_EQ(slice.config.at("shard"),
+              json({{"index", k}, {"count", 3}, {"runs", 4}, {"sweep_runs", 12}}));
+    std::set<std::string> locks;
+    for (const PlannedRun& r : slice.runs) {
+      dealt.insert(name(r));
+      locks.insert(std::string(r.lock->traits.name));
+    }
+    EXPECT_EQ(locks.size(), 3u);  // every lock in turn
+  }
+  std::multiset<std::string> expected;
+  for (const PlannedRun& r : all.runs) expected.insert(name(r));
+  EXPECT_EQ(dealt, expected);  // disjoint, and together the whole sweep
+}
+
+TEST(RunPlanTest, ShardIsKOfN) {
+  EXPECT_EQ(ParseShard("2/3").index, 2);
+  EXPECT_EQ(ParseShard("2/3").count, 3);
+  EXPECT_EQ(ParseShard("1/1").count, 1);
+  for (const char* bad : {"0/3", "4/3", "1/0", "x", "2/3x", "/3", "2/", "-1/3", " 1/3", "1/100001"}) {
+    EXPECT_THROW(ParseShard(bad), SpecError) << bad;
+  }
+  // Lock l of round r goes to slice (l + r) mod N: round 0 deals locks 0, 1, 2 to slices 1, 2,
+  // 3; round 1 to slices 2, 3, 1.
+  const Shard second{.index = 2, .count = 3};
+  EXPECT_TRUE(InShard(second, 1, 0));
+  EXPECT_TRUE(InShard(second, 0, 1));
+  EXPECT_FALSE(InShard(second, 1, 1));
+}
+
 }  // namespace
 }  // namespace lockbench

@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "base/file_io.h"
+#include "base/strings.h"
 #include "lockimpls/lock_concept.h"
 #include "workloads/units.h"
 
@@ -176,13 +178,16 @@ struct EngineSettings {
   uint64_t interval_ns = 0;
 };
 
-// The sweep's runs in the order they run: thread counts, then rates, then repetitions, each
-// repetition every lock's.
+// The sweep's runs in the order they run: thread counts, then rates, then repetitions (a round
+// each), every lock in each round; with --shard, that slice's.
 void AddRuns(RunPlan* plan, const EngineSettings& settings) {
+  std::size_t round = 0;
   for (std::size_t c = 0; c < plan->counts.size(); ++c) {
     for (const double rate : plan->rates) {
-      for (int rep = 1; rep <= plan->spec.repetitions; ++rep) {
-        for (const LockRunner* lock : plan->locks) {
+      for (int rep = 1; rep <= plan->spec.repetitions; ++rep, ++round) {
+        for (std::size_t l = 0; l < plan->locks.size(); ++l) {
+          ++plan->sweep_runs;
+          if (plan->shard && !InShard(*plan->shard, l, round)) continue;
           EngineConfig cfg;
           cfg.spec = plan->spec;
           cfg.threads = plan->counts[c];
@@ -197,10 +202,23 @@ void AddRuns(RunPlan* plan, const EngineSettings& settings) {
           cfg.torture_seed = plan->torture_seed;
           cfg.stall_timeout_ns = settings.stall_ns;
           cfg.time_series_interval_ns = settings.interval_ns;
-          plan->runs.push_back(PlannedRun{.lock = lock, .engine = std::move(cfg)});
+          plan->runs.push_back(PlannedRun{.lock = plan->locks[l], .engine = std::move(cfg)});
         }
       }
     }
+  }
+  if (plan->shard && plan->runs.empty()) {
+    throw SpecError("--shard: slice " + std::to_string(plan->shard->index) + "/" +
+                    std::to_string(plan->shard->count) + " holds none of the sweep's " +
+                    CountedNoun(plan->sweep_runs, "run", "runs") + "; use at most " +
+                    CountedNoun(plan->sweep_runs, "slice", "slices"));
+  }
+  json& shard = plan->config["shard"] = nullptr;
+  if (plan->shard) {
+    shard = {{"index", plan->shard->index},
+             {"count", plan->shard->count},
+             {"runs", plan->runs.size()},
+             {"sweep_runs", plan->sweep_runs}};
   }
 }
 
@@ -245,6 +263,7 @@ RunPlan PlanRun(const RunOptions& o) {
   plan.plans = PlanPlacements(o, plan.spec, plan.counts, topology);
   plan.rates = plan.spec.OpenLoop() ? plan.spec.arrival_rates : std::vector<double>{0};
   plan.torture_seed = TortureSeed(o, plan.spec);
+  if (!o.shard.empty()) plan.shard = ParseShard(o.shard);
   const std::optional<uint32_t> latency_sample = LatencySample(o, plan.spec);
   plan.dry_run = o.dry_run;
   plan.out = o.out.empty() ? "" : UserPath(o.out);
@@ -271,6 +290,31 @@ RunPlan PlanRun(const RunOptions& o) {
   AddDerivedConfig(&plan, settings.verify);
   AddRuns(&plan, settings);
   return plan;
+}
+
+Shard ParseShard(const std::string& text) {
+  const std::size_t slash = text.find('/');
+  auto number = [&](std::string_view digits) {
+    int n = 0;
+    if (digits.empty() || digits.size() > 6) return -1;
+    for (const char c : digits) {
+      if (c < '0' || c > '9') return -1;
+      n = n * 10 + (c - '0');
+    }
+    return n;
+  };
+  const int k = slash == std::string::npos ? -1 : number(std::string_view(text).substr(0, slash));
+  const int n = slash == std::string::npos ? -1 : number(std::string_view(text).substr(slash + 1));
+  if (k < 1 || n < 1 || k > n || n > kMaxShards) {
+    throw SpecError("--shard: '" + text + "' is not a slice; expected K/N with N from 1 to " +
+                    std::to_string(kMaxShards) + " and K from 1 to N, e.g. 2/3");
+  }
+  return Shard{.index = k, .count = n};
+}
+
+bool InShard(const Shard& shard, std::size_t lock_index, std::size_t round) {
+  return (lock_index + round) % static_cast<std::size_t>(shard.count) ==
+         static_cast<std::size_t>(shard.index - 1);
 }
 
 void CheckHgrmDir(const std::string& dir) {

@@ -11,6 +11,7 @@
 #ifndef LOCKBENCH_TOOL_PLAN_RUN_PLAN_H_
 #define LOCKBENCH_TOOL_PLAN_RUN_PLAN_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -27,6 +28,12 @@
 #include "workloads/workload_spec.h"
 
 namespace lockbench {
+
+// --shard K/N: slice `index` (1 to `count`) of the sweep's runs.
+struct Shard {
+  int index = 1;
+  int count = 1;
+};
 
 // One run of the sweep: its lock and the engine's config (thread count, arrival rate,
 // repetition, placement). The caller adds what belongs to the process (interrupt, progress).
@@ -59,6 +66,8 @@ struct RunPlan {
   // In the order they run: interleaved, every lock's repetition 1, then every lock's
   // repetition 2, ..., so a slow drift of the machine does not favour one lock.
   std::vector<PlannedRun> runs;
+  std::optional<Shard> shard;  // --shard: `runs` holds that slice only
+  std::size_t sweep_runs = 0;  // the whole sweep's runs, all slices
 };
 
 // Loads the plugins, resolves and checks every option, sets the lock settings given on every
@@ -74,6 +83,15 @@ Topology LoadTopology(const std::string& synthetic, const std::string& xml);
 // 1 in how many acquisitions `--latency-sample auto` times: every one when the work per
 // acquisition is at least 20 times the timing's cost `timed`, else 1 in 256.
 uint32_t SampleEvery(const WorkloadSpec& spec, const TimedAcquisitionCost& timed);
+
+// --shard's "K/N", checked (1 <= K <= N <= kMaxShards); throws SpecError naming the flag.
+inline constexpr int kMaxShards = 100000;
+Shard ParseShard(const std::string& text);
+
+// Whether the run of the sweep's `lock_index`-th lock in round `round` (the rounds of a sweep:
+// each thread count, rate and repetition in turn) belongs to `shard`: slice (lock + round) mod N,
+// so consecutive rounds deal a lock to different slices and each slice holds every lock in turn.
+bool InShard(const Shard& shard, std::size_t lock_index, std::size_t round);
 
 // Checks that --hgrm names an existing, writable directory; throws SpecError "--hgrm: ...".
 void CheckHgrmDir(const std::string& dir);
