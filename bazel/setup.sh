@@ -43,6 +43,9 @@ packages=(
   # `lockbench profile`: programs nobody here wrote, run on lockbench's locks in the tests, and
   # addr2line (binutils) to name call sites
   sysbench rocksdb-tools binutils
+  # the bundle (//tool:bundle): readelf (binutils) lists the libraries it needs; its chroot test
+  # makes a minimal Debian root to run it in
+  debootstrap
 )
 added_arch=0
 if [ "$cross" = "aarch64" ]; then
