@@ -248,5 +248,26 @@ TEST(RunPlanTest, ShardIsKOfN) {
   EXPECT_FALSE(InShard(second, 1, 1));
 }
 
+// --latency-sample auto weighs the work per acquisition by the share of shared acquisitions,
+// which per-instance read ratios set in place of read_ratio.
+TEST(RunPlanTest, SampleEveryReadsPerInstanceReadRatios) {
+  WorkloadSpec spec;
+  spec.shared_cs_ns = 0;
+  spec.exclusive_cs_ns = 100'000;  // far above 20 timings
+  spec.think = ThinkKind::kNone;
+  spec.read_ratio = 0;
+  spec.lock_instances = 2;
+  spec.lock_choice = LockChoice::kUniform;
+  const TimedAcquisitionCost timed{.shared_ns = 30, .exclusive_ns = 30};
+  EXPECT_EQ(SampleEvery(spec, timed), 1u);  // every acquisition exclusive and long
+  spec.lock_read_ratios = {1.0, 1.0};       // every acquisition shared and empty
+  EXPECT_EQ(SampleEvery(spec, timed), 256u);
+  spec.lock_read_ratios = {1.0, 0.0};  // half of them long
+  EXPECT_EQ(SampleEvery(spec, timed), 1u);
+  spec.lock_choice = LockChoice::kWeights;  // ... unless the exclusive instance is never chosen
+  spec.lock_weights = {1.0, 0.0};
+  EXPECT_EQ(SampleEvery(spec, timed), 256u);
+}
+
 }  // namespace
 }  // namespace lockbench

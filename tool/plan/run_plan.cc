@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -127,6 +128,36 @@ std::optional<uint32_t> LatencySample(const RunOptions& o, const WorkloadSpec& s
 // 0.15 ns) to an uncontended round trip of 9-17 ns here, about 1%.
 constexpr uint32_t kDefaultSampleEvery = 256;
 
+// The share of shared acquisitions over the lock instances: read_ratio, or with per-instance
+// read ratios, theirs weighted by how often each instance is chosen.
+double MeanReadRatio(const WorkloadSpec& spec) {
+  const std::vector<double>& ratios = spec.lock_read_ratios;
+  if (ratios.empty()) return spec.read_ratio;
+  std::vector<double> weights(ratios.size(), 1.0);
+  for (std::size_t i = 0; i < ratios.size(); ++i) {
+    switch (spec.lock_choice) {
+      case LockChoice::kOne:
+        weights[i] = i == 0 ? 1 : 0;
+        break;
+      case LockChoice::kUniform:
+        break;
+      case LockChoice::kZipf:
+        weights[i] = std::pow(static_cast<double>(i + 1), -spec.zipf_s);
+        break;
+      case LockChoice::kWeights:
+        weights[i] = i < spec.lock_weights.size() ? spec.lock_weights[i] : 0;
+        break;
+    }
+  }
+  double total = 0;
+  double shared = 0;
+  for (std::size_t i = 0; i < ratios.size(); ++i) {
+    total += weights[i];
+    shared += weights[i] * ratios[i];
+  }
+  return total > 0 ? shared / total : spec.read_ratio;
+}
+
 // --out can be written and --hgrm names a writable directory, before any run, so a typo costs
 // no measurement.
 void CheckOutputs(const std::string& out, const std::string& hgrm_dir) {
@@ -236,7 +267,7 @@ Topology LoadTopology(const std::string& synthetic, const std::string& xml) {
 uint32_t SampleEvery(const WorkloadSpec& spec, const TimedAcquisitionCost& timed) {
   if (spec.OpenLoop()) return 1;  // every request's response time is recorded
   const int role_threads = spec.readers + spec.writers;
-  const double rr = !spec.DedicatedRoles() ? spec.read_ratio
+  const double rr = !spec.DedicatedRoles() ? MeanReadRatio(spec)
                     : role_threads > 0     ? static_cast<double>(spec.readers) / role_threads
                                            : 0;
   const double work = rr * static_cast<double>(spec.shared_cs_ns) +
