@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -84,6 +85,7 @@ std::vector<const MetricDef*> ParseMetricList(std::string_view list) {
     const std::string name(
         Trim(list.substr(start, comma == std::string_view::npos ? list.npos : comma - start)));
     const MetricDef* found = FindMetric(name);
+    if (found == nullptr) found = FindFitMetric(name);
     if (found == nullptr) {
       throw CompareInputError(
           (name.empty() ? std::string("empty metric name") : "'" + name + "' is not a metric") +
@@ -157,7 +159,14 @@ int CompareReport::Count(Verdict verdict) const {
   for (const RunComparison& c : compared) {
     for (const MetricComparison& m : c.metrics) n += m.verdict == verdict;
   }
+  for (const FitComparison& f : fits) {
+    for (const MetricComparison& m : f.metrics) n += m.verdict == verdict;
+  }
   return n;
+}
+
+std::string DescribeFit(const FitComparison& fit) {
+  return fit.lock + " " + fit.workload + " sweep " + fit.placement;
 }
 
 namespace {
@@ -237,24 +246,24 @@ std::string StatusWarning(const RunKey& key, const char* side,
          "); they are left out";
 }
 
-// Each side's values (one per invocation), medians, change and raw p; the verdict waits for the
-// family's adjusted p-values (FinishVerdicts).
-MetricComparison CompareMetric(const Group& g, const MetricDef* metric) {
+// One side's usable values of one metric, by invocation in order of first appearance.
+using InvocationValues = std::vector<std::pair<std::string, std::vector<double>>>;
+
+void AddValue(InvocationValues* side, const std::string& invocation, double value) {
+  auto it = std::find_if(side->begin(), side->end(),
+                         [&](const auto& i) { return i.first == invocation; });
+  if (it == side->end()) it = side->insert(side->end(), {invocation, {}});
+  it->second.push_back(value);
+}
+
+// Each side's values (one per invocation: the median of its values), medians, change and raw p;
+// the verdict waits for the family's adjusted p-values (FinishVerdicts).
+MetricComparison CompareValues(const MetricDef* metric, const InvocationValues (&sides)[2]) {
   MetricComparison mc;
   mc.metric = metric;
   for (int s = 0; s < 2; ++s) {
-    // Invocations in order of first appearance, each with its usable values.
-    std::vector<std::pair<std::string, std::vector<double>>> invocations;
-    for (const RunSample* run : g.runs[s]) {
-      const std::optional<double> v = run->Value(*metric);
-      if (run->status != "ok" || !v.has_value()) continue;
-      auto it = std::find_if(invocations.begin(), invocations.end(),
-                             [&](const auto& i) { return i.first == run->invocation; });
-      if (it == invocations.end()) it = invocations.insert(invocations.end(), {run->invocation, {}});
-      it->second.push_back(*v);
-    }
     std::vector<double>& values = s == 0 ? mc.baseline : mc.candidate;
-    for (const auto& [name, reps] : invocations) {
+    for (const auto& [name, reps] : sides[s]) {
       values.push_back(Median(std::span<const double>(reps)));
       (s == 0 ? mc.baseline_repetitions : mc.candidate_repetitions) += reps.size();
     }
@@ -268,6 +277,7 @@ MetricComparison CompareMetric(const Group& g, const MetricDef* metric) {
   mc.change = RelativeChange(mc.baseline_median, mc.candidate_median);
   mc.weak = std::min(mc.baseline.size(), mc.candidate.size()) < kStrongRepetitions;
   mc.tested = mc.baseline.size() >= 2 && mc.candidate.size() >= 2;
+  mc.single_fit = IsFitMetric(*metric) && !mc.tested;
   if (mc.tested) {
     const MannWhitneyResult u = MannWhitneyU(mc.baseline, mc.candidate);
     mc.p_value = u.p_value;
@@ -276,13 +286,94 @@ MetricComparison CompareMetric(const Group& g, const MetricDef* metric) {
   return mc;
 }
 
-// Adjusts the p-values of every tested comparison as one family, then decides each verdict.
-void FinishVerdicts(const CompareSettings& settings, std::vector<RunComparison>* compared) {
-  std::vector<MetricComparison*> tested;
-  for (RunComparison& c : *compared) {
-    for (MetricComparison& m : c.metrics) {
-      if (m.tested) tested.push_back(&m);
+// A run metric over the group's ok repetitions that have a value.
+MetricComparison CompareMetric(const Group& g, const MetricDef* metric) {
+  InvocationValues sides[2];
+  for (int s = 0; s < 2; ++s) {
+    for (const RunSample* run : g.runs[s]) {
+      const std::optional<double> v = run->Value(*metric);
+      if (run->status != "ok" || !v.has_value()) continue;
+      AddValue(&sides[s], run->invocation, *v);
     }
+  }
+  return CompareValues(metric, sides);
+}
+
+// The fits of one sweep on both sides, each with the invocation of its file.
+struct FitGroup {
+  FitComparison comparison;  // the key; metrics filled by CompareFits
+  std::vector<std::pair<const FitSample*, const std::string*>> fits[2];
+};
+
+// The fit metrics of every sweep that both sides fitted, in baseline order; a sweep of one side
+// only is left out with a warning. Throws CompareInputError when a fit metric was asked for and
+// no sweep is on both sides: the gate would otherwise pass without looking.
+std::vector<FitComparison> CompareFits(const ResultSide* const sides[2],
+                                       const std::vector<const MetricDef*>& metrics,
+                                       std::vector<std::string>* warnings) {
+  std::vector<FitGroup> groups;
+  std::map<std::tuple<std::string, std::string, std::string>, size_t> index;
+  size_t count[2] = {0, 0};
+  for (int s = 0; s < 2; ++s) {
+    for (const ResultFile& f : sides[s]->files) {
+      for (const FitSample& fit : f.fits) {
+        ++count[s];
+        auto [it, inserted] =
+            index.emplace(std::make_tuple(fit.workload, fit.lock, fit.placement), groups.size());
+        if (inserted) groups.push_back({{fit.workload, fit.lock, fit.placement, {}}, {}});
+        groups[it->second].fits[s].emplace_back(&fit, &f.invocation);
+      }
+    }
+  }
+  std::vector<FitComparison> out;
+  std::vector<std::string> one_side;
+  for (FitGroup& g : groups) {
+    if (g.fits[0].empty() || g.fits[1].empty()) {
+      one_side.push_back(DescribeFit(g.comparison) + (g.fits[0].empty() ? " (new)" : " (baseline)"));
+      continue;
+    }
+    for (const MetricDef* metric : metrics) {
+      InvocationValues values[2];
+      for (int s = 0; s < 2; ++s) {
+        for (const auto& [fit, invocation] : g.fits[s]) {
+          if (const std::optional<double> v = fit->Value(*metric)) AddValue(&values[s], *invocation, *v);
+        }
+      }
+      g.comparison.metrics.push_back(CompareValues(metric, values));
+    }
+    out.push_back(std::move(g.comparison));
+  }
+  if (out.empty()) {
+    throw CompareInputError(
+        std::string(metrics.front()->name) + " needs the scalability fit of one thread sweep on "
+        "both sides (sweep_fits: lockbench run --threads 1,2,3,4 or more thread counts); "
+        "baseline has " + CountedNoun(count[0], "fit", "fits") + ", new has " +
+        CountedNoun(count[1], "fit", "fits") + ", and none matches by workload, lock and placement");
+  }
+  if (!one_side.empty()) {
+    warnings->push_back("scalability fits on one side only, not compared: " + Join(one_side));
+  }
+  return out;
+}
+
+// Every metric comparison of the report: runs, then fits.
+std::vector<MetricComparison*> AllComparisons(std::vector<RunComparison>* compared,
+                                              std::vector<FitComparison>* fits) {
+  std::vector<MetricComparison*> all;
+  for (RunComparison& c : *compared) {
+    for (MetricComparison& m : c.metrics) all.push_back(&m);
+  }
+  for (FitComparison& f : *fits) {
+    for (MetricComparison& m : f.metrics) all.push_back(&m);
+  }
+  return all;
+}
+
+// Adjusts the p-values of every tested comparison as one family, then decides each verdict.
+void FinishVerdicts(const CompareSettings& settings, const std::vector<MetricComparison*>& all) {
+  std::vector<MetricComparison*> tested;
+  for (MetricComparison* m : all) {
+    if (m->tested) tested.push_back(m);
   }
   std::vector<double> raw;
   for (const MetricComparison* m : tested) raw.push_back(m->p_value);
@@ -305,22 +396,44 @@ void FinishVerdicts(const CompareSettings& settings, std::vector<RunComparison>*
                                            kMaxInvocationsNeeded);
     }
   }
-  for (RunComparison& c : *compared) {
-    for (MetricComparison& m : c.metrics) {
-      if (m.baseline.empty() || m.candidate.empty()) continue;  // no data
-      const double worse = HigherIsBetter(*m.metric) ? -m.change : m.change;
-      if (!m.tested) {
-        m.verdict = Verdict::kInconclusive;
-      } else if (std::fabs(m.change) <= settings.threshold) {
-        m.verdict = m.mde <= settings.threshold ? Verdict::kWithinThreshold
-                                                : Verdict::kInconclusive;
-      } else if (!(m.p_adjusted < settings.alpha)) {
-        m.verdict = Verdict::kNotSignificant;
-      } else {
-        m.verdict = worse > 0 ? Verdict::kRegression : Verdict::kImprovement;
-      }
+  for (MetricComparison* mp : all) {
+    MetricComparison& m = *mp;
+    if (m.baseline.empty() || m.candidate.empty()) continue;  // no data
+    const double worse = HigherIsBetter(*m.metric) ? -m.change : m.change;
+    if (m.single_fit) {
+      // No spread to test against: the threshold alone decides, and the report says so.
+      m.verdict = std::fabs(m.change) <= settings.threshold ? Verdict::kWithinThreshold
+                  : worse > 0                               ? Verdict::kRegression
+                                                            : Verdict::kImprovement;
+    } else if (!m.tested) {
+      m.verdict = Verdict::kInconclusive;
+    } else if (std::fabs(m.change) <= settings.threshold) {
+      m.verdict = m.mde <= settings.threshold ? Verdict::kWithinThreshold
+                                              : Verdict::kInconclusive;
+    } else if (!(m.p_adjusted < settings.alpha)) {
+      m.verdict = Verdict::kNotSignificant;
+    } else {
+      m.verdict = worse > 0 ? Verdict::kRegression : Verdict::kImprovement;
     }
   }
+}
+
+// One warning for the fit comparisons that rest on a single fit on a side.
+std::vector<std::string> SingleFitWarnings(const std::vector<FitComparison>& fits) {
+  size_t single = 0;
+  std::string example;
+  for (const FitComparison& f : fits) {
+    for (const MetricComparison& m : f.metrics) {
+      if (!m.single_fit) continue;
+      if (single++ == 0) example = DescribeFit(f) + " " + std::string(m.metric->name);
+    }
+  }
+  if (single == 0) return {};
+  return {CountedNoun(single, "scalability-fit comparison rests", "scalability-fit comparisons rest") +
+          " on a single fit on a side (e.g. " + example +
+          "): no rank test, the verdict is the change against the threshold alone and one fit's "
+          "sigma and kappa carry its sweep's noise; run the sweep in several invocations per side "
+          "(one directory each) for a test"};
 }
 
 // One warning for comparisons that could not be tested because a side has one invocation.
@@ -344,14 +457,17 @@ std::vector<std::string> UntestedWarnings(const std::vector<RunComparison>& comp
 // One warning per pair of sample sizes that makes the test weak, saying when alpha is out of
 // reach altogether.
 std::vector<std::string> WeakTestWarnings(const std::vector<RunComparison>& compared,
-                                          double alpha) {
+                                          const std::vector<FitComparison>& fits, double alpha) {
   std::map<std::pair<size_t, size_t>, std::vector<std::string>> weak;
+  const auto note = [&weak](const MetricComparison& m, const std::string& what) {
+    if (!m.weak || !m.tested) return;
+    weak[{m.baseline.size(), m.candidate.size()}].push_back(what + " " + std::string(m.metric->name));
+  };
   for (const RunComparison& c : compared) {
-    for (const MetricComparison& m : c.metrics) {
-      if (!m.weak || !m.tested) continue;
-      weak[{m.baseline.size(), m.candidate.size()}].push_back(DescribeRunKey(c.key) + " " +
-                                                              std::string(m.metric->name));
-    }
+    for (const MetricComparison& m : c.metrics) note(m, DescribeRunKey(c.key));
+  }
+  for (const FitComparison& f : fits) {
+    for (const MetricComparison& m : f.metrics) note(m, DescribeFit(f));
   }
   std::vector<std::string> warnings;
   for (const auto& [sizes, what] : weak) {
@@ -403,6 +519,9 @@ CompareReport CompareResults(const ResultSide& baseline, const ResultSide& candi
     }
   }
 
+  std::vector<const MetricDef*> run_metrics, fit_metrics;
+  for (const MetricDef* m : settings.metrics) (IsFitMetric(*m) ? fit_metrics : run_metrics).push_back(m);
+  size_t matched = 0;
   for (const Group& g : groups) {
     if (g.runs[1].empty()) {
       report.only_in_baseline.push_back(g.key);
@@ -412,6 +531,8 @@ CompareReport CompareResults(const ResultSide& baseline, const ResultSide& candi
       report.only_in_candidate.push_back(g.key);
       continue;
     }
+    ++matched;
+    if (run_metrics.empty()) continue;
     RunComparison rc;
     rc.key = g.key;
     rc.baseline_runs = static_cast<int>(g.runs[0].size());
@@ -420,19 +541,20 @@ CompareReport CompareResults(const ResultSide& baseline, const ResultSide& candi
       const std::string w = StatusWarning(g.key, s == 0 ? "baseline" : "new", g.runs[s]);
       if (!w.empty()) report.warnings.push_back(w);
     }
-    for (const MetricDef* metric : settings.metrics) rc.metrics.push_back(CompareMetric(g, metric));
+    for (const MetricDef* metric : run_metrics) rc.metrics.push_back(CompareMetric(g, metric));
     report.compared.push_back(std::move(rc));
   }
-  FinishVerdicts(settings, &report.compared);
-  Append(&report.warnings, UntestedWarnings(report.compared));
-  Append(&report.warnings, WeakTestWarnings(report.compared, settings.alpha));
-
-  if (report.compared.empty()) {
+  if (matched == 0) {
     throw CompareInputError("no run in " + baseline.label + " matches a run in " + candidate.label +
                             " by lock, workload, threads, placement and arrival rate (" +
                             std::to_string(report.only_in_baseline.size()) + " only in baseline, " +
                             std::to_string(report.only_in_candidate.size()) + " only in new)");
   }
+  if (!fit_metrics.empty()) report.fits = CompareFits(sides, fit_metrics, &report.warnings);
+  FinishVerdicts(settings, AllComparisons(&report.compared, &report.fits));
+  Append(&report.warnings, UntestedWarnings(report.compared));
+  Append(&report.warnings, SingleFitWarnings(report.fits));
+  Append(&report.warnings, WeakTestWarnings(report.compared, report.fits, settings.alpha));
   return report;
 }
 

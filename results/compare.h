@@ -24,6 +24,13 @@
 // 0.100 for 3 vs 3, 0.029 for 4 vs 4, 0.008 for 5 vs 5 and 0.0006 for 7 vs 7, and Holm asks the
 // smallest p of m comparisons to be below alpha / m. CI should use at least 7 per side.
 //
+// Scalability fits: the metrics of FitMetricTable() (usl_sigma, usl_kappa) are read from each
+// file's `sweep_fits`, one value per fit, matched by (workload, lock, placement) and compared
+// like a run's metric: each side's values are its invocations' fits, tested with the rank test
+// in the same family when both sides have at least two. A single invocation's sweep has one fit
+// per lock, and one value per side allows no test: such a comparison is judged on the change
+// against the threshold alone and marked as a single fit, without a p-value.
+//
 // Reading the files is results/result_file.h; rendering the report is results/compare_render.h.
 // Files from different machines (context.cpu_model or context.topology differ) are refused unless
 // allowed, since a different machine is a different experiment.
@@ -128,6 +135,9 @@ struct MetricComparison {
   // Invocations per side that would bring mde within the threshold at this spread (what a CI
   // job should run); 0 when more than kMaxInvocationsNeeded would be needed.
   std::size_t invocations_needed = 0;
+  // A fit metric with one fit on a side: no test; the verdict compares the change with the
+  // threshold alone (regression, improvement or within_threshold).
+  bool single_fit = false;
   Verdict verdict = Verdict::kNoData;
 };
 
@@ -138,12 +148,24 @@ struct RunComparison {
   std::vector<MetricComparison> metrics;  // in CompareSettings::metrics order
 };
 
+// The fits of one thread sweep (workload, lock, placement) on both sides.
+struct FitComparison {
+  std::string workload;
+  std::string lock;
+  std::string placement;
+  std::vector<MetricComparison> metrics;  // the fit metrics of CompareSettings::metrics, in order
+};
+
+// "eresource writer-storm sweep compact": how reports and messages name a fit.
+std::string DescribeFit(const FitComparison& fit);
+
 struct CompareReport {
   CompareSettings settings;
   std::string baseline_label, candidate_label;
   std::size_t baseline_files = 0, candidate_files = 0;
   std::size_t baseline_runs = 0, candidate_runs = 0;
-  std::vector<RunComparison> compared;  // baseline order
+  std::vector<RunComparison> compared;  // baseline order; the run metrics of settings.metrics
+  std::vector<FitComparison> fits;      // baseline order; the fit metrics of settings.metrics
   std::vector<RunKey> only_in_baseline;
   std::vector<RunKey> only_in_candidate;
   std::vector<std::string> warnings;  // one line each, without a "warning:" prefix

@@ -170,6 +170,42 @@ order=$(sed -n 's/^ci_perf_gate: repetition \([0-9]\)\/5: \(.*\)$/\1\2/p' "$tmp/
   && [ "$order" = "1baseline 1new 2new 2baseline 3baseline 3new 4new 4baseline 5baseline 5new " ]
 check $? "gate, same binary twice: rc=$rc, order: $order, stderr: $(tail -3 "$tmp/err")"
 
+# Scalability fits: usl_sigma and usl_kappa read each file's sweep_fits. One file a side holds one
+# fit per lock, so there is no test: a sigma 50% worse is a regression on the threshold alone,
+# and the report says so on its row, in a warning and in the regression line.
+python3 - "$golden/base.json" "$tmp" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for name, sigma, kappa in (("sweep_base", 0.02, 1e-4), ("sweep_new", 0.03, 0.99e-4)):
+    fit = {"workload": "read-mostly", "lock": "eresource", "placement": "compact", "model": "usl",
+           "thread_counts": [1, 2, 3, 4], "fitted": True, "why_not": None,
+           "lambda_ops_per_s": 2e6, "sigma": sigma, "kappa": kappa, "peak_threads": 98.0,
+           "r2": 0.99, "points": 4, "oversubscribed_left_out": 0, "processors": 4}
+    doc["sweep_fits"] = [fit]
+    json.dump(doc, open(sys.argv[2] + "/" + name + ".json", "w"))
+PY
+compare 1 "$tmp/sweep_base.json" "$tmp/sweep_new.json" --metric usl_sigma,usl_kappa \
+  && grep -Eq "^eresource +read-mostly +sweep +compact +usl_sigma +0\.02 +0\.03 +\+50\.0% +- +- +- +1/1 +REGRESSION \(single fit, no test\)$" \
+    "$tmp/out" \
+  && grep -Eq "^eresource +read-mostly +sweep +compact +usl_kappa +.* +-1\.0% .* same \(single fit, no test\)$" \
+    "$tmp/out" \
+  && grep -q "^lockbench: warning: 2 scalability-fit comparisons rest on a single fit" "$tmp/err" \
+  && grep -q "^lockbench: regression: eresource read-mostly sweep compact: usl_sigma +50.0% (0.02 -> 0.03, single fit, no test" \
+    "$tmp/err"
+check $? "usl_sigma single fit: rc=$rc, stdout: $(cat "$tmp/out"), stderr: $(cat "$tmp/err")"
+compare 1 "$tmp/sweep_base.json" "$tmp/sweep_new.json" --metric usl_sigma --format json \
+  && python3 - "$tmp/out" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+(c,) = r["comparisons"]
+assert (c["metric"], c["threads"], c["fit"], c["single_fit"], c["p_value"], c["verdict"]) == \
+    ("usl_sigma", None, "usl", True, None, "regression"), c
+PY
+check $? "usl_sigma as JSON: rc=$rc, stdout: $(cat "$tmp/out")"
+expect_error "usl_kappa without a sweep" \
+  "usl_kappa needs the scalability fit of one thread sweep on both sides" \
+  base.json base.json --metric usl_kappa
+
 # Stand-in binaries that write a golden file for every run: the gate passes compare's exit on.
 for side in base drop30; do
   cat >"$tmp/fake_$side" <<FAKE

@@ -48,6 +48,34 @@ constexpr NamedValue<Verdict> kVerdictLabels[] = {
 
 std::string VerdictLabel(Verdict v) { return NameOf(kVerdictLabels, v); }
 
+// A verdict the threshold alone decided says so.
+std::string VerdictText(const MetricComparison& m, std::string label) {
+  return m.single_fit ? label + " (single fit, no test)" : label;
+}
+
+// One row of the report: where the comparison's values come from, and the comparison. A fit
+// spans its sweep's thread counts ("sweep").
+struct Row {
+  std::string lock, workload, threads, placement;
+  const MetricComparison* m;
+};
+
+std::vector<Row> Rows(const CompareReport& r) {
+  std::vector<Row> rows;
+  for (const RunComparison& c : r.compared) {
+    for (const MetricComparison& m : c.metrics) {
+      rows.push_back({c.key.lock, WorkloadLabel(c.key), std::to_string(c.key.threads),
+                      c.key.placement, &m});
+    }
+  }
+  for (const FitComparison& f : r.fits) {
+    for (const MetricComparison& m : f.metrics) {
+      rows.push_back({f.lock, f.workload, "sweep", f.placement, &m});
+    }
+  }
+  return rows;
+}
+
 struct Cell {
   std::string text;
   bool right = false;
@@ -86,8 +114,7 @@ std::string SettingsSummary(const CompareSettings& s) {
 }
 
 std::string SummaryLine(const CompareReport& r) {
-  size_t comparisons = 0;
-  for (const RunComparison& c : r.compared) comparisons += c.metrics.size();
+  const size_t comparisons = Rows(r).size();
   return CountedNoun(static_cast<size_t>(r.Count(Verdict::kRegression)), "regression",
                      "regressions") +
          ", " +
@@ -117,32 +144,33 @@ std::string RenderTable(const CompareReport& r) {
                                           {"mde", true},
                                           {"n", true},
                                           {"verdict"}}};
-  for (const RunComparison& c : r.compared) {
-    for (const MetricComparison& m : c.metrics) {
-      const bool data = m.verdict != Verdict::kNoData;
-      rows.push_back({{c.key.lock},
-                      {WorkloadLabel(c.key)},
-                      {std::to_string(c.key.threads), true},
-                      {c.key.placement},
-                      {std::string(m.metric->name)},
-                      {data ? FormatMetric(*m.metric, m.baseline_median) : "-", true},
-                      {data ? FormatMetric(*m.metric, m.candidate_median) : "-", true},
-                      {data ? FormatChange(m.change) : "-", true},
-                      {m.tested ? FormatP(m.p_value) : "-", true},
-                      {m.tested ? FormatP(m.p_adjusted) : "-", true},
-                      {m.tested ? FormatMde(m.mde) : "-", true},
-                      {SampleSizes(m), true},
-                      {VerdictLabel(m.verdict)}});
-    }
+  bool weak = false;
+  for (const Row& row : Rows(r)) {
+    const MetricComparison& m = *row.m;
+    const bool data = m.verdict != Verdict::kNoData;
+    weak = weak || (m.weak && m.tested);
+    rows.push_back({{row.lock},
+                    {row.workload},
+                    {row.threads, true},
+                    {row.placement},
+                    {std::string(m.metric->name)},
+                    {data ? FormatMetric(*m.metric, m.baseline_median) : "-", true},
+                    {data ? FormatMetric(*m.metric, m.candidate_median) : "-", true},
+                    {data ? FormatChange(m.change) : "-", true},
+                    {m.tested ? FormatP(m.p_value) : "-", true},
+                    {m.tested ? FormatP(m.p_adjusted) : "-", true},
+                    {m.tested ? FormatMde(m.mde) : "-", true},
+                    {SampleSizes(m), true},
+                    {VerdictText(m, VerdictLabel(m.verdict))}});
   }
   out += RenderAligned(rows);
-  bool weak = false;
-  for (const RunComparison& c : r.compared) {
-    for (const MetricComparison& m : c.metrics) weak = weak || (m.weak && m.tested);
-  }
   out += "p adj: p adjusted for " + std::string(CorrectionName(r.settings.correction)) +
          "; mde: the smallest change the comparison could detect (power " +
          Fixed(r.settings.power * 100.0, 0) + "%); n: invocations baseline/new";
+  if (!r.fits.empty()) {
+    out += "; threads \"sweep\": a scalability fit over the sweep's thread counts, one per "
+           "invocation";
+  }
   out += weak ? "; ! marks fewer than " + std::to_string(kStrongRepetitions) +
                     " on a side (a weak test)\n"
               : "\n";
@@ -176,23 +204,22 @@ std::string RenderMarkdown(const CompareReport& r) {
       "| lock | workload | threads | placement | metric | baseline | new | change | p | p adj | "
       "mde | n | verdict |\n";
   out += "|---|---|--:|---|---|--:|--:|--:|--:|--:|--:|--:|---|\n";
-  for (const RunComparison& c : r.compared) {
-    for (const MetricComparison& m : c.metrics) {
-      const bool data = m.verdict != Verdict::kNoData;
-      std::string verdict = VerdictLabel(m.verdict);
-      if (m.verdict == Verdict::kRegression) verdict = "**regression**";
-      if (m.verdict == Verdict::kImprovement) verdict = "**improvement**";
-      out += "| " + MarkdownEscape(c.key.lock) + " | " + MarkdownEscape(WorkloadLabel(c.key)) + " | " +
-             std::to_string(c.key.threads) + " | " + MarkdownEscape(c.key.placement) + " | " +
-             std::string(m.metric->name) + " | " +
-             (data ? FormatMetric(*m.metric, m.baseline_median) : "-") + " | " +
-             (data ? FormatMetric(*m.metric, m.candidate_median) : "-") + " | " +
-             (data ? FormatChange(m.change) : "-") + " | " +
-             (m.tested ? FormatP(m.p_value) : "-") + " | " +
-             (m.tested ? FormatP(m.p_adjusted) : "-") + " | " +
-             (m.tested ? FormatMde(m.mde) : "-") + " | " + SampleSizes(m) + " | " + verdict +
-             " |\n";
-    }
+  for (const Row& row : Rows(r)) {
+    const MetricComparison& m = *row.m;
+    const bool data = m.verdict != Verdict::kNoData;
+    std::string verdict = VerdictLabel(m.verdict);
+    if (m.verdict == Verdict::kRegression) verdict = "**regression**";
+    if (m.verdict == Verdict::kImprovement) verdict = "**improvement**";
+    out += "| " + MarkdownEscape(row.lock) + " | " + MarkdownEscape(row.workload) + " | " +
+           row.threads + " | " + MarkdownEscape(row.placement) + " | " +
+           std::string(m.metric->name) + " | " +
+           (data ? FormatMetric(*m.metric, m.baseline_median) : "-") + " | " +
+           (data ? FormatMetric(*m.metric, m.candidate_median) : "-") + " | " +
+           (data ? FormatChange(m.change) : "-") + " | " +
+           (m.tested ? FormatP(m.p_value) : "-") + " | " +
+           (m.tested ? FormatP(m.p_adjusted) : "-") + " | " +
+           (m.tested ? FormatMde(m.mde) : "-") + " | " + SampleSizes(m) + " | " +
+           VerdictText(m, verdict) + " |\n";
   }
   auto list = [&out](const char* title, const std::vector<RunKey>& keys) {
     if (keys.empty()) return;
@@ -234,29 +261,41 @@ json CompareReportToJson(const CompareReport& r) {
   out["correction"] = CorrectionName(r.settings.correction);
   out["power"] = r.settings.power;
   json comparisons = json::array();
+  const auto add = [&comparisons](json j, const MetricComparison& m) {
+    j["metric"] = m.metric->name;
+    j["higher_is_better"] = HigherIsBetter(*m.metric);
+    j["baseline"] = {{"median", m.baseline_median},
+                     {"values", m.baseline},
+                     {"n", m.baseline.size()},
+                     {"repetitions", m.baseline_repetitions}};
+    j["new"] = {{"median", m.candidate_median},
+                {"values", m.candidate},
+                {"n", m.candidate.size()},
+                {"repetitions", m.candidate_repetitions}};
+    j["change"] = std::isfinite(m.change) ? json(m.change) : json(nullptr);
+    j["p_value"] = m.tested ? json(m.p_value) : json(nullptr);
+    j["p_adjusted"] = m.tested ? json(m.p_adjusted) : json(nullptr);
+    j["mde"] = m.tested && std::isfinite(m.mde) ? json(m.mde) : json(nullptr);
+    j["invocations_needed"] =
+        m.tested && m.invocations_needed > 0 ? json(m.invocations_needed) : json(nullptr);
+    j["exact"] = m.exact;
+    j["weak"] = m.weak;
+    j["single_fit"] = m.single_fit;
+    j["verdict"] = VerdictName(m.verdict);
+    comparisons.push_back(std::move(j));
+  };
   for (const RunComparison& c : r.compared) {
-    for (const MetricComparison& m : c.metrics) {
-      json j = KeyToJson(c.key);
-      j["metric"] = m.metric->name;
-      j["higher_is_better"] = HigherIsBetter(*m.metric);
-      j["baseline"] = {{"median", m.baseline_median},
-                       {"values", m.baseline},
-                       {"n", m.baseline.size()},
-                       {"repetitions", m.baseline_repetitions}};
-      j["new"] = {{"median", m.candidate_median},
-                  {"values", m.candidate},
-                  {"n", m.candidate.size()},
-                  {"repetitions", m.candidate_repetitions}};
-      j["change"] = std::isfinite(m.change) ? json(m.change) : json(nullptr);
-      j["p_value"] = m.tested ? json(m.p_value) : json(nullptr);
-      j["p_adjusted"] = m.tested ? json(m.p_adjusted) : json(nullptr);
-      j["mde"] = m.tested && std::isfinite(m.mde) ? json(m.mde) : json(nullptr);
-      j["invocations_needed"] =
-          m.tested && m.invocations_needed > 0 ? json(m.invocations_needed) : json(nullptr);
-      j["exact"] = m.exact;
-      j["weak"] = m.weak;
-      j["verdict"] = VerdictName(m.verdict);
-      comparisons.push_back(std::move(j));
+    for (const MetricComparison& m : c.metrics) add(KeyToJson(c.key), m);
+  }
+  for (const FitComparison& f : r.fits) {
+    for (const MetricComparison& m : f.metrics) {
+      json key;
+      key["lock"] = f.lock;
+      key["workload"] = f.workload;
+      key["threads"] = nullptr;  // a fit spans the sweep's thread counts
+      key["placement"] = f.placement;
+      key["fit"] = "usl";
+      add(std::move(key), m);
     }
   }
   out["comparisons"] = std::move(comparisons);
@@ -296,6 +335,19 @@ std::vector<std::string> RegressionLines(const CompareReport& report) {
                       FormatChange(m.change) + " (" + FormatMetric(*m.metric, m.baseline_median) +
                       " -> " + FormatMetric(*m.metric, m.candidate_median) +
                       ", p=" + FormatP(m.p_value) + ", adjusted " + FormatP(m.p_adjusted) + ", " +
+                      std::to_string(m.baseline.size()) + " vs " +
+                      std::to_string(m.candidate.size()) + " invocations)");
+    }
+  }
+  for (const FitComparison& f : report.fits) {
+    for (const MetricComparison& m : f.metrics) {
+      if (m.verdict != Verdict::kRegression) continue;
+      const std::string test =
+          m.single_fit ? "single fit, no test" : "p=" + FormatP(m.p_value) + ", adjusted " +
+                                                     FormatP(m.p_adjusted);
+      lines.push_back(DescribeFit(f) + ": " + std::string(m.metric->name) + " " +
+                      FormatChange(m.change) + " (" + FormatMetric(*m.metric, m.baseline_median) +
+                      " -> " + FormatMetric(*m.metric, m.candidate_median) + ", " + test + ", " +
                       std::to_string(m.baseline.size()) + " vs " +
                       std::to_string(m.candidate.size()) + " invocations)");
     }

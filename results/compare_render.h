@@ -22,11 +22,13 @@ std::string RenderCompareReport(const CompareReport& report, CompareFormat forma
 //  "comparisons": [{"lock", "workload", "threads", "placement", "metric", "higher_is_better",
 //                   "baseline": {"median", "values", "n", "repetitions"}, "new": {...},
 //                   "change", "p_value", "p_adjusted", "mde", "invocations_needed", "exact",
-//                   "weak", "verdict"}],
+//                   "weak", "single_fit", "verdict"}],
 //  "only_in_baseline": [{"lock", "workload", "threads", "placement"}], "only_in_new": [...],
 //  "warnings": [...], "summary": {"regressions", "improvements", "within_threshold",
 //  "not_significant", "inconclusive", "no_data"}}. n counts invocations. An infinite change or
-//  mde, and a p-value never computed, are written as null.
+//  mde, and a p-value never computed, are written as null. A scalability fit's comparison
+//  (usl_sigma, usl_kappa) has "threads": null and "fit": "usl"; "single_fit" marks one judged
+//  on the threshold alone (one fit on a side, no test).
 nlohmann::json CompareReportToJson(const CompareReport& report);
 
 // One line per regression, "eresource read-mostly 2 threads compact: throughput -30.0%

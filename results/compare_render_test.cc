@@ -53,5 +53,39 @@ TEST(RenderCompareReport, MarkdownListsWarningsAndEscapesPipes) {
   EXPECT_THAT(md, AllOf(HasSubstr("| a\\|b |"), HasSubstr("Warnings:"), HasSubstr("3 vs 3")));
 }
 
+TEST(RenderCompareReport, AFitRowSaysSweepAndThatASingleFitHadNoTest) {
+  CompareSettings settings;
+  settings.metrics = ParseMetricList("throughput,usl_sigma");
+  json base = SweepDoc("a", {FitJson("eresource", 0.02, 1e-4)});
+  json next = SweepDoc("b", {FitJson("eresource", 0.03, 1e-4)});
+  const CompareReport r = CompareDocs(base, next, settings);
+  const std::string table = RenderCompareReport(r, CompareFormat::kTable);
+  EXPECT_THAT(table, AllOf(HasSubstr("sweep  compact    usl_sigma"), HasSubstr("0.02"),
+                           HasSubstr("0.03"), HasSubstr("+50.0%"),
+                           HasSubstr("REGRESSION (single fit, no test)"),
+                           HasSubstr("threads \"sweep\": a scalability fit"),
+                           HasSubstr("1 regression, 0 improvements, 2 comparisons")));
+  const std::string md = RenderCompareReport(r, CompareFormat::kMarkdown);
+  EXPECT_THAT(md, HasSubstr("| eresource | read-mostly | sweep | compact | usl_sigma | 0.02 | 0.03 | "
+                            "+50.0% | - | - | - | 1/1 | **regression** (single fit, no test) |"));
+  const json j = json::parse(RenderCompareReport(r, CompareFormat::kJson));
+  ASSERT_EQ(j["comparisons"].size(), 2u);
+  const json& fit = j["comparisons"][1];
+  EXPECT_EQ(fit["metric"], "usl_sigma");
+  EXPECT_TRUE(fit["threads"].is_null());
+  EXPECT_EQ(fit["fit"], "usl");
+  EXPECT_EQ(fit["single_fit"], true);
+  EXPECT_EQ(fit["higher_is_better"], false);
+  EXPECT_TRUE(fit["p_value"].is_null());
+  EXPECT_EQ(fit["verdict"], "regression");
+  EXPECT_EQ(j["comparisons"][0]["single_fit"], false);
+  EXPECT_EQ(j["summary"]["regressions"], 1);
+  const std::vector<std::string> lines = RegressionLines(r);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0],
+            "eresource read-mostly sweep compact: usl_sigma +50.0% (0.02 -> 0.03, single fit, no "
+            "test, 1 vs 1 invocations)");
+}
+
 }  // namespace
 }  // namespace lockbench::compare_test

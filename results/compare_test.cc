@@ -445,6 +445,97 @@ TEST(CompareResults, SameNeedsADetectionLimitWithinTheThreshold) {
   EXPECT_LE(quiet.invocations_needed, 7u);
 }
 
+// ---- Scalability fits -------------------------------------------------------------------------
+
+TEST(ParseMetricList, TakesTheFitMetricsBesideTheRunOnes) {
+  const std::vector<const MetricDef*> list = ParseMetricList("throughput,usl_sigma,usl_kappa");
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[1], FindFitMetric("usl_sigma"));
+  EXPECT_EQ(list[2], FindFitMetric("usl_kappa"));
+  EXPECT_TRUE(IsFitMetric(*list[1]));
+  EXPECT_FALSE(IsFitMetric(*list[0]));
+  EXPECT_FALSE(HigherIsBetter(*list[1]));
+  EXPECT_FALSE(HigherIsBetter(*list[2]));
+  EXPECT_THAT(ErrorOf([] { ParseMetricList("usl_lambda"); }), HasSubstr("usl_kappa"));
+}
+
+TEST(CompareFits, ASingleFitASideIsJudgedOnTheThresholdAloneAndSaysSo) {
+  CompareSettings settings;
+  settings.metrics = ParseMetricList("usl_sigma,usl_kappa");
+  // sigma +50% (worse), kappa -2% (within the 5% threshold).
+  const CompareReport r =
+      CompareDocs(SweepDoc("a", {FitJson("eresource", 0.02, 1e-4)}),
+                  SweepDoc("b", {FitJson("eresource", 0.03, 0.98e-4)}), settings);
+  EXPECT_TRUE(r.compared.empty());  // no run metric asked for
+  ASSERT_EQ(r.fits.size(), 1u);
+  EXPECT_EQ(DescribeFit(r.fits[0]), "eresource read-mostly sweep compact");
+  ASSERT_EQ(r.fits[0].metrics.size(), 2u);
+  const MetricComparison& sigma = r.fits[0].metrics[0];
+  EXPECT_EQ(sigma.metric, FindFitMetric("usl_sigma"));
+  EXPECT_THAT(sigma.baseline, ElementsAre(0.02));
+  EXPECT_THAT(sigma.candidate, ElementsAre(0.03));
+  EXPECT_NEAR(sigma.change, 0.5, 1e-12);
+  EXPECT_TRUE(sigma.single_fit);
+  EXPECT_FALSE(sigma.tested);
+  EXPECT_EQ(sigma.verdict, Verdict::kRegression);
+  const MetricComparison& kappa = r.fits[0].metrics[1];
+  EXPECT_TRUE(kappa.single_fit);
+  EXPECT_EQ(kappa.verdict, Verdict::kWithinThreshold);
+  EXPECT_TRUE(r.HasRegression());
+  EXPECT_THAT(r.warnings, Contains(AllOf(HasSubstr("single fit"), HasSubstr("no rank test"),
+                                         HasSubstr("eresource read-mostly sweep compact"))));
+  // Lower is better: the same change the other way is an improvement.
+  const CompareReport better =
+      CompareDocs(SweepDoc("a", {FitJson("eresource", 0.03, 1e-4)}),
+                  SweepDoc("b", {FitJson("eresource", 0.02, 1e-4)}), settings);
+  EXPECT_EQ(better.fits.at(0).metrics.at(0).verdict, Verdict::kImprovement);
+  EXPECT_FALSE(better.HasRegression());
+}
+
+TEST(CompareFits, SeveralInvocationsASideAreSamplesForTheRankTest) {
+  CompareSettings settings;
+  settings.metrics = ParseMetricList("throughput,usl_sigma");
+  std::vector<json> base, next;
+  for (size_t i = 0; i < kNoiseA.size(); ++i) {
+    base.push_back(SweepDoc("base-" + std::to_string(i), {FitJson("eresource", 0.02 * kNoiseA[i], 0)}));
+    next.push_back(SweepDoc("new-" + std::to_string(i), {FitJson("eresource", 0.03 * kNoiseB[i], 0)}));
+  }
+  const CompareReport r = CompareResults(Sides("base", base), Sides("new", next), settings);
+  ASSERT_EQ(r.fits.size(), 1u);
+  const MetricComparison& sigma = r.fits[0].metrics.at(0);
+  EXPECT_EQ(sigma.baseline.size(), 7u);
+  EXPECT_TRUE(sigma.tested);
+  EXPECT_FALSE(sigma.single_fit);
+  EXPECT_NEAR(sigma.p_value, 0.0006, 0.0001);  // perfect separation, 7 vs 7
+  // One family with the run metric (throughput, unchanged): Holm doubles the smallest p.
+  EXPECT_NEAR(sigma.p_adjusted, 2 * sigma.p_value, 1e-12);
+  EXPECT_EQ(sigma.verdict, Verdict::kRegression);
+  // A fit the sweep could not make has no value: with none on a side, no data.
+  std::vector<json> unfitted;
+  for (size_t i = 0; i < 7; ++i) {
+    unfitted.push_back(SweepDoc("u-" + std::to_string(i), {FitJson("eresource", nullptr, nullptr)}));
+  }
+  const CompareReport none = CompareResults(Sides("base", base), Sides("new", unfitted), settings);
+  EXPECT_EQ(none.fits.at(0).metrics.at(0).verdict, Verdict::kNoData);
+}
+
+TEST(CompareFits, AskingForAFitWithoutSweepsIsAnErrorAndOneSidedFitsWarn) {
+  CompareSettings settings;
+  settings.metrics = ParseMetricList("usl_kappa");
+  EXPECT_THAT(ErrorOf([&] {
+                CompareDocs(Doc(Reps("eresource", 1e6, kNoiseA)),
+                            Doc(Reps("eresource", 1e6, kNoiseB)), settings);
+              }),
+              AllOf(HasSubstr("usl_kappa needs the scalability fit of one thread sweep"),
+                    HasSubstr("baseline has 0 fits, new has 0 fits")));
+  const CompareReport r = CompareDocs(
+      SweepDoc("a", {FitJson("eresource", 0.02, 1e-4), FitJson("push_lock", 0.1, 0)}),
+      SweepDoc("b", {FitJson("eresource", 0.02, 1e-4)}), settings);
+  EXPECT_EQ(r.fits.size(), 1u);
+  EXPECT_THAT(r.warnings, Contains(AllOf(HasSubstr("one side only"),
+                                         HasSubstr("push_lock read-mostly sweep compact (baseline)"))));
+}
+
 TEST(ParseCorrection, NamesAndErrors) {
   EXPECT_EQ(ParseCorrection("holm"), Correction::kHolm);
   EXPECT_EQ(ParseCorrection("bh"), Correction::kBenjaminiHochberg);

@@ -61,12 +61,46 @@ inline std::vector<json> Reps(const std::string& lock, double base, const std::v
 const std::vector<double> kNoiseA = {1.000, 1.008, 0.993, 1.004, 0.997, 1.011, 0.989};
 const std::vector<double> kNoiseB = {0.996, 1.003, 1.010, 0.991, 1.006, 0.998, 0.994};
 
+// A `sweep_fits` entry of the fields compare reads; a null sigma is a sweep without a fit.
+inline json FitJson(const std::string& lock, json sigma, json kappa) {
+  json fit;
+  fit["workload"] = "read-mostly";
+  fit["lock"] = lock;
+  fit["placement"] = "compact";
+  fit["model"] = "usl";
+  fit["fitted"] = !sigma.is_null();
+  fit["sigma"] = std::move(sigma);
+  fit["kappa"] = std::move(kappa);
+  return fit;
+}
+
+// One invocation's file of a thread sweep: a run (compare needs one) and its fits.
+inline json SweepDoc(const std::string& invocation, std::vector<json> fits) {
+  json run = RunJson(fits.empty() ? "eresource" : fits[0]["lock"].get<std::string>(), 1, 1e6);
+  run.erase("invocation");
+  json doc = Doc({run});
+  doc["context"]["invocation"] = invocation;
+  json array = json::array();
+  for (json& f : fits) array.push_back(std::move(f));
+  doc["sweep_fits"] = std::move(array);
+  return doc;
+}
+
 inline ResultSide Side(const std::string& label, const json& doc) {
   return {label, {ParseResultFile(label, doc.dump())}};
 }
 
 inline CompareReport CompareDocs(const json& a, const json& b, CompareSettings settings = {}) {
   return CompareResults(Side("base.json", a), Side("new.json", b), settings);
+}
+
+// The sides as directories of one file per invocation.
+inline ResultSide Sides(const std::string& label, const std::vector<json>& docs) {
+  ResultSide side{label, {}};
+  for (size_t i = 0; i < docs.size(); ++i) {
+    side.files.push_back(ParseResultFile(label + std::to_string(i) + ".json", docs[i].dump()));
+  }
+  return side;
 }
 
 inline const MetricComparison& Only(const CompareReport& r) {

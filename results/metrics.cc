@@ -1,5 +1,7 @@
 #include "results/metrics.h"
 
+#include <cstdio>
+#include <iterator>
 #include <stdexcept>
 
 #include "base/enum_names.h"
@@ -16,6 +18,13 @@ json Percentile(const Histogram& h, double percentile) { return h.ValueAtPercent
 json Maximum(const Histogram& h) { return h.Max(); }
 
 json OrNull(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+// "0.01235", "3.2e-05": a fitted coefficient, whose scale varies by orders of magnitude.
+std::string SignificantDigits(double value, int digits) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*g", digits, value);
+  return text;
+}
 
 constexpr MetricDef kTable[] = {
     {.name = "throughput",
@@ -154,7 +163,7 @@ constexpr MetricDef kTable[] = {
      .better = Better::kLower,
      .across = Across::kMedian,
      .meaning = "of the writer waits that a grant passed, the fraction passed by more grants "
-                "than a FIFO lock allows (threads - 1): 0 for a FIFO lock",
+                "than a FIFO lock allows (threads - 1) plus one of slack: 0 for a FIFO lock",
      .counted_by = "handoff.bypass.exclusive.waited",
      .required = false,
      .column = "bypass>fifo",
@@ -344,7 +353,52 @@ double NumberAt(std::string_view dotted, const json& value) {
 
 }  // namespace
 
+// Read from a `sweep_fits` entry, not a run: null where the sweep had no fit.
+constexpr MetricDef kFitTable[] = {
+    {.name = "usl_sigma",
+     .path = "sigma",
+     .unit = Unit::kCoefficient,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "contention of a thread sweep: the serialised share sigma of its Universal "
+                "Scalability Law fit (sweep_fits), one value per fit",
+     .counted_by = "",
+     .required = false,
+     .column = "",
+     .counter = "",
+     .of = nullptr},
+    {.name = "usl_kappa",
+     .path = "kappa",
+     .unit = Unit::kCoefficient,
+     .better = Better::kLower,
+     .across = Across::kMedian,
+     .meaning = "coherency cost of a thread sweep: the per-pair term kappa of its Universal "
+                "Scalability Law fit (sweep_fits), one value per fit",
+     .counted_by = "",
+     .required = false,
+     .column = "",
+     .counter = "",
+     .of = nullptr},
+};
+
 std::span<const MetricDef> MetricTable() { return kTable; }
+
+std::span<const MetricDef> FitMetricTable() { return kFitTable; }
+
+const MetricDef* FindFitMetric(std::string_view name) {
+  for (const MetricDef& m : kFitTable) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+bool IsFitMetric(const MetricDef& metric) {
+  return &metric >= std::begin(kFitTable) && &metric < std::end(kFitTable);
+}
+
+std::size_t FitMetricIndex(const MetricDef& metric) {
+  return static_cast<std::size_t>(&metric - kFitTable);
+}
 
 std::size_t MetricIndex(const MetricDef& metric) {
   return static_cast<std::size_t>(&metric - kTable);
@@ -361,7 +415,8 @@ constexpr NamedValue<Unit> kUnitNames[] = {{Unit::kOpsPerSecond, "ops/s"},
                                            {Unit::kNanoseconds, "ns"},
                                            {Unit::kFraction, "fraction"},
                                            {Unit::kIndex, "index"},
-                                           {Unit::kPerOp, "per op"}};
+                                           {Unit::kPerOp, "per op"},
+                                           {Unit::kCoefficient, "coefficient"}};
 
 constexpr NamedValue<Across> kAcrossNames[] = {{Across::kMedian, "median"}};
 
@@ -397,6 +452,8 @@ std::string FormatMetricCell(const MetricDef& metric, double value) {
       return Fixed(value, 3);
     case Unit::kPerOp:
       return Fixed(value, 3);
+    case Unit::kCoefficient:
+      return SignificantDigits(value, 4);
   }
   return "";
 }
@@ -436,14 +493,17 @@ json MetricTableJson() {
 std::string MetricNames() {
   std::vector<std::string_view> names;
   for (const MetricDef& m : kTable) names.push_back(m.name);
+  for (const MetricDef& m : kFitTable) names.push_back(m.name);
   return Join(names);
 }
 
 std::string MetricHelp() {
   std::vector<std::string> items;
-  for (const MetricDef& m : kTable) {
-    items.push_back(std::string(m.name) +
-                    (m.better == Better::kHigher ? " (higher is better)" : " (lower is better)"));
+  for (const auto& table : {std::span<const MetricDef>(kTable), std::span<const MetricDef>(kFitTable)}) {
+    for (const MetricDef& m : table) {
+      items.push_back(std::string(m.name) +
+                      (m.better == Better::kHigher ? " (higher is better)" : " (lower is better)"));
+    }
   }
   return Join(items);
 }

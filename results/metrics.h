@@ -30,6 +30,7 @@ enum class Unit {
   kFraction,  // 0..1, shown as a percentage
   kIndex,     // a dimensionless score such as Jain's index
   kPerOp,     // a count per acquisition, such as context switches
+  kCoefficient,  // a fitted model's dimensionless parameter, shown to 4 significant digits
 };
 
 enum class Better { kHigher, kLower };
@@ -67,9 +68,23 @@ const MetricDef* FindMetric(std::string_view name);
 // The row's position in MetricTable().
 std::size_t MetricIndex(const MetricDef& metric);
 
+// The scalability-fit metrics: one value per fit of a thread sweep (a result's `sweep_fits`
+// entry, results/sweep_fits.h, per workload, lock and placement), not per run; `path` is the
+// field within the fit and `of` is null. compare reads them (results/compare.h); the per-run
+// outputs (the JSON writer, the report, the Google Benchmark export, the schema's x-metrics)
+// do not iterate over them.
+std::span<const MetricDef> FitMetricTable();
+
+// The fit row named `name`, or nullptr.
+const MetricDef* FindFitMetric(std::string_view name);
+
+// Whether `metric` is a row of FitMetricTable(); its position there.
+bool IsFitMetric(const MetricDef& metric);
+std::size_t FitMetricIndex(const MetricDef& metric);
+
 inline bool HigherIsBetter(const MetricDef& metric) { return metric.better == Better::kHigher; }
 
-// "ops/s", "ns", "fraction", "index".
+// "ops/s", "ns", "fraction", "index", "per op", "coefficient".
 std::string_view UnitName(Unit unit);
 // "median".
 std::string_view AcrossName(Across across);
@@ -97,10 +112,12 @@ void WriteMetrics(const RunSummary& summary, nlohmann::json* run);
 // "meaning", "counted_by"}], in table order.
 nlohmann::json MetricTableJson();
 
-// "throughput, shared_p50, ...": the names, for messages.
+// "throughput, shared_p50, ..., usl_sigma, usl_kappa": the names of both tables (what compare
+// accepts), for messages.
 std::string MetricNames();
 
-// "throughput (higher is better), shared_p50 (lower is better), ...", for help texts.
+// "throughput (higher is better), shared_p50 (lower is better), ...", both tables, for help
+// texts.
 std::string MetricHelp();
 
 }  // namespace lockbench

@@ -101,6 +101,30 @@ TEST(MetricTable, SchemaListsTheTableAndDescribesEveryPath) {
   }
 }
 
+TEST(FitMetricTable, CompareAcceptsEveryRowAndItsHelpNamesItButTheRunTablesDoNot) {
+  ASSERT_FALSE(FitMetricTable().empty());
+  for (const MetricDef& m : FitMetricTable()) {
+    const std::vector<const MetricDef*> parsed = ParseMetricList(m.name);
+    ASSERT_EQ(parsed.size(), 1u);
+    EXPECT_EQ(parsed[0], &m);
+    EXPECT_TRUE(IsFitMetric(m));
+    EXPECT_EQ(FindFitMetric(m.name), &m);
+    EXPECT_EQ(FindMetric(m.name), nullptr);  // not a per-run metric: no column, no counter
+    EXPECT_EQ(m.of, nullptr);
+    EXPECT_THAT(MetricHelp(), HasSubstr(std::string(m.name) + " (lower is better)"));
+    EXPECT_THAT(MetricNames(), HasSubstr(std::string(m.name)));
+    // The path names a field of a sweep_fits entry.
+    json fit;
+    fit[std::string(m.path)] = 0.0125;
+    EXPECT_EQ(MetricValue(m, fit), 0.0125);
+    fit[std::string(m.path)] = nullptr;
+    EXPECT_FALSE(MetricValue(m, fit).has_value());
+  }
+  for (const MetricDef& m : MetricTable()) EXPECT_FALSE(IsFitMetric(m));
+  EXPECT_EQ(FormatMetric(*FindFitMetric("usl_sigma"), 0.0123456), "0.01235");
+  EXPECT_EQ(FormatMetric(*FindFitMetric("usl_kappa"), 3.21e-5), "3.21e-05");
+}
+
 TEST(MetricTable, CompareAcceptsEveryRowAndItsHelpNamesIt) {
   for (const MetricDef& m : MetricTable()) {
     const std::vector<const MetricDef*> parsed = ParseMetricList(m.name);
@@ -119,7 +143,9 @@ TEST(MetricTable, ReportHasAColumnForEveryRowThatNamesOne) {
   const std::string report = RenderReport(json::array({run}), ReportFormat::kCsv);
   const std::string header = report.substr(0, report.find('\n'));
   for (const MetricDef& m : MetricTable()) {
-    if (!m.column.empty()) EXPECT_THAT(header, HasSubstr("," + std::string(m.column) + ","));
+    if (!m.column.empty()) {
+      EXPECT_THAT(header, HasSubstr("," + std::string(m.column) + ","));
+    }
   }
 }
 
@@ -192,6 +218,24 @@ TEST(RenderReport, MarksTheCpuFiguresOfASpinningLockOnTooFewProcessors) {
   EXPECT_THAT(table, HasSubstr("\n^ spinning lock on more threads than processors"));
   EXPECT_EQ(RenderReport(runs, ReportFormat::kCsv).find('^'), std::string::npos);
   EXPECT_EQ(RenderReport(json::array({slept}), ReportFormat::kTable).find('^'), std::string::npos);
+}
+
+TEST(RenderReport, MarksATableWhoseThreadsSharedProcessors) {
+  json over = LatencyRun("rw", false);
+  over["threads"] = 4;
+  over["per_thread"] = json::array();
+  for (int i = 0; i < 4; ++i) over["per_thread"].push_back({{"thread", i}, {"pu", i % 2}});
+  json fits = LatencyRun("rw", false);
+  fits["per_thread"] = json::array({{{"thread", 0}, {"pu", 0}}, {{"thread", 1}, {"pu", 1}}});
+  const std::string table = RenderReport(json::array({fits, over}), ReportFormat::kTable);
+  EXPECT_THAT(table, HasSubstr("workload w, 4 threads, oversubscribed on 2 processors ("));
+  EXPECT_THAT(table, HasSubstr("\noversubscribed: threads shared processors"));
+  EXPECT_THAT(table, HasSubstr("workload w, 2 threads (")) << "a processor per thread: unmarked";
+  // Unpinned threads (placement none) say nothing of how many processors they had.
+  json unpinned = over;
+  for (json& t : unpinned["per_thread"]) t["pu"] = nullptr;
+  EXPECT_EQ(RenderReport(json::array({unpinned}), ReportFormat::kTable).find("oversubscribed"),
+            std::string::npos);
 }
 
 TEST(WriteMetrics, WritesEachValueWhereMetricValueReadsIt) {

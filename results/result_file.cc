@@ -212,6 +212,26 @@ ResultFile ReadContext(const FieldReader& r, const std::string& path, const json
   return f;
 }
 
+// The document's sweep_fits (absent before fits were written, or without a thread sweep).
+std::vector<FitSample> ReadFits(const FieldReader& r, const json& doc) {
+  std::vector<FitSample> fits;
+  const auto it = doc.find("sweep_fits");
+  if (it == doc.end()) return fits;
+  if (!it->is_array()) r.Fail("sweep_fits: expected an array, got " + std::string(it->type_name()));
+  for (size_t i = 0; i < it->size(); ++i) {
+    const std::string where = "sweep_fits[" + std::to_string(i) + "]";
+    const json& fit = (*it)[i];
+    if (!fit.is_object()) r.Fail(where + ": expected an object");
+    FitSample s{r.String(fit, "workload", where), r.String(fit, "lock", where),
+                r.String(fit, "placement", where), {}};
+    for (const MetricDef& metric : FitMetricTable()) {
+      s.values.push_back(ReadMetric(r, fit, metric, where));
+    }
+    fits.push_back(std::move(s));
+  }
+  return fits;
+}
+
 // One ResultFile per context: the file's own, or each of a merged file's `contexts` (named
 // "<path>:contexts[i]"), with the runs that refer to it. A merged file's context that no run
 // refers to is left out.
@@ -257,6 +277,7 @@ std::vector<ResultFile> ReadDocument(const std::string& path, const json& doc) {
     f.runs.push_back(ReadRun(r, runs[i], i));
     if (f.runs.back().invocation.empty()) f.runs.back().invocation = f.invocation;
   }
+  if (!merged) files[0].fits = ReadFits(r, doc);
   std::erase_if(files, [](const ResultFile& f) { return f.runs.empty(); });
   return files;
 }

@@ -58,6 +58,20 @@ struct RunSample {
   }
 };
 
+// What compare reads of one `sweep_fits` entry (results/sweep_fits.h): a thread sweep's
+// scalability fit, one per workload, lock and placement of an invocation.
+struct FitSample {
+  std::string workload;
+  std::string lock;
+  std::string placement;
+  // One per row of FitMetricTable(), in its order: nullopt where the sweep had no fit.
+  std::vector<std::optional<double>> values;
+
+  std::optional<double> Value(const MetricDef& metric) const {
+    return values[FitMetricIndex(metric)];
+  }
+};
+
 // What compare reads of one result file.
 struct ResultFile {
   std::string path;
@@ -68,6 +82,7 @@ struct ResultFile {
   std::string invocation;          // context.invocation, or the path when absent
   nlohmann::json workload_config;  // config.workload, or null when absent
   std::vector<RunSample> runs;
+  std::vector<FitSample> fits;  // the file's sweep_fits; none for a merged file's contexts
 };
 
 // Parses and checks the text of a result file. `path` only names the file in messages.

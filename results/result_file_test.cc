@@ -150,6 +150,31 @@ std::string ScratchDir(const std::string& name) {
 
 void WriteText(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
+TEST(ParseResultFile, ReadsTheSweepFitsAndNamesABadOne) {
+  json doc = Doc({RunJson("eresource", 1, 2e6, 900)});
+  EXPECT_TRUE(ParseResultFile("r.json", doc.dump()).fits.empty());  // no sweep
+  doc["sweep_fits"] = json::array();
+  json fit;
+  fit["workload"] = "read-mostly";
+  fit["lock"] = "eresource";
+  fit["placement"] = "compact";
+  fit["sigma"] = 0.02;
+  fit["kappa"] = nullptr;
+  doc["sweep_fits"].push_back(fit);
+  const ResultFile f = ParseResultFile("r.json", doc.dump());
+  ASSERT_EQ(f.fits.size(), 1u);
+  EXPECT_EQ(f.fits[0].lock, "eresource");
+  EXPECT_EQ(f.fits[0].placement, "compact");
+  EXPECT_EQ(f.fits[0].Value(*FindFitMetric("usl_sigma")), 0.02);
+  EXPECT_FALSE(f.fits[0].Value(*FindFitMetric("usl_kappa")).has_value());
+  doc["sweep_fits"][0]["sigma"] = "low";
+  EXPECT_THAT(ErrorOf([&] { ParseResultFile("r.json", doc.dump()); }),
+              AllOf(StartsWith("r.json: "), HasSubstr("sweep_fits[0].sigma")));
+  doc["sweep_fits"] = 3;
+  EXPECT_THAT(ErrorOf([&] { ParseResultFile("r.json", doc.dump()); }),
+              HasSubstr("sweep_fits: expected an array"));
+}
+
 TEST(LoadResultPath, ReadsOneFileOrEveryJsonFileOfADirectoryInNameOrder) {
   const std::string dir = ScratchDir("load");
   WriteText(dir + "/b.json", Doc({RunJson("eresource", 2, 2e6)}).dump());

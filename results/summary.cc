@@ -1,6 +1,7 @@
 #include "results/summary.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace lockbench {
 
@@ -44,6 +45,23 @@ void ReaderBatches(const RunRecord& r, RunSummary* s) {
   s->mean_reader_batch = admissions > 0 ? static_cast<double>(total) / static_cast<double>(admissions) : 0;
 }
 
+// The series keeps the intervals that lie wholly inside the measured window: the last, partial
+// one (the window is rarely a multiple of the interval) held a fraction of an interval's ops and
+// would read as a collapse at the window's end; the ones after it hold at most the last ops of
+// threads that had not yet seen the stop.
+// Scaling the partial one up instead would make its count an estimate (not an integer, and
+// noisy where ops are attributed in batches), so it is left out: every point is the ops of one
+// full interval, and the series sums to at most `ops`.
+void KeepWholeIntervals(const RunRecord& r, RunSummary* s) {
+  if (r.time_series_interval_ns == 0) return;
+  const auto window_ns = static_cast<uint64_t>(std::llround(std::max(0.0, r.duration_s) * 1e9));
+  const uint64_t whole = window_ns / r.time_series_interval_ns;
+  if (s->shared_series.size() > whole) {
+    s->shared_series.resize(whole);
+    s->exclusive_series.resize(whole);
+  }
+}
+
 }  // namespace
 
 BypassSummary SummarizeBypass(const Histogram& bypass, uint64_t fifo_bound) {
@@ -56,7 +74,7 @@ BypassSummary SummarizeBypass(const Histogram& bypass, uint64_t fifo_bound) {
     if (b.low == 0) return;  // bucket 0 holds 0 alone: exact below 256
     waits.RecordN(b.low, b.count);
     s.counts[b.low] += b.count;
-    if (b.low > fifo_bound) over += b.count;
+    if (b.low > fifo_bound + kBypassSlack) over += b.count;
   });
   s.waited = waits.TotalCount();
   if (s.waited == 0) return s;
@@ -219,11 +237,7 @@ RunSummary Summarize(const RunRecord& r) {
     if (a.numa_node < 0 || b.numa_node < 0) continue;
     (a.numa_node == b.numa_node ? s.same_node_handoffs : s.cross_node_handoffs) += 1;
   }
-  // Trailing intervals after the window closed are empty by construction; drop them.
-  while (!s.shared_series.empty() && s.shared_series.back() == 0 && s.exclusive_series.back() == 0) {
-    s.shared_series.pop_back();
-    s.exclusive_series.pop_back();
-  }
+  KeepWholeIntervals(r, &s);
   return s;
 }
 

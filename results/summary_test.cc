@@ -150,7 +150,25 @@ TEST(SummarizeBypass, NoWaitsMeansNoFractionAndABoundAtTheFifoLimitIsNotOver) {
   Histogram at_bound(kBypassHistogram);
   at_bound.RecordN(1, 4);
   EXPECT_EQ(SummarizeBypass(at_bound, 1).over_fifo_bound, 0.0);
-  EXPECT_EQ(SummarizeBypass(at_bound, 0).over_fifo_bound, 1.0);
+  EXPECT_EQ(SummarizeBypass(at_bound, 0).over_fifo_bound, 0.0);  // within the one of slack
+}
+
+// Two threads (bound 1) on a FIFO lock: a wait passed by 2 grants is one the waiter's stamp read
+// and its entry in the queue let through, tolerated; 3 is beyond.
+TEST(SummarizeBypass, OneGrantPastTheBoundIsSlackTwoAreOver) {
+  Histogram h(kBypassHistogram);
+  h.RecordN(1, 96);
+  h.RecordN(2, 3);
+  h.RecordN(3, 1);
+  const BypassSummary b = SummarizeBypass(h, 1);
+  EXPECT_EQ(b.waited, 100u);
+  EXPECT_EQ(b.max, 3u);
+  EXPECT_DOUBLE_EQ(b.over_fifo_bound, 0.01);  // the wait passed by 3 alone
+
+  Histogram fifo(kBypassHistogram);
+  fifo.RecordN(1, 150);
+  fifo.RecordN(2, 4);
+  EXPECT_EQ(SummarizeBypass(fifo, 1).over_fifo_bound, 0.0);
 }
 
 TEST(Summarize, BypassMergesThreadsPerModeWithTheBoundFromTheThreadCount) {
@@ -158,9 +176,9 @@ TEST(Summarize, BypassMergesThreadsPerModeWithTheBoundFromTheThreadCount) {
   ThreadRecord a = Thread(0, Role::kMixed, 0, 1, 2);
   ThreadRecord b = Thread(1, Role::kMixed, 0, 1, 1);
   ThreadRecord c = Thread(2, Role::kMixed, 0, 0, 0);
-  a.exclusive_bypass.Record(3);  // over the bound of 2
+  a.exclusive_bypass.Record(4);  // over the bound of 2 and its one of slack
   a.exclusive_bypass.Record(1);
-  b.exclusive_bypass.Record(2);
+  b.exclusive_bypass.Record(3);  // within the slack
   a.shared_bypass.Record(0);
   b.shared_bypass.Record(1);
   r.per_thread = {a, b, c};
@@ -223,8 +241,10 @@ TEST(Summarize, ReacquireWhileWaitedCountsOnlyReleasesThatFoundAWaiter) {
   EXPECT_EQ(Summarize(r).contended_reacquire.releases, 3u);
 }
 
-TEST(Summarize, SeriesAddUpAndTrailingEmptyIntervalsGo) {
+TEST(Summarize, SeriesAddUpOverThreads) {
   RunRecord r;
+  r.time_series_interval_ns = 10'000'000;
+  r.duration_s = 0.020;  // exactly two intervals (1e9 x 0.020 is not exact in binary)
   ThreadRecord a = Thread(0, Role::kMixed, 0, 3, 1);
   ThreadRecord b = Thread(1, Role::kMixed, 0, 2, 2);
   a.shared_series = {1, 2, 0, 0};
@@ -235,6 +255,34 @@ TEST(Summarize, SeriesAddUpAndTrailingEmptyIntervalsGo) {
   const RunSummary s = Summarize(r);
   EXPECT_EQ(s.shared_series, (std::vector<uint64_t>{3, 2}));
   EXPECT_EQ(s.exclusive_series, (std::vector<uint64_t>{1, 2}));
+}
+
+// A 35 ms window in 10 ms intervals: the fourth interval (30-35 ms) is half empty by
+// construction and is left out; the intervals after the window go too.
+TEST(Summarize, SeriesKeepsOnlyWholeIntervalsOfTheWindow) {
+  RunRecord r;
+  r.time_series_interval_ns = 10'000'000;
+  r.duration_s = 0.035;
+  ThreadRecord a = Thread(0, Role::kWriter, 0, 0, 1);
+  a.shared_series = {0, 0, 0, 0, 0, 0};
+  a.exclusive_series = {100, 100, 100, 50, 0, 0};
+  r.per_thread = {a};
+  const RunSummary s = Summarize(r);
+  EXPECT_EQ(s.exclusive_series, (std::vector<uint64_t>{100, 100, 100}));
+  EXPECT_EQ(s.shared_series.size(), 3u);
+}
+
+// An interval inside the window in which nothing completed (a stall at the end) is a
+// measurement, not padding: it stays.
+TEST(Summarize, SeriesKeepsEmptyIntervalsInsideTheWindow) {
+  RunRecord r;
+  r.time_series_interval_ns = 10'000'000;
+  r.duration_s = 0.0301;
+  ThreadRecord a = Thread(0, Role::kWriter, 0, 0, 1);
+  a.shared_series = {0, 0, 0, 0, 0};
+  a.exclusive_series = {100, 0, 0, 7, 0};
+  r.per_thread = {a};
+  EXPECT_EQ(Summarize(r).exclusive_series, (std::vector<uint64_t>{100, 0, 0}));
 }
 
 }  // namespace
