@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # A workload recorded from a program, replayed: `run --workload FILE` measures its contention
 # the way the recording did, writes it in the result, and prints the replay fidelity table after
-# its report; other workloads get neither.
+# its report; other workloads get neither. The result, with the workload's recorded_from, passes
+# the schema, which describes recorded_from's members.
 set -uo pipefail
 
-bin="$1" workload="$2"
+bin="$1" workload="$2" validator="$3" schema="$4"
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 
 source "$(dirname "${BASH_SOURCE[0]}")/../bazel/check_lib.sh"
@@ -13,6 +14,16 @@ R=(run --workload "$workload" --lock pthread_mutex --duration 200ms --warmup 20m
 
 "$bin" "${R[@]}" --out "$tmp/replay.json" >"$tmp/replay.out" 2>"$tmp/replay.err"
 check $? "a recorded workload replays on pthread_mutex ($(tail -3 "$tmp/replay.err"))"
+python3 "$validator" "$schema" "$tmp/replay.json"
+check $? "the replay's result, with its workload's recorded_from, passes the schema"
+python3 - "$tmp/replay.json" "$tmp/bad.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["config"]["workload"]["recorded_from"]["recorded"]["shared"]["contended"] = 0.5
+json.dump(doc, open(sys.argv[2], "w"))
+PY
+! python3 "$validator" "$schema" "$tmp/bad.json" >/dev/null 2>&1
+check $? "the schema refuses a recorded figure the workload parser does not know"
 
 # The table follows the report: its title, then a row per recorded mode, each figure
 # "recorded / replayed" with a number on both sides (a wait may be '-' if none was contended).
