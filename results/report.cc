@@ -31,6 +31,9 @@ struct Table {
   std::string workload;
   int threads;
   std::vector<Row> rows;
+  // The fewest distinct processors the table's ok runs had their threads pinned to, where that
+  // is fewer than the threads (0: none was): the table's runs were oversubscribed.
+  int oversubscribed_on = 0;
 };
 
 
@@ -58,6 +61,21 @@ int StatusRank(const std::string& s) {
   return 0;
 }
 
+// The distinct processors a run's threads were pinned to, when every thread was pinned; else 0
+// (unpinned threads share whatever the scheduler gives them, which a run does not record).
+int PinnedProcessors(const json& run) {
+  const auto it = run.find("per_thread");
+  if (it == run.end() || !it->is_array() || it->empty()) return 0;
+  std::vector<int> pus;
+  for (const json& t : *it) {
+    const auto pu = t.find("pu");
+    if (pu == t.end() || !pu->is_number_integer()) return 0;
+    const int id = pu->get<int>();
+    if (std::find(pus.begin(), pus.end(), id) == pus.end()) pus.push_back(id);
+  }
+  return static_cast<int>(pus.size());
+}
+
 template <class T, class Match>
 T& FindOrAdd(std::vector<T>& items, Match match, T fresh) {
   const auto it = std::find_if(items.begin(), items.end(), match);
@@ -80,6 +98,9 @@ void AddRun(const json& run, std::vector<Table>* tables) {
   if (StatusRank(status) > StatusRank(row.status)) row.status = status;
   if (status != "ok") return;
   ++row.ok_runs;
+  if (const int pus = PinnedProcessors(run); pus > 0 && pus < threads) {
+    t.oversubscribed_on = t.oversubscribed_on == 0 ? pus : std::min(t.oversubscribed_on, pus);
+  }
   row.starved = row.starved || run.at("fairness").at("starved").get<bool>();
   row.exclusive_only = row.exclusive_only || HasWarning(run, kRanExclusiveWarning);
   row.oversubscribed_spinner =
@@ -209,9 +230,20 @@ std::string RenderReport(const json& runs, ReportFormat format) {
                               "yielded instead of spinning, so its cpu/op is not what it costs "
                               "with a processor per thread\n";
     }
+    const std::string over =
+        t.oversubscribed_on > 0
+            ? ", oversubscribed on " + std::to_string(t.oversubscribed_on) + " processors"
+            : "";
     const std::string title = "workload " + t.workload + ", " + std::to_string(t.threads) +
-                              " threads (latency in ns, medians over runs; ratio to " +
+                              " threads" + over +
+                              " (latency in ns, medians over runs; ratio to " +
                               t.rows.front().lock + ")";
+    if (t.oversubscribed_on > 0) {
+      footnote += "oversubscribed: threads shared processors, so waits include time slices and "
+                  "a spinner's CPU is not what it costs with a processor per thread (lockbench "
+                  "doctor --threads " +
+                  std::to_string(t.threads) + " says what this machine can show)\n";
+    }
     if (format == ReportFormat::kCsv) out += Csv(t, cells);
     if (format == ReportFormat::kMarkdown) out += Markdown(title, header, cells, footnote);
     if (format == ReportFormat::kTable) out += Aligned(title, header, cells, footnote);

@@ -14,6 +14,7 @@
 #include "base/sanitizers.h"
 #include "arch/atomics.h"
 #include "tool/build_info.h"
+#include "workloads/doctor.h"
 
 
 namespace lockbench {
@@ -135,6 +136,7 @@ nlohmann::json BuildContext(const Topology& topology, const ClockCalibration& cl
   c["timer_overhead_ns"] = clock.timer_overhead_ns;
   c["timed_acquisition_overhead_ns"] = {{"shared", timed.shared_ns},
                                          {"exclusive", timed.exclusive_ns}};
+  c["doctor"] = CheapDoctorVerdicts(topology, clock);  // `lockbench doctor`'s cheap checks
   return c;
 }
 

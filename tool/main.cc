@@ -11,6 +11,7 @@
 #include "tool/commands.h"
 #include "tool/compare_command.h"
 #include "tool/context.h"
+#include "tool/doctor_command.h"
 #include "tool/exit_codes.h"
 #include "tool/merge_command.h"
 #include "tool/messages.h"
@@ -177,6 +178,15 @@ CLI::App* AddProfileCommand(CLI::App& app, ProfileOptions* profile) {
   return cmd;
 }
 
+CLI::App* AddDoctorCommand(CLI::App& app, DoctorOptions* doctor) {
+  CLI::App* cmd = app.add_subcommand(
+      "doctor", "check whether this machine can show what you plan to measure (exit 5 if not)");
+  cmd->add_option("--threads,-t", doctor->threads, kDoctorThreadsHelp);
+  cmd->add_option("--format", doctor->format, "table or json")->capture_default_str();
+  cmd->footer(std::string(kDoctorFooter) + "\n" + kExitCodesHelp);
+  return cmd;
+}
+
 // Parses the command line; an exit code when that already ends the program (help, version, a
 // usage error), else nullopt.
 std::optional<int> Parse(CLI::App& app, int argc, char** argv) {
@@ -235,6 +245,7 @@ int Main(int argc, char** argv) {
   MergeOptions merge;
   CheckOptions check;
   ProfileOptions profile;
+  DoctorOptions doctor;
   CLI::App* run_cmd = AddRunCommand(app, &run);
   CLI::App* list_cmd = AddListCommand(app, &list);
   CLI::App* topo_cmd = AddTopologyCommand(app, &topo);
@@ -242,6 +253,7 @@ int Main(int argc, char** argv) {
   CLI::App* merge_cmd = AddMergeCommand(app, &merge);
   CLI::App* check_cmd = AddCheckCommand(app, &check);
   CLI::App* profile_cmd = AddProfileCommand(app, &profile);
+  CLI::App* doctor_cmd = AddDoctorCommand(app, &doctor);
   if (std::optional<int> done = Parse(app, argc, argv)) return *done;
   if (run_cmd->parsed()) return Run(run_cmd, &run);
   if (list_cmd->parsed()) return List(list);
@@ -250,6 +262,7 @@ int Main(int argc, char** argv) {
   if (merge_cmd->parsed()) return MergeCommand(merge);
   if (check_cmd->parsed()) return CheckCommand(check);
   if (profile_cmd->parsed()) return ProfileCommand(profile);
+  if (doctor_cmd->parsed()) return DoctorCommand(doctor);
   return UsageError("no subcommand");
 }
 

@@ -170,8 +170,11 @@ def load_runs(paths):
     """One row per run of every file, with `source` (the file) and its context's hostname,
     cpu_model, topology and commit (per run in a merged file), so runs from different machines
     or builds stay apart; `pus`, the processors of the machine that ran it (NaN if the file
-    does not say), and `holder_may_block`, the workload's statement that its holders may block
-    (False where the file predates it)."""
+    does not say), `holder_may_block`, the workload's statement that its holders may block
+    (False where the file predates it), `free_pus`, the processors other processes left free
+    during the run (pus less its cost.other_load share of them, rounded; pus where the run did
+    not measure it) and `oversubscribed`, whether the run had more threads than that (False
+    where pus is unknown)."""
     frames = []
     for doc in load_documents(paths):
         df = pd.json_normalize(doc["runs"])
@@ -187,6 +190,11 @@ def load_runs(paths):
     df = pd.concat(frames, ignore_index=True).copy()  # one block per dtype, not per column
     df["arrival_rate"] = pd.to_numeric(df["open_loop.offered_ops_per_s"], errors="coerce") \
         .fillna(0) if "open_loop.offered_ops_per_s" in df.columns else 0.0
+    other = pd.to_numeric(df["cost.other_load"], errors="coerce").fillna(0) \
+        if "cost.other_load" in df.columns else pd.Series(0.0, index=df.index)
+    df["free_pus"] = df["pus"] - (other * df["pus"]).round()
+    df["oversubscribed"] = (df["threads"] > df["free_pus"]).where(df["pus"].notna(), False) \
+        .astype(bool)
     return _metric_columns(_grant_order_columns(df))
 
 
@@ -803,8 +811,12 @@ def choice_scores(df, traits=None, threads="max"):
     scores["size_bytes"] = pd.to_numeric(scores["lock"].map(size), errors="coerce")
     scores["exclusive_only"] = [shared_mode.get(lk) is False or bool(said.get(lk, False))
                                 for lk in scores["lock"]]
-    over = (runs["threads"] > pd.to_numeric(runs["pus"], errors="coerce")) \
-        if "pus" in runs.columns else pd.Series(False, index=runs.index)
+    if "oversubscribed" in runs.columns:  # load_runs: more threads than free processors
+        over = runs["oversubscribed"].astype(bool)
+    elif "pus" in runs.columns:
+        over = runs["threads"] > pd.to_numeric(runs["pus"], errors="coerce")
+    else:
+        over = pd.Series(False, index=runs.index)
     oversubscribed = over.groupby([runs["workload"], runs["threads"]]).any()
     scores["oversubscribed"] = [bool(oversubscribed.get((w, t), False))
                                 for w, t in zip(scores["workload"], scores["threads"])]

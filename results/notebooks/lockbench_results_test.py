@@ -659,6 +659,29 @@ class ChooseLocksTest(unittest.TestCase):
         self.assertTrue(pd.isna(df.loc["read-mostly", "pus"]))
         self.assertFalse(df.loc["read-mostly", "holder_may_block"])
 
+    def test_load_runs_marks_runs_with_more_threads_than_free_processors(self):
+        d = tempfile.mkdtemp()
+        runs = [run("a", 2, 1, 1e6, workload="idle"), run("a", 4, 1, 1e6, workload="four"),
+                run("a", 2, 1, 1e6, workload="busy")]
+        runs[0]["cost"] = {"other_load": 0.1}   # 0.2 of 4 processors busy: 4 free
+        runs[2]["cost"] = {"other_load": 0.75}  # 3 of 4 busy: 1 free, 2 threads
+        doc = document(runs)
+        doc["context"]["pus"] = 4
+        with open(os.path.join(d, "m.json"), "w") as f:
+            json.dump(doc, f)
+        with open(os.path.join(d, "old.json"), "w") as f:  # no pus: nothing to judge by
+            json.dump(document([run("a", 64, 1, 1e6, workload="unknown")]), f)
+        df = lr.load_runs(d).set_index("workload")
+        self.assertEqual(list(df.loc[["idle", "four", "busy"], "free_pus"]), [4, 4, 1])
+        self.assertEqual(list(df.loc[["idle", "four", "busy", "unknown"], "oversubscribed"]),
+                         [False, False, True, False])
+        over = run("a", 8, 1, 1e6, workload="eight")
+        doc = document([over])
+        doc["context"]["pus"] = 4
+        with open(os.path.join(d, "m.json"), "w") as f:
+            json.dump(doc, f)
+        self.assertTrue(lr.load_runs(d).set_index("workload").loc["eight", "oversubscribed"])
+
     def test_no_closed_loop_run_gives_an_empty_table(self):
         frame = pd.DataFrame([scored("a", arrival_rate=1e5)])
         self.assertTrue(lr.choose_locks(frame, self.TRAITS).empty)
