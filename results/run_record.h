@@ -28,6 +28,28 @@ struct HoldInterval {
   friend bool operator==(const HoldInterval&, const HoldInterval&) = default;
 };
 
+// One acquisition of a timeline window (EngineConfig::timeline_window_ns): every acquisition a
+// thread made in the window, timed. The engine logs TSC ticks and hands the record over in ns
+// since the measured window's start. Written as Trace Event JSON by results/timeline.h.
+struct TimelineEvent {
+  uint64_t arrival = 0;    // open loop: the request's scheduled arrival; 0 in a closed loop
+  uint64_t requested = 0;  // the acquire call began
+  uint64_t granted = 0;    // it returned
+  uint64_t released = 0;   // the release began
+  int64_t bypass = -1;     // grants that passed it while it waited; -1: not measured
+  uint32_t instance = 0;   // the lock instance
+  // Torture mode: the disturbances injected since this thread's previous logged acquisition
+  // ended, i.e. inside this one's acquire, hold or release (and before it, in its think time).
+  uint16_t torture_cs_delays = 0;
+  uint16_t torture_holder_sleeps = 0;
+  uint16_t torture_step_delays = 0;
+  bool shared = false;
+  bool tried = false;  // a try that succeeded
+  bool late = false;   // open loop: issued after its scheduled arrival
+
+  friend bool operator==(const TimelineEvent&, const TimelineEvent&) = default;
+};
+
 // Bypass counts are small integers: exact up to 255, 0.8% buckets above, up to 2^32.
 inline constexpr HistogramOptions kBypassHistogram{.sub_bucket_bits = 7,
                                                    .highest_trackable_value = (1ull << 32) - 1};
@@ -96,6 +118,10 @@ struct ThreadRecord {
   uint64_t exclusive_contended = 0;
   Histogram shared_contended_wait;
   Histogram exclusive_contended_wait;
+  // The timeline window's acquisitions (RunRecord::timeline_cap > 0), in order; capped says
+  // this thread hit the cap before the window ended.
+  std::vector<TimelineEvent> timeline;
+  bool timeline_capped = false;
 
   uint64_t ops() const { return shared_ops + exclusive_ops; }
 };
@@ -161,6 +187,10 @@ struct RunRecord {
   // threads counted those whose try failed as contended (ThreadRecord::*_contended), measured
   // as the recording measured the program's locks.
   bool contention_measured = false;
+  // Timeline (--timeline): the window's length from the measured window's start, and the most
+  // events a thread logs in it. 0: no timeline was asked for.
+  uint64_t timeline_window_ns = 0;
+  uint64_t timeline_cap = 0;
 
   uint64_t ops() const {
     uint64_t n = 0;

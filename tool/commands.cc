@@ -18,6 +18,7 @@
 #include "results/replay_fidelity.h"
 #include "results/report.h"
 #include "results/sweep_fits.h"
+#include "results/timeline.h"
 #include "results/result_json.h"
 #include "results/summary.h"
 #include "tool/context.h"
@@ -81,6 +82,28 @@ void WriteHgrmFiles(const std::string& dir, const RunRecord& r, const RunSummary
   }
 }
 
+// --timeline: the run's window as Trace Event JSON, with the run's config as metadata; FILE
+// itself when the sweep is one run, else one file per run (TimelinePath).
+void WriteTimelineFile(const RunPlan& plan, const EngineConfig& cfg, const RunRecord& r) {
+  json config = json::object();
+  config["workload"] = WorkloadToJson(cfg.spec);
+  config["threads"] = cfg.threads;
+  config["arrival_rate"] = cfg.arrival_rate;
+  config["repetition"] = cfg.repetition;
+  config["placement"] = cfg.plan.policy;
+  config["memory"] = cfg.memory.spec;
+  config["latency_sample_every"] = cfg.latency_sample_every;
+  config["verify"] = cfg.verify;
+  config["torture_seed"] = cfg.torture_seed ? json(*cfg.torture_seed) : json(nullptr);
+  config["timeline_window_ns"] = cfg.timeline_window_ns;
+  try {
+    WriteFileAtomically(TimelinePath(plan.timeline, r, plan.runs.size() == 1),
+                        TimelineTrace(r, config).dump());
+  } catch (const std::exception& e) {
+    PrintMessage("warning", std::string("--timeline: ") + e.what());
+  }
+}
+
 void PrintPlans(const std::vector<PlacementPlan>& plans, const std::string& format) {
   json plans_json = json::array();
   for (const PlacementPlan& plan : plans) {
@@ -137,6 +160,9 @@ void RunOne(const RunPlan& plan, const PlannedRun& run, SweepState* state) {
   const RunSummary summary = Summarize(record);
   state->runs.push_back(RunToJson(record, summary));
   if (!plan.hgrm_dir.empty()) WriteHgrmFiles(plan.hgrm_dir, record, summary);
+  if (!plan.timeline.empty() && record.status != RunStatus::kStalled) {
+    WriteTimelineFile(plan, cfg, record);
+  }
   NoteStatus(record, label, state);
 }
 

@@ -56,6 +56,10 @@ struct EngineConfig {
   bool allow_deadlock = false;
   uint64_t stall_timeout_ns = 10'000'000'000;
   uint64_t time_series_interval_ns = 10'000'000;
+  // Timeline: every acquisition of this long a window from the measured window's start is timed
+  // and logged (RunRecord's per-thread `timeline`, up to a cap per thread); 0 = none, and the
+  // loop runs as without it.
+  uint64_t timeline_window_ns = 0;
   const std::atomic<bool>* interrupt = nullptr;  // set by a signal handler to end the run
   // Called on the main thread about 10 times a second with the fraction of the run done.
   std::function<void(double)> progress;

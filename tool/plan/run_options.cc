@@ -55,6 +55,17 @@ constexpr RunOptionRow kRows[] = {
      .help = "also write each run's acquire-latency histograms into this directory in "
              "HdrHistogram's .hgrm percentile format (values in microseconds)",
      .field = &RunOptions::hgrm_dir, .journal_key = "hgrm"},
+    {.flag = "--timeline",
+     .help = "also write each run's first --timeline-window of the measured window as Trace Event "
+             "JSON (Perfetto, chrome://tracing): every acquisition's wait and hold per thread, "
+             "hand-off arrows; one file per run when there are several (README, \"Timeline\")",
+     .field = &RunOptions::timeline, .journal_key = "timeline", .type_name = "FILE",
+     .config_key = "timeline"},
+    {.flag = "--timeline-window",
+     .help = "length of --timeline's window, from the measured window's start (events capped per "
+             "thread, the cap stated in the file)",
+     .field = &RunOptions::timeline_window, .journal_key = "timeline_window", .show_default = true,
+     .kind = ValueKind::kDuration, .min = 1'000, .config_key = "timeline_window_ns"},
     {.flag = "--shard",
      .help = "run only slice K of N of the sweep's runs, e.g. 2/3, so N machines (a Slurm job "
              "array) share one sweep; each slice holds every lock in turn, and `lockbench merge` "

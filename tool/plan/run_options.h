@@ -44,6 +44,8 @@ struct RunOptions {
   bool dry_run = false;
   std::string out{};
   std::string hgrm_dir{};  // write each run's acquire-latency histograms here as .hgrm files
+  std::string timeline{};  // write each run's timeline window here as Trace Event JSON
+  std::string timeline_window = "20ms";  // its length, from the measured window's start
   std::string shard{};  // "K/N": run only slice K of the sweep's N slices; empty: all of it
   std::string format = "table";
   std::string latency_sample = "auto";

@@ -160,15 +160,17 @@ double MeanReadRatio(const WorkloadSpec& spec) {
 
 // --out can be written and --hgrm names a writable directory, before any run, so a typo costs
 // no measurement.
-void CheckOutputs(const std::string& out, const std::string& hgrm_dir) {
-  if (!out.empty()) {
+void CheckOutputs(const RunPlan& plan) {
+  for (const auto& [flag, path] : {std::pair<const char*, const std::string*>{"--out", &plan.out},
+                                   {"--timeline", &plan.timeline}}) {
+    if (path->empty()) continue;
     try {
-      CheckWritable(out);
+      CheckWritable(*path);
     } catch (const std::exception& e) {
-      throw SpecError("--out: " + std::string(e.what()));
+      throw SpecError(std::string(flag) + ": " + e.what());
     }
   }
-  if (!hgrm_dir.empty()) CheckHgrmDir(hgrm_dir);
+  if (!plan.hgrm_dir.empty()) CheckHgrmDir(plan.hgrm_dir);
 }
 
 // The result's config: the options recorded as given (already in plan->config) and what the
@@ -207,6 +209,7 @@ struct EngineSettings {
   bool allow_deadlock = false;
   uint64_t stall_ns = 0;
   uint64_t interval_ns = 0;
+  uint64_t timeline_window_ns = 0;  // --timeline: its window; 0 without it
 };
 
 // The sweep's runs in the order they run: thread counts, then rates, then repetitions (a round
@@ -233,6 +236,7 @@ void AddRuns(RunPlan* plan, const EngineSettings& settings) {
           cfg.torture_seed = plan->torture_seed;
           cfg.stall_timeout_ns = settings.stall_ns;
           cfg.time_series_interval_ns = settings.interval_ns;
+          cfg.timeline_window_ns = settings.timeline_window_ns;
           plan->runs.push_back(PlannedRun{.lock = plan->locks[l], .engine = std::move(cfg)});
         }
       }
@@ -299,12 +303,15 @@ RunPlan PlanRun(const RunOptions& o) {
   plan.dry_run = o.dry_run;
   plan.out = o.out.empty() ? "" : UserPath(o.out);
   plan.hgrm_dir = o.hgrm_dir.empty() ? "" : UserPath(o.hgrm_dir);
+  plan.timeline = o.timeline.empty() ? "" : UserPath(o.timeline);
   plan.format = o.format;
   plan.force = o.force;
-  if (!plan.dry_run) CheckOutputs(plan.out, plan.hgrm_dir);
+  if (!plan.dry_run) CheckOutputs(plan);
   plan.config = RecordedOptions(o);  // checks the durations' ranges
   const uint64_t stall_ns = DurationOption(o, &RunOptions::stall_timeout);
   const uint64_t interval_ns = DurationOption(o, &RunOptions::time_series_interval);
+  const uint64_t timeline_window_ns =
+      plan.timeline.empty() ? 0 : DurationOption(o, &RunOptions::timeline_window);
   if (plan.dry_run) return plan;
   // Before any run, so a thread count the system's limits refuse costs no partial sweep.
   CheckThreadsCanStart(most_threads);
@@ -317,7 +324,8 @@ RunPlan PlanRun(const RunOptions& o) {
   const EngineSettings settings{.verify = !o.no_verify,
                                 .allow_deadlock = o.allow_deadlock,
                                 .stall_ns = stall_ns,
-                                .interval_ns = interval_ns};
+                                .interval_ns = interval_ns,
+                                .timeline_window_ns = timeline_window_ns};
   AddDerivedConfig(&plan, settings.verify);
   AddRuns(&plan, settings);
   return plan;

@@ -58,6 +58,7 @@ struct RunPlan {
   bool dry_run = false;
   std::string out;       // --out, resolved against the user's directory; empty: none
   std::string hgrm_dir;  // --hgrm, likewise
+  std::string timeline;  // --timeline, likewise
   std::string format;
   bool force = false;  // --resume --force
   std::vector<std::string> warnings;  // the placements', for the user before the first run

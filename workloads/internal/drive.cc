@@ -131,6 +131,7 @@ void StartWorker(Run& run, size_t t, const EngineConfig& cfg, const Plan& plan,
       rec->shared_series.assign(plan.series_len, 0);
       rec->exclusive_series.assign(plan.series_len, 0);
       grant_log.reserve(std::min<size_t>(plan.grant_log_cap, 1 << 16));
+      rec->timeline.reserve(plan.timeline_cap);  // the window allocates nothing
     } catch (const std::bad_alloc&) {
       r->out_of_memory[t].store(true);  // StartThreads stops the run after the barrier
     }
@@ -280,6 +281,8 @@ RunRecord NewRecord(const EngineConfig& cfg, const LockTraits& traits, const Pla
     record.arrival = cfg.spec.arrival == ArrivalKind::kFixed ? "fixed" : "poisson";
   }
   record.time_series_interval_ns = cfg.time_series_interval_ns;
+  record.timeline_window_ns = plan.timeline_cap != 0 ? cfg.timeline_window_ns : 0;
+  record.timeline_cap = plan.timeline_cap;
   record.busy_work = {.shared_cs_ns = cfg.spec.shared_cs_ns,
                       .exclusive_cs_ns = cfg.spec.exclusive_cs_ns,
                       .think_ns = cfg.spec.think == ThinkKind::kNone ? 0 : cfg.spec.think_ns};
@@ -361,6 +364,12 @@ void CollectThreads(RunRecord& record, Run& run, const EngineConfig& cfg, const 
       h.granted = to_ns(h.granted);
       h.released = to_ns(h.released);
     }
+    for (TimelineEvent& e : r.timeline) {
+      e.arrival = e.arrival != 0 ? to_ns(e.arrival) : 0;
+      e.requested = to_ns(e.requested);
+      e.granted = to_ns(e.granted);
+      e.released = to_ns(e.released);
+    }
     record.per_thread.push_back(std::move(r));
   }
 }
@@ -435,6 +444,12 @@ void CollectGrantSequence(RunRecord& record, const Run& run, const Plan& plan) {
   std::sort(grants.begin(), grants.end());
   record.grant_sequence.reserve(grants.size());
   for (const auto& [g, t] : grants) record.grant_sequence.push_back(t);
+}
+
+// Events a thread logs at most in a timeline window: 2^20 over all threads (each 56 bytes,
+// reserved before the run), at least 256 and at most 65,536 a thread.
+size_t TimelineCap(int threads) {
+  return std::clamp<size_t>((size_t{1} << 20) / static_cast<size_t>(threads), 256, size_t{1} << 16);
 }
 
 // A fraction as the bound that a 64-bit random number falls below with that probability.
@@ -556,6 +571,11 @@ Plan MakePlan(const EngineConfig& cfg, const ClockCalibration& clock, Recursion 
   p.arrival_gap_ticks = p.open_loop ? 1e9 * clock.ticks_per_ns * cfg.threads / cfg.arrival_rate : 0;
   if (p.open_loop) p.sample_every = 1;
   PlanDraws(s, clock, p);
+  if (cfg.timeline_window_ns != 0) {
+    p.timeline_ticks = std::max<uint64_t>(
+        1, static_cast<uint64_t>(static_cast<double>(cfg.timeline_window_ns) * clock.ticks_per_ns));
+    p.timeline_cap = TimelineCap(cfg.threads);
+  }
   p.batched = !p.open_loop && !p.torture && !p.draws && p.instances == 1 && p.try_threshold == 0 &&
               p.think == ThinkKind::kNone && p.shared_recursion == 0 && p.exclusive_recursion == 0;
   // About 64 us of critical sections at most between two progress stores, so the watchdog's

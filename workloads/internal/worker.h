@@ -104,6 +104,10 @@ struct Plan {
   EmpiricalSampler think_draw;                        // think kEmpirical
   WeightedChoice weights;                             // lock_choice kWeights
   std::shared_ptr<const uint64_t[]> read_thresholds;  // per instance; null: read_threshold
+  // Timeline (EngineConfig::timeline_window_ns): the window's length in ticks and the events a
+  // thread logs at most; cap 0: no timeline. Last, so that the members above keep their offsets.
+  uint64_t timeline_ticks;
+  size_t timeline_cap;
 };
 
 // What the verifier saw. The message is built out of line, so the hot loop carries no strings.
@@ -501,6 +505,50 @@ struct ContendedCounts {
       .Record(static_cast<uint64_t>(static_cast<double>(out.t1 - out.t0) * p.ns_per_tick));
 }
 
+// Where a thread stands in its timeline window: the tick it ends at (0: not in one, or over),
+// and torture mode's counts at its previous logged acquisition.
+struct TimelineCursor {
+  uint64_t until = 0;
+  uint64_t cs_delays = 0, holder_sleeps = 0, step_delays = 0;
+};
+
+// Logs a timed acquisition of the timeline window (its ticks, converted after the run), and
+// leaves the window (until = 0) at the first request at or past its end, or at the cap. Out of
+// line: it runs only inside the window.
+[[gnu::noinline]] inline void LogTimeline(const Plan& p, ThreadRecord& rec, const OpChoice& op,
+                                          const OpOutcome& out, uint64_t due, bool late,
+                                          const TortureHold* torture, TimelineCursor* cursor) {
+  if (out.t0 >= cursor->until) {
+    cursor->until = 0;
+    return;
+  }
+  if (rec.timeline.size() >= p.timeline_cap) {
+    rec.timeline_capped = true;
+    cursor->until = 0;
+    return;
+  }
+  TimelineEvent e{.arrival = due,
+                  .requested = out.t0,
+                  .granted = out.t1,
+                  .released = out.t2,
+                  .bypass = out.bypass,
+                  .instance = static_cast<uint32_t>(op.instance),
+                  .shared = op.shared_mode,
+                  .tried = op.use_try,
+                  .late = late};
+  if (torture != nullptr) {
+    const auto delta = [](uint64_t now, uint64_t* before) {
+      const uint64_t d = now - *before;
+      *before = now;
+      return static_cast<uint16_t>(std::min<uint64_t>(d, UINT16_MAX));
+    };
+    e.torture_cs_delays = delta(torture->cs_delays(), &cursor->cs_delays);
+    e.torture_holder_sleeps = delta(torture->holder_sleeps(), &cursor->holder_sleeps);
+    e.torture_step_delays = delta(torture->step_delays(), &cursor->step_delays);
+  }
+  rec.timeline.push_back(e);
+}
+
 // What the window cost this thread: its counters now less those read at the window's start.
 inline void StoreWindowCost(const ThreadCounters& window_start, ThreadRecord& rec) {
   const ThreadCounters window = CountersBetween(window_start, ReadThreadCounters());
@@ -584,6 +632,7 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
   TortureHold* const torture_hold = torture ? &*torture : nullptr;
   // A hooked lock (torture mode runs one where the lock has them) calls this between its steps.
   const StepHookScope step_hook(torture_hold);
+  TimelineCursor timeline;  // until stays 0 without a timeline
   for (;;) {
     const int phase = sh.phase.load(std::memory_order_acquire);
     if (phase == kStop) break;
@@ -591,6 +640,16 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
       measuring = true;
       start_ticks = sh.measure_start_ticks.load(std::memory_order_relaxed);
       window_start = ReadThreadCounters();
+      if (p.timeline_cap != 0) {
+        // Every acquisition of the window is timed: a countdown of 1 skips the batches.
+        timeline.until = start_ticks + p.timeline_ticks;
+        if (torture_hold != nullptr) {
+          timeline.cs_delays = torture_hold->cs_delays();
+          timeline.holder_sleeps = torture_hold->holder_sleeps();
+          timeline.step_delays = torture_hold->step_delays();
+        }
+        countdown = 1;
+      }
     }
     if (!kOpenLoop && !kDraws && p.batched && countdown > 1) {
       uint64_t n = std::min<uint64_t>(countdown - 1, p.batch_max);
@@ -619,7 +678,7 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
     L& lock = *std::launder(reinterpret_cast<L*>(locks + op.instance * lock_stride));
     Line* data = lines + op.instance * static_cast<size_t>(p.lines_per_instance);
     const bool timed = --countdown == 0;
-    if (timed) countdown = p.sample_every;
+    if (timed) countdown = timeline.until != 0 ? 1 : p.sample_every;
     const OpOutcome out =
         Acquisition<kDraws>(p, lock, data, op, timed, done, progress, sh, tid,
                             measuring && op.instance == 0, grant_log, torture_hold);
@@ -641,6 +700,9 @@ void WorkerLoopOf(const Plan& plan, int tid, Role role, Shared& sh, ThreadRecord
       if (out.contended) CountContended(p, rec, op.shared_mode, out, timed, contended);
     }
     if constexpr (kOpenLoop) RecordResponse(p, rec, op.shared_mode, due, out.t1, late, waited);
+    if (timed && timeline.until != 0) [[unlikely]] {
+      LogTimeline(p, rec, op, out, due, late, torture_hold, &timeline);
+    }
     if (QuotaDone(p, counts, sh)) break;
   }
   progress.store(done << 2, std::memory_order_relaxed);  // idle: out of the loop
