@@ -46,6 +46,8 @@ packages=(
   # the bundle (//tool:bundle): readelf (binutils) lists the libraries it needs; its chroot test
   # makes a minimal Debian root to run it in
   debootstrap
+  # the Slurm recipe's test (//tool:slurm_test): a one-node cluster started by the test
+  slurmctld slurmd slurm-client munge
 )
 added_arch=0
 if [ "$cross" = "aarch64" ]; then
