@@ -26,7 +26,11 @@ choose_locks builds the "which lock?" table of choosing_a_windows_lock.ipynb: pe
 lock that leads each of throughput, p99 acquire latency, bypass, CPU per op and object size, and
 a sentence on what the fastest one gives up (trade_off).
 
-Used by lockbench.ipynb, seed_claims.ipynb, latency_load.ipynb and choosing_a_windows_lock.ipynb;
+load_timeline reads a `lockbench run --timeline FILE` file (Trace Event JSON) into a table of
+wait and hold spans plus the hand-off arrows; plot_timeline draws it as swim lanes.
+
+Used by lockbench.ipynb, seed_claims.ipynb, latency_load.ipynb, choosing_a_windows_lock.ipynb and
+timeline.ipynb;
 every plot function returns its matplotlib Figure so a notebook shows it and a test can inspect
 it.
 """
@@ -35,6 +39,7 @@ import glob
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -48,6 +53,9 @@ if "ipykernel" not in sys.modules and not os.environ.get("DISPLAY") \
     matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend choice)
 import matplotlib.ticker as mticker  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 import pandas as pd  # noqa: E402
 
 # What tells runs apart, beside the repetition: arrival_rate is the open loop's offered rate
@@ -663,6 +671,160 @@ def plot_across_machines(df, workload=None, threads="max", metric="throughput"):
     fig.tight_layout()
     return fig
 
+
+
+# ---- Timelines ---------------------------------------------------------------------------------
+
+TIMELINE_COLUMNS = ["thread", "role", "pu", "kind", "mode", "start_us", "end_us", "instance",
+                    "bypass", "tried"]
+ARROW_COLUMNS = ["id", "from_thread", "from_us", "to_thread", "to_us"]
+TIMELINE_COLORS = {"exclusive": "tab:red", "shared": "tab:blue"}
+_TRACK = re.compile(r"thread (\d+) (.+?) (?:@ PU (\d+)|unpinned)$")
+
+
+def load_timeline(path):
+    """One `lockbench run --timeline FILE` file as a DataFrame of spans, one row per wait
+    (kind "wait": request to grant; tried True for a try) and per hold (kind "hold": grant to
+    release), with columns TIMELINE_COLUMNS: the thread, its role and PU (from its track's name;
+    pu NaN when unpinned), mode (exclusive/shared), start_us and end_us (microseconds since the
+    measured window's start), the lock instance and, for holds, bypass (NaN when not measured).
+    Threads without a logged acquisition are still in attrs["threads"]. attrs also holds
+    "arrows" (a DataFrame, ARROW_COLUMNS: from a release on from_thread at from_us to the grant it
+    let in on to_thread at to_us), "run" (the file's otherData) and "label" (the run's name)."""
+    with open(path) as f:
+        doc = json.load(f)
+    if not isinstance(doc, dict) or "traceEvents" not in doc:
+        raise ValueError(f"{path}: not a lockbench timeline file (no 'traceEvents')")
+    tracks, label, spans, starts, ends = {}, "", [], {}, {}
+    for e in doc["traceEvents"]:
+        ph, name = e.get("ph"), e.get("name", "")
+        if ph == "M" and name == "thread_name":
+            m = _TRACK.match(e["args"]["name"])
+            tracks[e["tid"]] = (m.group(2), float(m.group(3)) if m and m.group(3) else math.nan) \
+                if m else ("", math.nan)
+        elif ph == "M" and name == "process_name":
+            label = e["args"]["name"]
+        elif ph == "X" and name.split(" ")[0] in ("wait", "try", "hold"):
+            a = e.get("args", {})
+            kind = "hold" if name.startswith("hold") else "wait"
+            bypass = a.get("bypass")
+            spans.append({"thread": e["tid"], "kind": kind, "mode": a.get("mode"),
+                          "start_us": float(e["ts"]), "end_us": float(e["ts"]) + float(e["dur"]),
+                          "instance": a.get("instance"),
+                          "bypass": math.nan if bypass is None else float(bypass),
+                          "tried": bool(a.get("tried", name.startswith("try")))})
+        elif ph == "s" and name == "hand-off":
+            starts[e["id"]] = (e["tid"], float(e["ts"]))
+        elif ph == "f" and name == "hand-off":
+            ends[e["id"]] = (e["tid"], float(e["ts"]))
+    df = pd.DataFrame(spans, columns=[c for c in TIMELINE_COLUMNS if c not in ("role", "pu")])
+    df["role"] = [tracks.get(t, ("", math.nan))[0] for t in df["thread"]]
+    df["pu"] = [tracks.get(t, ("", math.nan))[1] for t in df["thread"]]
+    df = df[TIMELINE_COLUMNS].sort_values(["thread", "start_us"], kind="stable")
+    df = df.reset_index(drop=True)
+    arrows = pd.DataFrame([(i,) + starts[i] + ends[i] for i in sorted(starts) if i in ends],
+                          columns=ARROW_COLUMNS)
+    df.attrs.update(threads=sorted(set(tracks) | set(df["thread"])), arrows=arrows,
+                    run=doc.get("otherData", {}), label=label, path=path)
+    return df
+
+
+def timeline_title(df):
+    """"<lock>, <workload>, N threads: H holds, X% of hand-offs to another thread"."""
+    run = df.attrs.get("run", {})
+    arrows = df.attrs.get("arrows", pd.DataFrame(columns=ARROW_COLUMNS))
+    holds = int((df["kind"] == "hold").sum())
+    cross = (arrows["from_thread"] != arrows["to_thread"]).mean() if len(arrows) else math.nan
+    share = f", {cross:.1%} of {len(arrows)} hand-offs to another thread" if len(arrows) else ""
+    return (f"{run.get('lock', '?')}, {run.get('workload', '?')}, "
+            f"{run.get('threads', len(df.attrs.get('threads', [])))} threads: {holds} holds{share}")
+
+
+def plot_timeline(ax, df, title=None, window_us=None, arrows="cross"):
+    """Swim lanes on `ax`: one lane per thread (thread 0 on top), its holds filled and its waits
+    hatched, coloured by mode (TIMELINE_COLORS); the hand-off arrows from a release to the grant
+    it let in as lines, "cross" (default) only those to another thread, "all" also a thread
+    re-taking the lock, None none. window_us=(start, end) keeps the spans that reach into it and
+    sets the x limits. Returns the lane of each thread ({thread: y})."""
+    threads = list(df.attrs.get("threads") or sorted(df["thread"].unique()))
+    lane = {t: i for i, t in enumerate(threads)}
+    spans = df
+    if window_us is not None:
+        spans = df[(df["end_us"] >= window_us[0]) & (df["start_us"] <= window_us[1])]
+    height = 0.7
+    for (kind, mode), g in spans.groupby(["kind", "mode"], sort=True):
+        color = TIMELINE_COLORS.get(mode, "tab:gray")
+        for thread, h in g.groupby("thread"):
+            bars = list(zip(h["start_us"], h["end_us"] - h["start_us"]))
+            y = (lane[thread] - height / 2, height)
+            if kind == "hold":
+                ax.broken_barh(bars, y, facecolors=color, edgecolors=color, linewidth=0.2)
+            else:
+                ax.broken_barh(bars, y, facecolors="none", edgecolors=color, hatch="///",
+                               linewidth=0.2, alpha=0.6)
+    a = df.attrs.get("arrows")
+    if arrows and a is not None and len(a):
+        if arrows == "cross":
+            a = a[a["from_thread"] != a["to_thread"]]
+        if window_us is not None:
+            a = a[(a["to_us"] >= window_us[0]) & (a["from_us"] <= window_us[1])]
+        segments = [[(f, lane[ft]), (t, lane[tt])] for f, ft, t, tt in
+                    zip(a["from_us"], a["from_thread"], a["to_us"], a["to_thread"])]
+        if segments:
+            ax.add_collection(LineCollection(segments, colors="black", linewidths=0.6,
+                                             alpha=0.7, label="hand-off"))
+    ax.set_yticks(range(len(threads)))
+    roles = dict(zip(df["thread"], df["role"]))
+    ax.set_yticklabels([f"thread {t}" + (f" ({roles[t]})" if roles.get(t) else "")
+                        for t in threads])
+    ax.set_ylim(len(threads) - 0.5, -0.5)
+    if window_us is not None:
+        ax.set_xlim(*window_us)
+    else:
+        ax.autoscale(axis="x")
+    ax.set_xlabel("time since the measured window's start (us)")
+    ax.set_title(title if title is not None else timeline_title(df), fontsize="medium")
+    handles = [Patch(facecolor=c, edgecolor=c, label=f"hold {m}")
+               for m, c in TIMELINE_COLORS.items() if (df["mode"] == m).any()]
+    handles += [Patch(facecolor="none", edgecolor=c, hatch="///", label=f"wait {m}")
+                for m, c in TIMELINE_COLORS.items() if (df["mode"] == m).any()]
+    if arrows:
+        handles.append(Line2D([], [], color="black", linewidth=0.6, label="hand-off"))
+    ax.legend(handles=handles, fontsize="x-small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return lane
+
+
+def plot_timelines_side_by_side(paths, window_us=None, arrows="cross"):
+    """The timelines of several files (e.g. push_lock and eresource in writer-storm, 2 threads)
+    one above the other on the same time axis: barging shows as long runs of holds on one lane,
+    hand-off as holds alternating between lanes. `paths` as expand_paths takes them."""
+    frames = [load_timeline(p) for p in expand_paths(paths)]
+    fig, axes = plt.subplots(len(frames), 1, sharex=True, squeeze=False,
+                             figsize=(10, 0.6 + sum(1.0 + 0.5 * len(f.attrs["threads"])
+                                                    for f in frames)))
+    for ax, df in zip(axes[:, 0], frames):
+        plot_timeline(ax, df, window_us=window_us, arrows=arrows)
+    for ax in axes[:-1, 0]:
+        ax.set_xlabel("")
+    fig.tight_layout()
+    return fig
+
+
+def timelines_or_run(env_var, locks, run_args, name="timeline.json"):
+    """The timeline files named by $ENV_VAR (as expand_paths takes them); when it is unset,
+    runs `lockbench run --lock L RUN_ARGS --timeline FILE` for each lock into a temporary
+    directory and returns those files, in the order of `locks`."""
+    if os.environ.get(env_var):
+        return expand_paths(os.environ[env_var])
+    out_dir = tempfile.mkdtemp(prefix="lockbench-timeline-")
+    files = []
+    for lock in locks:
+        path = os.path.join(out_dir, f"{lock}.{name}")
+        args = ["run", "--lock", lock] + list(run_args) + ["--timeline", path]
+        print(f"{env_var} is not set: measuring `lockbench {' '.join(args)}`")
+        run_lockbench(args)
+        files.append(path)
+    return files
 
 
 # ---- Choosing a lock ---------------------------------------------------------------------------

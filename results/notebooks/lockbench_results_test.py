@@ -808,5 +808,126 @@ class SelectAndMeasureTest(unittest.TestCase):
         self.assertEqual(len(no_fit.axes[0].get_legend().get_texts()), 2)
 
 
+def trace_event(ph, name, tid, ts, **fields):
+    e = {"ph": ph, "name": name, "pid": 1, "tid": tid, "ts": ts}
+    e.update(fields)
+    return e
+
+
+def span(tid, kind, mode, start, end, bypass=None, instance=0):
+    """A wait or hold X event as `lockbench run --timeline` writes it."""
+    args = {"mode": mode, "instance": instance}
+    if kind == "hold":
+        args.update(bypass=bypass, tried=False, requested_ns=0, granted_ns=int(start * 1e3),
+                    released_ns=int(end * 1e3))
+    return trace_event("X", f"{kind} {mode}", tid, start, cat=kind, dur=end - start, args=args)
+
+
+def timeline_doc():
+    """Three tracks (thread 2 logged nothing), three acquisitions, two hand-off arrows: thread 0
+    re-taking the lock, then thread 0 handing it to thread 1."""
+    label = "lockbench push_lock, writer-storm, 3 threads, repetition 1"
+    meta = [trace_event("M", "process_name", 0, 0, args={"name": label}),
+            trace_event("M", "thread_name", 0, 0, args={"name": "thread 0 writer @ PU 1"}),
+            trace_event("M", "thread_sort_index", 0, 0, args={"sort_index": 0}),
+            trace_event("M", "thread_name", 1, 0, args={"name": "thread 1 reader unpinned"}),
+            trace_event("M", "thread_name", 2, 0, args={"name": "thread 2 reader @ PU 3"})]
+    spans = [span(0, "wait", "exclusive", 0.0, 1.0), span(0, "hold", "exclusive", 1.0, 3.0, 0),
+             span(0, "wait", "exclusive", 3.0, 4.0), span(0, "hold", "exclusive", 4.0, 6.0),
+             span(1, "wait", "shared", 2.0, 6.0), span(1, "hold", "shared", 6.0, 8.0, 1)]
+    arrows = [trace_event("s", "hand-off", 0, 2.999, cat="handoff", id=0),
+              trace_event("f", "hand-off", 0, 4.001, cat="handoff", id=0, bp="e"),
+              trace_event("s", "hand-off", 0, 5.999, cat="handoff", id=1),
+              trace_event("f", "hand-off", 1, 6.001, cat="handoff", id=1, bp="e")]
+    other = {"lockbench_timeline": 1, "lock": "push_lock", "workload": "writer-storm",
+             "threads": 3, "repetition": 1, "hand_offs": 2, "cross_thread_hand_offs": 0.5}
+    return {"displayTimeUnit": "ns", "otherData": other,
+            "traceEvents": meta + spans + [trace_event("i", "arrival", 1, 1.5, s="t")] + arrows}
+
+
+def lane_centres(ax):
+    """The y centre of every bar broken_barh drew on `ax`, with whether its bars are hatched."""
+    out = []
+    for c in ax.collections:
+        if c.__class__.__name__ == "LineCollection":
+            continue
+        for path in c.get_paths():
+            ys = path.vertices[:, 1]
+            out.append(((ys.min() + ys.max()) / 2, bool(c.get_hatch())))
+    return out
+
+
+class TimelineTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.path = os.path.join(self.dir, "t.json")
+        with open(self.path, "w") as f:
+            json.dump(timeline_doc(), f)
+
+    def test_load_timeline_reads_spans_tracks_and_arrows(self):
+        df = lr.load_timeline(self.path)
+        self.assertEqual(list(df.columns), lr.TIMELINE_COLUMNS)
+        self.assertEqual(len(df), 6)
+        self.assertEqual(df["kind"].value_counts().to_dict(), {"wait": 3, "hold": 3})
+        self.assertEqual(df.attrs["threads"], [0, 1, 2])
+        self.assertEqual(sorted(df["thread"].unique()), [0, 1])
+        by_thread = df.groupby("thread").first()
+        self.assertEqual(list(by_thread["role"]), ["writer", "reader"])
+        self.assertEqual(by_thread.loc[0, "pu"], 1)
+        self.assertTrue(pd.isna(by_thread.loc[1, "pu"]))
+        holds = df[df["kind"] == "hold"]
+        self.assertEqual(list(holds["start_us"]), [1.0, 4.0, 6.0])
+        self.assertEqual(list(holds["end_us"]), [3.0, 6.0, 8.0])
+        self.assertEqual(list(holds["mode"]), ["exclusive", "exclusive", "shared"])
+        self.assertEqual(holds["bypass"].isna().tolist(), [False, True, False])
+        arrows = df.attrs["arrows"]
+        self.assertEqual(list(arrows.columns), lr.ARROW_COLUMNS)
+        self.assertEqual(list(zip(arrows["from_thread"], arrows["to_thread"])), [(0, 0), (0, 1)])
+        self.assertEqual(df.attrs["run"]["lock"], "push_lock")
+        self.assertEqual(lr.timeline_title(df), "push_lock, writer-storm, 3 threads: 3 holds, "
+                         "50.0% of 2 hand-offs to another thread")
+
+    def test_load_timeline_refuses_a_result_file(self):
+        other = os.path.join(self.dir, "result.json")
+        with open(other, "w") as f:
+            json.dump({"runs": []}, f)
+        with self.assertRaisesRegex(ValueError, "not a lockbench timeline file"):
+            lr.load_timeline(other)
+
+    def test_plot_timeline_draws_one_lane_per_thread(self):
+        df = lr.load_timeline(self.path)
+        fig, ax = lr.plt.subplots()
+        lane = lr.plot_timeline(ax, df, "t")
+        self.assertEqual(lane, {0: 0, 1: 1, 2: 2})
+        self.assertEqual(len(ax.get_yticks()), 3)
+        self.assertEqual([t.get_text() for t in ax.get_yticklabels()],
+                         ["thread 0 (writer)", "thread 1 (reader)", "thread 2"])
+        bars = lane_centres(ax)
+        self.assertEqual(len(bars), 6)  # one bar per span
+        self.assertEqual(sorted({y for y, _ in bars}), [0.0, 1.0])  # thread 2 has none
+        self.assertEqual(sum(hatched for _, hatched in bars), 3)  # the waits
+        lines = [c for c in ax.collections if c.__class__.__name__ == "LineCollection"]
+        self.assertEqual([len(c.get_segments()) for c in lines], [1])  # to another thread only
+        lr.plt.close(fig)
+        fig, ax = lr.plt.subplots()
+        lr.plot_timeline(ax, df, window_us=(3.5, 5.0), arrows="all")
+        self.assertEqual(len(lane_centres(ax)), 3)  # the spans reaching into the window
+        self.assertEqual(ax.get_xlim(), (3.5, 5.0))
+        lines = [c for c in ax.collections if c.__class__.__name__ == "LineCollection"]
+        self.assertEqual([len(c.get_segments()) for c in lines], [1])  # the re-take at 3-4 us
+        lr.plt.close(fig)
+
+    def test_side_by_side_draws_one_plot_per_file(self):
+        second = os.path.join(self.dir, "u.json")
+        doc = timeline_doc()
+        doc["otherData"]["lock"] = "eresource"
+        with open(second, "w") as f:
+            json.dump(doc, f)
+        fig = lr.plot_timelines_side_by_side([self.path, second])
+        self.assertEqual([ax.get_title().split(",")[0] for ax in fig.axes],
+                         ["push_lock", "eresource"])
+        lr.plt.close(fig)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -4,6 +4,7 @@
 # every cell ran without error and that the figures were drawn. choosing_a_windows_lock.ipynb
 # measures every preset itself, then runs again loading a results directory. Also checks that the
 # notebooks are committed without outputs.
+# timeline.ipynb measures its two timeline files itself (LOCKBENCH_TIMELINES unset).
 # Last, it measures a directory of recorded workloads in place of the presets.
 # Usage: notebooks_test.sh LOCKBENCH_BINARY PATH/TO/notebooks/lockbench_results.py
 #        PATH/TO/a recorded workload (its directory holds the others)
@@ -20,7 +21,8 @@ export JUPYTER_RUNTIME_DIR="$tmp/jupyter-runtime" JUPYTER_CONFIG_DIR="$tmp/jupyt
 export PYDEVD_DISABLE_FILE_VALIDATION=1  # the kernel's debugger notice is not an error
 mkdir -p "$HOME" "$MPLCONFIGDIR"
 
-NOTEBOOKS=(lockbench.ipynb seed_claims.ipynb latency_load.ipynb choosing_a_windows_lock.ipynb)
+NOTEBOOKS=(lockbench.ipynb seed_claims.ipynb latency_load.ipynb choosing_a_windows_lock.ipynb
+  timeline.ipynb)
 python3 - "${NOTEBOOKS[@]/#/$notebooks/}" <<'PY'
 import json, sys
 for path in sys.argv[1:]:
@@ -78,7 +80,7 @@ import json, os, sys
 out = sys.argv[1]
 # (figures, verdict lines)
 expected = {"lockbench.ipynb": (7, 0), "seed_claims.ipynb": (4, 5), "latency_load.ipynb": (1, 0),
-            "choosing_a_windows_lock.ipynb": (0, 0)}
+            "choosing_a_windows_lock.ipynb": (0, 0), "timeline.ipynb": (1, 0)}
 for name, (figures, verdicts) in expected.items():
     nb = json.load(open(os.path.join(out, name)))
     pngs, text = 0, ""
@@ -115,6 +117,14 @@ skipped = sorted(line.split()[1].rstrip(":") for line in text.splitlines()
 assert skipped == sorted(set(windows) - names), (skipped, text)
 for line in trade_offs:
     print("  " + line)
+# timeline.ipynb, LOCKBENCH_TIMELINES unset, measured push_lock and eresource itself: one title
+# line per lock (and the figure, counted above).
+nb = json.load(open(os.path.join(out, "timeline.ipynb")))
+text = "".join("".join(o["text"]) for c in nb["cells"] for o in c.get("outputs", [])
+               if o["output_type"] == "stream")
+titles = [line for line in text.splitlines() if ", writer-storm, 2 threads: " in line]
+assert [t.split(",")[0] for t in titles] == ["push_lock", "eresource"], text
+assert "LOCKBENCH_TIMELINES is not set: measuring" in text, text
 PY
 
 # The same notebook loading a results directory instead of measuring: the files' locks are what
