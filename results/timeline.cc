@@ -1,6 +1,7 @@
 #include "results/timeline.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -20,6 +21,24 @@ constexpr int kPid = 1;
 constexpr int kFormatVersion = 1;
 
 double Micros(uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
+
+// The `dur` of a span from `start` to `end` (ns): end - start in microseconds, lowered just
+// enough that ts + dur, summed in binary floating point as viewers do, stays below `end`'s ts.
+// Spans that touch (a wait ends where its hold begins) would otherwise overlap by a rounding
+// error, and a viewer that turns spans into begin and end events (speedscope) stacks them as
+// nested. The sum is stepped down a unit in its own last place at a time (a step of dur's would
+// take millions of tries when ts is large and the span short), a few steps at most.
+double DurMicros(uint64_t start, uint64_t end) {
+  const double ts = Micros(start);
+  const double next = Micros(end);
+  double target = next;
+  double dur = next - ts;
+  while (dur > 0 && ts + dur >= next) {
+    target = std::nextafter(target, 0.0);
+    dur = std::max(target - ts, 0.0);
+  }
+  return dur;
+}
 
 const TimelineEvent& At(const RunRecord& r, TimelineRef ref) {
   return r.per_thread[ref.thread_index].timeline[ref.event];
@@ -85,7 +104,7 @@ void AddAcquisition(const RunRecord& r, const ThreadRecord& t, const TimelineEve
   const char* mode = ModeName(e.shared);
   json wait = Event("X", std::string(e.tried ? "try " : "wait ") + mode, "wait", t.thread,
                     Micros(e.requested));
-  wait["dur"] = Micros(e.granted - e.requested);
+  wait["dur"] = DurMicros(e.requested, e.granted);
   json wait_args = json::object();
   wait_args["mode"] = mode;
   wait_args["instance"] = e.instance;
@@ -95,7 +114,7 @@ void AddAcquisition(const RunRecord& r, const ThreadRecord& t, const TimelineEve
   const bool torture = e.torture_cs_delays + e.torture_holder_sleeps + e.torture_step_delays > 0;
   json hold = Event("X", std::string("hold ") + mode, torture ? "hold,torture" : "hold", t.thread,
                     Micros(e.granted));
-  hold["dur"] = Micros(e.released - e.granted);
+  hold["dur"] = DurMicros(e.granted, e.released);
   json args = json::object();
   args["mode"] = mode;
   args["instance"] = e.instance;

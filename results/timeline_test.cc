@@ -169,5 +169,49 @@ TEST(TimelineTest, OneFilePerRunNamedLikeTheHgrmFiles) {
   EXPECT_EQ(TimelinePath("t", r, false), "t.test_lock.writer-storm.t2.a200k.r3.json");
 }
 
+// Spans that touch (a wait ends where its hold begins, a hold where the next request begins) do
+// not overlap as a viewer sums ts and dur in binary floating point: 14.186 + 0.02 is above 14.206
+// there, which speedscope drew as nesting.
+TEST(TimelineTest, TouchingSpansEndBeforeTheNextBegins) {
+  const RunRecord r = Record({{0, 14186, 14206, 14748}, {0, 14748, 16190, 16200},
+                              {0, 16200, 16200, 16671}, {1, 1, 3, 7}});
+  const json doc = TimelineTrace(r, json::object());
+  std::map<int, std::vector<json>> spans;
+  for (const json& e : doc.at("traceEvents")) {
+    if (e.at("ph") == "X") spans[e.at("tid").get<int>()].push_back(e);
+  }
+  ASSERT_EQ(spans[0].size(), 6u);
+  for (const auto& [tid, list] : spans) {
+    for (size_t i = 0; i + 1 < list.size(); ++i) {
+      const double end = list[i].at("ts").get<double>() + list[i].at("dur").get<double>();
+      const double next = list[i + 1].at("ts").get<double>();
+      if (list[i].at("dur").get<double>() > 0) {  // an empty span cannot end before it begins
+        EXPECT_LT(end, next) << "thread " << tid << " span " << i << ": " << list[i].dump();
+      }
+      EXPECT_NEAR(end, next, 1e-9) << "thread " << tid << " span " << i;  // touching, to the ns
+    }
+  }
+  EXPECT_EQ(spans[0][4].at("dur").get<double>(), 0.0);  // a wait granted at once: empty
+}
+
+// Far into a long run (ts near 3e9 us) a 1 ns span is many orders of magnitude below ts: its dur
+// is still found (in a few steps of ts + dur's last place) and still ends before the next span.
+TEST(TimelineTest, ShortSpansLateInALongRunEndBeforeTheNextBegins) {
+  const uint64_t late = 3'000'000'000'123;  // 50 minutes in
+  const RunRecord r = Record({{0, late, late + 1, late + 2}, {0, late + 2, late + 3, late + 4}});
+  const json doc = TimelineTrace(r, json::object());
+  std::vector<json> spans;
+  for (const json& e : doc.at("traceEvents")) {
+    if (e.at("ph") == "X") spans.push_back(e);
+  }
+  ASSERT_EQ(spans.size(), 4u);
+  for (size_t i = 0; i + 1 < spans.size(); ++i) {
+    const double dur = spans[i].at("dur").get<double>();
+    EXPECT_GT(dur, 0.0009) << spans[i].dump();
+    EXPECT_LT(spans[i].at("ts").get<double>() + dur, spans[i + 1].at("ts").get<double>())
+        << spans[i].dump();
+  }
+}
+
 }  // namespace
 }  // namespace lockbench
