@@ -1,11 +1,13 @@
 #include "results/merge.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "results/result_json.h"
+#include "results/sweep_fits.h"
 
 namespace lockbench {
 namespace {
@@ -98,11 +100,59 @@ class Merged {
     }
   }
 
+  // The scalability fits (results/sweep_fits.h) of each sweep in the merged runs: a sharded
+  // sweep's slices together, any other context on its own, each fit naming its contexts. A
+  // sweep whose slices ran on machines with different processor counts gets no fit, and says so.
+  json Fits() const {
+    std::map<std::string, std::vector<size_t>> sweeps;  // sweep key -> its contexts
+    std::vector<std::string> order;
+    for (size_t i = 0; i < configs_.size(); ++i) {
+      std::string key = "context " + std::to_string(i);
+      if (const json& config = configs_[i]; config.is_object() && config.contains("shard")) {
+        json rest = config;
+        rest.erase("shard");
+        key = "sweep " + rest.dump();
+      }
+      auto [it, added] = sweeps.try_emplace(key);
+      if (added) order.push_back(key);
+      it->second.push_back(i);
+    }
+    json fits = json::array();
+    for (const std::string& key : order) {
+      const std::vector<size_t>& contexts = sweeps[key];
+      std::set<int> processors;
+      for (size_t c : contexts) processors.insert(contexts_[c].value("pus", 0));
+      json runs = json::array();
+      for (const json& run : runs_) {
+        const size_t c = run["context_index"].get<size_t>();
+        if (std::find(contexts.begin(), contexts.end(), c) != contexts.end()) runs.push_back(run);
+      }
+      for (json& fit : SweepFits(runs, *processors.begin())) {
+        if (processors.size() > 1) {
+          std::string counts;
+          for (int n : processors) counts += (counts.empty() ? "" : ", ") + std::to_string(n);
+          fit["fitted"] = false;
+          fit["why_not"] = "the sweep's slices ran on machines with different processor counts (" +
+                           counts + "); a fit needs one kind of machine";
+          for (const char* k : {"lambda_ops_per_s", "sigma", "kappa", "peak_threads", "r2"}) {
+            fit[k] = nullptr;
+          }
+        }
+        fit["contexts"] = contexts;
+        fits.push_back(std::move(fit));
+      }
+    }
+    return fits;
+  }
+
   json Document() && {
-    return {{"schema_version", kSchemaVersion},
-            {"contexts", std::move(contexts_)},
-            {"configs", std::move(configs_)},
-            {"runs", std::move(runs_)}};
+    json fits = Fits();
+    json doc = {{"schema_version", kSchemaVersion},
+                {"contexts", std::move(contexts_)},
+                {"configs", std::move(configs_)},
+                {"runs", std::move(runs_)}};
+    if (!fits.empty()) doc["sweep_fits"] = std::move(fits);
+    return doc;
   }
 
  private:

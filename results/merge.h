@@ -18,6 +18,8 @@ namespace lockbench {
 // CompareInputError when one run (same context, lock, workload, threads, placement and
 // repetition) comes with different numbers in two inputs, and when a sweep run in slices
 // (`run --shard K/N`: configs equal but for `shard`) lacks a slice or a slice lacks runs.
+// `sweep_fits` holds the scalability fits of each thread sweep, fitted again over the merged
+// runs (a sharded sweep's slices together), each naming its `contexts`.
 nlohmann::json MergeResults(const std::vector<LoadedResult>& inputs);
 
 }  // namespace lockbench

@@ -125,6 +125,29 @@ shards = sorted((c["shard"]["index"], c["shard"]["count"], c["shard"]["sweep_run
 assert shards == [(1, 3, 6), (2, 3, 6), (3, 3, 6)], shards
 PY
 check $? "the merged slices hold each of the sweep's 6 runs once"
+# A thread sweep in two slices: neither slice holds both thread counts, the merged file fits the
+# sweep over both (too few counts here for the law itself, which says so) and names its slices.
+fit_sweep=(run --lock push_lock --threads 1,2 --duration 10ms --warmup 0 --repetitions 1)
+for k in 1 2; do
+  "$bin" "${fit_sweep[@]}" --shard "$k/2" --out "$tmp/fit$k.json" >/dev/null 2>&1
+  check $? "thread-sweep slice $k/2 runs"
+done
+"$bin" merge "$tmp/fits.json" "$tmp/fit1.json" "$tmp/fit2.json" >/dev/null 2>"$tmp/stderr"
+check $? "the thread-sweep slices merge ($(cat "$tmp/stderr"))"
+python3 "$validator" "$schema" "$tmp/fits.json"
+check $? "the merged file with its sweep_fits passes the schema"
+python3 - "$tmp/fit1.json" "$tmp/fits.json" <<'PY'
+import json, sys
+slice1, merged = (json.load(open(p)) for p in sys.argv[1:])
+assert "sweep_fits" not in slice1, slice1.get("sweep_fits")
+fits = merged["sweep_fits"]
+assert len(fits) == 1, fits
+fit = fits[0]
+assert fit["lock"] == "push_lock" and fit["thread_counts"] == [1, 2], fit
+assert fit["contexts"] == [0, 1] and not fit["fitted"], fit
+assert fit["why_not"].startswith("too few points: 2 thread counts"), fit["why_not"]
+PY
+check $? "merge fits the sweep over both slices"
 "$bin" merge "$tmp/partial.json" "$tmp/slice1.json" "$tmp/slice3.json" >/dev/null 2>"$tmp/stderr"
 rc=$?
 check $((rc == 2 ? 0 : 1)) "merge refuses a sweep without one of its slices (rc=$rc)"
