@@ -92,14 +92,18 @@ std::string RenderSweepFits(const json& fits) {
       out << "no fit: " << f["why_not"].get<std::string>();
     }
     if (f["oversubscribed_left_out"].get<int>() > 0) {
-      out << "; " << f["oversubscribed_left_out"].get<int>() << " oversubscribed run(s) left out";
+      out << "; "
+          << CountedNoun(f["oversubscribed_left_out"].get<size_t>(), "oversubscribed run",
+                         "oversubscribed runs")
+          << " left out";
       left_out = true;
     }
     out << "\n";
   }
   if (left_out) {
-    out << "  Runs with more threads than the " << fits[0]["processors"].get<int>()
-        << " processors are left out of the fits: an oversubscribed machine measures the "
+    out << "  Runs with more threads than the "
+        << CountedNoun(fits[0]["processors"].get<size_t>(), "processor", "processors")
+        << " are left out of the fits: an oversubscribed machine measures the "
            "scheduler's time slices, not the lock.\n";
   }
   return out.str();

@@ -57,8 +57,12 @@ TEST(SweepFits, OversubscribedRunsAreLeftOutAndSaidSo) {
   EXPECT_FALSE(fits[0]["fitted"].get<bool>());
   EXPECT_EQ(fits[0]["oversubscribed_left_out"], 4);
   const std::string text = RenderSweepFits(fits);
-  EXPECT_NE(text.find("4 oversubscribed run(s) left out"), std::string::npos) << text;
+  EXPECT_NE(text.find("4 oversubscribed runs left out"), std::string::npos) << text;
   EXPECT_NE(text.find("more threads than the 2 processors"), std::string::npos) << text;
+  // One processor (a cgroup cpuset of one CPU, a Slurm task of one core): counted in the singular.
+  const std::string one = RenderSweepFits(SweepFits(runs, 1));
+  EXPECT_NE(one.find("5 oversubscribed runs left out"), std::string::npos) << one;
+  EXPECT_NE(one.find("more threads than the 1 processor are"), std::string::npos) << one;
 }
 
 TEST(SweepFits, NothingWithoutASweep) {
