@@ -148,8 +148,9 @@ bad "read ratio above one" "--read-ratio: 2.0+ is out of range; expected 0 to 1"
   "${R[@]}" --read-ratio 2
 bad "read ratio nan" "--read-ratio: nan is out of range" "${R[@]}" --read-ratio nan
 bad "read ratio empty" "--read-ratio: empty value" "${R[@]}" --read-ratio ""
-bad "shared cs unknown unit" "--shared-cs: unknown unit 'h' in '5h'; units are ns, us, ms, s, m" \
-  "${R[@]}" --shared-cs 5h
+bad "shared cs unknown unit" \
+  "--shared-cs: unknown unit 'd' in '5d'; units are ns, us, ms, s, m, h" \
+  "${R[@]}" --shared-cs 5d
 bad "shared cs negative" "--shared-cs: '-1us' is negative" "${R[@]}" --shared-cs -1us
 bad "shared cs no unit" "--shared-cs: '10' has no unit" "${R[@]}" --shared-cs 10
 bad "exclusive cs non-numeric" "--exclusive-cs: 'abc' is not a number" "${R[@]}" --exclusive-cs abc
@@ -217,7 +218,20 @@ bad "duration zero" "--duration: '0' is too short; at least 1ms" \
   run --lock shared_mutex --duration 0
 bad "duration above a day" "--duration: '1441m' is too large" \
   run --lock shared_mutex --duration 1441m
-bad "duration unknown unit" "--duration: unknown unit 'h'" run --lock shared_mutex --duration 2h
+bad "duration unknown unit" "--duration: unknown unit 'd'" run --lock shared_mutex --duration 2d
+bad "duration above a day in hours" "--duration: '25h' is too large; at most 1 day \(24h\)" \
+  run --lock shared_mutex --duration 25h
+bad "duration far above a day in hours" "--duration: '10000000h' is too large; at most 1 day" \
+  run --lock shared_mutex --duration 10000000h
+bad "duration past a double's range" "--duration: '9+h' is too large" \
+  run --lock shared_mutex --duration "$(printf '9%.0s' $(seq 400))h"
+bad "warmup above a day in hours" "--warmup: '24.5h' is too large" \
+  run --lock shared_mutex --warmup 24.5h
+bad "stall timeout above a day in hours" "--stall-timeout: '48h' is too large" \
+  "${R[@]}" --stall-timeout 48h
+bad "latency sample negative, the range said once" \
+  "^lockbench: error: --latency-sample: '-1' is negative; expected auto or 1 to 1000000$" \
+  "${R[@]}" --latency-sample -1
 bad "ops negative" "--ops: '-1' is out of range" "${R[@]}" --ops -1
 bad "ops absurdly large" "--ops: '1125899906842625' is too large" "${R[@]}" --ops 1125899906842625
 bad "warmup non-numeric" "--warmup: 'abc' is not a number" run --lock shared_mutex --warmup abc
@@ -355,6 +369,7 @@ wl weights-zero.json '{"lock_weights": [0, 0, 0]}'
 wl weights-length.json '{"lock_instances": 4, "lock_weights": [1, 0, 3]}'
 wl weights-wrong-type.json '{"lock_weights": "heavy"}'
 wl weights-other-choice.json '{"lock_choice": "zipf", "lock_weights": [1, 3]}'
+wl think-hours.json '{"think": "fixed", "think_time": "25h"}'
 bad "workload malformed JSON" \
   "workload .*malformed.json: malformed JSON: .*unexpected end of input" \
   "${R[@]}" --workload "$w/malformed.json"
@@ -362,6 +377,9 @@ bad "workload wrong type" "workload .*wrong-type.json: field 'threads': 'two' is
   "${R[@]}" --workload "$w/wrong-type.json"
 bad "workload duration as a number" "field 'shared_cs': expected a duration string" \
   "${R[@]}" --workload "$w/wrong-type-duration.json"
+bad "workload think time above a day in hours" \
+  "workload .*think-hours.json: field 'think_time': '25h' is too large; at most 1 day \(24h\)" \
+  "${R[@]}" --workload "$w/think-hours.json"
 bad "workload unknown field with suggestion" "unknown field 'thread' \(did you mean 'threads'\?\)" \
   "${R[@]}" --workload "$w/unknown-field.json"
 bad "workload empty file" "workload .*empty.json: malformed JSON" \

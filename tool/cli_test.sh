@@ -75,7 +75,7 @@ check $? "list --format json has locks with traits and 9 workloads"
 expect_usage_error "threads 0" "threads" run --threads 0
 expect_usage_error "unknown lock with suggestion" "did you mean 'shared_mutex'" run --lock shared_mutx
 expect_usage_error "unknown lock" "unknown lock 'nosuch'" run --lock nosuch
-expect_usage_error "bad duration unit" "--duration" run --duration 5h
+expect_usage_error "bad duration unit" "--duration: unknown unit 'd'" run --duration 5d
 expect_usage_error "bad read ratio" "--read-ratio" run --read-ratio 2
 expect_usage_error "unknown preset" "did you mean 'writer-storm'" run --workload writer-strom
 expect_usage_error "unknown flag" "--bogus" run --bogus
@@ -151,6 +151,20 @@ check $? "json format on stdout"
 "$bin" run --lock shared_mutex --threads 1 --duration 50ms --warmup 0 --repetitions 1 --format gbench \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); b=d["benchmarks"][0]; assert b["run_type"] == "iteration" and b["iterations"] > 0 and b["time_unit"] == "ns" and "shared_mutex" in b["name"], b'
 check $? "gbench format on stdout"
+
+# Hours are a duration unit wherever durations are read: a flag, a row of the run-option table and
+# a workload file; --ops bounds the run, so an hour-long --duration is recorded, not waited for.
+printf '{"think": "fixed", "think_time": "0.0000000001h"}\n' >"$tmp/hours.json"
+"$bin" run --lock shared_mutex --threads 1 --ops 1000 --duration 1h --warmup 0.00001h \
+  --stall-timeout 1.5h --workload "$tmp/hours.json" --repetitions 1 --out "$tmp/hours-run.json" \
+  >/dev/null 2>&1 && python3 - "$tmp/hours-run.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["config"]
+w = c["workload"]
+assert c["stall_timeout_ns"] == 5_400_000_000_000, c["stall_timeout_ns"]
+assert (w["duration"], w["warmup"], w["think_time"]) == ("3600s", "36ms", "360ns"), w
+PY
+check $? "durations in hours (1h, 1.5h, 0.00001h, 0.0000000001h) are read and recorded"
 
 # HdrHistogram percentile export.
 mkdir -p "$tmp/hgrm"

@@ -21,7 +21,8 @@ bool SplitNumber(std::string_view s, double* value, std::string_view* suffix) {
   if (std::count(number.begin(), number.end(), '.') > 1 || number == ".") return false;
   char* end = nullptr;
   *value = std::strtod(number.c_str(), &end);
-  if (end != number.c_str() + number.size() || !std::isfinite(*value)) return false;
+  // Digits past a double's range read as infinity, which the caller refuses as too large.
+  if (end != number.c_str() + number.size() || std::isnan(*value)) return false;
   *suffix = s.substr(i);
   return true;
 }
@@ -30,7 +31,7 @@ bool SplitNumber(std::string_view s, double* value, std::string_view* suffix) {
 
 uint64_t ParseDurationNs(std::string_view text) {
   const std::string_view s = Trim(text);
-  const std::string allowed = "a duration like 200ns, 2us, 1.5ms, 3s or 1m";
+  const std::string allowed = "a duration like 200ns, 2us, 1.5ms, 3s, 1m or 2h";
   if (s.empty()) throw SpecError("empty value; expected " + allowed);
   if (s.front() == '-') throw SpecError("'" + std::string(s) + "' is negative; expected " + allowed);
   double value = 0;
@@ -44,13 +45,14 @@ uint64_t ParseDurationNs(std::string_view text) {
   else if (unit == "ms") scale = 1e6;
   else if (unit == "s") scale = 1e9;
   else if (unit == "m") scale = 60e9;
+  else if (unit == "h") scale = 3600e9;
   else if (unit.empty() && value == 0) scale = 1;
   else if (unit.empty()) throw SpecError("'" + std::string(s) + "' has no unit; expected " + allowed);
   else throw SpecError("unknown unit '" + std::string(unit) + "' in '" + std::string(s) +
-                       "'; units are ns, us, ms, s, m");
+                       "'; units are ns, us, ms, s, m, h");
   const double ns = value * scale;
   if (ns > static_cast<double>(kMaxDurationNs)) {
-    throw SpecError("'" + std::string(s) + "' is too large; at most 1 day (1440m)");
+    throw SpecError("'" + std::string(s) + "' is too large; at most 1 day (24h)");
   }
   return static_cast<uint64_t>(std::llround(ns));
 }
@@ -80,8 +82,12 @@ std::string FormatDurationNs(uint64_t ns) {
 }
 
 uint64_t ParseCount(std::string_view text, uint64_t max) {
+  return ParseCount(text, max, "a whole number like 12, 10k or 2M, at most " + std::to_string(max));
+}
+
+uint64_t ParseCount(std::string_view text, uint64_t max, std::string_view allowed_text) {
   const std::string_view s = Trim(text);
-  const std::string allowed = "a whole number like 12, 10k or 2M, at most " + std::to_string(max);
+  const std::string allowed(allowed_text);
   if (s.empty()) throw SpecError("empty value; expected " + allowed);
   if (s.front() == '-') throw SpecError("'" + std::string(s) + "' is negative; expected " + allowed);
   uint64_t value = 0;

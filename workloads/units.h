@@ -1,5 +1,5 @@
 // Parsing of values with units, as users type them in flags and workload files:
-// durations ("200ns", "2us", "1.5ms", "3s", "1m") and plain counts with optional SI suffixes
+// durations ("200ns", "2us", "1.5ms", "3s", "1m", "2h") and plain counts with optional SI suffixes
 // ("10k", "2M"). Errors are SpecError with a message that says what is allowed; the caller
 // prefixes the flag or field name.
 #ifndef LOCKBENCH_WORKLOADS_UNITS_H_
@@ -19,10 +19,11 @@ class SpecError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The longest duration any field takes: one day.
+// The longest duration any field takes: one day (24h).
 inline constexpr uint64_t kMaxDurationNs = 86'400ull * 1'000'000'000ull;
 
-// "1.5s" -> 1'500'000'000. Units: ns, us, ms, s, m (minutes). A unit is required except for 0.
+// "1.5s" -> 1'500'000'000. Units: ns, us, ms, s, m (minutes), h (hours). A unit is required
+// except for 0.
 // REQUIRES nothing; throws SpecError on a malformed, negative or too-large (> kMaxDurationNs)
 // value.
 uint64_t ParseDurationNs(std::string_view text);
@@ -32,8 +33,11 @@ uint64_t ParseDurationNs(std::string_view text);
 std::string FormatDurationNs(uint64_t ns);
 
 // "12", "10k", "2M", "1G" -> count. Throws SpecError on a malformed or negative value, or one
-// above `max`.
+// above `max`: "'<text>' <problem>; expected <allowed>", where `allowed` defaults to "a whole
+// number like 12, 10k or 2M, at most <max>"; a caller with a range or keyword of its own passes
+// its wording, so the message states what is allowed once.
 uint64_t ParseCount(std::string_view text, uint64_t max);
+uint64_t ParseCount(std::string_view text, uint64_t max, std::string_view allowed);
 
 // "1,2,4-8" style lists of non-negative integers, each <= max. Ranges are inclusive. Throws
 // SpecError on a malformed item or a list of more than 1,000,000 numbers in all.

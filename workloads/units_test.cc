@@ -11,12 +11,15 @@ TEST(ParseDurationNs, AcceptsEveryUnit) {
   EXPECT_EQ(ParseDurationNs("1.5ms"), 1'500'000u);
   EXPECT_EQ(ParseDurationNs("1.5s"), 1'500'000'000u);
   EXPECT_EQ(ParseDurationNs("2m"), 120'000'000'000u);
+  EXPECT_EQ(ParseDurationNs("1h"), 3'600'000'000'000u);
+  EXPECT_EQ(ParseDurationNs("1.5h"), 5'400'000'000'000u);
+  EXPECT_EQ(ParseDurationNs("24h"), kMaxDurationNs);  // the limit itself is allowed
   EXPECT_EQ(ParseDurationNs(" 3s "), 3'000'000'000u);
   EXPECT_EQ(ParseDurationNs("0"), 0u);
 }
 
 TEST(ParseDurationNs, RejectsWithAReason) {
-  auto message = [](const char* text) {
+  auto message = [](const std::string& text) {
     try {
       ParseDurationNs(text);
     } catch (const SpecError& e) {
@@ -28,13 +31,21 @@ TEST(ParseDurationNs, RejectsWithAReason) {
   EXPECT_NE(message("-1s").find("negative"), std::string::npos);
   EXPECT_NE(message("abc").find("not a number"), std::string::npos);
   EXPECT_NE(message("5").find("no unit"), std::string::npos);
-  EXPECT_NE(message("5h").find("unknown unit 'h'"), std::string::npos);
+  EXPECT_NE(message("5d").find("unknown unit 'd'"), std::string::npos);
+  EXPECT_NE(message("5d").find("units are ns, us, ms, s, m, h"), std::string::npos);
+  EXPECT_NE(message("5").find("or 2h"), std::string::npos);
   EXPECT_NE(message("1.2.3s").find("not a number"), std::string::npos);
   EXPECT_NE(message("99999999m").find("too large"), std::string::npos);
+  // Hours reach the one-day limit soonest: just past it, far past it, and past a double's range.
+  EXPECT_EQ(message("24.001h"), "'24.001h' is too large; at most 1 day (24h)");
+  EXPECT_EQ(message("25h"), "'25h' is too large; at most 1 day (24h)");
+  EXPECT_EQ(message("10000000h"), "'10000000h' is too large; at most 1 day (24h)");
+  EXPECT_NE(message(std::string(400, '9') + "h").find("is too large"), std::string::npos);
 }
 
 TEST(FormatDurationNs, RoundTrips) {
-  for (uint64_t ns : {0ull, 7ull, 200ull, 2'000ull, 1'500'000ull, 1'500'000'000ull}) {
+  for (uint64_t ns : {0ull, 7ull, 200ull, 2'000ull, 1'500'000ull, 1'500'000'000ull,
+                      3'600'000'000'000ull, 86'400'000'000'000ull}) {
     EXPECT_EQ(ParseDurationNs(FormatDurationNs(ns)), ns) << FormatDurationNs(ns);
   }
 }
@@ -48,6 +59,13 @@ TEST(ParseCount, SuffixesAndLimits) {
   EXPECT_THROW(ParseCount("1.5", 100), SpecError);
   EXPECT_THROW(ParseCount("x", 100), SpecError);
   EXPECT_THROW(ParseCount("99999999999999999999999", UINT64_MAX), SpecError);
+  // A caller's own wording of what is allowed replaces the default, once.
+  try {
+    ParseCount("-3", 9, "1 to 9");
+    ADD_FAILURE() << "accepted -3";
+  } catch (const SpecError& e) {
+    EXPECT_STREQ(e.what(), "'-3' is negative; expected 1 to 9");
+  }
 }
 
 TEST(ParseIntList, ItemsAndRanges) {

@@ -128,7 +128,7 @@ TEST(WorkloadSpec, HolderMayBlockIsABooleanEveryPresetStates) {
 }
 
 TEST(WorkloadSpec, ErrorsNameTheField) {
-  EXPECT_NE(ErrorOf(R"({"shared_cs": "5h"})").find("field 'shared_cs'"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"shared_cs": "5d"})").find("field 'shared_cs'"), std::string::npos);
   EXPECT_NE(ErrorOf(R"({"threads": 0})").find("field 'threads'"), std::string::npos);
   EXPECT_NE(ErrorOf(R"({"read_ratio": 1.5})").find("out of range"), std::string::npos);
   EXPECT_NE(ErrorOf(R"({"repetitions": "many"})").find("field 'repetitions'"), std::string::npos);

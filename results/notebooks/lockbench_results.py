@@ -32,7 +32,9 @@ wait and hold spans plus the hand-off arrows; plot_timeline draws it as swim lan
 Used by lockbench.ipynb, seed_claims.ipynb, latency_load.ipynb, choosing_a_windows_lock.ipynb and
 timeline.ipynb;
 every plot function returns its matplotlib Figure so a notebook shows it and a test can inspect
-it.
+it. Every figure shows one unit per quantity, named in its axis label: throughput and offered
+load in Mops/s (display_unit), latency, response time and CPU time in ns; its linear axes carry
+plain numbers, never an offset or multiplier in the corner (plain_numbers).
 """
 
 import glob
@@ -83,6 +85,36 @@ BYPASS_MODES = ("shared", "exclusive")
 BYPASS_STATS = ["sampled", "waited", "mean", "p99", "max", "fifo_bound", "over_fifo_bound"]
 BYPASS_OVER_WAITS = ["mean", "p99", "max", "over_fifo_bound"]  # undefined without a wait
 LATENCY_STATS = ["count", "min", "p50", "p90", "p99", "p999", "max", "mean", "stddev"]
+
+# The unit a plot shows a metric's unit in, and the factor from one to the other: every figure
+# shows throughput (and offered load) in Mops/s, and latencies in ns, as the metric table has them.
+PLOT_UNITS = {"ops/s": ("Mops/s", 1e-6)}
+
+
+def display_unit(metric):
+    """(unit, scale) of `metric` (a name of METRICS) on a plot: value * scale is in unit."""
+    unit = next((m["unit"] for m in METRICS if m["name"] == metric), "")
+    return PLOT_UNITS.get(unit, (unit, 1.0))
+
+
+def plain_numbers(fig):
+    """Labels every linear axis of `fig` with plain numbers: no offset ("+1e7") and no
+    scientific multiplier ("1e7") in the corner, which a reader misses beside the axis label's
+    unit. Log axes and axes with their own labels (bars' names, percentages) stay as they are.
+    Returns fig."""
+    for ax in fig.axes:
+        _plain_axes(ax)
+    return fig
+
+
+def _plain_axes(ax):
+    """plain_numbers for one Axes."""
+    for axis in (ax.xaxis, ax.yaxis):
+        if axis.get_scale() == "linear" and \
+                type(axis.get_major_formatter()) is mticker.ScalarFormatter:
+            plain = mticker.ScalarFormatter(useOffset=False)
+            plain.set_scientific(False)
+            axis.set_major_formatter(plain)
 
 
 # ---- Finding the binary and the result files ---------------------------------------------------
@@ -402,6 +434,7 @@ def plot_throughput_vs_threads(df, workload=None):
     ax.set_xticks(sorted(med["threads"].unique()))
     ax.legend()
     ax.grid(True, alpha=0.3)
+    plain_numbers(fig)
     fig.tight_layout()
     return fig
 
@@ -451,6 +484,7 @@ def plot_sweep_fits(df, fits, workload=None):
     ax.set_title(f"{workload}: scalability (USL fit; hollow: oversubscribed, left out)")
     ax.legend(fontsize="small")
     ax.grid(True, alpha=0.3)
+    plain_numbers(fig)
     fig.tight_layout()
     return fig
 
@@ -473,6 +507,7 @@ def plot_throughput_vs_cpu(df, workload=None, threads="max"):
     ax.set_ylabel("throughput (Mops/s, median)")
     ax.set_title(f"{workload}, {threads} threads: what throughput costs in CPU")
     ax.grid(True, alpha=0.3)
+    plain_numbers(fig)
     fig.tight_layout()
     return fig
 
@@ -520,6 +555,7 @@ def plot_latency_load(df, workload=None, threads="max", tolerance=0.03):
             ax.legend(fontsize="small", title="p50 ─, p99 ╌, p99.9 ┈; X saturated")
     axes[0][0].set_ylabel("response time (ns, log)")
     fig.suptitle(f"{workload}: response time against offered load")
+    plain_numbers(fig)
     fig.tight_layout()
     return fig
 
@@ -541,6 +577,7 @@ def plot_latency_percentiles(df, workload=None, threads="max"):
             ax.legend()
     axes[0].set_ylabel("latency (ns, log)")
     fig.suptitle(f"{workload}: acquire latency")
+    plain_numbers(fig)
     fig.tight_layout()
     return fig
 
@@ -564,6 +601,7 @@ def plot_per_thread_shares(df, workload=None, threads="max"):
     ax.set_title(f"{workload}: per-thread shares ({threads} threads)")
     if n <= 8:
         ax.legend(fontsize="small")
+    plain_numbers(fig)
     fig.tight_layout()
     return fig
 
@@ -581,6 +619,7 @@ def plot_time_series(df, workload=None, threads="max", repetition=1):
     ax.grid(True, alpha=0.3)
     if not ts.empty:
         ax.legend()
+    plain_numbers(fig)
     fig.tight_layout()
     return fig
 
@@ -604,6 +643,7 @@ def plot_bypass_distribution(df, workload=None, threads="max", mode="exclusive")
     if h.empty:
         ax.text(0.5, 0.5, "no bypass counts: no timed wait was passed,\n"
                 "or the files predate bypass", ha="center", va="center", transform=ax.transAxes)
+        plain_numbers(fig)
         fig.tight_layout()
         return fig
     bound = int(threads) - 1
@@ -634,6 +674,7 @@ def plot_bypass_distribution(df, workload=None, threads="max", mode="exclusive")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small",
               title="fraction beyond the bound", title_fontsize="small")
+    plain_numbers(fig)
     fig.tight_layout()
     return fig
 
@@ -643,14 +684,15 @@ def plot_across_machines(df, workload=None, threads="max", metric="throughput"):
     `lockbench merge`, or files from several hosts): one group of bars per lock, one bar per
     machine (hostname and CPU model), the median of `metric` over repetitions. threads="max"
     takes each machine's own largest thread count (machines differ in cores); a number takes
-    that count everywhere."""
+    that count everywhere. The bars are in the metric's display_unit (throughput in Mops/s)."""
     runs, workload, _ = _pick(ok_runs(df), workload)
     if threads == "max":
         runs = runs[runs["threads"] == runs.groupby("hostname")["threads"].transform("max")]
     else:
         runs = runs[runs["threads"] == threads]
     med = runs.groupby(["lock", "hostname", "cpu_model", "threads"], as_index=False)[metric].median()
-    unit = next((m["unit"] for m in METRICS if m["name"] == metric), "")
+    unit, scale = display_unit(metric)
+    med[metric] = med[metric] * scale
     locks = sorted(med["lock"].unique())
     machines = med[["hostname", "cpu_model", "threads"]].drop_duplicates().sort_values("hostname")
     fig, ax = plt.subplots(figsize=(max(6, 1.5 * len(locks) * max(1, len(machines)) / 2), 4))
@@ -668,6 +710,7 @@ def plot_across_machines(df, workload=None, threads="max", metric="throughput"):
     ax.grid(True, axis="y", alpha=0.3)
     if len(machines):
         ax.legend(fontsize="small")
+    plain_numbers(fig)
     fig.tight_layout()
     return fig
 
@@ -783,6 +826,7 @@ def plot_timeline(ax, df, title=None, window_us=None, arrows="cross"):
     else:
         ax.autoscale(axis="x")
     ax.set_xlabel("time since the measured window's start (us)")
+    _plain_axes(ax)
     ax.set_title(title if title is not None else timeline_title(df), fontsize="medium")
     handles = [Patch(facecolor=c, edgecolor=c, label=f"hold {m}")
                for m, c in TIMELINE_COLORS.items() if (df["mode"] == m).any()]
@@ -806,6 +850,7 @@ def plot_timelines_side_by_side(paths, window_us=None, arrows="cross"):
         plot_timeline(ax, df, window_us=window_us, arrows=arrows)
     for ax in axes[:-1, 0]:
         ax.set_xlabel("")
+    plain_numbers(fig)
     fig.tight_layout()
     return fig
 

@@ -241,10 +241,147 @@ class AcrossMachinesTest(unittest.TestCase):
         self.assertEqual(labels, ["host-a (CPU A, 2 threads)", "host-b (CPU B, 4 threads)"])
         self.assertEqual([t.get_text() for t in ax.get_xticklabels()], ["eresource", "push_lock"])
         heights = [p.get_height() for p in ax.patches]
-        # host-a's eresource and push_lock, then host-b's at half the throughput.
+        # host-a's eresource and push_lock, then host-b's at half the throughput, in Mops/s.
         self.assertEqual(len(heights), 4)
-        self.assertAlmostEqual(heights[0], 2e6)
+        self.assertAlmostEqual(heights[0], 2.0)
         self.assertAlmostEqual(heights[2], heights[0] / 2)
+        self.assertEqual(ax.get_ylabel(), "throughput (Mops/s, median)")
+
+
+# What each plot helper's axes say, by helper, Axes index and axis; None: no label (a category
+# axis, or a panel that shares its neighbour's). One unit per quantity in every figure: throughput
+# and offered load in Mops/s, latency, response time and CPU time in ns.
+PLOT_LABELS = {
+    "plot_throughput_vs_threads": {(0, "x"): "threads", (0, "y"): "throughput (Mops/s, median)"},
+    "plot_sweep_fits": {(0, "x"): "threads", (0, "y"): "throughput (Mops/s)"},
+    "plot_throughput_vs_cpu": {(0, "x"): "CPU per acquisition (ns, all threads, median)",
+                               (0, "y"): "throughput (Mops/s, median)"},
+    "plot_latency_load": {(0, "x"): "offered load (Mops/s)", (0, "y"): "response time (ns, log)"},
+    "plot_latency_percentiles": {(0, "x"): "percentile", (0, "y"): "latency (ns, log)",
+                                 (1, "x"): "percentile", (1, "y"): None},
+    "plot_per_thread_shares": {(0, "x"): None, (0, "y"): "share / fair share (median)"},
+    "plot_time_series": {(0, "x"): "time (ms)", (0, "y"): "Mops/s in the interval"},
+    "plot_bypass_distribution": {
+        (0, "x"): "x: exclusive grants to other threads while it waited (bypass)",
+        (0, "y"): "fraction of waits passed by at least x (log)"},
+    "plot_across_machines": {(0, "x"): None, (0, "y"): "throughput (Mops/s, median)"},
+    "plot_timelines_side_by_side": {(0, "x"): "", (0, "y"): None,
+                                    (1, "x"): "time since the measured window's start (us)",
+                                    (1, "y"): None},
+}
+
+
+class PlotUnitsTest(unittest.TestCase):
+    """Every plot helper on one data set whose numbers make matplotlib's default ticks put an
+    offset or a multiplier in an axis's corner: throughput near 1e7 ops/s varying in its fifth
+    digit, timelines 100 ms into the window. The labels must name the units above, and no axis
+    may carry offset text, so what a tick says is what the label's unit says."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+
+        def costed(r):
+            r["cost"] = {"cpu_ns_per_op": 150.0 + r["repetition"],
+                         "lock_cpu_ns_per_op": 50.0, "voluntary_switches_per_op": 0.1,
+                         "involuntary_switches_per_op": 0.0}
+            return r
+        closed = [costed(run(lock, t, rep, 1e7 + 100 * t + 10 * rep + extra,
+                             bypass={"exclusive": {1: 5, 3: 2}, "shared": {}}))
+                  for t in (1, 2) for rep in (1, 2)
+                  for lock, extra in (("push_lock", 7), ("eresource", 0))]
+        open_loop = [open_loop_run(lock, rate, 1, rate, 50, 500)
+                     for rate in (1e7, 1.00001e7) for lock in ("push_lock", "eresource")]
+        for r in open_loop:
+            r["threads"] = 2
+        self.runs = os.path.join(self.dir, "runs.json")
+        with open(self.runs, "w") as f:
+            json.dump(dict(document(closed + open_loop), context={
+                "cpu_model": "CPU A", "hostname": "h", "commit": "abc", "pus": 8},
+                sweep_fits=[{"workload": "read-mostly", "lock": "push_lock", "placement": "compact",
+                             "fitted": True, "why_not": None, "lambda_ops_per_s": 1e7,
+                             "sigma": 1e-6, "kappa": 0.0}]), f)
+        self.machines = os.path.join(self.dir, "machines.json")
+        two = [dict(run(lock, 2, 1, 2e7 + 10 * index + extra), context_index=index)
+               for index in (0, 1) for lock, extra in (("push_lock", 3), ("eresource", 0))]
+        with open(self.machines, "w") as f:
+            json.dump({"schema_version": 1,
+                       "contexts": [{"cpu_model": "CPU A", "hostname": "host-a", "commit": "abc"},
+                                    {"cpu_model": "CPU B", "hostname": "host-b", "commit": "abc"}],
+                       "configs": [{}, {}], "runs": two}, f)
+        self.timelines = []
+        for name in ("a.json", "b.json"):
+            doc = timeline_doc()
+            for e in doc["traceEvents"]:
+                e["ts"] += 100_000  # 100 ms into the window, in us
+            self.timelines.append(os.path.join(self.dir, name))
+            with open(self.timelines[-1], "w") as f:
+                json.dump(doc, f)
+
+    def tearDown(self):
+        lr.plt.close("all")
+
+    def figures(self):
+        df = lr.load_runs(self.runs)
+        closed = df[df["arrival_rate"] == 0]
+        return {
+            "plot_throughput_vs_threads": lr.plot_throughput_vs_threads(closed),
+            "plot_sweep_fits": lr.plot_sweep_fits(df, lr.load_sweep_fits(self.runs)),
+            "plot_throughput_vs_cpu": lr.plot_throughput_vs_cpu(closed),
+            "plot_latency_load": lr.plot_latency_load(df),
+            "plot_latency_percentiles": lr.plot_latency_percentiles(closed),
+            "plot_per_thread_shares": lr.plot_per_thread_shares(closed),
+            "plot_time_series": lr.plot_time_series(closed),
+            "plot_bypass_distribution": lr.plot_bypass_distribution(closed),
+            "plot_across_machines": lr.plot_across_machines(lr.load_runs(self.machines)),
+            "plot_timelines_side_by_side": lr.plot_timelines_side_by_side(self.timelines),
+        }
+
+    def test_every_plot_helper_is_checked(self):
+        helpers = {n for n in dir(lr) if n.startswith("plot_") and callable(getattr(lr, n))}
+        # plot_timeline draws on a caller's Axes: plot_timelines_side_by_side covers it.
+        self.assertEqual(helpers - {"plot_timeline"}, set(PLOT_LABELS))
+
+    def test_axis_labels_name_one_unit_per_quantity(self):
+        for name, fig in self.figures().items():
+            seen = {}
+            for i, ax in enumerate(fig.axes):
+                seen[(i, "x")] = ax.get_xlabel() or None
+                seen[(i, "y")] = ax.get_ylabel() or None
+            want = {k: (v or None) for k, v in PLOT_LABELS[name].items()}
+            with self.subTest(plot=name):
+                self.assertEqual(seen, want)
+            for label in filter(None, seen.values()):
+                with self.subTest(plot=name, label=label):
+                    # Throughput never in ops/s, and no time unit but ns for a latency.
+                    self.assertNotRegex(label, r"(?<!M)ops/s")
+                    if any(w in label for w in ("latency", "response", "CPU")):
+                        self.assertIn("(ns", label)
+
+    def test_no_axis_carries_an_offset_or_a_multiplier(self):
+        for name, fig in self.figures().items():
+            fig.canvas.draw()  # the formatters decide their offset text when ticks are drawn
+            for i, ax in enumerate(fig.axes):
+                for axis in (ax.xaxis, ax.yaxis):
+                    with self.subTest(plot=name, axes=i, axis=axis.axis_name):
+                        self.assertEqual(axis.get_offset_text().get_text(), "")
+
+    def test_throughput_values_are_in_mops(self):
+        figs = self.figures()
+        heights = [p.get_height() for p in figs["plot_across_machines"].axes[0].patches]
+        self.assertEqual(len(heights), 4)
+        for h in heights:
+            self.assertAlmostEqual(h, 20.0, places=3)
+        for line in figs["plot_throughput_vs_threads"].axes[0].lines:
+            for y in line.get_ydata():
+                self.assertAlmostEqual(y, 10.0, places=3)
+        for line in figs["plot_time_series"].axes[0].lines:
+            for y in line.get_ydata():
+                self.assertAlmostEqual(y, 10.0, delta=0.1)
+        rates = sorted({x for line in figs["plot_latency_load"].axes[0].lines
+                        for x in line.get_xdata()})
+        self.assertEqual(rates, [10.0, 10.0001])
+        self.assertEqual(lr.display_unit("throughput"), ("Mops/s", 1e-6))
+        self.assertEqual(lr.display_unit("shared_p99"), ("ns", 1.0))
 
 
 class BypassTest(unittest.TestCase):

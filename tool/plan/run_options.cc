@@ -75,6 +75,12 @@ constexpr RunOptionRow kRows[] = {
     {.flag = "--format",
      .help = "stdout format: table, json, csv, markdown, or gbench (Google Benchmark's JSON)",
      .field = &RunOptions::format, .show_default = true, .with_resume = true},
+    {.flag = "--wide",
+     .help = "the table with every metric column; without it, the main columns (120 wide)",
+     .field = &RunOptions::wide, .with_resume = true},
+    {.flag = "--quiet,-q",
+     .help = "no sweep progress on stderr (a status line on a terminal, else a line per run)",
+     .field = &RunOptions::quiet, .with_resume = true},
     {.flag = "--latency-sample", .help = "time 1 in N acquisitions (1 = every one), or auto",
      .field = &RunOptions::latency_sample, .journal_key = "latency_sample", .show_default = true,
      .kind = ValueKind::kCount, .min = 1, .max = 1'000'000, .keyword = "auto",
@@ -152,14 +158,15 @@ uint64_t DurationOption(const RunOptions& o, std::string RunOptions::*member) {
 uint64_t CountOption(const RunOptions& o, std::string RunOptions::*member) {
   const RunOptionRow& row = RowOf(member);
   const std::string& value = o.*member;
+  const std::string word = row.keyword.empty() ? "" : std::string(row.keyword) + " or ";
+  // The range is stated once: ParseCount's own "expected ..." would repeat it in other words.
+  const std::string allowed = word + std::to_string(row.min) + " to " + std::to_string(row.max);
   try {
-    const uint64_t n = ParseCount(value, row.max);
-    if (n < row.min) throw SpecError("'" + value + "' is out of range");
+    const uint64_t n = ParseCount(value, row.max, allowed);
+    if (n < row.min) throw SpecError("'" + value + "' is out of range; expected " + allowed);
     return n;
   } catch (const SpecError& e) {
-    const std::string word = row.keyword.empty() ? "" : std::string(row.keyword) + " or ";
-    throw SpecError(LongName(row.flag) + ": " + e.what() + "; expected " + word +
-                    std::to_string(row.min) + " to " + std::to_string(row.max));
+    throw SpecError(LongName(row.flag) + ": " + e.what());
   }
 }
 

@@ -48,6 +48,8 @@ struct RunOptions {
   std::string timeline_window = "20ms";  // its length, from the measured window's start
   std::string shard{};  // "K/N": run only slice K of the sweep's N slices; empty: all of it
   std::string format = "table";
+  bool wide = false;   // the table with every column, not only the main ones
+  bool quiet = false;  // no sweep progress on stderr
   std::string latency_sample = "auto";
   bool no_verify = false;
   std::string stall_timeout = "10s";

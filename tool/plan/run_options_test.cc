@@ -191,6 +191,16 @@ TEST(RunOptionTableTest, TypedRowsCheckTheirRange) {
   const std::string seed = message([&] { CountOption(o, &RunOptions::torture_seed); });
   EXPECT_EQ(seed.rfind("--torture-seed: ", 0), 0u) << seed;
   EXPECT_TRUE(seed.ends_with("; expected 0 to 9223372036854775807")) << seed;
+  // A bad count states the range once, with the keyword, whatever is wrong with it.
+  for (const char* bad : {"-1", "2000000", "1.5", "autp"}) {
+    const RunOptions b{.latency_sample = bad};
+    const std::string m = message([&] { CountOption(b, &RunOptions::latency_sample); });
+    EXPECT_EQ(m.rfind(std::string("--latency-sample: '") + bad + "' ", 0), 0u) << m;
+    EXPECT_TRUE(m.ends_with("; expected auto or 1 to 1000000")) << m;
+    EXPECT_EQ(m.find("expected"), m.rfind("expected")) << m;
+  }
+  EXPECT_EQ(DurationOption(RunOptions{.stall_timeout = "1h"}, &RunOptions::stall_timeout),
+            3'600'000'000'000u);
   // Every typed row holds text, so the readers can find it by its member.
   for (const RunOptionRow& row : RunOptionRows()) {
     if (row.kind == ValueKind::kText) continue;
