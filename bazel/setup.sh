@@ -36,7 +36,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libhwloc-dev libbenchmark-dev libgtest-dev libgmock-dev googletest
   libabsl-dev libtbb-dev
   # tests: result-schema checks and notebooks
-  python3 python3-jsonschema python3-pandas python3-matplotlib python3-scipy jupyter-nbconvert
+  python3 python3-jsonschema python3-pandas python3-matplotlib python3-scipy jupyter-nbconvert tmux
   python3-ipykernel
   # fuzzing: clang's libFuzzer
   clang libclang-rt-14-dev

@@ -144,6 +144,35 @@ std::vector<std::string> Cells(const Row& r, double first, const std::string& ma
 
 using Grid = std::vector<std::vector<std::string>>;
 
+// The table's main columns (ReportColumns::kMain), by header; the others stay in --wide, Markdown
+// and CSV.
+constexpr std::string_view kMainColumns[] = {"lock",   "runs",   "Mops/s", "ratio",
+                                             "sh p50", "sh p99", "ex p50", "ex p99",
+                                             "jain",   "cpu/op", "starved", "status"};
+
+bool IsMainColumn(const std::string& header) {
+  return std::find(std::begin(kMainColumns), std::end(kMainColumns), header) !=
+         std::end(kMainColumns);
+}
+
+// Keeps the main columns of `header` and `cells`; returns the headers of those left out.
+std::vector<std::string> KeepMainColumns(std::vector<std::string>* header, Grid* cells) {
+  std::vector<std::string> kept_header;
+  std::vector<std::string> dropped;
+  Grid kept(cells->size());
+  for (size_t i = 0; i < header->size(); ++i) {
+    if (!IsMainColumn((*header)[i])) {
+      dropped.push_back((*header)[i]);
+      continue;
+    }
+    kept_header.push_back((*header)[i]);
+    for (size_t r = 0; r < cells->size(); ++r) kept[r].push_back((*cells)[r][i]);
+  }
+  *header = std::move(kept_header);
+  *cells = std::move(kept);
+  return dropped;
+}
+
 std::string Csv(const Table& t, const Grid& cells) {
   std::string out;
   for (const auto& row : cells) {
@@ -197,13 +226,14 @@ std::string RenderTextTable(const std::string& title, const std::vector<std::str
   return out;
 }
 
-std::string RenderReport(const json& runs, ReportFormat format) {
+std::string RenderReport(const json& runs, ReportFormat format, ReportColumns columns) {
   std::vector<Table> tables;
   for (const json& run : runs) AddRun(run, &tables);
-  const std::vector<std::string> header = Header();
+  const std::vector<std::string> full_header = Header();
+  const bool main_only = columns == ReportColumns::kMain && format == ReportFormat::kTable;
   std::string out;
   if (format == ReportFormat::kCsv && !tables.empty()) {
-    out = "workload,threads," + Join(header, ",") + "\n";
+    out = "workload,threads," + Join(full_header, ",") + "\n";
   }
   for (const Table& t : tables) {
     const std::vector<double>& primary = t.rows.front().values[0];
@@ -243,6 +273,11 @@ std::string RenderReport(const json& runs, ReportFormat format) {
                   "a spinner's CPU is not what it costs with a processor per thread (lockbench "
                   "doctor --threads " +
                   std::to_string(t.threads) + " says what this machine can show)\n";
+    }
+    std::vector<std::string> header = full_header;
+    if (main_only) {
+      const std::vector<std::string> dropped = KeepMainColumns(&header, &cells);
+      if (!dropped.empty()) footnote += "not shown: " + Join(dropped, ", ") + " (--wide shows them)\n";
     }
     if (format == ReportFormat::kCsv) out += Csv(t, cells);
     if (format == ReportFormat::kMarkdown) out += Markdown(title, header, cells, footnote);

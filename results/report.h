@@ -20,7 +20,14 @@ enum class ReportFormat { kTable, kCsv, kMarkdown };
 // runs served shared requests (their warning says they ran exclusive) has its shared-latency
 // cells marked "*" in the table and Markdown, with a footnote under the table; CSV cells stay
 // plain numbers.
-std::string RenderReport(const nlohmann::json& runs, ReportFormat format);
+//
+// kMain keeps the table (kTable only) to the columns most readers need, so the default run's
+// table fits 120 columns: lock, runs, throughput and its ratio, the shared and exclusive p50 and
+// p99, jain, cpu/op, starved and status; a footnote names the columns left out. kAll, and every
+// Markdown or CSV report, has them all.
+enum class ReportColumns { kAll, kMain };
+std::string RenderReport(const nlohmann::json& runs, ReportFormat format,
+                         ReportColumns columns = ReportColumns::kAll);
 
 // A table of text cells laid out as the report lays out its tables: kTable, the title, then
 // columns padded to their widest cell (the first left-aligned, the others right-aligned), then

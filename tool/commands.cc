@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "base/file_io.h"
+#include "base/roles.h"
 #include "base/strings.h"
 #include "lockimpls/lock_concept.h"
 #include "results/gbench_json.h"
@@ -49,11 +50,6 @@ void InstallSignalHandlers() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-}
-
-void Progress(const std::string& what, double fraction) {
-  std::fprintf(stderr, "\r\033[K%s %3.0f%%", what.c_str(), fraction * 100);
-  std::fflush(stderr);
 }
 
 // <dir>/<lock>.<workload>.t<threads>[.a<rate>].r<repetition>.<mode>.hgrm, in microseconds; the
@@ -116,16 +112,31 @@ void PrintPlans(const std::vector<PlacementPlan>& plans, const std::string& form
   if (format == "json") std::cout << plans_json.dump(2) << "\n";
 }
 
-// What the finished runs add up to: the exit code so far, and whether the sweep must stop.
+// What the finished runs add up to: the exit code so far, and whether the sweep must stop; and
+// what the sweep says on stderr as it goes.
 struct SweepState {
   std::vector<json> runs;
   int exit_code = kExitOk;
   bool stop = false;
+  WarningLog* warnings = nullptr;
+  SweepProgress* progress = nullptr;
+  bool footnoted = false;  // the report marks and explains an ok run's per-lock figures
 };
+
+// The run's warnings that the report's footnote already says (results/report.cc), so stderr need
+// not: it marks an ok run's shared latency (exclusive-only lock) and CPU (spinners on too few
+// processors) in a table or Markdown.
+bool FootnoteSays(const RunRecord& record, const std::string& warning, const SweepState& state) {
+  return state.footnoted && record.status == RunStatus::kOk &&
+         (warning.ends_with(kRanExclusiveWarning) ||
+          warning.ends_with(kOversubscribedSpinnersWarning));
+}
 
 // Reports a run's status on stderr and folds it into the sweep's exit code.
 void NoteStatus(const RunRecord& record, const std::string& label, SweepState* state) {
-  for (const std::string& w : record.warnings) PrintMessage("warning", w);
+  for (const std::string& w : record.warnings) {
+    if (!FootnoteSays(record, w, *state)) state->warnings->Warn(w);
+  }
   switch (record.status) {
     case RunStatus::kOk:
       break;
@@ -146,17 +157,25 @@ void NoteStatus(const RunRecord& record, const std::string& label, SweepState* s
   }
 }
 
-void RunOne(const RunPlan& plan, const PlannedRun& run, SweepState* state) {
+// "push_lock, 2 threads at 10k/s, repetition 1/3": the run, in messages; `rep` names the
+// repetition ("rep" in the status line).
+std::string RunName(const PlannedRun& run, const std::string& rep) {
+  const EngineConfig& cfg = run.engine;
+  return std::string(run.lock->traits.name) + ", " + std::to_string(cfg.threads) + " threads" +
+         AtRate(cfg.arrival_rate) + ", " + rep + " " + std::to_string(cfg.repetition) + "/" +
+         std::to_string(cfg.spec.repetitions);
+}
+
+void RunOne(const RunPlan& plan, std::size_t index, SweepState* state) {
+  const PlannedRun& run = plan.runs[index];
   EngineConfig cfg = run.engine;
   cfg.interrupt = &g_interrupted;
-  const bool tty = isatty(STDERR_FILENO) != 0;
-  const std::string label = std::string(run.lock->traits.name) + ", " +
-                            std::to_string(cfg.threads) + " threads" + AtRate(cfg.arrival_rate) +
-                            ", repetition " + std::to_string(cfg.repetition) + "/" +
-                            std::to_string(cfg.spec.repetitions);
-  if (tty) cfg.progress = [label](double f) { Progress(label, f); };
+  const std::string label = RunName(run, "repetition");
+  SweepProgress* progress = state->progress;
+  progress->Start(index, RunName(run, "rep"));
+  cfg.progress = [progress](double f) { progress->Update(f); };
   const RunRecord record = run.lock->Run(cfg);
-  if (tty) std::fprintf(stderr, "\r\033[K");
+  progress->Finish();
   const RunSummary summary = Summarize(record);
   state->runs.push_back(RunToJson(record, summary));
   if (!plan.hgrm_dir.empty()) WriteHgrmFiles(plan.hgrm_dir, record, summary);
@@ -166,19 +185,34 @@ void RunOne(const RunPlan& plan, const PlannedRun& run, SweepState* state) {
   NoteStatus(record, label, state);
 }
 
-// The plan's runs, in order; a run the journal holds from before a resume is taken from it.
-SweepState RunSweep(const RunPlan& plan, SweepJournal* journal) {
-  SweepState state;
+// The run the journal holds from before a resume, or nullptr.
+const json* Resumed(SweepJournal* journal, const PlannedRun& run) {
+  const EngineConfig& cfg = run.engine;
+  return journal->Finished(run.lock->traits.name, cfg.threads, cfg.arrival_rate, cfg.repetition);
+}
+
+// Each run's planned seconds (warm-up + duration; 0 for a run the journal holds), for the ETA.
+std::vector<double> PlannedSeconds(const RunPlan& plan, SweepJournal* journal) {
+  std::vector<double> planned;
   for (const PlannedRun& run : plan.runs) {
+    const WorkloadSpec& spec = run.engine.spec;
+    planned.push_back(Resumed(journal, run) != nullptr
+                          ? 0.0
+                          : static_cast<double>(spec.warmup_ns + spec.duration_ns) / 1e9);
+  }
+  return planned;
+}
+
+// The plan's runs, in order; a run the journal holds from before a resume is taken from it.
+SweepState RunSweep(const RunPlan& plan, SweepJournal* journal, SweepState state) {
+  for (std::size_t i = 0; i < plan.runs.size(); ++i) {
     if (state.stop) break;
-    const EngineConfig& cfg = run.engine;
-    if (const json* done = journal->Finished(run.lock->traits.name, cfg.threads,
-                                             cfg.arrival_rate, cfg.repetition)) {
+    if (const json* done = Resumed(journal, plan.runs[i])) {
       state.runs.push_back(*done);  // finished before a resume
       if (done->value("status", "") == "violation") state.exit_code = kExitViolation;
       continue;
     }
-    RunOne(plan, run, &state);
+    RunOne(plan, i, &state);
     // Between runs: the run's threads have joined, so the write is outside its window.
     journal->Record(&state.runs.back());
   }
@@ -186,7 +220,8 @@ SweepState RunSweep(const RunPlan& plan, SweepJournal* journal) {
 }
 
 // The result on stdout, in the format asked for.
-void EmitResult(const json& doc, const std::string& format, const Topology& topology) {
+void EmitResult(const json& doc, const std::string& format, ReportColumns columns,
+                const Topology& topology) {
   if (format == "json") {
     std::cout << doc.dump(2) << "\n";
   } else if (format == "gbench") {
@@ -199,7 +234,7 @@ void EmitResult(const json& doc, const std::string& format, const Topology& topo
     const ReportFormat f = format == "csv"        ? ReportFormat::kCsv
                            : format == "markdown" ? ReportFormat::kMarkdown
                                                   : ReportFormat::kTable;
-    std::cout << RenderReport(doc["runs"], f);
+    std::cout << RenderReport(doc["runs"], f, columns);
     // A recorded workload's fidelity table; CSV stays the one table its readers parse.
     if (f != ReportFormat::kCsv) {
       const json workload = doc.at("config").value("workload", json());
@@ -239,23 +274,36 @@ int Finish(int exit_code) {
 // run each -> emit -> end the journal.
 int DoRun(RunOptions o) {
   Journal resumed;
-  if (!o.resume.empty()) o = ResumedOptions(o, &resumed);
+  if (!o.resume.empty()) {
+    const RunOptions given = o;
+    o = ResumedOptions(given, &resumed);
+    o.wide = given.wide;  // how this invocation shows the sweep, not part of it
+    o.quiet = given.quiet;
+  }
   const RunPlan plan = PlanRun(o);
   if (plan.dry_run) {
     PrintPlans(plan.plans, plan.format);
     return kExitOk;
   }
-  for (const std::string& w : plan.warnings) PrintMessage("warning", w);
+  WarningLog warnings;
+  for (const std::string& w : plan.warnings) warnings.Warn(w);
   InstallSignalHandlers();
   const json context = BuildContext(*plan.topology, Clock(), MeasuredTimedAcquisitionCost());
   SweepJournal journal;
   journal.Start(plan, context, o.resume.empty() ? nullptr : &resumed);
-  const SweepState sweep = RunSweep(plan, &journal);
+  SweepProgress progress(PlannedSeconds(plan, &journal), isatty(STDERR_FILENO) != 0, o.quiet);
+  SweepState start;
+  start.warnings = &warnings;
+  start.progress = &progress;
+  start.footnoted = plan.format == "table" || plan.format == "markdown";
+  const SweepState sweep = RunSweep(plan, &journal, std::move(start));
+  warnings.Flush();
   json doc = ResultDocument(journal.Context(context), plan.config, sweep.runs);
   if (json fits = SweepFits(doc["runs"], plan.topology->pus()); !fits.empty()) {
     doc["sweep_fits"] = std::move(fits);
   }
-  EmitResult(doc, plan.format, *plan.topology);
+  EmitResult(doc, plan.format, o.wide ? ReportColumns::kAll : ReportColumns::kMain,
+             *plan.topology);
   bool written = false;
   const int exit_code = WriteResultFile(plan.out, doc, sweep.exit_code, &written);
   journal.Finish(!sweep.stop, written);
