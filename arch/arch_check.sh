@@ -23,7 +23,7 @@ offenders() {
 }
 
 # The one exception: the example plugins are stand-alone C that a plugin author copies and builds
-# with one cc line (README, "Lock plugins"), without this tree's headers; they guard their spin hint
+# with one cc line (docs/plugins.md), without this tree's headers; they guard their spin hint
 # by architecture themselves.
 arch=() rest=()
 for f in "$@"; do

@@ -42,7 +42,7 @@ ContentionSummary SummarizeContention(const RunRecord& record);
 struct ContentionFigure {
   std::string_view name;
   std::string_view column;
-  std::string_view meaning;  // one line, for the schema's and the README's readers
+  std::string_view meaning;  // one line, for the schema's and the docs' readers
   // The value; null where there is none (no timed contended acquisition for a wait percentile).
   nlohmann::json (*of)(const ModeContention& mode);
   std::string (*format)(double value);  // a table cell

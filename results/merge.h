@@ -3,7 +3,8 @@
 // merged document holds `contexts` and `configs` (one entry per distinct invocation, in the
 // order met) instead of `context` and `config`, and each run a `context_index` into them.
 // Inputs may be merged files themselves. A run given twice (the same context and the same
-// numbers) is kept once. README's "Merging results" section documents the format.
+// numbers) is kept once. docs/long_sweeps.md, "Merging results of several machines",
+// documents the format.
 #ifndef LOCKBENCH_RESULTS_MERGE_H_
 #define LOCKBENCH_RESULTS_MERGE_H_
 

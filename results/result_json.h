@@ -1,7 +1,7 @@
 // The JSON result file: one document per invocation with `schema_version`, a `context` block
 // (who measured what, where), the resolved `config`, and `runs`, one entry per (lock, workload,
 // thread count, repetition). Field names are stable: results/result_schema.json describes them
-// and README's "Result format" section documents them. Nested objects (not arrays) are used
+// and docs/user_guide.md, "Results", documents them. Nested objects (not arrays) are used
 // wherever a value is a scalar, so pandas.json_normalize(doc["runs"]) gives one flat row per
 // run ("latency_ns.shared.p99", "fairness.jain_index", ...).
 #ifndef LOCKBENCH_RESULTS_RESULT_JSON_H_

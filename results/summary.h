@@ -28,7 +28,7 @@ namespace lockbench {
 // that read and joining the lock's queue sees the other threads' holds of that gap counted
 // against a FIFO lock. One such hold is tolerated: a wait counts as beyond the FIFO bound only
 // when more than fifo_bound + kBypassSlack grants passed it. On an oversubscribed or busy
-// machine longer gaps still occur, rarely (README, "Grant order: bypass").
+// machine longer gaps still occur, rarely (docs/user_guide.md, "Grant order: bypass").
 inline constexpr uint64_t kBypassSlack = 1;
 
 struct BypassSummary {

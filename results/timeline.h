@@ -6,7 +6,8 @@
 // chrome://tracing and speedscope open: one track per worker thread, named with its role and PU;
 // per acquisition a wait span (request to grant) and a hold span (grant to release) with mode,
 // lock instance and bypass as arguments; a flow arrow from each release to the grant it let in
-// (HandOffs); the run's config and the cap on events per thread as metadata (README, "Timeline").
+// (HandOffs); the run's config and the cap on events per thread as metadata
+// (docs/user_guide.md, "Timeline").
 //
 // FindOverlaps is the exclusion check a timeline allows after the fact: two exclusive holds of
 // one lock instance, or a shared and an exclusive one, that overlap in time. A hold's span is

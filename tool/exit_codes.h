@@ -1,4 +1,4 @@
-// The exit codes of lockbench, documented in --help and README.
+// The exit codes of lockbench, documented in --help and docs/user_guide.md, "Exit codes".
 #ifndef LOCKBENCH_TOOL_EXIT_CODES_H_
 #define LOCKBENCH_TOOL_EXIT_CODES_H_
 

@@ -65,7 +65,7 @@ check $? "no carriage return in a log"
 ! grep -q "run [0-9]*/" "$tmp/quiet.err"
 check $? "--quiet: no progress ($(cat "$tmp/quiet.err"))"
 
-# A terminal: tmux runs the README's progress example with short runs; the pane, captured at two
+# A terminal: tmux runs the user guide's progress example with short runs; the pane, captured at two
 # moments, shows one status line whose k grows and whose ETA falls, and it is gone at the end.
 if ! command -v tmux >/dev/null; then
   check 1 "tmux is installed (bash bazel/setup.sh installs it)"

@@ -4,7 +4,7 @@
 # the three interleaved invocation by invocation so that drift of a shared machine falls on all
 # of them alike. Each variant's figure is the program's own (sysbench's total time, db_bench's
 # readrandom micros/op); the table gives medians over the invocations and each one's ratio to
-# plain. README, "Profiling your program's locks", quotes it.
+# plain. docs/profiling.md quotes it.
 #
 # Usage: profile_overhead.sh path/to/lockbench [INVOCATIONS (default 7)] [SCALE (default 1)]
 # SCALE multiplies the programs' work (sysbench acquisitions, db_bench keys); the test uses 0.05.

@@ -24,7 +24,7 @@ assert doc["displayTimeUnit"] == "ns"
 events = doc["traceEvents"]
 names = {e["tid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
 assert sorted(names) == [0, 1], names
-# writer-storm at --threads 2: mixed roles with read ratio 0 (README, Workloads)
+# writer-storm at --threads 2: mixed roles with read ratio 0 (docs/user_guide.md, Workloads)
 assert all(re.fullmatch(r"thread [01] mixed (@ PU \d+|unpinned)", n) for n in names.values()), names
 for e in events:
     assert e["pid"] == 1 and isinstance(e["ts"], (int, float)), e

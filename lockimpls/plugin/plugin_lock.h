@@ -5,7 +5,7 @@
 // A built-in lock is a type, and the hot loop is instantiated for it; a plugin lock is data, so
 // the loop is instantiated once, for PluginLock, whose calls go through the descriptor's
 // function pointers. That indirect call (and the plugin's own code, which cannot be inlined) is
-// the price of the boundary; README, "Lock plugins", gives its measured size. Built-in locks do
+// the price of the boundary; docs/plugins.md gives its measured size. Built-in locks do
 // not pay it: their loop is unchanged.
 //
 // Plugins are never unloaded: a run that stalled leaves threads inside plugin code.

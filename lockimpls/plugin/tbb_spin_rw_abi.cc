@@ -1,6 +1,6 @@
 // The built-in tbb_spin_rw served through the plugin ABI, as tbb_spin_rw_abi: the same lock on
 // both sides of the boundary, so that running the two side by side measures what the boundary
-// costs (README, "Lock plugins"). Built by Bazel only; it links the lock's own library.
+// costs (docs/plugins.md). Built by Bazel only; it links the lock's own library.
 #include <new>
 
 #include "lockimpls/plugin/lockbench_plugin.h"

@@ -1,4 +1,4 @@
-"""The self-contained tarball (README, "Running on another machine: the bundle").
+"""The self-contained tarball (docs/running_elsewhere.md, "the bundle").
 
 bundled_cc_binary re-links a cc_binary already declared in the same BUILD file for the bundle,
 with the same sources, deps and flags (read with native.existing_rule, so a dep added to the

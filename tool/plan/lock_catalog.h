@@ -19,7 +19,7 @@ namespace lockbench {
 
 // The help of --plugin, on every command that takes it.
 inline constexpr const char* kPluginHelp =
-    "a lock plugin (.so, README \"Lock plugins\") whose locks join the built-in ones; repeatable";
+    "a lock plugin (.so, docs/plugins.md) whose locks join the built-in ones; repeatable";
 
 // The plugins given and every lock a command can name: the built-in ones, in registry order,
 // then each plugin's, in the order given.

@@ -58,7 +58,8 @@ constexpr RunOptionRow kRows[] = {
     {.flag = "--timeline",
      .help = "also write each run's first --timeline-window of the measured window as Trace Event "
              "JSON (Perfetto, chrome://tracing): every acquisition's wait and hold per thread, "
-             "hand-off arrows; one file per run when there are several (README, \"Timeline\")",
+             "hand-off arrows; one file per run when there are several (docs/user_guide.md, "
+             "\"Timeline\")",
      .field = &RunOptions::timeline, .journal_key = "timeline", .type_name = "FILE",
      .config_key = "timeline"},
     {.flag = "--timeline-window",
@@ -100,7 +101,7 @@ constexpr RunOptionRow kRows[] = {
      .field = &RunOptions::allow_deadlock, .journal_key = "allow_deadlock"},
     {.flag = "--torture",
      .help = "disturb the lock on purpose: delays and sleeps inside holds, stutters, re-pinning "
-             "and signals to waiting threads (README, \"Torture mode\")",
+             "and signals to waiting threads (docs/user_guide.md, \"Torture mode\")",
      .field = &RunOptions::torture, .journal_key = "torture", .config_key = "torture",
      .config_derived = true},
     {.flag = "--torture-seed",

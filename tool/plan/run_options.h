@@ -4,7 +4,7 @@
 // from the journal (and under which key), and whether it may be given beside `--resume`. The
 // CLI11 flags (AddRunFlags), the journal's save and restore (OptionsToJson, OptionsFromJson) and
 // `--resume`'s "no other flag" rule (ResumeConflict) all read the table, so adding an option is
-// adding a row (README, "Extending lockbench"). The workload fields and the lock settings are
+// adding a row (docs/extending.md). The workload fields and the lock settings are
 // tables of their own (workloads/workload_spec.h, LockSettingFlags) and come in as two marked
 // rows.
 //

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Slurm recipe run for real (README, "Slurm: an array sweep and a merge job"): a one-node
+# The Slurm recipe run for real (docs/ci_gate.md, "Slurm"): a one-node
 # cluster on this machine (munged, slurmctld and slurmd with a configuration in a temporary
 # directory, all stopped at the end, even on failure), a 3-slice array sweep of the bundle's
 # lockbench and its merge job submitted by submit.sh; the merged file passes the schema and

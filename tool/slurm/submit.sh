@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Submits a lockbench sweep to Slurm as an array of N slices and a merge job that runs once the
-# whole array succeeded (README, "Slurm: an array sweep and a merge job").
+# whole array succeeded (docs/ci_gate.md, "Slurm").
 #   submit.sh [--bin LOCKBENCH] [--out DIR] [--shards N] [--notebook IPYNB] [--sbatch "FLAGS"]
 #             -- RUN-FLAGS...
 # --bin defaults to `lockbench` on PATH, --out to ./lockbench-slurm, --shards to 4; --sbatch
