@@ -176,7 +176,8 @@ Journal ReadJournal(const std::string& path) {
                       repetition->get<int64_t>())
              .second) {
       throw JournalError(path + ":" + std::to_string(number) + ": run " + lock->get<std::string>() +
-                         ", " + threads->dump() + " threads" +
+                         ", " +
+                         CountedNoun(static_cast<size_t>(threads->get<int64_t>()), "thread", "threads") +
                          AtRate(rate) + ", repetition " +
                          repetition->dump() + " is already on an earlier line");
     }

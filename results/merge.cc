@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/strings.h"
 #include "results/result_json.h"
 #include "results/sweep_fits.h"
 
@@ -41,7 +42,8 @@ class Merged {
       runs_.push_back(std::move(run));
     } else if (runs_[it->second] != run) {
       throw CompareInputError(where + " (" + run["lock"].get<std::string>() + ", " +
-                              run["threads"].dump() + " threads, repetition " +
+                              CountedNoun(run["threads"].get<size_t>(), "thread", "threads") +
+                              ", repetition " +
                               run["repetition"].dump() +
                               ") differs from the same run of the same invocation in an earlier "
                               "input; merge each result once");

@@ -262,10 +262,12 @@ std::string RenderReport(const json& runs, ReportFormat format, ReportColumns co
     }
     const std::string over =
         t.oversubscribed_on > 0
-            ? ", oversubscribed on " + std::to_string(t.oversubscribed_on) + " processors"
+            ? ", oversubscribed on " +
+                  CountedNoun(static_cast<size_t>(t.oversubscribed_on), "processor", "processors")
             : "";
-    const std::string title = "workload " + t.workload + ", " + std::to_string(t.threads) +
-                              " threads" + over +
+    const std::string title = "workload " + t.workload + ", " +
+                              CountedNoun(static_cast<size_t>(t.threads), "thread", "threads") +
+                              over +
                               " (latency in ns, medians over runs; ratio to " +
                               t.rows.front().lock + ")";
     if (t.oversubscribed_on > 0) {

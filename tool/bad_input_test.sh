@@ -626,7 +626,7 @@ bad "merge other schema version" \
   merge m.json "$B" "$c/schema2.json"
 bad "merge truncated" "truncated.json: not valid JSON" merge m.json "$B" "$c/truncated.json"
 bad "merge one run with different numbers" \
-  "conflict.json: runs\[0\] \(shared_mutex, 1 threads, repetition 1\) differs from the same run" \
+  "conflict.json: runs\[0\] \(shared_mutex, 1 thread, repetition 1\) differs from the same run" \
   merge m.json "$B" "$c/conflict.json"
 bad "merge input missing" "IN is required" merge m.json
 bad "merge input does not exist" "nosuch.json: does not exist" merge m.json "$c/nosuch.json"

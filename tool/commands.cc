@@ -161,7 +161,8 @@ void NoteStatus(const RunRecord& record, const std::string& label, SweepState* s
 // repetition ("rep" in the status line).
 std::string RunName(const PlannedRun& run, const std::string& rep) {
   const EngineConfig& cfg = run.engine;
-  return std::string(run.lock->traits.name) + ", " + std::to_string(cfg.threads) + " threads" +
+  return std::string(run.lock->traits.name) + ", " +
+         CountedNoun(static_cast<size_t>(cfg.threads), "thread", "threads") +
          AtRate(cfg.arrival_rate) + ", " + rep + " " + std::to_string(cfg.repetition) + "/" +
          std::to_string(cfg.spec.repetitions);
 }

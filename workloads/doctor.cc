@@ -238,7 +238,7 @@ DoctorCheck ExclusionCheck(int threads, const Topology& topology) {
 }
 
 std::string RanOn(const RunOutcome& run) {
-  return run.lock + " at " + std::to_string(run.threads) + " threads";
+  return run.lock + " at " + CountedNoun(static_cast<size_t>(run.threads), "thread", "threads");
 }
 
 // A run that did not end ok, as a failed check; nullopt when it did.
@@ -353,8 +353,8 @@ DoctorCheck ThreadsVerdict(int threads, int allowed_pus, int free_pus) {
                  "oversubscribed: " + planned + ", but other processes keep " +
                      std::to_string(allowed_pus - free_pus) + " of " + std::to_string(allowed_pus) +
                      " processors busy, leaving " + std::to_string(free_pus) + " free",
-                 free_pus > 0 ? "stop the other load, or plan at most " + std::to_string(free_pus) +
-                                    " threads"
+                 free_pus > 0 ? "stop the other load, or plan at most " +
+                                    CountedNoun(static_cast<size_t>(free_pus), "thread", "threads")
                               : std::string("stop the other load first"));
   }
   return Check("threads", DoctorVerdict::kPass,
