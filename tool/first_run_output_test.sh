@@ -24,10 +24,16 @@ check $? "the table's footnote says it ($(cat "$tmp/ex.out"))"
 python3 - "$tmp/ex.json" <<'PY'
 import json, sys
 runs = json.load(open(sys.argv[1]))["runs"]
-warned = sorted(r["lock"] for r in runs
-                if any(w.endswith("has no shared mode: its shared requests ran exclusive")
-                       for w in r["warnings"]))
-assert warned == ["fast_mutex"] * 3 + ["pthread_mutex"] * 3, warned
+assert len(runs) == 9, len(runs)
+for r in runs:
+    # The engine notes it on every run of an exclusive-only lock that served a shared request (a
+    # run a loaded machine left without one has nothing to note).
+    warned = any(w.endswith("has no shared mode: its shared requests ran exclusive")
+                 for w in r["warnings"])
+    expected = r["lock"] != "push_lock" and r["shared_ops"] > 0
+    assert warned == expected, (r["lock"], r["repetition"], r["shared_ops"], r["warnings"])
+assert any(r["lock"] == "fast_mutex" and r["shared_ops"] > 0 for r in runs)
+assert any(r["lock"] == "pthread_mutex" and r["shared_ops"] > 0 for r in runs)
 PY
 check $? "the result file keeps every run's warning"
 
@@ -89,7 +95,7 @@ else
     done
     return 1
   }
-  status='run ([0-9]+)/12 (push_lock|eresource), [12] threads, rep [1-3]/3: +[0-9]+%, elapsed [0-9ms]+, ETA ([0-9ms]+)'
+  status='run ([0-9]+)/12 (push_lock|eresource), [12] threads?, rep [1-3]/3: +[0-9]+%, elapsed [0-9ms]+, ETA ([0-9ms]+)'
   capture_at "run [2-4]/12 .*ETA" "$tmp/pane1" && capture_at "run (9|10|11)/12 .*ETA" "$tmp/pane2"
   check $? "the pane shows the status line early and late ($(cat "$tmp/pane1" "$tmp/pane2" 2>/dev/null))"
   secs() {  # 1h02m03s, 2m05s or 7s in seconds

@@ -127,7 +127,7 @@ PY
 check $? "the merged slices hold each of the sweep's 6 runs once"
 # A thread sweep in two slices: neither slice holds both thread counts, the merged file fits the
 # sweep over both (too few counts here for the law itself, which says so) and names its slices.
-fit_sweep=(run --lock push_lock --threads 1,2 --duration 10ms --warmup 0 --repetitions 1)
+fit_sweep=(run --lock push_lock --threads 1,2 --duration 50ms --warmup 0 --repetitions 1)
 for k in 1 2; do
   "$bin" "${fit_sweep[@]}" --shard "$k/2" --out "$tmp/fit$k.json" >/dev/null 2>&1
   check $? "thread-sweep slice $k/2 runs"
@@ -145,7 +145,8 @@ assert len(fits) == 1, fits
 fit = fits[0]
 assert fit["lock"] == "push_lock" and fit["thread_counts"] == [1, 2], fit
 assert fit["contexts"] == [0, 1] and not fit["fitted"], fit
-assert fit["why_not"].startswith("too few points: 2 thread counts"), fit["why_not"]
+# Too few: 2 counts at most (a run a loaded machine left without an acquisition is no point).
+assert fit["why_not"].startswith("too few points: "), fit["why_not"]
 PY
 check $? "merge fits the sweep over both slices"
 "$bin" merge "$tmp/partial.json" "$tmp/slice1.json" "$tmp/slice3.json" >/dev/null 2>"$tmp/stderr"

@@ -846,7 +846,11 @@ TEST_F(EngineTest, OpenLoopNeverSkipsALateRequest) {
   const RunRecord r = RunLock<StallsOnce>(cfg);
   ASSERT_EQ(r.status, RunStatus::kOk) << r.status_detail;
   ASSERT_GT(StallsOnce::calls.load(), 3000);
-  EXPECT_NEAR(Achieved(r), 20'000, 600);
+  // Dropping the stall's requests would leave at most 5/6 of the rate (16,667/s). Issuing them
+  // late keeps it near 20,000/s; a loaded machine (2 cores, other tests) leaves the thread a few
+  // percent behind at the window's end (18,814/s seen), never a sixth.
+  EXPECT_GT(Achieved(r), 17'800);
+  EXPECT_LT(Achieved(r), 20'600);
   uint64_t late = 0, longest = 0;
   for (const ThreadRecord& t : r.per_thread) {
     late += t.late_requests;
